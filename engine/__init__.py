@@ -1,0 +1,66 @@
+"""The generic BPMN engine: specs, instances, human tasks, history.
+
+It knows nothing of any domain and never imports Flask. Arrows point down: the domain uses the
+engine; the engine uses SpiffWorkflow, SQLAlchemy and lxml.
+"""
+
+from __future__ import annotations
+
+from .db import Database
+from .errors import (
+    Conflict,
+    EngineError,
+    ExpressionError,
+    Forbidden,
+    InvalidData,
+    NotFound,
+    Problem,
+    SpecError,
+    WorkflowFailure,
+)
+from .service import Engine, utc_now
+from .specs import ParsedSpec, SpecSource, read_source
+from .types import (
+    Actor,
+    CompletionResult,
+    DefaultHooks,
+    DeployResult,
+    EventView,
+    Hooks,
+    InstanceView,
+    SpecVersionView,
+    StartRequest,
+    TaskContext,
+    TaskDetail,
+    TaskView,
+)
+
+__all__ = [
+    "Actor",
+    "CompletionResult",
+    "Conflict",
+    "Database",
+    "DefaultHooks",
+    "DeployResult",
+    "Engine",
+    "EngineError",
+    "EventView",
+    "ExpressionError",
+    "Forbidden",
+    "Hooks",
+    "InstanceView",
+    "InvalidData",
+    "NotFound",
+    "ParsedSpec",
+    "Problem",
+    "SpecError",
+    "SpecSource",
+    "SpecVersionView",
+    "StartRequest",
+    "TaskContext",
+    "TaskDetail",
+    "TaskView",
+    "WorkflowFailure",
+    "read_source",
+    "utc_now",
+]

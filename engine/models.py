@@ -1,0 +1,147 @@
+"""The engine's tables: deployed spec versions, instances, human tasks and the event chain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite forgets zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass a timezone-aware value")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by the engine's and the domain's tables (one schema)."""
+
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class SpecVersion(Base):
+    """One deployed version of one process: the BPMN file and its forms, by content hash."""
+
+    __tablename__ = "spec_version"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version", name="uq_spec_version_process_version"),
+        UniqueConstraint("process_id", "content_hash", name="uq_spec_version_process_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(300))
+    bpmn: Mapped[bytes] = mapped_column(LargeBinary)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(200))
+
+
+class Instance(Base):
+    """A running or finished instance; `state` is the serialized workflow without its spec."""
+
+    __tablename__ = "instance"
+    __table_args__ = (
+        Index("ix_instance_tenant_process_status", "tenant", "process_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    process_id: Mapped[str] = mapped_column(String(200))
+    spec_version_id: Mapped[int] = mapped_column(ForeignKey("spec_version.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id"), index=True)
+    state: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    library_version: Mapped[str] = mapped_column(String(20))
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class HumanTask(Base):
+    """A human task copied out of the workflow after every step: the task list reads only this."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_guid", name="uq_human_task_guid"),
+        Index("ix_human_task_inbox", "tenant", "state", "assignee", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"), index=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    process_id: Mapped[str] = mapped_column(String(200))
+    task_guid: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    assignee: Mapped[str] = mapped_column(String(200))
+    item: Mapped[str | None] = mapped_column(String(200))
+    form: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    state: Mapped[str] = mapped_column(String(20))
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Event(Base):
+    """One entry of an instance's history, hash-chained to the one before it."""
+
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("instance_id", "seq", name="uq_event_instance_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"))
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    acting_as: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    task: Mapped[str | None] = mapped_column(String(200))
+    task_guid: Mapped[str | None] = mapped_column(String(36))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,226 @@
+"""The engine's read side: task lists, tasks, instances, history, versions.
+
+Reads never deserialize a workflow: the task list is one indexed query on `human_task`, and an
+instance's data is the snapshot saved with its state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, func, select
+
+from .chain import event_view
+from .db import Database
+from .errors import NotFound
+from .models import Event, HumanTask, Instance, SpecVersion
+from .types import EventView, InstanceView, SpecVersionView, TaskContext, TaskDetail, TaskView
+
+if TYPE_CHECKING:
+    from .service import Engine
+
+TASK_LIST_LIMIT = 500
+
+
+def task_view(row: HumanTask) -> TaskView:
+    """The public view of a human task row."""
+    return TaskView(
+        id=row.id,
+        instance_id=row.instance_id,
+        process_id=row.process_id,
+        bpmn_id=row.bpmn_id,
+        name=row.name,
+        lane=row.lane,
+        assignee=row.assignee,
+        item=row.item,
+        title=row.title,
+        state=row.state,
+        claimed_by=row.claimed_by,
+        created_at=row.created_at,
+        due_at=row.due_at,
+        completed_at=row.completed_at,
+        completed_by=row.completed_by,
+    )
+
+
+def instance_view(row: Instance, version: int) -> InstanceView:
+    """The public view of an instance row."""
+    return InstanceView(
+        id=row.id,
+        tenant=row.tenant,
+        process_id=row.process_id,
+        version=version,
+        status=row.status,
+        outcome=row.outcome,
+        title=row.title,
+        parent_id=row.parent_id,
+        data=dict(row.data),
+        created_at=row.created_at,
+        created_by=row.created_by,
+        updated_at=row.updated_at,
+        completed_at=row.completed_at,
+    )
+
+
+def _instances_with_version() -> Select[tuple[Instance, int]]:
+    return select(Instance, SpecVersion.version).join(
+        SpecVersion, SpecVersion.id == Instance.spec_version_id
+    )
+
+
+class Queries:
+    """Read functions, shared by the engine and anyone holding it."""
+
+    def __init__(self, db: Database, engine: Engine) -> None:
+        self._db = db
+        self._engine = engine
+
+    def list_tasks(
+        self,
+        tenant: str,
+        assignees: Iterable[str],
+        process_id: str | None = None,
+        claimed_by: str | None = None,
+        instance_id: int | None = None,
+        limit: int = TASK_LIST_LIMIT,
+    ) -> list[TaskView]:
+        """Open human tasks of `tenant` for any of `assignees`, newest first: one indexed query."""
+        query = select(HumanTask).where(
+            HumanTask.tenant == tenant,
+            HumanTask.state == "open",
+            HumanTask.assignee.in_(list(assignees)),
+        )
+        if process_id is not None:
+            query = query.where(HumanTask.process_id == process_id)
+        if claimed_by is not None:
+            query = query.where(HumanTask.claimed_by == claimed_by)
+        if instance_id is not None:
+            query = query.where(HumanTask.instance_id == instance_id)
+        query = query.order_by(HumanTask.created_at.desc(), HumanTask.id.desc()).limit(limit)
+        with self._db.read() as session:
+            return [task_view(row) for row in session.scalars(query)]
+
+    def count_tasks(self, tenant: str, assignees: Iterable[str]) -> dict[str, int]:
+        """Open tasks per process for the task list's tabs: one grouped query."""
+        query = (
+            select(HumanTask.process_id, func.count())
+            .where(
+                HumanTask.tenant == tenant,
+                HumanTask.state == "open",
+                HumanTask.assignee.in_(list(assignees)),
+            )
+            .group_by(HumanTask.process_id)
+        )
+        with self._db.read() as session:
+            return {process_id: count for process_id, count in session.execute(query)}
+
+    def open_tasks_of(self, instance_id: int) -> list[TaskView]:
+        """Every open task of one instance, whoever must do it."""
+        with self._db.read() as session:
+            rows = session.scalars(
+                select(HumanTask)
+                .where(HumanTask.instance_id == instance_id, HumanTask.state == "open")
+                .order_by(HumanTask.id)
+            )
+            return [task_view(row) for row in rows]
+
+    def get_task(self, tenant: str, task_id: int) -> TaskDetail:
+        """One task of `tenant` with its prepared form schema, instructions and data."""
+        with self._db.read() as session:
+            row = session.scalar(
+                select(HumanTask).where(HumanTask.id == task_id, HumanTask.tenant == tenant)
+            )
+            if row is None:
+                raise NotFound(f"task {task_id} does not exist")
+            instance = session.get_one(Instance, row.instance_id)
+            spec_row = session.get_one(SpecVersion, instance.spec_version_id)
+        parsed = self._engine.parsed_spec(spec_row)
+        info = parsed.user_tasks[row.bpmn_id]
+        data: dict[str, Any] = dict(instance.data)
+        if info.input_item and row.item is not None:
+            data[info.input_item] = row.item
+        schema = parsed.form_schema(info.form)
+        if schema is not None:
+            ctx = TaskContext(
+                tenant,
+                row.process_id,
+                row.instance_id,
+                row.bpmn_id,
+                row.name,
+                row.lane,
+                row.item,
+                data,
+            )
+            schema = self._engine.hooks.prepare_form(schema, ctx)
+        return TaskDetail(
+            task=task_view(row),
+            instructions=info.instructions,
+            form_schema=schema,
+            data=data,
+            instance_status=instance.status,
+        )
+
+    def get_instance(self, tenant: str, instance_id: int) -> InstanceView:
+        """One instance of `tenant`. Raises NotFound."""
+        with self._db.read() as session:
+            found = session.execute(
+                _instances_with_version().where(
+                    Instance.id == instance_id, Instance.tenant == tenant
+                )
+            ).first()
+            if found is None:
+                raise NotFound(f"instance {instance_id} does not exist")
+            return instance_view(found[0], found[1])
+
+    def list_instances(
+        self,
+        tenant: str,
+        process_id: str | None = None,
+        status: str | None = None,
+        parent_id: int | None = None,
+        ids: Iterable[int] | None = None,
+        limit: int = 500,
+    ) -> list[InstanceView]:
+        """Instances of `tenant`, newest first, optionally filtered."""
+        query = _instances_with_version().where(Instance.tenant == tenant)
+        if process_id is not None:
+            query = query.where(Instance.process_id == process_id)
+        if status is not None:
+            query = query.where(Instance.status == status)
+        if parent_id is not None:
+            query = query.where(Instance.parent_id == parent_id)
+        if ids is not None:
+            query = query.where(Instance.id.in_(list(ids)))
+        query = query.order_by(Instance.id.desc()).limit(limit)
+        with self._db.read() as session:
+            return [instance_view(row, version) for row, version in session.execute(query)]
+
+    def events(self, tenant: str, instance_id: int) -> list[EventView]:
+        """The history of one instance, in order."""
+        with self._db.read() as session:
+            rows = session.scalars(
+                select(Event)
+                .where(Event.instance_id == instance_id, Event.tenant == tenant)
+                .order_by(Event.seq)
+            )
+            return [event_view(row) for row in rows]
+
+    def spec_versions(self, process_id: str | None = None) -> list[SpecVersionView]:
+        """Deployed versions, newest first per process."""
+        query = select(SpecVersion).order_by(SpecVersion.process_id, SpecVersion.version.desc())
+        if process_id is not None:
+            query = query.where(SpecVersion.process_id == process_id)
+        with self._db.read() as session:
+            return [
+                SpecVersionView(
+                    process_id=row.process_id,
+                    version=row.version,
+                    content_hash=row.content_hash,
+                    name=row.name,
+                    filename=row.filename,
+                    deployed_at=row.deployed_at,
+                    deployed_by=row.deployed_by,
+                )
+                for row in session.scalars(query)
+            ]

@@ -1,0 +1,428 @@
+"""The engine's write side: deploy specs, start instances, claim and complete human tasks.
+
+Every change runs in one transaction holding the instance's lock (a row lock on PostgreSQL, an
+immediate transaction on SQLite): load → check READY and the caller's right → run → save the
+state, the human tasks and the events. A failure anywhere rolls all of it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import runtime
+from .chain import GENESIS_HASH, append_event
+from .db import Database
+from .errors import Conflict, Forbidden, InvalidData, NotFound
+from .forms import validate_form_data
+from .models import HumanTask, Instance, SpecVersion
+from .queries import Queries, instance_view, task_view
+from .specs import ParsedSpec, SpecCache, SpecSource, validate_source
+from .types import (
+    Actor,
+    CompletionResult,
+    DefaultHooks,
+    DeployResult,
+    Hooks,
+    InstanceView,
+    TaskContext,
+)
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC."""
+    return datetime.now(UTC)
+
+
+class Engine(Queries):
+    """A BPMN engine over one database. Thread-safe; share one per process."""
+
+    def __init__(
+        self,
+        db: Database,
+        hooks: Hooks | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.db = db
+        self.hooks: Hooks = hooks or DefaultHooks()
+        self.clock = clock
+        self.codec = runtime.WorkflowCodec()
+        self.specs = SpecCache()
+        super().__init__(db, self)
+
+    # -- specs -------------------------------------------------------------------------------
+
+    def lint(self, source: SpecSource) -> ParsedSpec:
+        """Validate a spec with the engine's and the domain's rules; raise SpecError if not valid."""
+        return validate_source(source, self.hooks.spec_rules())
+
+    def deploy(self, source: SpecSource, deployed_by: str) -> DeployResult:
+        """Validate and store `source` as the next version of its process.
+
+        The same content (by hash) deployed again is a no-op that returns the existing version.
+        Running instances keep the version they started on.
+        """
+        parsed = self.lint(source)
+        content_hash = source.content_hash
+        with self.db.write() as session:
+            existing = session.scalar(
+                select(SpecVersion).where(
+                    SpecVersion.process_id == parsed.process_id,
+                    SpecVersion.content_hash == content_hash,
+                )
+            )
+            if existing is not None:
+                return DeployResult(parsed.process_id, existing.version, content_hash, False)
+            latest = session.scalar(
+                select(func.max(SpecVersion.version)).where(
+                    SpecVersion.process_id == parsed.process_id
+                )
+            )
+            row = SpecVersion(
+                process_id=parsed.process_id,
+                version=(latest or 0) + 1,
+                content_hash=content_hash,
+                name=parsed.name,
+                filename=source.filename,
+                bpmn=source.bpmn,
+                forms=source.forms,
+                deployed_at=self.clock(),
+                deployed_by=deployed_by,
+            )
+            session.add(row)
+            session.flush()
+            version = row.version
+        self.specs.put(parsed)
+        return DeployResult(parsed.process_id, version, content_hash, True)
+
+    def parsed_spec(self, row: SpecVersion) -> ParsedSpec:
+        """The runnable spec of a stored version (parsed once, then cached by hash)."""
+        return self.specs.get(
+            row.content_hash, lambda: SpecSource(row.filename, row.bpmn, dict(row.forms))
+        )
+
+    # -- instances ---------------------------------------------------------------------------
+
+    def start_instance(
+        self, actor: Actor, process_id: str, data: dict[str, Any]
+    ) -> CompletionResult:
+        """Start an instance of the newest version of `process_id` with start-form `data`.
+
+        Raises NotFound (no such process), Forbidden (the domain refuses), InvalidData.
+        Committed: the instance, its first human tasks and its `started` event.
+        """
+        self._require_write(actor)
+        self.hooks.check_start(actor, process_id, data)
+        with self.db.write() as session:
+            instance, started = self._start(session, actor, process_id, data, None, True)
+            return self._result(session, instance, started)
+
+    def _start(
+        self,
+        session: Session,
+        actor: Actor,
+        process_id: str,
+        data: dict[str, Any],
+        parent: Instance | None,
+        validate_start_form: bool,
+    ) -> tuple[Instance, list[Instance]]:
+        spec_row = session.scalar(
+            select(SpecVersion)
+            .where(SpecVersion.process_id == process_id)
+            .order_by(SpecVersion.version.desc())
+            .limit(1)
+        )
+        if spec_row is None:
+            raise NotFound(f"no process '{process_id}' is deployed")
+        parsed = self.parsed_spec(spec_row)
+        if validate_start_form:
+            ctx = TaskContext(actor.tenant, process_id, None, "start", "start", None, None, {})
+            schema = parsed.form_schema(parsed.start_form)
+            if schema is not None:
+                schema = self.hooks.prepare_form(schema, ctx)
+            validate_form_data(schema, data)
+        workflow = runtime.new_workflow(parsed, data)
+        now = self.clock()
+        instance = Instance(
+            tenant=actor.tenant,
+            process_id=process_id,
+            spec_version_id=spec_row.id,
+            status="running",
+            outcome=None,
+            title=self.hooks.title(process_id, data)[:300],
+            parent_id=parent.id if parent is not None else None,
+            state="",
+            data={},
+            serializer_version=self.codec.serializer_version,
+            library_version=runtime.LIBRARY_VERSION,
+            last_seq=0,
+            head_hash=GENESIS_HASH,
+            created_at=now,
+            created_by=actor.username,
+            updated_at=now,
+        )
+        session.add(instance)
+        session.flush()
+        append_event(
+            session,
+            instance,
+            now,
+            actor.username,
+            actor.acting_as,
+            "started",
+            {
+                "process_id": process_id,
+                "version": spec_row.version,
+                "spec_hash": spec_row.content_hash,
+                "parent_id": instance.parent_id,
+                "data": data,
+            },
+        )
+        started = self._after_step(session, actor, instance, workflow, parsed)
+        return instance, started
+
+    def _after_step(
+        self,
+        session: Session,
+        actor: Actor,
+        instance: Instance,
+        workflow: Any,
+        parsed: ParsedSpec,
+    ) -> list[Instance]:
+        now = self.clock()
+        instance.state = self.codec.dumps(workflow)
+        instance.data = runtime.current_data(workflow)
+        instance.updated_at = now
+        self._sync_human_tasks(session, instance, workflow, parsed, now)
+        if not runtime.is_completed(workflow):
+            return []
+        instance.status = "completed"
+        instance.outcome = runtime.outcome(workflow)
+        instance.completed_at = now
+        append_event(
+            session,
+            instance,
+            now,
+            actor.username,
+            actor.acting_as,
+            "outcome",
+            {"outcome": instance.outcome, "data": instance.data},
+        )
+        started: list[Instance] = []
+        requests = self.hooks.after_completion(
+            instance.id, instance.process_id, instance.outcome, instance.data
+        )
+        for request in requests:
+            child, grandchildren = self._start(
+                session, actor, request.process_id, request.data, instance, False
+            )
+            append_event(
+                session,
+                instance,
+                now,
+                actor.username,
+                actor.acting_as,
+                "child_started",
+                {"instance_id": child.id, "process_id": child.process_id},
+            )
+            started.extend([child, *grandchildren])
+        return started
+
+    def _sync_human_tasks(
+        self,
+        session: Session,
+        instance: Instance,
+        workflow: Any,
+        parsed: ParsedSpec,
+        now: datetime,
+    ) -> None:
+        ready = {task.guid: task for task in runtime.ready_tasks(workflow, parsed)}
+        open_rows = session.scalars(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.state == "open"
+            )
+        ).all()
+        for row in open_rows:
+            if row.task_guid not in ready:
+                row.state = "cancelled"
+                row.completed_at = now
+        known = {row.task_guid for row in open_rows}
+        for guid, task in ready.items():
+            if guid in known:
+                continue
+            ctx = TaskContext(
+                tenant=instance.tenant,
+                process_id=instance.process_id,
+                instance_id=instance.id,
+                bpmn_id=task.bpmn_id,
+                name=task.info.name,
+                lane=task.info.lane,
+                item=task.item,
+                data=task.data,
+            )
+            session.add(
+                HumanTask(
+                    instance_id=instance.id,
+                    tenant=instance.tenant,
+                    process_id=instance.process_id,
+                    task_guid=guid,
+                    bpmn_id=task.bpmn_id,
+                    name=task.info.name,
+                    lane=task.info.lane,
+                    assignee=self.hooks.assign(ctx),
+                    item=None if task.item is None else str(task.item),
+                    form=task.info.form,
+                    title=instance.title,
+                    state="open",
+                    created_at=now,
+                )
+            )
+
+    # -- human tasks -------------------------------------------------------------------------
+
+    def complete_task(self, actor: Actor, task_id: int, data: Any) -> CompletionResult:
+        """Complete an open human task with form `data`, exactly once.
+
+        Allowed only for an open task of the actor's tenant that one of the actor's groups must do
+        and that nobody else has claimed. Raises NotFound, Forbidden, Conflict (not open any more,
+        claimed by another), InvalidData (form or domain rule). Committed: the new state, the
+        human tasks, the `completed` event and any outcome and started instances.
+        """
+        self._require_write(actor)
+        with self.db.write() as session:
+            instance, row = self._lock_task(session, actor, task_id)
+            if row.claimed_by and row.claimed_by != actor.username:
+                raise Conflict(f"the task is claimed by {row.claimed_by}")
+            spec_row = session.get_one(SpecVersion, instance.spec_version_id)
+            parsed = self.parsed_spec(spec_row)
+            workflow = self.codec.loads(instance.state, parsed)
+            info = parsed.user_tasks[row.bpmn_id]
+            task_data = self._task_data(instance, info, row)
+            ctx = TaskContext(
+                instance.tenant,
+                instance.process_id,
+                instance.id,
+                row.bpmn_id,
+                row.name,
+                row.lane,
+                task_data.get(info.input_item) if info.input_item else None,
+                task_data,
+            )
+            schema = parsed.form_schema(info.form)
+            if schema is not None:
+                schema = self.hooks.prepare_form(schema, ctx)
+            form_data = validate_form_data(schema, data)
+            derived = self.hooks.before_complete(ctx, form_data)
+            runtime.complete_human_task(workflow, parsed, row.task_guid, {**form_data, **derived})
+            now = self.clock()
+            row.state = "completed"
+            row.completed_at = now
+            row.completed_by = actor.username
+            append_event(
+                session,
+                instance,
+                now,
+                actor.username,
+                actor.acting_as,
+                "completed",
+                {"form": form_data, "derived": derived, "item": row.item},
+                task=row.bpmn_id,
+                task_guid=row.task_guid,
+            )
+            started = self._after_step(session, actor, instance, workflow, parsed)
+            return self._result(session, instance, started)
+
+    def claim_task(self, actor: Actor, task_id: int) -> None:
+        """Take an open task for yourself. Raises Conflict if someone else holds it."""
+        self._set_claim(actor, task_id, claim=True)
+
+    def unclaim_task(self, actor: Actor, task_id: int) -> None:
+        """Release a task you hold. Raises Conflict if you do not hold it."""
+        self._set_claim(actor, task_id, claim=False)
+
+    def _set_claim(self, actor: Actor, task_id: int, claim: bool) -> None:
+        self._require_write(actor)
+        with self.db.write() as session:
+            instance, row = self._lock_task(session, actor, task_id)
+            if claim:
+                if row.claimed_by == actor.username:
+                    return
+                if row.claimed_by:
+                    raise Conflict(f"the task is claimed by {row.claimed_by}")
+                row.claimed_by = actor.username
+            else:
+                if row.claimed_by != actor.username:
+                    raise Conflict("you have not claimed this task")
+                row.claimed_by = None
+            append_event(
+                session,
+                instance,
+                self.clock(),
+                actor.username,
+                actor.acting_as,
+                "claimed" if claim else "unclaimed",
+                {},
+                task=row.bpmn_id,
+                task_guid=row.task_guid,
+            )
+
+    def _lock_task(self, session: Session, actor: Actor, task_id: int) -> tuple[Instance, HumanTask]:
+        instance_id = session.scalar(
+            select(HumanTask.instance_id).where(
+                HumanTask.id == task_id, HumanTask.tenant == actor.tenant
+            )
+        )
+        if instance_id is None:
+            raise NotFound(f"task {task_id} does not exist")
+        instance = session.scalars(
+            select(Instance)
+            .where(Instance.id == instance_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        row = session.scalars(
+            select(HumanTask)
+            .where(HumanTask.id == task_id)
+            .execution_options(populate_existing=True)
+        ).one()
+        if row.assignee not in actor.groups:
+            raise Forbidden("this task is for another organisation or role")
+        if row.state != "open":
+            raise Conflict(f"the task is already {row.state}")
+        return instance, row
+
+    def _task_data(self, instance: Instance, info: Any, row: HumanTask) -> dict[str, Any]:
+        data = dict(instance.data)
+        if info.input_item and row.item is not None:
+            data[info.input_item] = row.item
+        return data
+
+    def _require_write(self, actor: Actor) -> None:
+        if not actor.can_write:
+            raise Forbidden(f"{actor.acting_as} may read but not change anything")
+
+    def _result(
+        self, session: Session, instance: Instance, started: list[Instance]
+    ) -> CompletionResult:
+        session.flush()
+        open_rows = session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
+            .order_by(HumanTask.id)
+        ).all()
+        version = session.get_one(SpecVersion, instance.spec_version_id).version
+        return CompletionResult(
+            instance=instance_view(instance, version),
+            open_tasks=[task_view(r) for r in open_rows],
+            started=[
+                instance_view(i, session.get_one(SpecVersion, i.spec_version_id).version)
+                for i in started
+            ],
+        )
+
+
+__all__ = ["Engine", "InstanceView", "InvalidData", "utc_now"]

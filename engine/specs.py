@@ -1,0 +1,449 @@
+"""Read, validate and build process specs from BPMN files and the JSON Schema forms they name.
+
+Everything a designer can get wrong is reported as a list of `Problem`s with the element id, its
+name, the line and a fix, and nothing is deployed while any problem stands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from .errors import ExpressionError, Problem, SpecError
+from .expressions import compile_expression
+from .xmlsafe import parse_xml
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "spiffworkflow": SPIFF_NS}
+FORM_PROPERTY = "formJsonSchemaFilename"
+MAX_FORM_BYTES = 256 * 1024
+
+# Elements the engine refuses to run, with the reason and the fix shown to the designer.
+_REFUSED_ELEMENTS: dict[str, tuple[str, str]] = {
+    "scriptTask": (
+        "script tasks are refused: BPMN scripts would run arbitrary code on the server",
+        "replace it with a user task or move the logic into a gateway condition",
+    ),
+    "serviceTask": (
+        "service tasks are not supported by this engine",
+        "replace it with a user task",
+    ),
+    "businessRuleTask": (
+        "business rule (DMN) tasks are not supported by this engine",
+        "express the rule as gateway conditions",
+    ),
+    "task": (
+        "an untyped task would wait forever: nobody can complete it",
+        "make it a user task (with a lane and a form) or remove it",
+    ),
+}
+_REFUSED_EXTENSIONS = ("preScript", "postScript")
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    """What the engine and the domain need to know about one user task of a spec."""
+
+    bpmn_id: str
+    name: str
+    lane: str | None
+    form: str | None
+    instructions: str
+    multi_instance: bool
+    input_item: str | None
+    output_item: str | None
+    line: int | None
+
+
+@dataclass(frozen=True)
+class SpecSource:
+    """A BPMN file with the forms it references: the unit that is hashed and deployed."""
+
+    filename: str
+    bpmn: bytes
+    forms: dict[str, Any]
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 over the BPMN bytes and the canonical JSON of the forms."""
+        digest = hashlib.sha256()
+        digest.update(self.bpmn)
+        digest.update(b"\0")
+        digest.update(json.dumps(self.forms, sort_keys=True, separators=(",", ":")).encode())
+        return digest.hexdigest()
+
+
+@dataclass
+class ParsedSpec:
+    """A validated spec, ready to run: the SpiffWorkflow spec objects and what we read beside."""
+
+    source: SpecSource
+    process_id: str
+    name: str | None
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    user_tasks: dict[str, UserTaskInfo]
+    lanes: list[str]
+    start_form: str | None
+    end_events: dict[str, str]
+    element_names: dict[str, str] = field(default_factory=dict)
+
+    def form_schema(self, path: str | None) -> dict[str, Any] | None:
+        """The JSON Schema of the form at `path`, or None when the task has no form."""
+        if path is None:
+            return None
+        schema = self.source.forms.get(path)
+        return dict(schema) if isinstance(schema, dict) else None
+
+
+SpecRule = Callable[[ParsedSpec], list[Problem]]
+
+
+def read_source(path: Path) -> SpecSource:
+    """Read a BPMN file and every form it references (paths relative to the file)."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(Problem(f"cannot read the file: {exc.strerror}", file=str(path))) from exc
+    tree = parse_xml(content, path.name)
+    forms: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for form_path, element in _form_references(tree):
+        if form_path in forms:
+            continue
+        target = _resolve_form_path(path.parent, form_path)
+        if target is None:
+            problems.append(
+                Problem(
+                    f"form path '{form_path}' leaves the diagram's folder",
+                    element_id=element.get("id"),
+                    element_name=element.get("name"),
+                    line=element.sourceline,
+                    file=path.name,
+                    hint="name the form relative to the BPMN file, e.g. forms/x.schema.json",
+                )
+            )
+            continue
+        try:
+            raw = target.read_bytes()
+        except OSError:
+            problems.append(
+                Problem(
+                    f"the form '{form_path}' does not exist",
+                    element_id=element.get("id"),
+                    element_name=element.get("name"),
+                    line=element.sourceline,
+                    file=path.name,
+                    hint=f"create {target} or correct the formJsonSchemaFilename property",
+                )
+            )
+            continue
+        forms[form_path] = _load_form_json(raw, form_path, element, path.name, problems)
+    if problems:
+        raise SpecError(problems)
+    return SpecSource(filename=path.name, bpmn=content, forms=forms)
+
+
+def _load_form_json(
+    raw: bytes, form_path: str, element: Any, filename: str, problems: list[Problem]
+) -> Any:
+    if len(raw) > MAX_FORM_BYTES:
+        problems.append(Problem(f"the form '{form_path}' is too large", file=filename))
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        problems.append(
+            Problem(
+                f"the form '{form_path}' is not valid JSON: {exc}",
+                element_id=element.get("id"),
+                line=element.sourceline,
+                file=filename,
+            )
+        )
+        return None
+
+
+def _resolve_form_path(folder: Path, form_path: str) -> Path | None:
+    pure = PurePosixPath(form_path)
+    if pure.is_absolute() or ".." in pure.parts:
+        return None
+    return folder.joinpath(*pure.parts)
+
+
+def _form_references(tree: etree._ElementTree) -> Iterable[tuple[str, Any]]:
+    xpath = (
+        ".//spiffworkflow:property[@name='" + FORM_PROPERTY + "']"
+    )
+    for prop in tree.getroot().iterfind(xpath, NS):
+        value = (prop.get("value") or "").strip()
+        if value:
+            element = prop.getparent().getparent().getparent()
+            yield value, element
+
+
+_PARSED: dict[str, ParsedSpec] = {}
+_PARSED_LOCK = threading.Lock()
+
+
+def validate_source(source: SpecSource, rules: Iterable[SpecRule] = ()) -> ParsedSpec:
+    """Validate a spec source completely; return it parsed or raise SpecError with all problems.
+
+    The parse is kept per content hash for the life of the process: a deployed version never
+    changes, so its spec objects are built once and shared.
+    """
+    key = source.content_hash
+    with _PARSED_LOCK:
+        parsed = _PARSED.get(key)
+    if parsed is None:
+        parsed = _parse(source)
+        with _PARSED_LOCK:
+            parsed = _PARSED.setdefault(key, parsed)
+    rule_problems = [p for rule in rules for p in rule(parsed)]
+    if rule_problems:
+        raise SpecError(rule_problems)
+    return parsed
+
+
+def _parse(source: SpecSource) -> ParsedSpec:
+    tree = parse_xml(source.bpmn, source.filename)
+    root = tree.getroot()
+    if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
+        raise SpecError(
+            Problem(
+                "this is not a BPMN 2.0 file (the root element is "
+                f"<{etree.QName(root).localname}> in namespace {etree.QName(root).namespace})",
+                file=source.filename,
+                line=root.sourceline,
+                hint="export the diagram as BPMN 2.0 XML from Camunda Modeler or bpmn.io",
+            )
+        )
+    problems = _xsd_problems(tree, source.filename)
+    if problems:
+        raise SpecError(problems)
+    problems = _engine_problems(tree, source)
+    if problems:
+        raise SpecError(problems)
+    return _build(tree, source)
+
+
+def _xsd_problems(tree: etree._ElementTree, filename: str) -> list[Problem]:
+    schema: etree.XMLSchema = VALIDATOR.validator
+    VALIDATOR.preprocess(tree)
+    if schema.validate(tree):
+        return []
+    return [
+        Problem(
+            f"not valid BPMN 2.0 (XSD): {error.message}",
+            file=filename,
+            line=error.line,
+            hint="open and save the file in Camunda Modeler to see the element",
+        )
+        for error in list(schema.error_log)[:20]
+    ]
+
+
+def _engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Problem]:
+    root = tree.getroot()
+    problems: list[Problem] = []
+
+    def problem(
+        element: Any, message: str, hint: str | None = None, line: int | None = None
+    ) -> None:
+        problems.append(
+            Problem(
+                message,
+                element_id=element.get("id"),
+                element_name=element.get("name"),
+                line=line or element.sourceline,
+                file=source.filename,
+                hint=hint,
+            )
+        )
+
+    executable = [
+        p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"
+    ]
+    if len(executable) != 1:
+        problems.append(
+            Problem(
+                f"the file must hold exactly one executable process; found {len(executable)}",
+                file=source.filename,
+                hint='set isExecutable="true" on the one process to run',
+            )
+        )
+    for tag, (message, hint) in _REFUSED_ELEMENTS.items():
+        for element in root.iter(f"{{{BPMN_NS}}}{tag}"):
+            problem(element, message, hint)
+    for tag in _REFUSED_EXTENSIONS:
+        for element in root.iter(f"{{{SPIFF_NS}}}{tag}"):
+            owner = element.getparent().getparent()
+            problem(owner, f"spiffworkflow:{tag} scripts are refused", "remove the script")
+    expression_tags = (
+        "conditionExpression",
+        "timeDuration",
+        "timeDate",
+        "timeCycle",
+        "loopCardinality",
+        "completionCondition",
+    )
+    for tag in expression_tags:
+        for element in root.iter(f"{{{BPMN_NS}}}{tag}"):
+            text = (element.text or "").strip()
+            if not text:
+                continue
+            try:
+                compile_expression(text)
+            except ExpressionError as exc:
+                owner = element.getparent()
+                if tag == "loopCardinality" or tag == "completionCondition":
+                    owner = owner.getparent()
+                elif tag.startswith("time"):
+                    owner = owner.getparent()
+                problem(
+                    owner,
+                    f"expression '{text[:120]}' is refused: {exc}",
+                    "use only comparisons, and/or/not, literals, variables, x['key'] and "
+                    "the allowed functions",
+                    line=element.sourceline,
+                )
+    for form_path, element in _form_references(tree):
+        schema = source.forms.get(form_path)
+        if schema is None:
+            problem(element, f"the form '{form_path}' is missing", "add the form file")
+            continue
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            problem(element, f"the form '{form_path}' is not a valid JSON Schema: {exc.message}")
+        else:
+            if not isinstance(schema, dict) or schema.get("type") != "object":
+                problem(element, f"the form '{form_path}' must describe an object")
+    return problems
+
+
+def _build(tree: etree._ElementTree, source: SpecSource) -> ParsedSpec:
+    root = tree.getroot()
+    process = next(p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable") == "true")
+    process_id = process.get("id")
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_xml(tree, filename=source.filename)
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        raise SpecError(
+            Problem(
+                str(exc).split("\n")[0],
+                element_id=exc.id or None,
+                element_name=exc.name or None,
+                line=int(exc.line_number) if str(exc.line_number).isdigit() else None,
+                file=source.filename,
+            )
+        ) from exc
+    except SpiffWorkflowException as exc:
+        raise SpecError(Problem(str(exc), file=source.filename)) from exc
+    _connect_loop_children(spec)
+    for sub in subprocess_specs.values():
+        _connect_loop_children(sub)
+
+    lines = {el.get("id"): el.sourceline for el in process.iter() if el.get("id")}
+    names = {el.get("id"): el.get("name") or "" for el in process.iter() if el.get("id")}
+    user_tasks: dict[str, UserTaskInfo] = {}
+    for task_spec in spec.task_specs.values():
+        if type(task_spec).__name__ != "UserTask":
+            continue
+        bpmn_id = task_spec.bpmn_id
+        wrapper = _multi_instance_wrapper(spec, task_spec)
+        extensions = task_spec.extensions or {}
+        properties = extensions.get("properties") or {}
+        user_tasks[bpmn_id] = UserTaskInfo(
+            bpmn_id=bpmn_id,
+            name=task_spec.bpmn_name or bpmn_id,
+            lane=task_spec.lane,
+            form=properties.get(FORM_PROPERTY),
+            instructions=(extensions.get("instructionsForEndUser") or "").strip(),
+            multi_instance=wrapper is not None,
+            input_item=getattr(wrapper, "input_item", None) and wrapper.input_item.bpmn_id,
+            output_item=getattr(wrapper, "output_item", None) and wrapper.output_item.bpmn_id,
+            line=lines.get(bpmn_id),
+        )
+    start_form = None
+    for start in process.iterfind("bpmn:startEvent", NS):
+        for prop in start.iterfind(
+            ".//spiffworkflow:property[@name='" + FORM_PROPERTY + "']", NS
+        ):
+            start_form = prop.get("value")
+    lanes = [lane.get("name") or "" for lane in process.iter(f"{{{BPMN_NS}}}lane")]
+    end_events = {
+        el.get("id"): el.get("name") or el.get("id") for el in process.iter(f"{{{BPMN_NS}}}endEvent")
+    }
+    return ParsedSpec(
+        source=source,
+        process_id=process_id,
+        name=process.get("name"),
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        user_tasks=user_tasks,
+        lanes=lanes,
+        start_form=start_form,
+        end_events=end_events,
+        element_names=names,
+    )
+
+
+def _multi_instance_wrapper(spec: Any, task_spec: Any) -> Any:
+    for other in spec.task_specs.values():
+        if isinstance(other, LoopTask) and getattr(other, "task_spec", None) == task_spec.name:
+            return other
+    return None
+
+
+def _connect_loop_children(spec: Any) -> None:
+    """Connect multi-instance children to their parent once, at load.
+
+    SpiffWorkflow connects them lazily while running; with spec objects shared between threads
+    that check-then-connect could connect twice and merge every child twice.
+    """
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, LoopTask):
+            child = spec.task_specs[task_spec.task_spec]
+            if not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)
+
+
+class SpecCache:
+    """Validated specs by content hash, parsed once per process lifetime."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, ParsedSpec] = {}
+        self._lock = threading.Lock()
+
+    def get(self, content_hash: str, load: Callable[[], SpecSource]) -> ParsedSpec:
+        """The parsed spec for `content_hash`, loading and validating it on first use."""
+        with self._lock:
+            cached = self._specs.get(content_hash)
+            if cached is None:
+                cached = validate_source(load())
+                self._specs[content_hash] = cached
+            return cached
+
+    def put(self, parsed: ParsedSpec) -> None:
+        """Remember an already validated spec."""
+        with self._lock:
+            self._specs.setdefault(parsed.source.content_hash, parsed)

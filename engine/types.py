@@ -1,0 +1,230 @@
+"""The engine's own value types: what its public functions take and return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from .errors import Problem
+from .specs import ParsedSpec
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, in which capacity, for which groups of which tenant.
+
+    `groups` are the assignee keys the actor may act for; `acting_as` is how the history records
+    the capacity (e.g. "fk / representant").
+    """
+
+    username: str
+    tenant: str
+    acting_as: str
+    groups: frozenset[str] = frozenset()
+    can_write: bool = True
+
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A human task as the task list shows it."""
+
+    id: int
+    instance_id: int
+    process_id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    assignee: str
+    item: str | None
+    title: str
+    state: str
+    claimed_by: str | None
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str | None
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    """One task with its form, instructions and the data the form shows."""
+
+    task: TaskView
+    instructions: str
+    form_schema: dict[str, Any] | None
+    data: dict[str, Any]
+    instance_status: str
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    """An instance's status, outcome and current data."""
+
+    id: int
+    tenant: str
+    process_id: str
+    version: int
+    status: str
+    outcome: str | None
+    title: str
+    parent_id: int | None
+    data: dict[str, Any]
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    """What a completion leads to: the instance now, the tasks now open, instances it started."""
+
+    instance: InstanceView
+    open_tasks: list[TaskView]
+    started: list[InstanceView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One entry of an instance's history."""
+
+    instance_id: int
+    seq: int
+    at: datetime
+    actor: str
+    acting_as: str
+    kind: str
+    task: str | None
+    task_guid: str | None
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    """The version a deploy produced, or found already deployed (`created` False)."""
+
+    process_id: str
+    version: int
+    content_hash: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class SpecVersionView:
+    """A deployed version of a process."""
+
+    process_id: str
+    version: int
+    content_hash: str
+    name: str | None
+    filename: str
+    deployed_at: datetime
+    deployed_by: str
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """An instance the domain asks to start, linked to the instance that led to it."""
+
+    process_id: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """What the domain is told about a human task when assigning, preparing or completing it."""
+
+    tenant: str
+    process_id: str
+    instance_id: int | None
+    bpmn_id: str
+    name: str
+    lane: str | None
+    item: Any
+    data: dict[str, Any]
+
+
+class Hooks(Protocol):
+    """How the domain plugs into the engine; every method runs inside the engine's transaction."""
+
+    def spec_rules(self) -> list[Any]:
+        """Extra deploy-time rules: callables taking a ParsedSpec, returning Problems."""
+        ...
+
+    def assign(self, ctx: TaskContext) -> str:
+        """The assignee key (the group that must act) of a task that became ready."""
+        ...
+
+    def prepare_form(self, schema: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
+        """The form schema as shown and validated for this task (choices filled in)."""
+        ...
+
+    def check_start(self, actor: Actor, process_id: str, data: dict[str, Any]) -> None:
+        """Refuse (raise) a start the domain does not allow."""
+        ...
+
+    def before_complete(self, ctx: TaskContext, data: dict[str, Any]) -> dict[str, Any]:
+        """Check rules a form cannot; return derived variables to store with the data."""
+        ...
+
+    def after_completion(
+        self, instance_id: int, process_id: str, outcome: str | None, data: dict[str, Any]
+    ) -> list[StartRequest]:
+        """Instances to start because an instance finished (linked to it)."""
+        ...
+
+    def title(self, process_id: str, data: dict[str, Any]) -> str:
+        """A short title for an instance, shown in task lists."""
+        ...
+
+
+class DefaultHooks:
+    """Hooks of a plain engine: tasks go to the group named like their lane."""
+
+    def spec_rules(self) -> list[Any]:
+        return []
+
+    def assign(self, ctx: TaskContext) -> str:
+        return ctx.lane or "unassigned"
+
+    def prepare_form(self, schema: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
+        return schema
+
+    def check_start(self, actor: Actor, process_id: str, data: dict[str, Any]) -> None:
+        return None
+
+    def before_complete(self, ctx: TaskContext, data: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def after_completion(
+        self, instance_id: int, process_id: str, outcome: str | None, data: dict[str, Any]
+    ) -> list[StartRequest]:
+        return []
+
+    def title(self, process_id: str, data: dict[str, Any]) -> str:
+        value = data.get("title")
+        return str(value) if value else ""
+
+
+__all__ = [
+    "Actor",
+    "CompletionResult",
+    "DefaultHooks",
+    "DeployResult",
+    "EventView",
+    "Hooks",
+    "InstanceView",
+    "ParsedSpec",
+    "Problem",
+    "SpecVersionView",
+    "StartRequest",
+    "TaskContext",
+    "TaskDetail",
+    "TaskView",
+]

@@ -1,0 +1,85 @@
+"""Fixtures: a fresh database per test on SQLite, and on PostgreSQL when
+FINSAM_TEST_POSTGRES_URL is set; the engine over it; the Finsam system with the demo förbund."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from engine import Database, DefaultHooks, Engine, TaskContext
+from workflows import Finsam
+from workflows.demo import load_demo
+from workflows.schema import upgrade
+from workflows.users import capacities
+
+HERE = Path(__file__).parent
+DATA = HERE / "data"
+POSTGRES_URL = os.environ.get("FINSAM_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _fresh_postgres_schema(url: str) -> None:
+    sa_engine = create_engine(url)
+    with sa_engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    sa_engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a new, empty database of each backend."""
+    if request.param == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("FINSAM_TEST_POSTGRES_URL is not set")
+        _fresh_postgres_schema(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated database."""
+    database = Database(database_url)
+    upgrade(database)
+    yield database
+    database.dispose()
+
+
+class LaneHooks(DefaultHooks):
+    """Generic hooks for engine tests: multi-instance items go to the item, others to the lane."""
+
+    def assign(self, ctx: TaskContext) -> str:
+        if ctx.item is not None:
+            return str(ctx.item)
+        return ctx.lane or "unassigned"
+
+
+@pytest.fixture
+def engine(db: Database) -> Engine:
+    """A plain engine with lane-named groups, over a fresh database."""
+    return Engine(db, LaneHooks())
+
+
+@pytest.fixture
+def finsam(database_url: str) -> Iterator[Finsam]:
+    """The whole system: schema, bundled diagrams and the demo förbund."""
+    system = Finsam(database_url)
+    system.init()
+    load_demo(system.db)
+    yield system
+    system.close()
+
+
+@pytest.fixture
+def as_user(finsam: Finsam):  # type: ignore[no-untyped-def]
+    """`as_user("fk")`: the first capacity of a demo user."""
+
+    def capacity(username: str):  # type: ignore[no-untyped-def]
+        return capacities(finsam.db, username)[0]
+
+    return capacity
