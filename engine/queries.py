@@ -138,8 +138,8 @@ class Queries:
         parsed = self._engine.parsed_spec(spec_row)
         info = parsed.user_tasks[row.bpmn_id]
         data: dict[str, Any] = dict(instance.data)
-        if info.input_item and row.item is not None:
-            data[info.input_item] = row.item
+        if info.item_name and row.item is not None:
+            data[info.item_name] = row.item
         schema = parsed.form_schema(info.form)
         if schema is not None:
             ctx = TaskContext(

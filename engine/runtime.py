@@ -145,8 +145,8 @@ def complete_human_task(
     info = parsed.user_tasks[task.task_spec.bpmn_id]
     if info.multi_instance and info.output_item:
         output = dict(data)
-        if info.input_item:
-            output[info.input_item] = task.data.get(info.input_item)
+        if info.input_item and info.item_name:
+            output[info.item_name] = task.data.get(info.input_item)
         task.data[info.output_item] = output
     else:
         task.data.update(data)

@@ -309,7 +309,7 @@ class Engine(Queries):
                 row.bpmn_id,
                 row.name,
                 row.lane,
-                task_data.get(info.input_item) if info.input_item else None,
+                task_data.get(info.item_name) if info.item_name else None,
                 task_data,
             )
             schema = parsed.form_schema(info.form)
@@ -397,8 +397,8 @@ class Engine(Queries):
 
     def _task_data(self, instance: Instance, info: Any, row: HumanTask) -> dict[str, Any]:
         data = dict(instance.data)
-        if info.input_item and row.item is not None:
-            data[info.input_item] = row.item
+        if info.item_name and row.item is not None:
+            data[info.item_name] = row.item
         return data
 
     def _require_write(self, actor: Actor) -> None:

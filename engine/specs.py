@@ -68,6 +68,7 @@ class UserTaskInfo:
     input_item: str | None
     output_item: str | None
     line: int | None
+    item_name: str | None = None  # the item's `name`, as forms and outputs see it
 
 
 @dataclass(frozen=True)
@@ -379,9 +380,11 @@ def _build(tree: etree._ElementTree, source: SpecSource) -> ParsedSpec:
             form=properties.get(FORM_PROPERTY),
             instructions=(extensions.get("instructionsForEndUser") or "").strip(),
             multi_instance=wrapper is not None,
-            input_item=getattr(wrapper, "input_item", None) and wrapper.input_item.bpmn_id,
-            output_item=getattr(wrapper, "output_item", None) and wrapper.output_item.bpmn_id,
+            input_item=_data_ref(wrapper, "input_item", "bpmn_id"),
+            output_item=_data_ref(wrapper, "output_item", "bpmn_id"),
             line=lines.get(bpmn_id),
+            item_name=_data_ref(wrapper, "input_item", "bpmn_name")
+            or _data_ref(wrapper, "input_item", "bpmn_id"),
         )
     start_form = None
     for start in process.iterfind("bpmn:startEvent", NS):
@@ -405,6 +408,12 @@ def _build(tree: etree._ElementTree, source: SpecSource) -> ParsedSpec:
         end_events=end_events,
         element_names=names,
     )
+
+
+def _data_ref(wrapper: Any, attribute: str, field: str) -> str | None:
+    reference = getattr(wrapper, attribute, None)
+    value = getattr(reference, field, None) if reference is not None else None
+    return str(value) if value else None
 
 
 def _multi_instance_wrapper(spec: Any, task_spec: Any) -> Any:

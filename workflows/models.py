@@ -1,0 +1,85 @@
+"""The domain's tables: förbund (the tenant), member organisations, users and their capacities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.models import Base
+
+
+class Forbund(Base):
+    """A samordningsförbund: the tenant every instance, task and user belongs to."""
+
+    __tablename__ = "forbund"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    organisations: Mapped[list[Organisation]] = relationship(
+        back_populates="forbund", order_by="Organisation.id"
+    )
+
+
+class Organisation(Base):
+    """A member organisation of a förbund: Arbetsförmedlingen, Försäkringskassan, a kommun or a
+    region. Only these can be parties (R-M1, R-X7)."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (UniqueConstraint("forbund_id", "slug", name="uq_organisation_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id"))
+    slug: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    forbund: Mapped[Forbund] = relationship(back_populates="organisations")
+
+
+class User(Base):
+    """A person who logs in. What they may do depends on the capacity they act in."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", order_by="Membership.id", cascade="all, delete-orphan"
+    )
+
+
+class Membership(Base):
+    """One capacity of a user: acting for `org` (a member slug, `kansli` or `styrelse`) of a
+    förbund, in `role`."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("user_id", "forbund_id", "org", "role", name="uq_membership"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id"))
+    org: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    user: Mapped[User] = relationship(back_populates="memberships")
+    forbund: Mapped[Forbund] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token for the API, stored only as its sha256."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    user: Mapped[User] = relationship()

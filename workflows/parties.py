@@ -1,0 +1,109 @@
+"""Parties and roles: who may be a party, what each role may do, which groups a capacity acts for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from engine import Actor, Database
+
+from .models import Forbund, Organisation
+
+# The only kinds of organisation that can be parties (R-M1, R-X7). A förbund is never one (R-X1).
+PARTY_KINDS = ("af", "fk", "kommun", "region")
+KIND_NAMES = {
+    "af": "Arbetsförmedlingen",
+    "fk": "Försäkringskassan",
+    "kommun": "Kommun",
+    "region": "Region",
+}
+
+KANSLI = "kansli"
+STYRELSE = "styrelse"
+BEREDNINGSGRUPP = "beredningsgrupp"
+
+ROLES = ("representant", "kansli", "styrelse", "designer", "auditor", "admin")
+ROLE_NAMES = {
+    "representant": "Representant i beredningsgruppen",
+    "kansli": "Förbundskansli",
+    "styrelse": "Styrelse",
+    "designer": "Processdesigner",
+    "auditor": "Revisor",
+    "admin": "Administratör",
+}
+# Roles whose org must be a member organisation, and the fixed org of the others.
+ORG_OF_ROLE = {"kansli": KANSLI, "styrelse": STYRELSE}
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """A user acting in one role for one organisation of one förbund."""
+
+    username: str
+    display_name: str
+    forbund: str
+    forbund_name: str
+    org: str
+    org_name: str
+    role: str
+    membership_id: int
+
+    @property
+    def acting_as(self) -> str:
+        """How the history records this capacity, e.g. 'fk (representant)'."""
+        return f"{self.org} ({self.role})"
+
+    @property
+    def groups(self) -> frozenset[str]:
+        """The assignee keys this capacity must act for."""
+        if self.role == "representant":
+            return frozenset({self.org, BEREDNINGSGRUPP})
+        if self.role == "kansli":
+            return frozenset({KANSLI, BEREDNINGSGRUPP})
+        if self.role == "styrelse":
+            return frozenset({STYRELSE})
+        return frozenset()
+
+    @property
+    def can_write(self) -> bool:
+        """The auditor reads everything and changes nothing."""
+        return self.role != "auditor"
+
+    def actor(self) -> Actor:
+        """The engine's view of this capacity."""
+        return Actor(
+            username=self.username,
+            tenant=self.forbund,
+            acting_as=self.acting_as,
+            groups=self.groups,
+            can_write=self.can_write,
+        )
+
+
+@dataclass(frozen=True)
+class Party:
+    """A member organisation that can be a party."""
+
+    slug: str
+    name: str
+    kind: str
+
+
+def parties_of(db: Database, forbund_slug: str) -> list[Party]:
+    """The member organisations of a förbund that can be parties, in their registered order."""
+    with db.read() as session:
+        rows = session.execute(
+            select(Organisation.slug, Organisation.name, Organisation.kind)
+            .join(Forbund, Forbund.id == Organisation.forbund_id)
+            .where(Forbund.slug == forbund_slug, Organisation.kind.in_(PARTY_KINDS))
+            .order_by(Organisation.id)
+        ).all()
+    return [Party(slug, name, kind) for slug, name, kind in rows]
+
+
+def forbund_slugs(db: Database) -> set[str]:
+    """Every förbund's slug: none of them may ever be a party."""
+    with db.read() as session:
+        return set(session.scalars(select(Forbund.slug)))

@@ -1,0 +1,157 @@
+"""The finsam-flow system: the database, the engine with the domain's hooks, and what users do.
+
+Every function that acts takes the caller's `Capacity` and checks, on the server side, that the
+capacity may do it. Views and the CLI call these; they never reach past them into the engine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from engine import (
+    CompletionResult,
+    Database,
+    DeployResult,
+    Engine,
+    EventView,
+    Forbidden,
+    InstanceView,
+    NotFound,
+    ParsedSpec,
+    TaskDetail,
+    TaskView,
+    read_source,
+    utc_now,
+)
+
+from . import access, schema
+from .hooks import NEED_PROCESS, FinsamHooks
+from .parties import Capacity
+
+BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
+
+
+def diagrams_dir() -> Path:
+    """Where the bundled BPMN files are (`FINSAM_DIAGRAMS_DIR` overrides)."""
+    return Path(os.environ.get("FINSAM_DIAGRAMS_DIR") or BUNDLED_DIAGRAMS)
+
+
+class Finsam:
+    """One finsam-flow system over one database."""
+
+    def __init__(self, database_url: str, clock: Callable[[], datetime] = utc_now) -> None:
+        self.db = Database(database_url)
+        self.engine = Engine(self.db, FinsamHooks(self.db), clock)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.dispose()
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    def init(self, deployed_by: str = "finsam init") -> list[DeployResult]:
+        """Create or upgrade the schema and deploy the bundled diagrams (idempotent)."""
+        schema.upgrade(self.db)
+        return self.deploy_files(sorted(diagrams_dir().glob("*.bpmn")), deployed_by)
+
+    def lint_files(self, paths: Iterable[Path]) -> list[ParsedSpec]:
+        """Validate BPMN files; raise SpecError with every problem of the first bad file."""
+        return [self.engine.lint(read_source(path)) for path in paths]
+
+    def deploy_files(self, paths: Iterable[Path], deployed_by: str) -> list[DeployResult]:
+        """Validate and deploy BPMN files, each as a new version unless unchanged."""
+        sources = [read_source(path) for path in paths]
+        for source in sources:
+            self.engine.lint(source)
+        return [self.engine.deploy(source, deployed_by) for source in sources]
+
+    # -- acting ------------------------------------------------------------------------------
+
+    def start_need(self, capacity: Capacity, data: dict[str, Any]) -> CompletionResult:
+        """Record a need in the beredningsgrupp: start a `behovsanalys` instance."""
+        return self.engine.start_instance(capacity.actor(), NEED_PROCESS, data)
+
+    def start_instance(
+        self, capacity: Capacity, process_id: str, data: dict[str, Any]
+    ) -> CompletionResult:
+        """Start an instance of `process_id` (the domain allows only needs to be started)."""
+        return self.engine.start_instance(capacity.actor(), process_id, data)
+
+    def complete_task(self, capacity: Capacity, task_id: int, data: Any) -> CompletionResult:
+        """Complete a task the capacity's organisation or role must do."""
+        return self.engine.complete_task(capacity.actor(), task_id, data)
+
+    def claim_task(self, capacity: Capacity, task_id: int) -> None:
+        """Take a task for yourself."""
+        self.engine.claim_task(capacity.actor(), task_id)
+
+    def unclaim_task(self, capacity: Capacity, task_id: int) -> None:
+        """Release a task you hold."""
+        self.engine.unclaim_task(capacity.actor(), task_id)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def task_list(
+        self,
+        capacity: Capacity,
+        process_id: str | None = None,
+        claimed_by_me: bool = False,
+    ) -> list[TaskView]:
+        """The open tasks the capacity must act on now, newest first (one indexed query)."""
+        if not capacity.groups:
+            return []
+        return self.engine.list_tasks(
+            capacity.forbund,
+            capacity.groups,
+            process_id=process_id,
+            claimed_by=capacity.username if claimed_by_me else None,
+        )
+
+    def task(self, capacity: Capacity, task_id: int) -> TaskDetail:
+        """One task, if the capacity may see it (else NotFound: its existence is not revealed)."""
+        detail = self.engine.get_task(capacity.forbund, task_id)
+        instance = self.engine.get_instance(capacity.forbund, detail.task.instance_id)
+        if detail.task.assignee not in capacity.groups and not access.can_see(
+            capacity, instance
+        ):
+            raise NotFound(f"task {task_id} does not exist")
+        return detail
+
+    def instance(self, capacity: Capacity, instance_id: int) -> InstanceView:
+        """One instance, if the capacity may see it."""
+        instance = self.engine.get_instance(capacity.forbund, instance_id)
+        if not access.can_see(capacity, instance):
+            raise NotFound(f"instance {instance_id} does not exist")
+        return instance
+
+    def instances(
+        self, capacity: Capacity, process_id: str | None = None, status: str | None = None
+    ) -> list[InstanceView]:
+        """The instances the capacity may see."""
+        rows = self.engine.list_instances(capacity.forbund, process_id=process_id, status=status)
+        return [row for row in rows if access.can_see(capacity, row)]
+
+    def links(self, capacity: Capacity, instance: InstanceView) -> list[InstanceView]:
+        """The need an instance came from and the route instances it started, as visible."""
+        if not access.sees_links(capacity):
+            return []
+        related = self.engine.list_instances(capacity.forbund, parent_id=instance.id)
+        if instance.parent_id is not None:
+            related = self.engine.list_instances(
+                capacity.forbund, ids=[instance.parent_id]
+            ) + related
+        return [row for row in related if access.can_see(capacity, row)]
+
+    def events(self, capacity: Capacity, instance_id: int) -> list[EventView]:
+        """An instance's history, if the capacity may see the instance."""
+        self.instance(capacity, instance_id)
+        return self.engine.events(capacity.forbund, instance_id)
+
+    def require_role(self, capacity: Capacity, *roles: str) -> None:
+        """Raise Forbidden unless the capacity has one of `roles`."""
+        if capacity.role not in roles:
+            raise Forbidden("your role may not do this")

@@ -1,0 +1,218 @@
+"""Users, their capacities, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from engine import Database, InvalidData, NotFound, utc_now
+
+from .models import ApiToken, Forbund, Membership, Organisation, User
+from .parties import ORG_OF_ROLE, PARTY_KINDS, ROLES, Capacity
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+MIN_PASSWORD_LENGTH = 8
+# A hash to check against when the user does not exist, so that timing does not tell.
+_DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
+
+
+def hash_password(password: str) -> str:
+    """scrypt, salted, as werkzeug writes it."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def add_user(
+    db: Database,
+    username: str,
+    forbund: str,
+    org: str,
+    role: str,
+    password: str,
+    display_name: str | None = None,
+    now: datetime | None = None,
+    password_hash: str | None = None,
+) -> Capacity:
+    """Add a user (or a further capacity of an existing user) acting for `org` of `forbund`.
+
+    `password_hash` may carry an already computed hash of `password` (the demo shares one).
+    Raises InvalidData naming the field that is wrong.
+    """
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidData("invalid user", {"username": "use a-z, 0-9, '.', '_' or '-'"})
+    if role not in ROLES:
+        raise InvalidData("invalid user", {"role": "one of: " + ", ".join(ROLES)})
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidData(
+            "invalid user", {"password": f"at least {MIN_PASSWORD_LENGTH} characters"}
+        )
+    with db.write() as session:
+        forbund_row = session.scalar(select(Forbund).where(Forbund.slug == forbund))
+        if forbund_row is None:
+            raise InvalidData("invalid user", {"forbund": f"no förbund '{forbund}'"})
+        _check_org(session, forbund_row, org, role)
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(
+                username=username,
+                display_name=display_name or username,
+                password_hash=password_hash or hash_password(password),
+                active=True,
+                created_at=now or _now(),
+            )
+            session.add(user)
+            session.flush()
+        exists = session.scalar(
+            select(Membership).where(
+                Membership.user_id == user.id,
+                Membership.forbund_id == forbund_row.id,
+                Membership.org == org,
+                Membership.role == role,
+            )
+        )
+        if exists is None:
+            session.add(Membership(user_id=user.id, forbund_id=forbund_row.id, org=org, role=role))
+    return capacities(db, username)[-1]
+
+
+def _check_org(session: Session, forbund: Forbund, org: str, role: str) -> None:
+    fixed = ORG_OF_ROLE.get(role)
+    if fixed is not None:
+        if org != fixed:
+            raise InvalidData("invalid user", {"org": f"a {role} user acts for '{fixed}'"})
+        return
+    if role == "representant":
+        kinds = PARTY_KINDS
+    else:
+        kinds = (*PARTY_KINDS, "kansli")
+        if org == "kansli":
+            return
+    member = session.scalar(
+        select(Organisation).where(
+            Organisation.forbund_id == forbund.id,
+            Organisation.slug == org,
+            Organisation.kind.in_(kinds),
+        )
+    )
+    if member is None:
+        raise InvalidData(
+            "invalid user", {"org": f"'{org}' is not a member organisation of {forbund.slug}"}
+        )
+
+
+def set_password(
+    db: Database, username: str, password: str, password_hash: str | None = None
+) -> None:
+    """Replace a user's password (`password_hash` may carry its precomputed hash)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidData(
+            "invalid password", {"password": f"at least {MIN_PASSWORD_LENGTH} characters"}
+        )
+    with db.write() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user '{username}'")
+        user.password_hash = password_hash or hash_password(password)
+
+
+def authenticate(db: Database, username: str, password: str) -> bool:
+    """Whether the password is right for an active user (constant work either way)."""
+    with db.read() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        stored = user.password_hash if user is not None and user.active else _DUMMY_HASH
+        ok = check_password_hash(stored, password)
+        return ok and user is not None and user.active
+
+
+def capacities(db: Database, username: str) -> list[Capacity]:
+    """Every capacity a user can act in, in the order they were added."""
+    with db.read() as session:
+        rows = session.execute(
+            select(User, Membership, Forbund)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Forbund, Forbund.id == Membership.forbund_id)
+            .where(User.username == username, User.active.is_(True))
+            .order_by(Membership.id)
+        ).all()
+        names = _org_names(session, {forbund.id for _, _, forbund in rows})
+        return [
+            Capacity(
+                username=user.username,
+                display_name=user.display_name,
+                forbund=forbund.slug,
+                forbund_name=forbund.name,
+                org=membership.org,
+                org_name=names.get((forbund.id, membership.org), membership.org),
+                role=membership.role,
+                membership_id=membership.id,
+            )
+            for user, membership, forbund in rows
+        ]
+
+
+def _org_names(session: Session, forbund_ids: set[int]) -> dict[tuple[int, str], str]:
+    names: dict[tuple[int, str], str] = {}
+    for forbund_id in forbund_ids:
+        names[(forbund_id, "kansli")] = "Förbundskansliet"
+        names[(forbund_id, "styrelse")] = "Styrelsen"
+    rows = session.execute(
+        select(Organisation.forbund_id, Organisation.slug, Organisation.name).where(
+            Organisation.forbund_id.in_(forbund_ids)
+        )
+    )
+    for forbund_id, slug, name in rows:
+        names[(forbund_id, slug)] = name
+    return names
+
+
+def new_token(db: Database, username: str) -> str:
+    """Create an API token for `username`; return it (it is stored only hashed)."""
+    token = "ff_" + secrets.token_urlsafe(32)
+    with db.write() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user '{username}'")
+        session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=_now()))
+    return token
+
+
+def user_for_token(db: Database, token: str) -> str | None:
+    """The username a valid, unrevoked token belongs to."""
+    with db.read() as session:
+        row = session.execute(
+            select(User.username)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(
+                ApiToken.token_hash == _token_hash(token),
+                ApiToken.revoked_at.is_(None),
+                User.active.is_(True),
+            )
+        ).first()
+        return row[0] if row else None
+
+
+def revoke_tokens(db: Database, username: str) -> int:
+    """Revoke every token of a user; return how many."""
+    with db.write() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user '{username}'")
+        tokens = session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ).all()
+        for token in tokens:
+            token.revoked_at = _now()
+        return len(tokens)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _now() -> datetime:
+    return utc_now()
