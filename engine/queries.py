@@ -161,6 +161,44 @@ class Queries:
             instance_status=instance.status,
         )
 
+    def forms_of_instance(self, tenant: str, instance_id: int) -> list[dict[str, Any]]:
+        """The JSON Schemas of every form in the spec version an instance runs on."""
+        with self._db.read() as session:
+            row = session.execute(
+                select(SpecVersion)
+                .join(Instance, Instance.spec_version_id == SpecVersion.id)
+                .where(Instance.id == instance_id, Instance.tenant == tenant)
+            ).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"instance {instance_id} does not exist")
+        return [schema for schema in row.forms.values() if isinstance(schema, dict)]
+
+    def end_events_of(self, tenant: str, instance_id: int) -> dict[str, str]:
+        """End event id → name in the spec version an instance runs on."""
+        with self._db.read() as session:
+            row = session.execute(
+                select(SpecVersion)
+                .join(Instance, Instance.spec_version_id == SpecVersion.id)
+                .where(Instance.id == instance_id, Instance.tenant == tenant)
+            ).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"instance {instance_id} does not exist")
+        return dict(self._engine.parsed_spec(row).end_events)
+
+    def start_form(self, process_id: str) -> dict[str, Any] | None:
+        """The start form of the newest version of a process, if it has one."""
+        with self._db.read() as session:
+            row = session.scalar(
+                select(SpecVersion)
+                .where(SpecVersion.process_id == process_id)
+                .order_by(SpecVersion.version.desc())
+                .limit(1)
+            )
+        if row is None:
+            raise NotFound(f"no process '{process_id}' is deployed")
+        parsed = self._engine.parsed_spec(row)
+        return parsed.form_schema(parsed.start_form)
+
     def get_instance(self, tenant: str, instance_id: int) -> InstanceView:
         """One instance of `tenant`. Raises NotFound."""
         with self._db.read() as session:

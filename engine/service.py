@@ -329,7 +329,7 @@ class Engine(Queries):
                 actor.username,
                 actor.acting_as,
                 "completed",
-                {"form": form_data, "derived": derived, "item": row.item},
+                {"form": form_data, "derived": derived, "item": row.item, "name": row.name},
                 task=row.bpmn_id,
                 task_guid=row.task_guid,
             )
@@ -365,7 +365,7 @@ class Engine(Queries):
                 actor.username,
                 actor.acting_as,
                 "claimed" if claim else "unclaimed",
-                {},
+                {"name": row.name},
                 task=row.bpmn_id,
                 task_guid=row.task_guid,
             )

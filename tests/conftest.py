@@ -83,3 +83,61 @@ def as_user(finsam: Finsam):  # type: ignore[no-untyped-def]
         return capacities(finsam.db, username)[0]
 
     return capacity
+
+
+@pytest.fixture
+def app(finsam: Finsam):  # type: ignore[no-untyped-def]
+    """The web app over the demo system."""
+    from webui import create_app
+
+    application = create_app(
+        {"DATABASE_URL": "unused://", "SYSTEM": finsam, "TESTING": True,
+         "SECRET_KEY": "test-secret", "SESSION_COOKIE_SECURE": False}
+    )
+    return application
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+class Browser:
+    """A test client that logs in through the login page and posts forms with their CSRF token."""
+
+    def __init__(self, client, password: str = "finsam-demo") -> None:  # type: ignore[no-untyped-def]
+        self.client = client
+        self.password = password
+
+    def csrf(self) -> str:
+        with self.client.session_transaction() as session:
+            token = session.get("_csrf")
+        if not token:
+            self.client.get("/login")
+            with self.client.session_transaction() as session:
+                token = session["_csrf"]
+        return str(token)
+
+    def login(self, username: str):  # type: ignore[no-untyped-def]
+        self.client.get("/login")
+        return self.client.post(
+            "/login", data={"username": username, "password": self.password,
+                            "csrf_token": self.csrf()})
+
+    def logout(self) -> None:
+        self.client.post("/logout", data={"csrf_token": self.csrf()})
+
+    def post(self, url: str, data=None, **kwargs):  # type: ignore[no-untyped-def]
+        from werkzeug.datastructures import MultiDict
+
+        form = MultiDict(data or {})
+        form["csrf_token"] = self.csrf()
+        return self.client.post(url, data=form, **kwargs)
+
+    def get(self, url: str, **kwargs):  # type: ignore[no-untyped-def]
+        return self.client.get(url, **kwargs)
+
+
+@pytest.fixture
+def browser(client) -> Browser:  # type: ignore[no-untyped-def]
+    return Browser(client)

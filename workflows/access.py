@@ -29,6 +29,11 @@ def can_see(capacity: Capacity, instance: InstanceView) -> bool:
     return False
 
 
+def can_see_task(capacity: Capacity, assignee: str) -> bool:
+    """A task is seen by the group that must do it, and read by the auditor."""
+    return assignee in capacity.groups or capacity.role == "auditor"
+
+
 def sees_links(capacity: Capacity) -> bool:
     """The link between a need and its route instances is hidden from the styrelse (Q1)."""
     return capacity.role != "styrelse"

@@ -30,7 +30,7 @@ from engine import (
 
 from . import access, schema
 from .hooks import NEED_PROCESS, FinsamHooks
-from .parties import Capacity
+from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Capacity, parties_of
 
 BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
 
@@ -112,12 +112,13 @@ class Finsam:
         )
 
     def task(self, capacity: Capacity, task_id: int) -> TaskDetail:
-        """One task, if the capacity may see it (else NotFound: its existence is not revealed)."""
+        """One task, for the group that must do it and for the auditor; to anyone else it does
+        not exist (NotFound, so that its existence is not revealed)."""
         detail = self.engine.get_task(capacity.forbund, task_id)
+        if not access.can_see_task(capacity, detail.task.assignee):
+            raise NotFound(f"task {task_id} does not exist")
         instance = self.engine.get_instance(capacity.forbund, detail.task.instance_id)
-        if detail.task.assignee not in capacity.groups and not access.can_see(
-            capacity, instance
-        ):
+        if not access.can_see(capacity, instance):
             raise NotFound(f"task {task_id} does not exist")
         return detail
 
@@ -150,6 +151,42 @@ class Finsam:
         """An instance's history, if the capacity may see the instance."""
         self.instance(capacity, instance_id)
         return self.engine.events(capacity.forbund, instance_id)
+
+    def org_names(self, forbund: str) -> dict[str, str]:
+        """Display names of the förbund's organisations and bodies, by slug."""
+        names = {p.slug: p.name for p in parties_of(self.db, forbund)}
+        names.update(
+            {KANSLI: "Förbundskansliet", STYRELSE: "Styrelsen", BEREDNINGSGRUPP: "Beredningsgruppen"}
+        )
+        return names
+
+    def visible_data(self, capacity: Capacity, instance: InstanceView) -> dict[str, Any]:
+        """The instance's data as this capacity may see it (the styrelse never sees links)."""
+        data = dict(instance.data)
+        if not access.sees_links(capacity):
+            data.pop("behov_id", None)
+        return data
+
+    def forms_of(self, capacity: Capacity, instance: InstanceView) -> list[dict[str, Any]]:
+        """The form schemas of the instance's spec version (for labelling its data)."""
+        return self.engine.forms_of_instance(capacity.forbund, instance.id)
+
+    def need_form(self) -> dict[str, Any]:
+        """The start form of a need."""
+        schema = self.engine.start_form(NEED_PROCESS)
+        if schema is None:
+            raise NotFound("the need process has no start form")
+        return schema
+
+    def task_counts(self, capacity: Capacity) -> dict[str, int]:
+        """Open tasks per process for the task list's tabs."""
+        if not capacity.groups:
+            return {}
+        return self.engine.count_tasks(capacity.forbund, capacity.groups)
+
+    def end_event_names(self, instance: InstanceView) -> dict[str, str]:
+        """The names of the end events of the version an instance runs on, by id."""
+        return self.engine.end_events_of(instance.tenant, instance.id)
 
     def require_role(self, capacity: Capacity, *roles: str) -> None:
         """Raise Forbidden unless the capacity has one of `roles`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -216,3 +217,63 @@ def _token_hash(token: str) -> str:
 
 def _now() -> datetime:
     return utc_now()
+
+
+def capacity_by_membership(db: Database, membership_id: int) -> Capacity | None:
+    """The capacity of one membership, if its user is still active."""
+    with db.read() as session:
+        username = session.scalar(
+            select(User.username)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.id == membership_id, User.active.is_(True))
+        )
+    if username is None:
+        return None
+    for capacity in capacities(db, username):
+        if capacity.membership_id == membership_id:
+            return capacity
+    return None
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A user of a förbund with its capacities there, for the admin page."""
+
+    username: str
+    display_name: str
+    active: bool
+    capacities: list[tuple[str, str]]
+
+
+def users_of(db: Database, forbund: str) -> list[UserRow]:
+    """Every user with a capacity in `forbund`, by username."""
+    with db.read() as session:
+        rows = session.execute(
+            select(User, Membership)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Forbund, Forbund.id == Membership.forbund_id)
+            .where(Forbund.slug == forbund)
+            .order_by(User.username, Membership.id)
+        ).all()
+    result: dict[str, UserRow] = {}
+    for user, membership in rows:
+        row = result.setdefault(
+            user.username, UserRow(user.username, user.display_name, user.active, [])
+        )
+        row.capacities.append((membership.org, membership.role))
+    return list(result.values())
+
+
+def set_active(db: Database, forbund: str, username: str, active: bool) -> None:
+    """Activate or deactivate a user of `forbund`; a deactivated user's sessions and tokens stop
+    working at once."""
+    with db.write() as session:
+        user = session.scalar(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Forbund, Forbund.id == Membership.forbund_id)
+            .where(User.username == username, Forbund.slug == forbund)
+        )
+        if user is None:
+            raise NotFound(f"no user '{username}' in {forbund}")
+        user.active = active

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""The two commands of the quick start, on any machine with Python 3.11+.
+
+    python3 run.py serve     # the app on an SQLite file with the demo förbund
+    python3 run.py test      # the whole test suite
+
+Both create `.venv/` and install the project into it on first use (and again when
+pyproject.toml changes). Only the standard library is used here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".installed"
+
+
+def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):
+        print("finsam-flow needs Python 3.11 or newer", file=sys.stderr)
+        return 2
+    command, args = (argv[0], argv[1:]) if argv else ("serve", [])
+    if command not in ("serve", "test"):
+        print(__doc__)
+        return 2
+    ensure_environment()
+    if command == "serve":
+        return serve(args)
+    return test(args)
+
+
+def ensure_environment() -> None:
+    """Create the virtual environment and install the project with its test extras."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        print("Creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    print("Installing finsam-flow into .venv (first run only) ...", flush=True)
+    run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"])
+    STAMP.write_text(wanted)
+
+
+def ensure_node_packages() -> None:
+    """Install the pinned npm packages the tests use (bpmnlint), when Node.js is present."""
+    npm = shutil.which("npm")
+    if npm is None:
+        print("note: Node.js/npm not found; the bpmnlint check will be skipped", flush=True)
+        return
+    lock = ROOT / "package-lock.json"
+    stamp = ROOT / "node_modules" / ".finsam-installed"
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=ROOT)
+    stamp.write_text(wanted)
+
+
+def serve(args: list[str]) -> int:
+    finsam = str(BIN / "finsam")
+    env = os.environ.copy()
+    run([finsam, "demo"], env=env)
+    print("\nLog in at the address below with a username above and the demo password.\n")
+    return subprocess.call([finsam, "serve", *args], env=env)
+
+
+def test(args: list[str]) -> int:
+    ensure_node_packages()
+    return subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT)
+
+
+def run(command: list[str], **kwargs: object) -> None:
+    result = subprocess.run(command, **kwargs)  # type: ignore[call-overload]
+    if result.returncode != 0:
+        print(f"failed: {' '.join(command)}", file=sys.stderr)
+        sys.exit(result.returncode)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,67 @@
+"""The bundled diagrams: valid for the engine, clean under bpmnlint, complete diagram interchange."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from engine import read_source
+from engine.specs import NS, validate_source
+from workflows.hooks import FinsamHooks, lanes_resolve, styrelse_never_in_esf
+from workflows.system import diagrams_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = sorted(diagrams_dir().glob("*.bpmn"))
+END_EVENTS = {
+    "behovsanalys": {"routes_started", "utanfor_rutinen"},
+    "finansiell_samordning": {"insats_genomford", "avslag"},
+    "esf_plus": {"projekt_avslutat", "ej_ansokan", "ansokan_avslagen"},
+}
+
+
+def test_the_three_processes_are_there() -> None:
+    assert [p.stem for p in FILES] == ["behovsanalys", "esf_plus", "finansiell_samordning"]
+    assert FinsamHooks  # the rules below are the hooks' deploy rules
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_valid_with_end_events_of_the_contract(path: Path) -> None:
+    parsed = validate_source(read_source(path), [lanes_resolve, styrelse_never_in_esf])
+    assert parsed.process_id == path.stem
+    assert set(parsed.end_events) == END_EVENTS[path.stem]
+    for task in parsed.user_tasks.values():
+        assert task.form, f"{task.bpmn_id} has no form"
+        assert task.instructions, f"{task.bpmn_id} has no instructions"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_element_has_diagram_interchange(path: Path) -> None:
+    tree = etree.parse(str(path))
+    shown = {el.get("bpmnElement") for el in tree.iter(
+        "{http://www.omg.org/spec/BPMN/20100524/DI}BPMNShape",
+        "{http://www.omg.org/spec/BPMN/20100524/DI}BPMNEdge")}
+    kinds = ("participant", "lane", "sequenceFlow", "messageFlow", "startEvent", "endEvent",
+             "userTask", "exclusiveGateway", "inclusiveGateway", "parallelGateway",
+             "intermediateThrowEvent", "intermediateCatchEvent", "boundaryEvent")
+    elements = [el for kind in kinds for el in tree.getroot().iterfind(f".//bpmn:{kind}", NS)]
+    missing = [el.get("id") for el in elements if el.get("id") not in shown]
+    assert elements and missing == []
+
+
+def test_bpmnlint_recommended_passes() -> None:
+    npx = shutil.which("npx")
+    bpmnlint = ROOT / "node_modules" / ".bin" / "bpmnlint"
+    if npx is None or not bpmnlint.exists():
+        if os.environ.get("CI"):
+            pytest.fail("bpmnlint is not installed: run 'npm ci' (the CI script does)")
+        pytest.skip("Node.js and 'npm ci' are needed for bpmnlint")
+    result = subprocess.run(
+        [str(bpmnlint), *[str(p) for p in FILES]], cwd=ROOT, capture_output=True, text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

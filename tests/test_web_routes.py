@@ -1,0 +1,61 @@
+"""Both routes end to end, user by user, through the pages and through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from workflows import Finsam
+
+from .test_processes import DESIGN, ESF_PARTIES, FINSAM_PARTIES, GRANTED, IDEA, agree, position
+from .webwalk import ApiDesk, PageDesk
+
+NEED = {"malgrupp": "Unga vuxna hemmasittare", "inom_finsam_malgrupp": True}
+
+
+def walk_both_routes(desk: Any, finsam: Finsam) -> tuple[int, int]:
+    need = desk.start_need("kansli", "Knutpunkt för hemmasittare")
+    desk.act("klippan", need, "identifiera_behov", {
+        **NEED, "titel": "Knutpunkt för hemmasittare",
+        "parter": sorted(set(FINSAM_PARTIES) | set(ESF_PARTIES)), "finansieringsform": "bada"})
+    routes = {i.process_id: i.id for i in finsam.engine.list_instances("nnv-skane", parent_id=need)}
+    fs, esf = routes["finansiell_samordning"], routes["esf_plus"]
+    everyone = sorted(set(FINSAM_PARTIES) | set(ESF_PARTIES))
+
+    desk.act("angelholm", fs, "utforma_insats", DESIGN)
+    desk.each_party(fs, "forankra_insats", {org: {"forankrad": True} for org in everyone})
+    desk.act("region-skane", fs, "ansvarsfordelning", {"ansvarsfordelning": "Ängelholm leder"})
+    desk.act("kansli", fs, "bereda_arende", {"tjansteutlatande": "Ok", "forslag_till_beslut": "Bevilja"})
+    desk.act("styrelse", fs, "styrelsebeslut", GRANTED)
+    desk.act("angelholm", fs, "genomfora_insats",
+             {"deltagare_kvinnor": 11, "deltagare_man": 8, "genomford_datum": "2026-02-28"})
+
+    desk.act("fk", esf, "utforma_projektide", IDEA)
+    desk.each_party(esf, "forankra_projektide", {org: {"forankrad": True} for org in everyone})
+    desk.each_party(esf, "mandat_projektagarskap",
+                    {org: position(volunteer=org == "klippan") for org in everyone})
+    others = [o for o in everyone if o != "klippan"]
+    desk.act("af", esf, "overenskommelse", agree("klippan", others))
+    desk.act("klippan", esf, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 5})
+    desk.each_party(esf, "beslut_projektansokan",
+                    {org: {"beslut": "ja", "beslut_referens": f"{org}-1"} for org in ["klippan", *others]})
+    desk.act("klippan", esf, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})
+    desk.act("klippan", esf, "registrera_esf_beslut", {
+        "esf_beslut": "beviljad", "esf_diarienummer": "2025/1", "beslut_datum": "2025-12-01",
+        "beviljat_belopp": 4_000_000, "projektperiod_start": "2026-01-01",
+        "projektperiod_slut": "2028-12-31"})
+    desk.act("klippan", esf, "bilda_projektorganisation", {"projektorganisation": "Projektkansli"})
+    desk.act("klippan", esf, "genomfora_projekt", {"genomford_datum": "2028-12-31"})
+    desk.act("klippan", esf, "slutrapportera", {"slutrapport_datum": "2029-02-28"})
+    return fs, esf
+
+
+@pytest.mark.parametrize("channel", ["pages", "api"])
+def test_both_routes_end_to_end(client, finsam: Finsam, channel: str) -> None:  # type: ignore[no-untyped-def]
+    desk = PageDesk(client, finsam) if channel == "pages" else ApiDesk(client, finsam)
+    fs, esf = walk_both_routes(desk, finsam)
+    assert finsam.engine.get_instance("nnv-skane", fs).outcome == "insats_genomford"
+    assert finsam.engine.get_instance("nnv-skane", esf).outcome == "projekt_avslutat"
+    actors = {e.actor for e in finsam.engine.events("nnv-skane", esf)}
+    assert {"af", "fk", "klippan", "angelholm"} <= actors

@@ -1,0 +1,96 @@
+"""Building the Flask app: configuration, the system, login, CSRF, headers, errors, blueprints."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from flask_login import LoginManager
+
+from workflows import Finsam
+from workflows.users import capacity_by_membership
+
+from . import errors, filters, security
+from .context import WebUser
+
+DEFAULT_SECRET = "dev-only-not-secret"
+LANGUAGES = ("sv", "en")
+
+
+def build_app(config: dict[str, Any]) -> Flask:
+    """The configured app; `config` overrides the defaults and FINSAM_* environment."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=os.environ.get("FINSAM_SECRET_KEY", DEFAULT_SECRET),
+        DATABASE_URL=os.environ.get("FINSAM_DATABASE_URL", ""),
+        ENV_NAME=os.environ.get("FINSAM_ENV", "development"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("FINSAM_INSECURE_COOKIES") != "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="sv",
+        BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
+        BABEL_TRANSLATION_DIRECTORIES=str(os.path.join(os.path.dirname(__file__), "translations")),
+    )
+    app.config.update(config)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
+        raise RuntimeError(
+            "refusing to start in production with the default secret key: set FINSAM_SECRET_KEY"
+        )
+    if not app.config["DATABASE_URL"]:
+        raise RuntimeError("no database: set DATABASE_URL in the config or FINSAM_DATABASE_URL")
+
+    system = app.config.get("SYSTEM") or Finsam(app.config["DATABASE_URL"])
+    app.extensions["finsam"] = system
+
+    _login(app, system)
+    Babel(app, locale_selector=_locale)
+    security.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    _blueprints(app)
+    return app
+
+
+def _login(app: Flask, system: Finsam) -> None:
+    manager = LoginManager(app)
+    manager.login_view = "auth.login"
+    manager.login_message = None
+    manager.session_protection = "strong"
+
+    @manager.user_loader
+    def load_user(user_id: str) -> WebUser | None:
+        if not user_id.isdigit():
+            return None
+        capacity = capacity_by_membership(system.db, int(user_id))
+        return WebUser(capacity) if capacity is not None else None
+
+    @manager.request_loader
+    def load_from_token(req: Any) -> WebUser | None:
+        return security.user_from_bearer(system, req)
+
+
+def _locale() -> str:
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or "sv"
+
+
+def _blueprints(app: Flask) -> None:
+    from . import admin, api, auth, instances, tasks
+
+    for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, api.bp, api.health):
+        app.register_blueprint(blueprint)
+
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = request.headers.get("X-Request-Id") or secrets.token_hex(8)

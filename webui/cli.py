@@ -1,0 +1,190 @@
+"""The `finsam` command line.
+
+Every command reads the database URL from FINSAM_DATABASE_URL (default: an SQLite file in the
+instance folder) and exits non-zero with a one-line message on error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine import EngineError, InvalidData, SpecError
+from workflows import Finsam
+from workflows import schema
+from workflows.demo import DEMO_FORBUND, DEMO_PASSWORD, load_demo
+from workflows.users import add_user, new_token
+
+DEFAULT_INSTANCE_DIR = Path.cwd() / "instance"
+
+
+def database_url() -> str:
+    """FINSAM_DATABASE_URL, or an SQLite file in ./instance (created if needed)."""
+    url = os.environ.get("FINSAM_DATABASE_URL")
+    if url:
+        return url
+    folder = Path(os.environ.get("FINSAM_INSTANCE_DIR") or DEFAULT_INSTANCE_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'finsam.sqlite3'}"
+
+
+@contextmanager
+def system() -> Iterator[Finsam]:
+    """The system over the configured database, closed afterwards."""
+    finsam = Finsam(database_url())
+    try:
+        yield finsam
+    finally:
+        finsam.close()
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit 1."""
+    click.echo(f"finsam: {message}", err=True)
+    sys.exit(1)
+
+
+def friendly(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the engine's errors (and a database that cannot be reached) into one-line messages."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except SpecError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            fail(f"{len(exc.problems)} problem(s); nothing was deployed")
+        except InvalidData as exc:
+            fail(str(exc))
+        except EngineError as exc:
+            fail(str(exc))
+        except (SQLAlchemyError, OSError) as exc:  # database unreachable, permissions, disk
+            fail(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
+@click.group()
+def main() -> None:
+    """finsam-flow: BPMN workflows with human tasks for samordningsförbund."""
+
+
+@main.command()
+@friendly
+def init() -> None:
+    """Create or upgrade the schema and deploy the bundled diagrams (idempotent)."""
+    with system() as finsam:
+        for result in finsam.init():
+            state = "deployed" if result.created else "unchanged"
+            click.echo(f"{result.process_id}: version {result.version} ({state})")
+
+
+@main.command()
+@click.option("--password", help="Set this password for every demo user.")
+@friendly
+def demo(password: str | None) -> None:
+    """Load the demo förbund and its users (idempotent); print who can log in."""
+    with system() as finsam:
+        finsam.init()
+        users = load_demo(finsam.db, password)
+    click.echo(f"Demo: {DEMO_FORBUND[1]} ({DEMO_FORBUND[0]})")
+    click.echo(f"Password for every demo user: {password or DEMO_PASSWORD}")
+    for user in users:
+        click.echo(f"  {user.username:<14} {user.description}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@friendly
+def serve(host: str, port: int) -> None:
+    """Serve the web app and the API."""
+    from webui import create_app
+
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    config: dict[str, object] = {"DATABASE_URL": database_url()}
+    if loopback and os.environ.get("FINSAM_ENV") != "production":
+        config["SESSION_COOKIE_SECURE"] = False  # plain http on this machine only
+    app = create_app(config)
+    click.echo(f"finsam-flow on http://{host}:{port}/")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--forbund", "forbund", required=True, help="The förbund's slug.")
+@click.option("--org", required=True, help="Member org slug, or kansli / styrelse.")
+@click.option("--role", required=True, help="representant, kansli, styrelse, designer, auditor, admin")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@friendly
+def user_add(name: str, forbund: str, org: str, role: str, password_stdin: bool) -> None:
+    """Add a user acting for ORG of a förbund."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        fail("give the password with --password-stdin")
+        return
+    with system() as finsam:
+        capacity = add_user(finsam.db, name, forbund, org, role, password)
+    click.echo(f"{capacity.username} acts for {capacity.org_name} as {capacity.role}")
+
+
+@user.command("token")
+@click.argument("name")
+@friendly
+def user_token(name: str) -> None:
+    """Print a new API token for NAME (shown once)."""
+    with system() as finsam:
+        click.echo(new_token(finsam.db, name))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@friendly
+def lint(files: tuple[Path, ...]) -> None:
+    """Validate BPMN files; each problem with file, line, element and a fix."""
+    failures = 0
+    with system() as finsam:
+        for path in files:
+            try:
+                finsam.lint_files([path])
+            except SpecError as exc:
+                failures += len(exc.problems)
+                for problem in exc.problems:
+                    click.echo(str(problem) if problem.file else f"{path}: {problem}", err=True)
+            else:
+                click.echo(f"{path}: ok")
+    if failures:
+        fail(f"{failures} problem(s) in {len(files)} file(s)")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as", "deployed_by", default=None, help="Who deploys (default: $USER).")
+@friendly
+def deploy(files: tuple[Path, ...], deployed_by: str | None) -> None:
+    """Validate and deploy BPMN files as new versions (unchanged content is a no-op)."""
+    who = deployed_by or os.environ.get("USER") or "cli"
+    with system() as finsam:
+        schema.upgrade(finsam.db)
+        for result in finsam.deploy_files(list(files), who):
+            state = "deployed" if result.created else "unchanged"
+            click.echo(f"{result.process_id}: version {result.version} ({state})")
+

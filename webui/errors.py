@@ -1,0 +1,90 @@
+"""One place that maps the engine's errors to HTTP statuses, for pages and for the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from engine import (
+    Conflict,
+    EngineError,
+    ExpressionError,
+    Forbidden,
+    InvalidData,
+    NotFound,
+    SpecError,
+    WorkflowFailure,
+)
+
+STATUS: dict[type[EngineError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    InvalidData: 422,
+    SpecError: 422,
+    ExpressionError: 422,
+    WorkflowFailure: 409,
+}
+
+
+def status_of(error: EngineError) -> int:
+    """The HTTP status of an engine error."""
+    for cls, status in STATUS.items():
+        if isinstance(error, cls):
+            return status
+    return 500
+
+
+def details_of(error: EngineError) -> dict[str, Any]:
+    """The field messages (invalid data) or problems (invalid spec) of an error."""
+    if isinstance(error, InvalidData):
+        return dict(error.details)
+    if isinstance(error, SpecError):
+        return {"problems": [p.to_dict() for p in error.problems]}
+    return {}
+
+
+def api_error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
+    """A JSON error response as CONTRACT.md describes."""
+    response = jsonify({"error": code, "message": message, "details": details or {}})
+    response.status_code = status
+    return response
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(EngineError)
+    def _engine_error(error: EngineError) -> Any:
+        status = status_of(error)
+        message = str(error) if not isinstance(error, InvalidData) else error.message
+        if wants_json():
+            return api_error(status, error.code, message, details_of(error))
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        if wants_json():
+            if status == 413:
+                return api_error(413, "too_large", "the request body is too large")
+            return api_error(status, error.name.lower().replace(" ", "_"), error.description or "")
+        messages = {
+            400: _("Begäran kunde inte behandlas. Ladda om sidan och försök igen."),
+            403: _("Du har inte behörighet till den här sidan."),
+            404: _("Sidan finns inte, eller så har du inte behörighet att se den."),
+            405: _("Metoden är inte tillåten här."),
+            413: _("Det du skickade är för stort."),
+            429: _("För många försök. Vänta en stund och försök igen."),
+        }
+        message = messages.get(status, _("Något gick fel."))
+        if error.description == "csrf":
+            message = _("Formuläret hade gått ut. Ladda om sidan och försök igen.")
+        return render_template("error.html", status=status, message=message), status

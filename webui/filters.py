@@ -1,0 +1,189 @@
+"""Template filters: Swedish dates and amounts, ages, names of organisations and steps."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_babel import gettext as _
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NBSP = "\u00a0"
+
+
+def sv_date(value: Any) -> str:
+    """2025-03-01: ISO dates, as Swedish public bodies write them."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def sv_datetime(value: datetime | None) -> str:
+    """2025-03-01 14:05 in Swedish time."""
+    if value is None:
+        return ""
+    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def sv_number(value: Any) -> str:
+    """3 500 000: thousands grouped with a no-break space."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def kronor(value: Any) -> str:
+    """3 500 000 kr."""
+    if value is None or value == "":
+        return ""
+    return f"{sv_number(value)}{NBSP}kr"
+
+
+def age(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in words: 'i dag', '3 dagar'."""
+    if value is None:
+        return ""
+    days = ((now or datetime.now(UTC)) - value).days
+    if days <= 0:
+        return _("i dag")
+    if days == 1:
+        return _("1 dag")
+    return _("%(n)s dagar", n=days)
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters."""
+    app.jinja_env.filters.update(
+        sv_date=sv_date, sv_datetime=sv_datetime, sv_number=sv_number, kronor=kronor, age=age
+    )
+    _register_globals(app)
+
+
+# -- template globals ---------------------------------------------------------------------------
+
+def N_(message: str) -> str:
+    """Mark a message for translation where it is defined; it is translated where shown."""
+    return message
+
+
+ROLE_NAMES_SV = {
+    "representant": N_("representant"),
+    "kansli": N_("kansli"),
+    "styrelse": N_("styrelse"),
+    "designer": N_("processdesigner"),
+    "auditor": N_("revisor"),
+    "admin": N_("administratör"),
+}
+
+_FIELD_MESSAGES = {
+    "required": N_("Obligatoriskt – fyll i."),
+    "unknown field": N_("Fältet finns inte i formuläret."),
+    "is not one of the allowed choices": N_("Välj ett av alternativen."),
+    "has duplicates": N_("Samma val förekommer flera gånger."),
+    "contains control characters": N_("Innehåller otillåtna tecken."),
+    "is too long": N_("För lång text."),
+    "must be of type integer": N_("Ange ett heltal."),
+    "must be of type number": N_("Ange ett tal."),
+    "must be of type boolean": N_("Välj ja eller nej."),
+    "must be of type string": N_("Ange text."),
+    "must be of type array": N_("Välj ett eller flera alternativ."),
+    "is not a valid date": N_("Ange ett datum som ÅÅÅÅ-MM-DD."),
+    "has the wrong format": N_("Fel format."),
+}
+_FIELD_PATTERNS = (
+    (re.compile(r"is too long \(at most (\d+) characters\)"), N_("För lång text (högst %(n)s tecken).")),
+    (re.compile(r"is too short \(at least (\d+) characters\)"), N_("Fyll i (minst %(n)s tecken).")),
+    (re.compile(r"must be at least (\S+)"), N_("Måste vara minst %(n)s.")),
+    (re.compile(r"must be at most (\S+)"), N_("Får vara högst %(n)s.")),
+    (re.compile(r"choose at least (\d+)"), N_("Välj minst %(n)s.")),
+    (re.compile(r"choose at most (\d+)"), N_("Välj högst %(n)s.")),
+)
+
+
+def field_error(message: str) -> str:
+    """An engine field message in the interface language (domain messages pass unchanged)."""
+    if message in _FIELD_MESSAGES:
+        return _(_FIELD_MESSAGES[message])
+    for pattern, text in _FIELD_PATTERNS:
+        found = pattern.fullmatch(message)
+        if found:
+            return _(text, n=found.group(1))
+    return message
+
+
+def role_name(role: str) -> str:
+    """A role's name in the interface language."""
+    return _(ROLE_NAMES_SV.get(role, role))
+
+
+def event_text(event: Any, names: dict[str, str]) -> str:
+    """One line of an instance's timeline: who, acting as what, did what."""
+    who = f"{event.actor} ({event.acting_as})"
+    data = event.data or {}
+    if event.kind == "started":
+        return _("%(who)s startade ärendet.", who=who)
+    if event.kind == "completed":
+        step = data.get("name") or event.task
+        part = f" – {names.get(data['item'], data['item'])}" if data.get("item") else ""
+        summary = _summary(data.get("form") or {}, names)
+        text = _("%(who)s slutförde »%(step)s«%(part)s.", who=who, step=step, part=part)
+        return f"{text} {summary}".strip()
+    if event.kind == "claimed":
+        return _("%(who)s tog »%(step)s«.", who=who, step=data.get("name") or event.task)
+    if event.kind == "unclaimed":
+        return _("%(who)s släppte »%(step)s«.", who=who, step=data.get("name") or event.task)
+    if event.kind == "outcome":
+        return _("Ärendet avslutades (%(outcome)s).", outcome=data.get("outcome"))
+    if event.kind == "child_started":
+        return _("Ärende #%(id)s startades.", id=data.get("instance_id"))
+    return f"{event.kind}: {who}"
+
+
+def _summary(form: dict[str, Any], names: dict[str, str]) -> str:
+    parts = []
+    for key, value in list(form.items())[:6]:
+        if isinstance(value, bool):
+            shown = _("ja") if value else _("nej")
+        elif isinstance(value, list):
+            shown = ", ".join(names.get(str(v), str(v)) for v in value)
+        elif isinstance(value, int):
+            shown = sv_number(value)
+        else:
+            shown = names.get(str(value), str(value))
+        if len(shown) > 60:
+            shown = shown[:57] + "…"
+        parts.append(f"{key.replace('_', ' ')}: {shown}")
+    return "; ".join(parts)
+
+
+def _register_globals(app: Flask) -> None:
+    from flask_babel import get_locale
+    from flask_login import current_user
+
+    def current_lang() -> str:
+        return str(get_locale() or "sv")
+
+    def my_capacities() -> list[Any]:
+        from workflows.users import capacities
+
+        from .context import system
+
+        if not current_user.is_authenticated:
+            return []
+        return capacities(system().db, current_user.capacity.username)
+
+    app.jinja_env.globals.update(
+        current_lang=current_lang,
+        my_capacities=my_capacities,
+        field_error=field_error,
+        role_name=role_name,
+        event_text=event_text,
+    )

@@ -1,0 +1,203 @@
+"""Forms from JSON Schema: fields to render, and the submitted strings turned into typed data.
+
+The server validates with the schema itself (in the engine); this module only shapes the HTML
+and keeps what the user typed so a form with errors comes back as it was sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+RADIO_LIMIT = 4
+
+
+@dataclass
+class Choice:
+    """One option of a choice field."""
+
+    value: str
+    label: str
+    selected: bool = False
+
+
+@dataclass
+class Field:
+    """One form field as the template renders it."""
+
+    name: str
+    label: str
+    kind: str  # text, textarea, number, date, yesno, radio, select, checkboxes
+    required: bool
+    description: str = ""
+    value: str = ""
+    choices: list[Choice] = field(default_factory=list)
+    error: str = ""
+    max_length: int | None = None
+    minimum: int | float | None = None
+
+    @property
+    def input_id(self) -> str:
+        return f"f-{self.name}"
+
+    @property
+    def error_id(self) -> str:
+        return f"f-{self.name}-error"
+
+    @property
+    def help_id(self) -> str:
+        return f"f-{self.name}-help"
+
+
+def _choices(schema: dict[str, Any]) -> list[tuple[str, str]]:
+    if "oneOf" in schema:
+        return [(str(o.get("const")), str(o.get("title") or o.get("const"))) for o in schema["oneOf"]]
+    if "enum" in schema:
+        return [(str(v), str(v)) for v in schema["enum"]]
+    return []
+
+
+def _kind(prop: dict[str, Any]) -> str:
+    kind = prop.get("type")
+    if kind == "boolean":
+        return "yesno"
+    if kind in ("integer", "number"):
+        return "number"
+    if kind == "array":
+        return "checkboxes"
+    if prop.get("format") == "date":
+        return "date"
+    if _choices(prop):
+        return "radio" if len(_choices(prop)) <= RADIO_LIMIT else "select"
+    if prop.get("x-widget") == "textarea":
+        return "textarea"
+    return "text"
+
+
+def build_fields(
+    schema: dict[str, Any],
+    values: dict[str, Any] | None = None,
+    raw: MultiDict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> list[Field]:
+    """The fields of `schema`, filled from typed `values` or from the `raw` submission."""
+    values = values or {}
+    errors = errors or {}
+    required = set(schema.get("required") or [])
+    fields = []
+    for name, prop in (schema.get("properties") or {}).items():
+        kind = _kind(prop)
+        options = _choices(prop["items"] if kind == "checkboxes" else prop)
+        if raw is not None:
+            chosen = set(raw.getlist(name)) if kind == "checkboxes" else {raw.get(name, "")}
+            text = raw.get(name, "")
+        else:
+            value = values.get(name)
+            chosen = {_text(v) for v in value} if isinstance(value, list) else {_text(value)}
+            text = _text(value) if not isinstance(value, list) else ""
+        fields.append(
+            Field(
+                name=name,
+                label=str(prop.get("title") or name),
+                kind=kind,
+                required=name in required,
+                description=str(prop.get("description") or ""),
+                value=text,
+                choices=[Choice(v, label, v in chosen) for v, label in options],
+                error=errors.get(name, ""),
+                max_length=prop.get("maxLength"),
+                minimum=prop.get("minimum"),
+            )
+        )
+    return fields
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def parse_submission(schema: dict[str, Any], form: MultiDict[str, str]) -> dict[str, Any]:
+    """Typed data from the submitted strings; what cannot be converted stays a string so that
+    the schema reports it beside its field."""
+    data: dict[str, Any] = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        kind = prop.get("type")
+        if kind == "array":
+            chosen = [v for v in form.getlist(name) if v != ""]
+            if chosen:
+                data[name] = chosen
+            continue
+        raw = form.get(name)
+        if raw is None:
+            continue
+        text = raw.strip()
+        if text == "":
+            continue
+        if kind == "boolean":
+            data[name] = {"true": True, "false": False}.get(text, text)
+        elif kind in ("integer", "number"):
+            data[name] = _number(text, kind)
+        else:
+            data[name] = raw.replace("\r\n", "\n").strip()
+    return data
+
+
+def _number(text: str, kind: str) -> Any:
+    cleaned = text.replace("\u00a0", "").replace(" ", "").replace("kr", "")
+    try:
+        return int(cleaned) if kind == "integer" else float(cleaned.replace(",", "."))
+    except ValueError:
+        return text
+
+
+def describe(
+    data: dict[str, Any],
+    schemas: list[dict[str, Any]],
+    names: dict[str, str],
+    hidden: frozenset[str] = frozenset(),
+) -> list[tuple[str, str]]:
+    """The instance data as (label, value) rows, labelled by the forms' titles, with choices
+    and organisation slugs shown by name. Lists of per-party answers are summarised."""
+    titles: dict[str, str] = {}
+    choice_titles: dict[str, dict[str, str]] = {}
+    for schema in schemas:
+        for name, prop in (schema.get("properties") or {}).items():
+            titles.setdefault(name, str(prop.get("title") or name))
+            target = prop.get("items", prop) if prop.get("type") == "array" else prop
+            choice_titles.setdefault(name, dict(_choices(target)))
+    rows = []
+    for key, value in data.items():
+        if key in hidden or key.startswith("_"):
+            continue
+        label = titles.get(key, key.replace("_", " ").capitalize())
+        rows.append((label, _show(value, choice_titles.get(key, {}), names)))
+    return rows
+
+
+def _show(value: Any, choices: dict[str, str], names: dict[str, str]) -> str:
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            return "; ".join(_answer(v, names) for v in value)
+        return ", ".join(_show(v, choices, names) for v in value)
+    if isinstance(value, dict):
+        return _answer(value, names)
+    text = str(value)
+    return choices.get(text) or names.get(text) or text
+
+
+def _answer(value: dict[str, Any], names: dict[str, str]) -> str:
+    part = value.get("part")
+    rest = ", ".join(
+        f"{k.replace('_', ' ')}: {_show(v, {}, names)}" for k, v in value.items() if k != "part"
+    )
+    return f"{names.get(str(part), str(part))}: {rest}" if part else rest

@@ -1,0 +1,74 @@
+"""Needs and instances: record a need, list the instances you may see, follow one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import InvalidData
+from workflows.presentation import instance_page, may_start_need
+
+from .context import capacity, system
+from .forms import build_fields, describe, parse_submission
+from .tasks import PROCESS_NAMES
+
+bp = Blueprint("instances", __name__)
+
+
+@bp.get("/instances")
+@login_required
+def index() -> Any:
+    """The instances the user may see, newest first."""
+    process = request.args.get("process") or None
+    status = request.args.get("status") or None
+    rows = system().instances(capacity(), process_id=process, status=status)
+    return render_template(
+        "instances/list.html", instances=rows, process=process, status=status,
+        processes=PROCESS_NAMES,
+    )
+
+
+@bp.get("/instances/<int:instance_id>")
+@login_required
+def detail(instance_id: int) -> Any:
+    """An instance: status, outcome, data, the path taken, open tasks and links."""
+    page = instance_page(system(), capacity(), instance_id)
+    rows = describe(page.data, page.schemas, page.names, hidden=page.hidden_fields)
+    return render_template("instances/detail.html", page=page, rows=rows,
+                           processes=PROCESS_NAMES)
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+@login_required
+def new_need() -> Any:
+    """Record a need identified in the beredningsgrupp."""
+    me = capacity()
+    if not may_start_need(me):
+        abort(403)
+    finsam = system()
+    schema = finsam.need_form()
+    errors: dict[str, str] = {}
+    raw = None
+    status = 200
+    if request.method == "POST":
+        data = parse_submission(schema, request.form)
+        try:
+            result = finsam.start_need(me, data)
+        except InvalidData as error:
+            errors = dict(error.details) or {"_form": error.message}
+            raw = request.form
+            status = 422
+        else:
+            flash(_("Behovet är registrerat. Fyll nu i beredningsgruppens behovsanalys."), "success")
+            if result.open_tasks:
+                return redirect(url_for("tasks.detail", task_id=result.open_tasks[0].id))
+            return redirect(url_for("instances.detail", instance_id=result.instance.id))
+    fields = build_fields(schema, raw=raw, errors=errors)
+    return render_template("instances/new_need.html", fields=fields, errors=errors,
+                           form_error=errors.get("_form", "")), status
+
+
+__all__ = ["bp", "describe"]

@@ -1,0 +1,151 @@
+"""The OpenAPI 3.1 document of the JSON API (served at /api/openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _response(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"description": description}
+    if schema is not None:
+        body["content"] = {"application/json": {"schema": schema}}
+    return body
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    names = {400: "Bad request", 401: "Not logged in", 403: "Not yours", 404: "Not found",
+             409: "Conflict: no longer ready, already completed or claimed by another",
+             413: "Too large", 422: "Invalid data; details maps each field to its message"}
+    return {str(c): _response(names[c], ERROR) for c in codes}
+
+
+def _id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document."""
+    task = {"$ref": "#/components/schemas/Task"}
+    instance = {"$ref": "#/components/schemas/Instance"}
+    nullable_time = {"type": ["string", "null"], "format": "date-time"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "finsam-flow API", "version": "1.0.0",
+                 "description": "Tasks, instances and history of finsam-flow."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": {
+            "/api/tasks": {"get": {
+                "summary": "Open tasks the caller may act on",
+                "parameters": [{"name": "process_id", "in": "query", "schema": {"type": "string"}},
+                               {"name": "mine", "in": "query", "schema": {"enum": ["1"]}}],
+                "responses": {"200": _response("Tasks", {"type": "array", "items": task}),
+                              **_errors(401)}}},
+            "/api/tasks/{task_id}": {"get": {
+                "summary": "One task with its form",
+                "parameters": [_id("task_id")],
+                "responses": {"200": _response("The task", {"allOf": [task, {
+                    "type": "object", "properties": {
+                        "form_schema": {"type": ["object", "null"]},
+                        "instructions": {"type": "string"},
+                        "data": {"type": "object"},
+                        "can_complete": {"type": "boolean"}}}]}),
+                    **_errors(401, 404)}}},
+            "/api/tasks/{task_id}/claim": {"post": {
+                "summary": "Take the task", "parameters": [_id("task_id")],
+                "responses": {"200": _response("Claimed", {"type": "object"}),
+                              **_errors(400, 401, 403, 404, 409)}}},
+            "/api/tasks/{task_id}/unclaim": {"post": {
+                "summary": "Release the task", "parameters": [_id("task_id")],
+                "responses": {"200": _response("Released", {"type": "object"}),
+                              **_errors(400, 401, 403, 404, 409)}}},
+            "/api/tasks/{task_id}/complete": {"post": {
+                "summary": "Complete the task with its form data",
+                "parameters": [_id("task_id")],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {"type": "object"}}}},
+                "responses": {"200": _response("The instance now and its open tasks", {
+                    "type": "object", "properties": {
+                        "instance": instance, "open_tasks": {"type": "array", "items": task},
+                        "started": {"type": "array", "items": {"type": "object"}}}}),
+                    **_errors(400, 401, 403, 404, 409, 413, 422)}}},
+            "/api/instances": {
+                "get": {"summary": "Instances the caller may see",
+                        "parameters": [
+                            {"name": "process_id", "in": "query", "schema": {"type": "string"}},
+                            {"name": "status", "in": "query",
+                             "schema": {"enum": ["running", "completed"]}}],
+                        "responses": {"200": _response("Instances",
+                                                       {"type": "array", "items": instance}),
+                                      **_errors(401)}},
+                "post": {"summary": "Start an instance (a need: process_id behovsanalys)",
+                         "requestBody": {"required": True, "content": {"application/json": {
+                             "schema": {"type": "object", "required": ["process_id"],
+                                        "properties": {"process_id": {"type": "string"},
+                                                       "data": {"type": "object"}}}}}},
+                         "responses": {"201": _response("Started", instance),
+                                       **_errors(400, 401, 403, 404, 413, 422)}}},
+            "/api/instances/{instance_id}": {"get": {
+                "summary": "One instance with open tasks and links",
+                "parameters": [_id("instance_id")],
+                "responses": {"200": _response("The instance", instance), **_errors(401, 404)}}},
+            "/api/instances/{instance_id}/events": {"get": {
+                "summary": "The instance's hash-chained history",
+                "parameters": [_id("instance_id")],
+                "responses": {"200": _response("Events", {
+                    "type": "array", "items": {"$ref": "#/components/schemas/Event"}}),
+                    **_errors(401, 404)}}},
+            "/api/specs": {"get": {
+                "summary": "Deployed process versions",
+                "responses": {"200": _response("Versions", {"type": "array", "items": {
+                    "type": "object"}}), **_errors(401)}}},
+            "/healthz": {"get": {"summary": "Health", "security": [],
+                                 "responses": {"200": _response("Healthy", {"type": "object"}),
+                                               "503": _response("Unhealthy", {"type": "object"})}}},
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "A token from `finsam user token NAME`."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "The browser session; unsafe methods need the "
+                                           "X-CSRF-Token header."},
+            },
+            "schemas": {
+                "Error": {"type": "object", "required": ["error", "message", "details"],
+                          "properties": {"error": {"type": "string"},
+                                         "message": {"type": "string"},
+                                         "details": {"type": "object"}}},
+                "Task": {"type": "object", "required": ["id", "instance_id", "process_id",
+                                                        "bpmn_id", "name", "organisation"],
+                         "properties": {
+                             "id": {"type": "integer"}, "instance_id": {"type": "integer"},
+                             "process_id": {"type": "string"}, "bpmn_id": {"type": "string"},
+                             "name": {"type": "string"}, "lane": {"type": ["string", "null"]},
+                             "organisation": {"type": "string"},
+                             "item": {"type": ["string", "null"]},
+                             "title": {"type": "string"}, "state": {"type": "string"},
+                             "claimed_by": {"type": ["string", "null"]},
+                             "created_at": {"type": "string", "format": "date-time"},
+                             "due_at": nullable_time}},
+                "Instance": {"type": "object", "required": ["id", "process_id", "version",
+                                                            "status"],
+                             "properties": {
+                                 "id": {"type": "integer"}, "process_id": {"type": "string"},
+                                 "version": {"type": "integer"},
+                                 "status": {"enum": ["running", "completed"]},
+                                 "outcome": {"type": ["string", "null"]},
+                                 "title": {"type": "string"}, "data": {"type": "object"},
+                                 "created_at": {"type": "string", "format": "date-time"},
+                                 "completed_at": nullable_time}},
+                "Event": {"type": "object", "properties": {
+                    "seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+                    "actor": {"type": "string"}, "acting_as": {"type": "string"},
+                    "kind": {"type": "string"}, "task": {"type": ["string", "null"]},
+                    "data": {"type": "object"}, "hash": {"type": "string"},
+                    "prev_hash": {"type": "string"}}},
+            },
+        },
+    }

@@ -1,0 +1,117 @@
+"""The task list and the task page: what your organisation must do now, and doing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import CompletionResult, InvalidData
+
+from workflows.presentation import may_start_need, task_page
+
+from .context import capacity, system
+from .forms import build_fields, describe, parse_submission
+
+bp = Blueprint("tasks", __name__)
+
+PROCESS_NAMES = {
+    "behovsanalys": "Behovsanalys",
+    "finansiell_samordning": "Finansiell samordning",
+    "esf_plus": "ESF+",
+}
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    """The open tasks of the user's organisation and role, newest first."""
+    me = capacity()
+    process = request.args.get("process") or None
+    mine = request.args.get("mine") == "1"
+    finsam = system()
+    tasks = finsam.task_list(me, process_id=process, claimed_by_me=mine)
+    counts = finsam.task_counts(me)
+    return render_template(
+        "tasks/list.html",
+        tasks=tasks,
+        counts=counts,
+        total=sum(counts.values()),
+        process=process,
+        mine=mine,
+        processes=PROCESS_NAMES,
+        names=finsam.org_names(me.forbund),
+        can_start=may_start_need(me),
+    )
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def detail(task_id: int) -> Any:
+    """A task: instructions, the case's data and the form; POST completes it."""
+    me = capacity()
+    finsam = system()
+    page = task_page(finsam, me, task_id)
+    schema = page.detail.form_schema or {"type": "object", "properties": {}}
+    errors: dict[str, str] = {}
+    raw = None
+    status = 200
+    if request.method == "POST":
+        data = parse_submission(schema, request.form)
+        try:
+            result = finsam.complete_task(me, task_id, data)
+        except InvalidData as error:
+            errors = dict(error.details) or {"_form": error.message}
+            raw = request.form
+            status = 422
+        else:
+            _flash_next(result)
+            return redirect(url_for("tasks.index"))
+    fields = build_fields(schema, values=page.detail.data, raw=raw, errors=errors)
+    return render_template(
+        "tasks/detail.html",
+        page=page,
+        fields=fields,
+        errors=errors,
+        form_error=errors.get("_form", ""),
+        rows=describe(page.data, page.schemas, page.names, hidden=page.hidden_fields),
+        processes=PROCESS_NAMES,
+    ), status
+
+
+def _flash_next(result: CompletionResult) -> None:
+    names = system().org_names(capacity().forbund)
+    if result.instance.status == "completed":
+        flash(_("Klart. Ärendet är avslutat."), "success")
+    elif result.open_tasks:
+        steps = "; ".join(
+            f"{t.name} – {names.get(t.assignee, t.assignee)}" for t in result.open_tasks
+        )
+        flash(_("Klart. Nästa steg: %(steps)s", steps=steps), "success")
+    for started in result.started:
+        flash(
+            _("Ett nytt ärende startades: %(process)s",
+              process=PROCESS_NAMES.get(started.process_id, started.process_id)),
+            "success",
+        )
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(task_id: int) -> Any:
+    """Take the task for yourself."""
+    system().claim_task(capacity(), task_id)
+    flash(_("Du har tagit uppgiften."), "success")
+    return redirect(request.form.get("back") == "list" and url_for("tasks.index")
+                    or url_for("tasks.detail", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@login_required
+def unclaim(task_id: int) -> Any:
+    """Release the task so that a colleague can take it."""
+    system().unclaim_task(capacity(), task_id)
+    flash(_("Du har släppt uppgiften."), "success")
+    return redirect(url_for("tasks.detail", task_id=task_id))
