@@ -223,3 +223,21 @@ def finsam_capacity(finsam: Finsam, username: str):  # type: ignore[no-untyped-d
     from workflows.users import capacities
 
     return capacities(finsam.db, username)[0]
+
+
+def test_a_user_with_several_capacities_switches(browser: Browser, finsam: Finsam) -> None:
+    from workflows.users import add_user, capacities
+
+    add_user(finsam.db, "af", "nnv-skane", "styrelse", "styrelse", "finsam-demo")
+    options = capacities(finsam.db, "af")
+    assert [o.role for o in options] == ["representant", "styrelse"]
+    browser.login("af")
+    page = browser.get("/").get_data(as_text=True)
+    assert 'name="membership_id"' in page and "Agera som" in page
+    response = browser.post("/capacity", {"membership_id": str(options[1].membership_id)},
+                            follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Du agerar nu för Styrelsen som styrelse" in html
+    assert "Styrelsen · styrelse" in html
+    other = browser.post("/capacity", {"membership_id": "999999"}, follow_redirects=True)
+    assert "Den rollen har du inte" in other.get_data(as_text=True)
