@@ -188,3 +188,27 @@ def deploy(files: tuple[Path, ...], deployed_by: str | None) -> None:
             state = "deployed" if result.created else "unchanged"
             click.echo(f"{result.process_id}: version {result.version} ({state})")
 
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the SVG to this file instead of standard output.")
+@click.option("--diagram", default=0, show_default=True, type=int,
+              help="Which diagram of the file to draw (0 = the first).")
+@friendly
+def render(file: Path, output: Path | None, diagram: int) -> None:
+    """Draw the BPMN diagram in FILE as SVG."""
+    from engine.diagram import render_svg
+
+    try:
+        svg = render_svg(file.read_bytes(), diagram=diagram, filename=str(file))
+    except SpecError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        fail(f"{file}: cannot draw this file")
+        return
+    if output is None:
+        click.echo(svg)
+    else:
+        output.write_text(svg + "\n", encoding="utf-8")
+        click.echo(f"{output}: diagram {diagram} of {file}")
