@@ -6,6 +6,7 @@ engine; the engine uses SpiffWorkflow, SQLAlchemy and lxml.
 
 from __future__ import annotations
 
+from .audit import Finding, Verification
 from .db import Database
 from .errors import (
     Conflict,
@@ -37,6 +38,8 @@ from .types import (
 
 __all__ = [
     "Actor",
+    "Finding",
+    "Verification",
     "CompletionResult",
     "Conflict",
     "Database",

@@ -8,24 +8,15 @@ insert and one update in the transaction that changed the state.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from .canonical import GENESIS_HASH, canonical_json
+from .ledger import touch
 from .models import Event, Instance
 from .types import EventView
-
-GENESIS_HASH = "0" * 64
-
-
-def canonical_json(value: Any) -> bytes:
-    """Sorted keys, no whitespace, UTF-8: the same bytes for the same content, everywhere."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
-
 
 def event_body(
     instance_id: int,
@@ -90,6 +81,7 @@ def append_event(
     session.add(event)
     instance.last_seq = seq
     instance.head_hash = digest
+    touch(session, instance)  # the ledger records the new head when the transaction ends
     return event
 
 

@@ -145,3 +145,34 @@ class Event(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerHead(Base):
+    """The head of a tenant's ledger; its row is the lock that orders the ledger's entries."""
+
+    __tablename__ = "ledger_head"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerEntry(Base):
+    """The tenant-wide chain: each entry records an instance's chain head after a transaction,
+    so that a deleted tail of events, or a deleted instance, no longer matches."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        UniqueConstraint("tenant", "seq", name="uq_ledger_entry_tenant_seq"),
+        Index("ix_ledger_entry_instance", "instance_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    instance_id: Mapped[int] = mapped_column(Integer)
+    instance_seq: Mapped[int] = mapped_column(Integer)
+    instance_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

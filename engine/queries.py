@@ -173,6 +173,30 @@ class Queries:
             raise NotFound(f"instance {instance_id} does not exist")
         return [schema for schema in row.forms.values() if isinstance(schema, dict)]
 
+    def bpmn_of_instance(self, tenant: str, instance_id: int) -> bytes:
+        """The BPMN file of the spec version an instance runs on."""
+        with self._db.read() as session:
+            row = session.execute(
+                select(SpecVersion)
+                .join(Instance, Instance.spec_version_id == SpecVersion.id)
+                .where(Instance.id == instance_id, Instance.tenant == tenant)
+            ).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"instance {instance_id} does not exist")
+        return bytes(row.bpmn)
+
+    def element_names_of(self, tenant: str, instance_id: int) -> dict[str, str]:
+        """Element id → name in the spec version an instance runs on."""
+        with self._db.read() as session:
+            row = session.execute(
+                select(SpecVersion)
+                .join(Instance, Instance.spec_version_id == SpecVersion.id)
+                .where(Instance.id == instance_id, Instance.tenant == tenant)
+            ).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"instance {instance_id} does not exist")
+        return dict(self._engine.parsed_spec(row).element_names)
+
     def end_events_of(self, tenant: str, instance_id: int) -> dict[str, str]:
         """End event id → name in the spec version an instance runs on."""
         with self._db.read() as session:

@@ -7,20 +7,24 @@ state, the human tasks and the events. A failure anywhere rolls all of it back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import runtime
-from .chain import GENESIS_HASH, append_event
+from . import ledger, runtime, steps
+from .audit import Finding, Verification, verify_instances
+from .canonical import GENESIS_HASH
+from .chain import append_event
 from .db import Database
 from .errors import Conflict, Forbidden, InvalidData, NotFound
 from .forms import validate_form_data
-from .models import HumanTask, Instance, SpecVersion
+from .models import Event, HumanTask, Instance, LedgerHead, SpecVersion
 from .queries import Queries, instance_view, task_view
+from .replay import ReplayStep, replay_instance
 from .specs import ParsedSpec, SpecCache, SpecSource, validate_source
 from .types import (
     Actor,
@@ -117,170 +121,41 @@ class Engine(Queries):
         """
         self._require_write(actor)
         self.hooks.check_start(actor, process_id, data)
-        with self.db.write() as session:
-            instance, started = self._start(session, actor, process_id, data, None, True)
+        with self._transaction() as session:
+            instance, started = steps.start(self, session, actor, process_id, data, None, True)
             return self._result(session, instance, started)
 
-    def _start(
-        self,
-        session: Session,
-        actor: Actor,
-        process_id: str,
-        data: dict[str, Any],
-        parent: Instance | None,
-        validate_start_form: bool,
-    ) -> tuple[Instance, list[Instance]]:
-        spec_row = session.scalar(
-            select(SpecVersion)
-            .where(SpecVersion.process_id == process_id)
-            .order_by(SpecVersion.version.desc())
-            .limit(1)
-        )
-        if spec_row is None:
-            raise NotFound(f"no process '{process_id}' is deployed")
-        parsed = self.parsed_spec(spec_row)
-        if validate_start_form:
-            ctx = TaskContext(actor.tenant, process_id, None, "start", "start", None, None, {})
-            schema = parsed.form_schema(parsed.start_form)
-            if schema is not None:
-                schema = self.hooks.prepare_form(schema, ctx)
-            validate_form_data(schema, data)
-        workflow = runtime.new_workflow(parsed, data)
-        now = self.clock()
-        instance = Instance(
-            tenant=actor.tenant,
-            process_id=process_id,
-            spec_version_id=spec_row.id,
-            status="running",
-            outcome=None,
-            title=self.hooks.title(process_id, data)[:300],
-            parent_id=parent.id if parent is not None else None,
-            state="",
-            data={},
-            serializer_version=self.codec.serializer_version,
-            library_version=runtime.LIBRARY_VERSION,
-            last_seq=0,
-            head_hash=GENESIS_HASH,
-            created_at=now,
-            created_by=actor.username,
-            updated_at=now,
-        )
-        session.add(instance)
-        session.flush()
-        append_event(
-            session,
-            instance,
-            now,
-            actor.username,
-            actor.acting_as,
-            "started",
-            {
-                "process_id": process_id,
-                "version": spec_row.version,
-                "spec_hash": spec_row.content_hash,
-                "parent_id": instance.parent_id,
-                "data": data,
-            },
-        )
-        started = self._after_step(session, actor, instance, workflow, parsed)
-        return instance, started
+    # -- audit -------------------------------------------------------------------------------
 
-    def _after_step(
+    def verify(
         self,
-        session: Session,
-        actor: Actor,
-        instance: Instance,
-        workflow: Any,
-        parsed: ParsedSpec,
-    ) -> list[Instance]:
-        now = self.clock()
-        instance.state = self.codec.dumps(workflow)
-        instance.data = runtime.current_data(workflow)
-        instance.updated_at = now
-        self._sync_human_tasks(session, instance, workflow, parsed, now)
-        if not runtime.is_completed(workflow):
-            return []
-        instance.status = "completed"
-        instance.outcome = runtime.outcome(workflow)
-        instance.completed_at = now
-        append_event(
-            session,
-            instance,
-            now,
-            actor.username,
-            actor.acting_as,
-            "outcome",
-            {"outcome": instance.outcome, "data": instance.data},
-        )
-        started: list[Instance] = []
-        requests = self.hooks.after_completion(
-            instance.id, instance.process_id, instance.outcome, instance.data
-        )
-        for request in requests:
-            child, grandchildren = self._start(
-                session, actor, request.process_id, request.data, instance, False
-            )
-            append_event(
-                session,
-                instance,
-                now,
-                actor.username,
-                actor.acting_as,
-                "child_started",
-                {"instance_id": child.id, "process_id": child.process_id},
-            )
-            started.extend([child, *grandchildren])
-        return started
+        tenant: str,
+        instance_ids: Iterable[int] | None = None,
+        progress: Callable[[int], None] | None = None,
+        expected_head: tuple[int, str] | None = None,
+    ) -> tuple[list[Verification], list[Finding]]:
+        """Verify chains, the ledger and a replay of each instance (all when `instance_ids` is
+        None). Read-only. Returns per-instance results and the ledger's other findings."""
+        return verify_instances(self, tenant, instance_ids, progress, expected_head)
 
-    def _sync_human_tasks(
-        self,
-        session: Session,
-        instance: Instance,
-        workflow: Any,
-        parsed: ParsedSpec,
-        now: datetime,
-    ) -> None:
-        ready = {task.guid: task for task in runtime.ready_tasks(workflow, parsed)}
-        open_rows = session.scalars(
-            select(HumanTask).where(
-                HumanTask.instance_id == instance.id, HumanTask.state == "open"
-            )
-        ).all()
-        for row in open_rows:
-            if row.task_guid not in ready:
-                row.state = "cancelled"
-                row.completed_at = now
-        known = {row.task_guid for row in open_rows}
-        for guid, task in ready.items():
-            if guid in known:
-                continue
-            ctx = TaskContext(
-                tenant=instance.tenant,
-                process_id=instance.process_id,
-                instance_id=instance.id,
-                bpmn_id=task.bpmn_id,
-                name=task.info.name,
-                lane=task.info.lane,
-                item=task.item,
-                data=task.data,
-            )
-            session.add(
-                HumanTask(
-                    instance_id=instance.id,
-                    tenant=instance.tenant,
-                    process_id=instance.process_id,
-                    task_guid=guid,
-                    bpmn_id=task.bpmn_id,
-                    name=task.info.name,
-                    lane=task.info.lane,
-                    assignee=self.hooks.assign(ctx),
-                    item=None if task.item is None else str(task.item),
-                    form=task.info.form,
-                    title=instance.title,
-                    state="open",
-                    created_at=now,
-                )
-            )
+    def replay_steps(self, tenant: str, instance_id: int) -> tuple[list[ReplayStep], list[Finding]]:
+        """The replayed state after each event of one instance, for stepping through it."""
+        with self.db.read() as session:
+            instance = session.scalar(
+                select(Instance).where(Instance.id == instance_id, Instance.tenant == tenant))
+            if instance is None:
+                raise NotFound(f"instance {instance_id} does not exist")
+            events = list(session.scalars(
+                select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
+            collected: list[ReplayStep] = []
+            _, findings = replay_instance(self, session, instance, events, collected)
+            return collected, findings
+
+    def ledger_head(self, tenant: str) -> tuple[int, str]:
+        """The tenant ledger's newest entry (seq, hash): keep it outside to detect truncation."""
+        with self.db.read() as session:
+            head = session.get(LedgerHead, tenant)
+            return (head.last_seq, head.head_hash) if head else (0, GENESIS_HASH)
 
     # -- human tasks -------------------------------------------------------------------------
 
@@ -293,7 +168,7 @@ class Engine(Queries):
         human tasks, the `completed` event and any outcome and started instances.
         """
         self._require_write(actor)
-        with self.db.write() as session:
+        with self._transaction() as session:
             instance, row = self._lock_task(session, actor, task_id)
             if row.claimed_by and row.claimed_by != actor.username:
                 raise Conflict(f"the task is claimed by {row.claimed_by}")
@@ -322,18 +197,15 @@ class Engine(Queries):
             row.state = "completed"
             row.completed_at = now
             row.completed_by = actor.username
+            finished = steps.save_step(self, session, instance, workflow, parsed)
             append_event(
-                session,
-                instance,
-                now,
-                actor.username,
-                actor.acting_as,
-                "completed",
-                {"form": form_data, "derived": derived, "item": row.item, "name": row.name},
+                session, instance, now, actor.username, actor.acting_as, "completed",
+                {"form": form_data, "derived": derived, "item": row.item, "name": row.name,
+                 "after": steps.snapshot(session, instance)},
                 task=row.bpmn_id,
                 task_guid=row.task_guid,
             )
-            started = self._after_step(session, actor, instance, workflow, parsed)
+            started = steps.conclude(self, session, actor, instance) if finished else []
             return self._result(session, instance, started)
 
     def claim_task(self, actor: Actor, task_id: int) -> None:
@@ -346,7 +218,7 @@ class Engine(Queries):
 
     def _set_claim(self, actor: Actor, task_id: int, claim: bool) -> None:
         self._require_write(actor)
-        with self.db.write() as session:
+        with self._transaction() as session:
             instance, row = self._lock_task(session, actor, task_id)
             if claim:
                 if row.claimed_by == actor.username:
@@ -369,6 +241,13 @@ class Engine(Queries):
                 task=row.bpmn_id,
                 task_guid=row.task_guid,
             )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """A write transaction that seals the ledger with every chain head it changed."""
+        with self.db.write() as session:
+            yield session
+            ledger.seal(session, self.clock())
 
     def _lock_task(self, session: Session, actor: Actor, task_id: int) -> tuple[Instance, HumanTask]:
         instance_id = session.scalar(

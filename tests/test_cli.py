@@ -101,3 +101,70 @@ def test_unreachable_database_is_one_line(monkeypatch: pytest.MonkeyPatch) -> No
     assert result.exit_code == 1
     assert result.output.startswith("finsam: OperationalError")
     assert "Traceback" not in result.output
+
+
+def _finished_history(run, database_url: str) -> int:  # type: ignore[no-untyped-def]
+    from .test_processes import test_esf_ansokan_avslagen
+    from .walk import Desk
+
+    run("demo")
+    test_esf_ansokan_avslagen(Desk(database_url))
+    return 2  # the ESF+ instance the need started
+
+
+def test_replay_all_verifies_and_exits_0(run, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    _finished_history(run, database_url)
+    result = run("replay", "--all")
+    assert result.exit_code == 0, result.output
+    assert "esf_plus" in result.output and "All 2 instance(s) verify" in result.output
+    assert run("replay", "2").exit_code == 0
+    missing = run("replay", "999")
+    assert missing.exit_code == 1 and "no instance 999" in missing.output
+    assert run("replay").exit_code == 1
+
+
+def test_replay_exits_1_on_a_finding(run, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from engine import Database
+    from engine.models import Event
+
+    iid = _finished_history(run, database_url)
+    db = Database(database_url)
+    with db.write() as session:
+        session.execute(update(Event).where(Event.instance_id == iid, Event.seq == 2)
+                        .values(actor="someone-else"))
+    db.dispose()
+    result = run("replay", "--all")
+    assert result.exit_code == 1
+    assert f"FINDING instance {iid}, event 2" in result.output
+    assert "does not verify" in result.output
+
+
+def test_export_and_offline_verify(run, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    iid = _finished_history(run, database_url)
+    for fmt in ("json", "csv"):
+        out = tmp_path / f"history.{fmt}"
+        exported = run("audit", "export", str(iid), "--forbund", "nnv-skane", "--format", fmt,
+                       "-o", str(out))
+        assert exported.exit_code == 0, exported.output
+        head_hash = exported.output.strip().split(":")[-1]
+        checked = run("audit", "verify", str(out), "--head", head_hash)
+        assert checked.exit_code == 0, checked.output
+        assert "events verify" in checked.output
+        text = out.read_text(encoding="utf-8")
+        out.write_text(text.replace("2025/9", "2025/8", 1), encoding="utf-8")
+        broken = run("audit", "verify", str(out))
+        assert broken.exit_code == 1 and "content does not match its hash" in broken.output
+    garbage = tmp_path / "x.json"
+    garbage.write_text("not json at all")
+    assert run("audit", "verify", str(garbage)).exit_code == 1
+
+
+def test_audit_head_is_signed_with_the_key(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    run("demo")
+    plain = run("audit", "head").output.strip()
+    assert plain.startswith("nnv-skane:0:")
+    monkeypatch.setenv("FINSAM_AUDIT_KEY", "hemlig-nyckel")
+    signed = run("audit", "head").output.strip()
+    assert signed.startswith(plain + ":") and len(signed.split(":")[-1]) == 64

@@ -28,7 +28,7 @@ def test_engine_does_not_import_the_domain() -> None:
     assert "workflows" not in imported_after("engine")
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "engine").glob("*.py")))
+@pytest.mark.parametrize("path", sorted((ROOT / "engine").rglob("*.py")))
 def test_engine_has_no_finsam_words(path: Path) -> None:
     text = path.read_text(encoding="utf-8").lower()
     for word in ("finsam", "förbund", "forbund", "esf", "styrelse", "projektagare"):

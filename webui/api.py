@@ -205,6 +205,23 @@ def events(instance_id: int) -> Any:
     return jsonify([_json(asdict(e)) for e in rows])
 
 
+@bp.get("/instances/<int:instance_id>/replay")
+@api_login_required
+def replay(instance_id: int) -> Any:
+    """The verification of one instance: its chain, its place in the ledger and its replay."""
+    from workflows.auditing import verify_one
+
+    result = verify_one(system(), capacity(), instance_id)
+    return jsonify({
+        "instance_id": result.instance_id,
+        "process_id": result.process_id,
+        "ok": result.ok,
+        "events": result.events,
+        "steps_replayed": result.steps_replayed,
+        "findings": [{"seq": f.seq, "step": f.step, "what": f.what} for f in result.findings],
+    })
+
+
 @bp.get("/specs")
 @api_login_required
 def specs() -> Any:

@@ -79,16 +79,15 @@ def _login(app: Flask, system: Finsam) -> None:
 
 
 def _locale() -> str:
+    """Swedish first: English only when the user chose it."""
     chosen = request.args.get("lang") or session.get("lang")
-    if chosen in LANGUAGES:
-        return str(chosen)
-    return request.accept_languages.best_match(LANGUAGES) or "sv"
+    return str(chosen) if chosen in LANGUAGES else "sv"
 
 
 def _blueprints(app: Flask) -> None:
-    from . import admin, api, auth, instances, tasks
+    from . import admin, api, audit, auth, instances, tasks
 
-    for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, api.bp, api.health):
+    for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, audit.bp, api.bp, api.health):
         app.register_blueprint(blueprint)
 
     @app.before_request

@@ -126,7 +126,7 @@ def role_name(role: str) -> str:
 
 def event_text(event: Any, names: dict[str, str]) -> str:
     """One line of an instance's timeline: who, acting as what, did what."""
-    who = f"{event.actor} ({event.acting_as})"
+    who = _("%(actor)s som %(capacity)s", actor=event.actor, capacity=event.acting_as)
     data = event.data or {}
     if event.kind == "started":
         return _("%(who)s startade ärendet.", who=who)

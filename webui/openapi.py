@@ -97,6 +97,15 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": _response("Events", {
                     "type": "array", "items": {"$ref": "#/components/schemas/Event"}}),
                     **_errors(401, 404)}}},
+            "/api/instances/{instance_id}/replay": {"get": {
+                "summary": "Verify the instance: its hash chain, the ledger, and a replay",
+                "parameters": [_id("instance_id")],
+                "responses": {"200": _response("The verification", {
+                    "type": "object", "properties": {
+                        "ok": {"type": "boolean"}, "events": {"type": "integer"},
+                        "steps_replayed": {"type": "integer"},
+                        "findings": {"type": "array", "items": {"type": "object"}}}}),
+                    **_errors(401, 404)}}},
             "/api/specs": {"get": {
                 "summary": "Deployed process versions",
                 "responses": {"200": _response("Versions", {"type": "array", "items": {

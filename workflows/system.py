@@ -14,6 +14,8 @@ from typing import Any
 
 from engine import (
     CompletionResult,
+    Finding,
+    Verification,
     Database,
     DeployResult,
     Engine,
@@ -30,7 +32,7 @@ from engine import (
 
 from . import access, schema
 from .hooks import NEED_PROCESS, FinsamHooks
-from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Capacity, parties_of
+from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Capacity, forbund_slugs, parties_of
 
 BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
 
@@ -187,6 +189,22 @@ class Finsam:
     def end_event_names(self, instance: InstanceView) -> dict[str, str]:
         """The names of the end events of the version an instance runs on, by id."""
         return self.engine.end_events_of(instance.tenant, instance.id)
+
+    # -- audit -------------------------------------------------------------------------------
+
+    def verify(
+        self,
+        forbund: str,
+        instance_ids: Iterable[int] | None = None,
+        progress: Callable[[int], None] | None = None,
+        expected_head: tuple[int, str] | None = None,
+    ) -> tuple[list[Verification], list[Finding]]:
+        """Verify the history of a förbund's instances (chains, ledger, replay)."""
+        return self.engine.verify(forbund, instance_ids, progress, expected_head)
+
+    def forbunds(self) -> list[str]:
+        """Every förbund's slug."""
+        return sorted(forbund_slugs(self.db))
 
     def require_role(self, capacity: Capacity, *roles: str) -> None:
         """Raise Forbidden unless the capacity has one of `roles`."""

@@ -10,10 +10,19 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from lxml import etree
+
 from .model import Bounds, load, read_diagram
 from .svg import render
 
-__all__ = ["Bounds", "DrawnElement", "diagram_count", "diagram_elements", "render_svg"]
+__all__ = [
+    "Bounds",
+    "DrawnElement",
+    "diagram_count",
+    "diagram_elements",
+    "render_svg",
+    "sequence_flows",
+]
 
 
 @dataclass(frozen=True)
@@ -77,3 +86,15 @@ def diagram_elements(
         for item in drawing.items
     ]
 
+
+
+def sequence_flows(content: bytes, *, filename: str = "<upload>") -> dict[str, tuple[str, str]]:
+    """Every sequence flow of the file: id → (source id, target id)."""
+    flows = {}
+    for element_id, element in load(content, filename).index.items():
+        if etree.QName(element).localname != "sequenceFlow":
+            continue
+        source, target = element.get("sourceRef"), element.get("targetRef")
+        if source and target:
+            flows[element_id] = (source, target)
+    return flows

@@ -1,0 +1,177 @@
+"""Replay: re-run an instance from its history on the exact spec version it ran on.
+
+The recorded human inputs (who completed which task with which data) are fed in order to a fresh
+workflow built from the stored spec, identified by its content hash. After every step the open
+tasks and the data must equal what was recorded; at the end the outcome, the data and the stored
+state must agree. Claims do not matter to the process and are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import runtime
+from .audit import Finding
+from .errors import EngineError
+from .models import Event, HumanTask, Instance, SpecVersion
+from .specs import SpecSource
+from .steps import data_hash, open_set, state_hash
+
+if TYPE_CHECKING:
+    from .service import Engine
+
+
+@dataclass(frozen=True)
+class ReplayStep:
+    """The state of a replayed instance after one event: for the auditor's step-through."""
+
+    seq: int
+    kind: str
+    task: str | None
+    actor: str
+    acting_as: str
+    data_before: dict[str, Any]
+    data_after: dict[str, Any]
+    open_tasks: list[list[str | None]]
+    path: list[str]
+
+
+def replay_instance(
+    engine: Engine, session: Session, instance: Instance, events: list[Event],
+    steps: list[ReplayStep] | None = None,
+) -> tuple[int, list[Finding]]:
+    """Replay `instance` from `events`; return the number of steps replayed and the findings.
+
+    When `steps` is given, the state after each event is appended to it.
+    """
+    findings: list[Finding] = []
+
+    def finding(what: str, event: Event | None = None) -> None:
+        findings.append(Finding(instance.id, what, event.seq if event else None,
+                                event.task if event else None))
+
+    spec_row = session.get_one(SpecVersion, instance.spec_version_id)
+    source = SpecSource(spec_row.filename, spec_row.bpmn, dict(spec_row.forms))
+    if source.content_hash != spec_row.content_hash:
+        finding(f"the stored spec version {spec_row.version} was changed: its content no longer "
+                "matches its hash")
+        return 0, findings
+    if not events or events[0].kind != "started":
+        finding("the history does not begin with the start")
+        return 0, findings
+    if events[0].data.get("spec_hash") != spec_row.content_hash:
+        finding("the instance points at another spec version than it started on", events[0])
+        return 0, findings
+    parsed = engine.parsed_spec(spec_row)
+    workflow = None
+    replayed = 0
+    previous: dict[str, Any] = {}
+    for event in events:
+        try:
+            if event.kind == "started":
+                workflow = runtime.new_workflow(parsed, dict(event.data.get("data") or {}))
+            elif event.kind == "completed":
+                if workflow is None:
+                    finding("a completion before the start", event)
+                    break
+                guid = _ready_task(workflow, parsed, event)
+                if guid is None:
+                    finding(f"the step was not ready in the replay (recorded item "
+                            f"{event.data.get('item')!r})", event)
+                    break
+                form = dict(event.data.get("form") or {})
+                derived = dict(event.data.get("derived") or {})
+                runtime.complete_human_task(workflow, parsed, guid, {**form, **derived})
+            elif event.kind == "outcome":
+                if workflow is None or not runtime.is_completed(workflow):
+                    finding("the history records an outcome the replay did not reach", event)
+                    break
+                reached = runtime.outcome(workflow)
+                if reached != event.data.get("outcome"):
+                    finding(f"outcome: recorded {event.data.get('outcome')!r}, replay reached "
+                            f"{reached!r}", event)
+                if data_hash(runtime.current_data(workflow)) != event.data.get("data_hash"):
+                    finding("the final data differs from the recorded data", event)
+            elif event.kind == "child_started":
+                _check_child(session, instance, event, finding)
+        except EngineError as error:
+            finding(f"the replay failed: {error}", event)
+            break
+        if workflow is None:
+            continue
+        replayed += 1
+        after = event.data.get("after")
+        if after is not None:
+            _compare(workflow, parsed, after, event, finding)
+        if steps is not None:
+            now = runtime.current_data(workflow)
+            steps.append(ReplayStep(
+                seq=event.seq, kind=event.kind, task=event.task, actor=event.actor,
+                acting_as=event.acting_as, data_before=previous, data_after=now,
+                open_tasks=_open(workflow, parsed), path=runtime.path_taken(workflow)))
+            previous = now
+    if workflow is not None and not findings:
+        _compare_stored(session, instance, workflow, parsed, events, finding)
+    return replayed, findings
+
+
+def _ready_task(workflow: Any, parsed: Any, event: Event) -> str | None:
+    item = event.data.get("item")
+    for task in runtime.ready_tasks(workflow, parsed):
+        if task.bpmn_id == event.task and (item is None or str(task.item) == str(item)):
+            return task.guid
+    return None
+
+
+def _open(workflow: Any, parsed: Any) -> list[list[str | None]]:
+    return open_set([
+        (t.bpmn_id, None if t.item is None else str(t.item))
+        for t in runtime.ready_tasks(workflow, parsed)
+    ])
+
+
+def _compare(workflow: Any, parsed: Any, after: dict[str, Any], event: Event, finding: Any) -> None:
+    replayed_open = _open(workflow, parsed)
+    if replayed_open != after.get("open"):
+        finding(f"open tasks: recorded {after.get('open')}, replay has {replayed_open}", event)
+    if data_hash(runtime.current_data(workflow)) != after.get("data_hash"):
+        finding("the data after this step differs from the recorded data", event)
+
+
+def _check_child(session: Session, instance: Instance, event: Event, finding: Any) -> None:
+    child = session.get(Instance, event.data.get("instance_id"))
+    if child is None:
+        finding(f"the started instance {event.data.get('instance_id')} does not exist", event)
+    elif child.parent_id != instance.id or child.process_id != event.data.get("process_id"):
+        finding(f"instance {child.id} is not the {event.data.get('process_id')} started here",
+                event)
+
+
+def _compare_stored(session: Session, instance: Instance, workflow: Any, parsed: Any,
+                    events: list[Event], finding: Any) -> None:
+    """The stored row must be what the replay arrived at, and the state what was recorded."""
+    replayed_data = runtime.current_data(workflow)
+    if replayed_data != instance.data:
+        changed = sorted(k for k in set(replayed_data) | set(instance.data)
+                         if replayed_data.get(k) != instance.data.get(k))
+        finding("the instance's stored data differs from the replay in: " + ", ".join(changed))
+    finished = runtime.is_completed(workflow)
+    status = "completed" if finished else "running"
+    if instance.status != status:
+        finding(f"status: stored {instance.status!r}, replay {status!r}")
+    if finished and instance.outcome != runtime.outcome(workflow):
+        finding(f"outcome: stored {instance.outcome!r}, replay {runtime.outcome(workflow)!r}")
+    last_after = next((e.data["after"] for e in reversed(events) if "after" in e.data), None)
+    if last_after is not None and state_hash(instance.state) != last_after.get("state_hash"):
+        finding("the instance's stored state was changed after it was recorded")
+    rows = session.execute(
+        select(HumanTask.bpmn_id, HumanTask.item).where(
+            HumanTask.instance_id == instance.id, HumanTask.state == "open")
+    ).all()
+    stored_open = open_set([(r[0], r[1]) for r in rows])
+    if stored_open != _open(workflow, parsed):
+        finding(f"open human tasks: stored {stored_open}, replay {_open(workflow, parsed)}")

@@ -1,0 +1,209 @@
+"""Inside a write transaction: start an instance, save a step, conclude a finished instance.
+
+These functions hold no state; the engine calls them while it holds the instance's lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import runtime
+from .chain import GENESIS_HASH, append_event, canonical_json
+from .errors import NotFound
+from .forms import validate_form_data
+from .models import HumanTask, Instance, SpecVersion
+from .specs import ParsedSpec
+from .types import Actor, TaskContext
+
+if TYPE_CHECKING:
+    from .service import Engine
+
+
+def state_hash(state: str) -> str:
+    """sha256 of the serialized state exactly as stored."""
+    return hashlib.sha256(state.encode("utf-8")).hexdigest()
+
+
+def data_hash(data: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of an instance's data."""
+    return hashlib.sha256(canonical_json(data)).hexdigest()
+
+
+def open_set(pairs: list[tuple[str, str | None]]) -> list[list[str | None]]:
+    """Open tasks as sorted [bpmn_id, item] pairs: comparable between a run and its replay."""
+    return [list(p) for p in sorted(pairs, key=lambda p: (p[0], p[1] or ""))]
+
+
+def snapshot(session: Session, instance: Instance) -> dict[str, Any]:
+    """What a replay must reproduce after a step: the open tasks and the data, and the hash of
+    the stored state (which the replay cannot reproduce, but verification compares)."""
+    session.flush()
+    rows = session.execute(
+        select(HumanTask.bpmn_id, HumanTask.item).where(
+            HumanTask.instance_id == instance.id, HumanTask.state == "open"
+        )
+    ).all()
+    return {
+        "state_hash": state_hash(instance.state),
+        "data_hash": data_hash(instance.data),
+        "open": open_set([(r[0], r[1]) for r in rows]),
+    }
+
+
+def start(
+    engine: Engine,
+    session: Session,
+    actor: Actor,
+    process_id: str,
+    data: dict[str, Any],
+    parent: Instance | None,
+    validate_start_form: bool,
+) -> tuple[Instance, list[Instance]]:
+    """Create an instance of the newest version of `process_id`; return it and any instances
+    started because it finished at once."""
+    spec_row = session.scalar(
+        select(SpecVersion)
+        .where(SpecVersion.process_id == process_id)
+        .order_by(SpecVersion.version.desc())
+        .limit(1)
+    )
+    if spec_row is None:
+        raise NotFound(f"no process '{process_id}' is deployed")
+    parsed = engine.parsed_spec(spec_row)
+    if validate_start_form:
+        ctx = TaskContext(actor.tenant, process_id, None, "start", "start", None, None, {})
+        schema = parsed.form_schema(parsed.start_form)
+        if schema is not None:
+            schema = engine.hooks.prepare_form(schema, ctx)
+        validate_form_data(schema, data)
+    workflow = runtime.new_workflow(parsed, data)
+    now = engine.clock()
+    instance = Instance(
+        tenant=actor.tenant,
+        process_id=process_id,
+        spec_version_id=spec_row.id,
+        status="running",
+        outcome=None,
+        title=engine.hooks.title(process_id, data)[:300],
+        parent_id=parent.id if parent is not None else None,
+        state="",
+        data={},
+        serializer_version=engine.codec.serializer_version,
+        library_version=runtime.LIBRARY_VERSION,
+        last_seq=0,
+        head_hash=GENESIS_HASH,
+        created_at=now,
+        created_by=actor.username,
+        updated_at=now,
+    )
+    session.add(instance)
+    session.flush()
+    finished = save_step(engine, session, instance, workflow, parsed)
+    append_event(
+        session, instance, now, actor.username, actor.acting_as, "started",
+        {
+            "process_id": process_id,
+            "version": spec_row.version,
+            "spec_hash": spec_row.content_hash,
+            "parent_id": instance.parent_id,
+            "data": data,
+            "after": snapshot(session, instance),
+        },
+    )
+    started = conclude(engine, session, actor, instance) if finished else []
+    return instance, started
+
+
+def save_step(
+    engine: Engine, session: Session, instance: Instance, workflow: Any, parsed: ParsedSpec
+) -> bool:
+    """Store the workflow's new state, data and human tasks; return whether it has finished."""
+    now = engine.clock()
+    instance.state = engine.codec.dumps(workflow)
+    instance.data = runtime.current_data(workflow)
+    instance.updated_at = now
+    sync_human_tasks(engine, session, instance, workflow, parsed, now)
+    if not runtime.is_completed(workflow):
+        return False
+    instance.status = "completed"
+    instance.outcome = runtime.outcome(workflow)
+    instance.completed_at = now
+    return True
+
+
+def conclude(engine: Engine, session: Session, actor: Actor, instance: Instance) -> list[Instance]:
+    """Record a finished instance's outcome and start what the domain starts from it."""
+    now = engine.clock()
+    append_event(
+        session, instance, now, actor.username, actor.acting_as, "outcome",
+        {"outcome": instance.outcome, "data_hash": data_hash(instance.data)},
+    )
+    started: list[Instance] = []
+    requests = engine.hooks.after_completion(
+        instance.id, instance.process_id, instance.outcome, instance.data
+    )
+    for request in requests:
+        child, grandchildren = start(
+            engine, session, actor, request.process_id, request.data, instance, False
+        )
+        append_event(
+            session, instance, now, actor.username, actor.acting_as, "child_started",
+            {"instance_id": child.id, "process_id": child.process_id},
+        )
+        started.extend([child, *grandchildren])
+    return started
+
+
+def sync_human_tasks(
+    engine: Engine,
+    session: Session,
+    instance: Instance,
+    workflow: Any,
+    parsed: ParsedSpec,
+    now: datetime,
+) -> None:
+    """Copy the READY human tasks into `human_task`; close the rows that are no longer ready."""
+    ready = {task.guid: task for task in runtime.ready_tasks(workflow, parsed)}
+    open_rows = session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
+    ).all()
+    for row in open_rows:
+        if row.task_guid not in ready:
+            row.state = "cancelled"
+            row.completed_at = now
+    known = {row.task_guid for row in open_rows}
+    for guid, task in ready.items():
+        if guid in known:
+            continue
+        ctx = TaskContext(
+            tenant=instance.tenant,
+            process_id=instance.process_id,
+            instance_id=instance.id,
+            bpmn_id=task.bpmn_id,
+            name=task.info.name,
+            lane=task.info.lane,
+            item=task.item,
+            data=task.data,
+        )
+        session.add(
+            HumanTask(
+                instance_id=instance.id,
+                tenant=instance.tenant,
+                process_id=instance.process_id,
+                task_guid=guid,
+                bpmn_id=task.bpmn_id,
+                name=task.info.name,
+                lane=task.info.lane,
+                assignee=engine.hooks.assign(ctx),
+                item=None if task.item is None else str(task.item),
+                form=task.info.form,
+                title=instance.title,
+                state="open",
+                created_at=now,
+            )
+        )

@@ -1,0 +1,48 @@
+"""Migrations: from an empty database to the newest, and from the previous revision with data."""
+
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import inspect, text
+
+from engine import Database
+from engine.audit import verify_ledger
+from engine.models import Base
+from workflows.schema import alembic_config, is_current, upgrade
+
+
+def test_upgrade_from_empty_matches_the_models(db: Database) -> None:
+    assert is_current(db)
+    tables = set(inspect(db.sa_engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    upgrade(db)  # idempotent
+    assert is_current(db)
+
+
+def test_upgrade_from_previous_records_existing_heads_in_the_ledger(database_url: str) -> None:
+    db = Database(database_url)
+    config = alembic_config(db)
+    with db.sa_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    assert not is_current(db)
+    with db.sa_engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO spec_version (id, process_id, version, content_hash, filename, bpmn, "
+            "forms, deployed_at, deployed_by) VALUES (1, 'p', 1, 'h', 'p.bpmn', :b, '{}', "
+            ":t, 'x')"), {"b": b"<x/>", "t": "2025-01-01 00:00:00+00:00"})
+        for instance_id, head in ((1, "a" * 64), (2, "b" * 64)):
+            connection.execute(text(
+                "INSERT INTO instance (id, tenant, process_id, spec_version_id, status, title, "
+                "state, data, serializer_version, library_version, last_seq, head_hash, "
+                "created_at, created_by, updated_at) VALUES (:id, 't', 'p', 1, 'running', '', "
+                "'{}', '{}', '1.5', '3.2.0', 3, :h, :t, 'x', :t)"),
+                {"id": instance_id, "h": head, "t": "2025-01-01 00:00:00+00:00"})
+    upgrade(db)
+    assert is_current(db)
+    with db.read() as session:
+        assert verify_ledger(session, "t") == []
+        heads = session.execute(text("SELECT instance_id, instance_seq FROM ledger_entry "
+                                     "ORDER BY seq")).all()
+    assert [tuple(h) for h in heads] == [(1, 3), (2, 3)]
+    db.dispose()

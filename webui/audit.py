@@ -1,0 +1,98 @@
+"""The auditor's pages: all instances with filters, verify-all, step-through replay, export."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import login_required
+
+from engine.export import to_csv, to_json
+from workflows import auditing
+
+from .context import capacity, system
+from .tasks import PROCESS_NAMES
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+OUTCOMES = ("routes_started", "utanfor_rutinen", "insats_genomford", "avslag",
+            "projekt_avslutat", "ej_ansokan", "ansokan_avslagen")
+
+
+def _date(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filters() -> auditing.InstanceFilter:
+    args = request.args
+    return auditing.InstanceFilter(
+        process_id=args.get("process") or None, status=args.get("status") or None,
+        outcome=args.get("outcome") or None, organisation=args.get("org") or None,
+        started_from=_date("from"), started_to=_date("to"),
+    )
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    """Every instance of the förbund, filtered."""
+    me = capacity()
+    filters = _filters()
+    rows = auditing.audit_list(system(), me, filters)
+    return render_template("audit/list.html", instances=rows, filters=filters,
+                           processes=PROCESS_NAMES, outcomes=OUTCOMES,
+                           names=system().org_names(me.forbund), results=None)
+
+
+@bp.post("/verify")
+@login_required
+def verify() -> Any:
+    """Verify every instance: chains, ledger and replay."""
+    me = capacity()
+    results, other = auditing.verify_all(system(), me)
+    rows = auditing.audit_list(system(), me, auditing.InstanceFilter())
+    by_id = {r.instance_id: r for r in results}
+    return render_template("audit/list.html", instances=rows, filters=auditing.InstanceFilter(),
+                           processes=PROCESS_NAMES, outcomes=OUTCOMES,
+                           names=system().org_names(me.forbund), results=by_id, other=other)
+
+
+@bp.get("/instances/<int:instance_id>")
+@login_required
+def replay(instance_id: int) -> Any:
+    """Step through an instance's replay, event by event."""
+    raw = request.args.get("step", "")
+    position = int(raw) if raw.isdigit() else None
+    view = auditing.step_through(system(), capacity(), instance_id, position)
+    return render_template("audit/replay.html", view=view, processes=PROCESS_NAMES)
+
+
+@bp.get("/instances/<int:instance_id>/diagram.svg")
+@login_required
+def diagram(instance_id: int) -> Any:
+    """The diagram at a step, as an image (its own styles; no script)."""
+    raw = request.args.get("step", "")
+    svg = auditing.diagram_at(system(), capacity(), instance_id,
+                              int(raw) if raw.isdigit() else None)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = SVG_POLICY
+    return response
+
+
+@bp.get("/instances/<int:instance_id>/export.<fmt>")
+@login_required
+def export(instance_id: int, fmt: str) -> Any:
+    """Download the history with its chain head (JSON or CSV)."""
+    if fmt not in ("json", "csv"):
+        return Response("json or csv", status=404)
+    document = auditing.export(system(), capacity(), instance_id)
+    body = to_json(document) if fmt == "json" else to_csv(document)
+    response = Response(body, mimetype="application/json" if fmt == "json" else "text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="instance-{instance_id}-history.{fmt}"')
+    return response

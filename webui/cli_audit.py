@@ -1,0 +1,137 @@
+"""`finsam replay` and `finsam audit`: verify, export and check histories."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import click
+
+from engine import Verification
+from engine.export import export_document, parse, to_csv, to_json, verify_export
+from engine.ledger import signed_head
+
+from .cli_common import fail, friendly, system
+
+
+def _expected(text: str | None, tenant: str) -> tuple[int, str] | None:
+    if not text:
+        return None
+    parts = text.split(":")
+    if len(parts) < 3 or parts[0] != tenant or not parts[1].isdigit():
+        return None
+    return int(parts[1]), parts[2]
+
+
+def _summary(results: list[Verification]) -> None:
+    rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for result in results:
+        row = rows[result.process_id]
+        row[0] += 1
+        row[1] += 1 if result.ok else 0
+        row[2] += 0 if result.ok else 1
+        row[3] += result.events
+        row[4] += result.steps_replayed
+    header = f"{'process':<24}{'instances':>10}{'verified':>10}{'findings':>10}{'events':>9}{'steps':>8}"
+    click.echo(header)
+    click.echo("-" * len(header))
+    for process, (count, ok, bad, events, steps) in sorted(rows.items()):
+        click.echo(f"{process:<24}{count:>10}{ok:>10}{bad:>10}{events:>9}{steps:>8}")
+
+
+def register(main: click.Group) -> None:
+    """Add the audit commands to the `finsam` group."""
+
+    @main.command()
+    @click.argument("ids", nargs=-1, type=int)
+    @click.option("--all", "everything", is_flag=True, help="Every instance.")
+    @click.option("--forbund", "forbund", default=None, help="Only this förbund (default: all).")
+    @click.option("--expect-head", default=None,
+                  help="A ledger head kept outside (from 'finsam audit head'): TENANT:SEQ:HASH.")
+    @friendly
+    def replay(ids: tuple[int, ...], everything: bool, forbund: str | None,
+               expect_head: str | None) -> None:
+        """Re-execute instances from their history and verify them (exit 1 on any finding)."""
+        if not ids and not everything:
+            fail("name instance ids, or --all")
+        with system() as finsam:
+            tenants = [forbund] if forbund else finsam.forbunds()
+            results: list[Verification] = []
+            other = []
+            for tenant in tenants:
+                count = len(finsam.engine.list_instances(tenant, ids=ids or None, limit=10**9))
+                with click.progressbar(length=count, label=f"Verifying {tenant}",
+                                       file=sys.stderr, show_pos=True) as bar:
+                    found, ledger = finsam.verify(
+                        tenant, ids or None, bar.update, _expected(expect_head, tenant))
+                results.extend(found)
+                other.extend(ledger)
+        if ids and len(results) < len(set(ids)):
+            missing = sorted(set(ids) - {r.instance_id for r in results})
+            fail(f"no instance {', '.join(map(str, missing))}")
+        _summary(results)
+        findings = [f for r in results for f in r.findings] + other
+        for finding in findings:
+            click.echo(f"FINDING {finding}")
+        if findings:
+            fail(f"{len(findings)} finding(s); the history does not verify")
+        click.echo(f"All {len(results)} instance(s) verify: chains, ledger and replay agree.")
+
+    @main.group()
+    def audit() -> None:
+        """Export and check histories."""
+
+    @audit.command("head")
+    @click.option("--forbund", "forbund", default=None)
+    @friendly
+    def head(forbund: str | None) -> None:
+        """Print each förbund's ledger head, to keep outside the database.
+
+        Signed with FINSAM_AUDIT_KEY (HMAC-SHA256) when it is set.
+        """
+        key = os.environ.get("FINSAM_AUDIT_KEY", "").encode("utf-8") or None
+        with system() as finsam:
+            for tenant in [forbund] if forbund else finsam.forbunds():
+                seq, digest = finsam.engine.ledger_head(tenant)
+                click.echo(signed_head(seq, digest, tenant, key))
+
+    @audit.command("export")
+    @click.argument("instance_id", type=int)
+    @click.option("--forbund", "forbund", required=True)
+    @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+                  show_default=True)
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+    @friendly
+    def export(instance_id: int, forbund: str, fmt: str, output: Path | None) -> None:
+        """Write an instance's history with its chain head (stdout without -o)."""
+        with system() as finsam:
+            document = export_document(finsam.engine.get_instance(forbund, instance_id),
+                                       finsam.engine.events(forbund, instance_id))
+        text = to_json(document) if fmt == "json" else to_csv(document)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+            click.echo(f"{output}: {len(document['events'])} events, head "
+                       f"{document['head']['seq']}:{document['head']['hash']}")
+
+    @audit.command("verify")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--head", "expected", default=None, help="The head hash you kept, if any.")
+    def verify(file: Path, expected: str | None) -> None:
+        """Verify an exported history offline: no database needed (exit 1 if it does not)."""
+        try:
+            document = parse(file.read_text(encoding="utf-8"))
+            problems = verify_export(document, expected)
+        except (ValueError, KeyError, TypeError) as error:
+            fail(f"{file}: not a readable history export ({error})")
+            return
+        for problem in problems:
+            click.echo(f"{file}: {problem}", err=True)
+        if problems:
+            fail(f"{file}: {len(problems)} problem(s); the history does not verify")
+        head = document["head"]
+        click.echo(f"{file}: {len(document['events'])} events verify; head "
+                   f"{head['seq']}:{head['hash']}")
