@@ -1,0 +1,109 @@
+"""Driving instances along the main paths of both routes through the system's public API."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from workflows import Capacity, Finsam
+from workflows.demo import load_demo
+from workflows.users import capacities
+
+ESF_PARTIES = ["af", "fk", "angelholm"]
+FINSAM_PARTIES = ["angelholm", "klippan", "region-skane"]
+NEED = {"malgrupp": "Unga vuxna hemmasittare", "inom_finsam_malgrupp": True}
+
+
+@contextmanager
+def demo_system(url: str | None = None) -> Iterator[Finsam]:
+    """A Finsam system with the demo förbund, on `url` or a fresh SQLite file."""
+    with tempfile.TemporaryDirectory() as folder:
+        finsam = Finsam(url or f"sqlite:///{os.path.join(folder, 'bench.sqlite3')}")
+        try:
+            finsam.init()
+            load_demo(finsam.db)
+            yield finsam
+        finally:
+            finsam.close()
+
+
+class Driver:
+    """Completes tasks as the demo users, timing each completion."""
+
+    def __init__(self, finsam: Finsam) -> None:
+        self.finsam = finsam
+        self.caps: dict[str, Capacity] = {}
+        self.completion_seconds: list[float] = []
+
+    def cap(self, user: str) -> Capacity:
+        if user not in self.caps:
+            self.caps[user] = capacities(self.finsam.db, user)[0]
+        return self.caps[user]
+
+    def act(self, user: str, instance_id: int, bpmn_id: str, data: dict[str, Any],
+            item: str | None = None) -> Any:
+        task = next(t for t in self.finsam.engine.open_tasks_of(instance_id)
+                    if t.bpmn_id == bpmn_id and (item is None or t.item == item))
+        started = time.perf_counter()
+        result = self.finsam.complete_task(self.cap(user), task.id, data)
+        self.completion_seconds.append(time.perf_counter() - started)
+        return result
+
+    def each(self, instance_id: int, bpmn_id: str, answers: dict[str, dict[str, Any]]) -> None:
+        for org, data in answers.items():
+            self.act(org, instance_id, bpmn_id, data, item=org)
+
+    def need(self, parties: list[str], form: str) -> dict[str, int]:
+        start = self.finsam.start_need(self.cap("kansli"), {"titel": "Knutpunkt"})
+        result = self.act("kansli", start.instance.id, "identifiera_behov",
+                          {**NEED, "titel": "Knutpunkt", "parter": parties,
+                           "finansieringsform": form})
+        return {i.process_id: i.id for i in result.started}
+
+    def esf_main_path(self) -> int:
+        """B2 to the final report, with FK as nobody's choice: one instance, 18 completions."""
+        iid = self.need(ESF_PARTIES, "esf_plus")["esf_plus"]
+        self.act("af", iid, "utforma_projektide",
+                 {"projektide": "Knutpunkt", "syfte": "Stöd", "mal": "Arbete"})
+        self.each(iid, "forankra_projektide", {o: {"forankrad": True} for o in ESF_PARTIES})
+        self.each(iid, "mandat_projektagarskap", {o: {
+            "mandat": True, "vill_vara_projektagare": o == "angelholm", "medfinansierar": True}
+            for o in ESF_PARTIES})
+        self.act("af", iid, "overenskommelse", {"overenskommelse": "overens",
+                 "projektagare": "angelholm", "medfinansiarer": ["af", "fk"]})
+        self.act("angelholm", iid, "formulera_ansokan",
+                 {"ansokan_sammanfattning": "Knutpunkt", "sokt_belopp": 5_000_000})
+        self.each(iid, "beslut_projektansokan", {o: {"beslut": "ja", "beslut_referens": "r"}
+                                                 for o in ["angelholm", "af", "fk"]})
+        self.act("angelholm", iid, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})
+        self.act("angelholm", iid, "registrera_esf_beslut", {
+            "esf_beslut": "beviljad", "esf_diarienummer": "2025/1", "beslut_datum": "2025-12-01",
+            "beviljat_belopp": 4_000_000, "projektperiod_start": "2026-01-01",
+            "projektperiod_slut": "2028-12-31"})
+        self.act("angelholm", iid, "bilda_projektorganisation", {"projektorganisation": "Kansli"})
+        self.act("angelholm", iid, "genomfora_projekt", {"genomford_datum": "2028-12-31"})
+        self.act("angelholm", iid, "slutrapportera", {"slutrapport_datum": "2029-02-28"})
+        return iid
+
+    def finsam_main_path(self) -> int:
+        """A2 to A5 with a granted board decision: one instance, 8 completions."""
+        iid = self.need(FINSAM_PARTIES, "finansiell_samordning")["finansiell_samordning"]
+        self.act("klippan", iid, "utforma_insats", {
+            "insatstyp": "individinriktad", "preciserad_inriktning": ["arbetslivsinriktad"],
+            "specifik_malgrupp": ["unga"], "syfte": "Stöd", "mal": "Arbete",
+            "sokt_belopp": 3_500_000, "processagare": "angelholm"})
+        self.each(iid, "forankra_insats", {o: {"forankrad": True} for o in FINSAM_PARTIES})
+        self.act("angelholm", iid, "ansvarsfordelning", {"ansvarsfordelning": "Ängelholm leder"})
+        self.act("kansli", iid, "bereda_arende",
+                 {"tjansteutlatande": "Ok", "forslag_till_beslut": "Bevilja"})
+        self.act("styrelse", iid, "styrelsebeslut", {
+            "styrelsebeslut": "beviljas", "beviljat_belopp": 3_500_000,
+            "period_start": "2025-03-01", "period_slut": "2026-02-28",
+            "motesdatum": "2025-02-06", "protokoll_paragraf": "§ 7"})
+        self.act("angelholm", iid, "genomfora_insats",
+                 {"deltagare_kvinnor": 12, "deltagare_man": 9, "genomford_datum": "2026-02-28"})
+        return iid
