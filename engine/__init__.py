@@ -20,7 +20,8 @@ from .errors import (
     WorkflowFailure,
 )
 from .service import Engine, utc_now
-from .specs import ParsedSpec, SpecSource, read_source
+from .sources import SpecSource, read_source
+from .specs import ParsedSpec
 from .types import (
     Actor,
     CompletionResult,

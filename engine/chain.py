@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .canonical import GENESIS_HASH, canonical_json
+from .canonical import canonical_json
 from .ledger import touch
 from .models import Event, Instance
 from .types import EventView
+
 
 def event_body(
     instance_id: int,

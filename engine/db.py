@@ -15,7 +15,6 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -35,9 +34,6 @@ class Database:
             }
             if parsed.database in (None, "", ":memory:"):
                 raise ValueError("use an SQLite file, not an in-memory database")
-            # One connection per checkout: SQLite's locks are per connection, and a pool of
-            # connections held open across threads would only add waits.
-            kwargs["poolclass"] = NullPool
         else:
             kwargs["pool_pre_ping"] = True
         self.sa_engine: SAEngine = create_engine(url, **kwargs)

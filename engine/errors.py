@@ -28,7 +28,8 @@ class Problem:
         elif self.line:
             where.append(f"line {self.line}")
         if self.element_id:
-            label = self.element_id + (f" ({self.element_name})" if self.element_name else "")
+            name = " ".join((self.element_name or "").split())
+            label = self.element_id + (f" ({name})" if name else "")
             where.append(label)
         text = (": ".join([", ".join(where), self.message]) if where else self.message)
         return text + (f" Fix: {self.hint}" if self.hint else "")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
 from typing import Any
 
 from .canonical import GENESIS_HASH

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import (
     BasePythonScriptEngineEnvironment,
 )
-from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 
 from .errors import ExpressionError
 
@@ -145,6 +145,8 @@ def _check(tree: ast.Expression, source: str) -> None:
                 )
             if node.keywords:
                 raise ExpressionError("keyword arguments are not allowed", source)
+        elif isinstance(node, ast.Dict) and any(key is None for key in node.keys):
+            raise ExpressionError("dict unpacking (**) is not allowed", source)
         elif isinstance(node, ast.Constant):
             if isinstance(node.value, bytes | complex) or node.value is Ellipsis:
                 raise ExpressionError(f"literal {node.value!r} is not allowed", source)
@@ -171,6 +173,9 @@ def compile_expression(source: str) -> ast.Expression:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error: {exc.msg}", source, exc.lineno) from exc
+    except (ValueError, RecursionError, MemoryError) as exc:  # lone surrogates; parser depth
+        raise ExpressionError(f"the expression cannot be read ({type(exc).__name__})",
+                              source) from exc
     _check(tree, source)
     return tree
 

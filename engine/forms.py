@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -11,6 +12,10 @@ from .errors import InvalidData
 
 MAX_STRING_LENGTH = 20_000
 MAX_FIELDS = 200
+MAX_DEPTH = 16
+# The largest integer every JSON reader holds exactly (an IEEE double's 53-bit mantissa); beyond
+# it a number cannot be stored as a report figure nor read back the same by a browser.
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 def validate_form_data(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
@@ -29,12 +34,14 @@ def validate_form_data(schema: dict[str, Any] | None, data: Any) -> dict[str, An
                 "this step takes no form data", {key: "unknown field" for key in data}
             )
         return data
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     details: dict[str, str] = {}
+    _check_values(data, details)
+    if details:  # not storable: never handed to the schema validator (deep nesting recurses)
+        raise InvalidData("the form has errors", details)
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         for field, message in _field_messages(error):
             details.setdefault(field, message)
-    _check_strings(data, details)
     if details:
         raise InvalidData("the form has errors", details)
     return data
@@ -91,23 +98,48 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def _check_strings(data: dict[str, Any], details: dict[str, str]) -> None:
-    """Refuse control characters (other than line breaks and tabs) and oversized text anywhere."""
+def _has_control(text: str) -> bool:
+    """Control characters other than line breaks and tabs, or lone surrogates (not UTF-8)."""
+    return any((ord(c) < 32 and c not in "\n\r\t") or c == "\x7f" or 0xD800 <= ord(c) <= 0xDFFF
+               for c in text)
 
-    def visit(value: Any, field: str) -> None:
-        if isinstance(value, str):
+
+def _check_values(data: dict[str, Any], details: dict[str, str]) -> None:
+    """Refuse what no database column or JSON reader holds, anywhere in the data: control
+    characters (other than line breaks and tabs) in text or keys, oversized text, numbers that
+    are not finite or beyond MAX_SAFE_INTEGER, and nesting deeper than MAX_DEPTH."""
+
+    def visit(value: Any, field: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            details.setdefault(field, "is nested too deeply")
+        elif isinstance(value, str):
             if len(value) > MAX_STRING_LENGTH:
                 details.setdefault(field, "is too long")
-            elif any(ord(c) < 32 and c not in "\n\r\t" for c in value) or "\x7f" in value:
+            elif _has_control(value):
                 details.setdefault(field, "contains control characters")
+        elif isinstance(value, bool):
+            return
+        elif isinstance(value, int):
+            if value > MAX_SAFE_INTEGER:
+                details.setdefault(field, f"must be at most {MAX_SAFE_INTEGER}")
+            elif value < -MAX_SAFE_INTEGER:
+                details.setdefault(field, f"must be at least {-MAX_SAFE_INTEGER}")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                details.setdefault(field, "must be of type number")
         elif isinstance(value, dict):
             for key, item in value.items():
-                visit(item, field)
                 if not isinstance(key, str):
                     details.setdefault(field, "has a non-text key")
+                elif _has_control(key):
+                    details.setdefault(field, "contains control characters")
+                visit(item, field, depth + 1)
         elif isinstance(value, list):
             for item in value:
-                visit(item, field)
+                visit(item, field, depth + 1)
 
     for key, value in data.items():
-        visit(value, key)
+        if not isinstance(key, str) or _has_control(key) or len(key) > 200:
+            details.setdefault("_form", "a field name is not valid")
+            continue
+        visit(value, key, 1)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -176,3 +178,35 @@ class LedgerEntry(Base):
     instance_hash: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class InstanceAttribute(Base):
+    """One indexed value of an instance's data, copied after every step for the variables the
+    hooks declare, so that reports aggregate with SQL instead of reading instances.
+
+    A scalar is one row (`position` 0); a list of scalars is one row per element. Text is cut to
+    `ATTRIBUTE_TEXT_LENGTH` characters (the index's limit); the full value stays in `data`.
+    """
+
+    __tablename__ = "instance_attribute"
+    __table_args__ = (
+        Index("ix_instance_attribute_value", "tenant", "process_id", "key", "value_text"),
+        Index("ix_instance_attribute_instance", "instance_id", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"))
+    tenant: Mapped[str] = mapped_column(String(100))
+    process_id: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    value_text: Mapped[str | None] = mapped_column(String(500))
+    value_number: Mapped[float | None] = mapped_column(Float)
+    value_date: Mapped[date | None] = mapped_column(Date)
+
+
+ATTRIBUTE_TEXT_LENGTH = 500
+
+# Reports select an instance scope by tenant, process and creation time.
+Index("ix_instance_tenant_process_created", Instance.tenant, Instance.process_id,
+      Instance.created_at)

@@ -161,8 +161,8 @@ class Queries:
             instance_status=instance.status,
         )
 
-    def forms_of_instance(self, tenant: str, instance_id: int) -> list[dict[str, Any]]:
-        """The JSON Schemas of every form in the spec version an instance runs on."""
+    def _spec_row_of(self, tenant: str, instance_id: int) -> SpecVersion:
+        """The spec version an instance of `tenant` runs on. Raises NotFound."""
         with self._db.read() as session:
             row = session.execute(
                 select(SpecVersion)
@@ -171,43 +171,24 @@ class Queries:
             ).scalar_one_or_none()
         if row is None:
             raise NotFound(f"instance {instance_id} does not exist")
+        return row
+
+    def forms_of_instance(self, tenant: str, instance_id: int) -> list[dict[str, Any]]:
+        """The JSON Schemas of every form in the spec version an instance runs on."""
+        row = self._spec_row_of(tenant, instance_id)
         return [schema for schema in row.forms.values() if isinstance(schema, dict)]
 
     def bpmn_of_instance(self, tenant: str, instance_id: int) -> bytes:
         """The BPMN file of the spec version an instance runs on."""
-        with self._db.read() as session:
-            row = session.execute(
-                select(SpecVersion)
-                .join(Instance, Instance.spec_version_id == SpecVersion.id)
-                .where(Instance.id == instance_id, Instance.tenant == tenant)
-            ).scalar_one_or_none()
-        if row is None:
-            raise NotFound(f"instance {instance_id} does not exist")
-        return bytes(row.bpmn)
+        return bytes(self._spec_row_of(tenant, instance_id).bpmn)
 
     def element_names_of(self, tenant: str, instance_id: int) -> dict[str, str]:
         """Element id → name in the spec version an instance runs on."""
-        with self._db.read() as session:
-            row = session.execute(
-                select(SpecVersion)
-                .join(Instance, Instance.spec_version_id == SpecVersion.id)
-                .where(Instance.id == instance_id, Instance.tenant == tenant)
-            ).scalar_one_or_none()
-        if row is None:
-            raise NotFound(f"instance {instance_id} does not exist")
-        return dict(self._engine.parsed_spec(row).element_names)
+        return dict(self._engine.parsed_spec(self._spec_row_of(tenant, instance_id)).element_names)
 
     def end_events_of(self, tenant: str, instance_id: int) -> dict[str, str]:
         """End event id → name in the spec version an instance runs on."""
-        with self._db.read() as session:
-            row = session.execute(
-                select(SpecVersion)
-                .join(Instance, Instance.spec_version_id == SpecVersion.id)
-                .where(Instance.id == instance_id, Instance.tenant == tenant)
-            ).scalar_one_or_none()
-        if row is None:
-            raise NotFound(f"instance {instance_id} does not exist")
-        return dict(self._engine.parsed_spec(row).end_events)
+        return dict(self._engine.parsed_spec(self._spec_row_of(tenant, instance_id)).end_events)
 
     def start_form(self, process_id: str) -> dict[str, Any] | None:
         """The start form of the newest version of a process, if it has one."""
@@ -267,6 +248,27 @@ class Queries:
                 .order_by(Event.seq)
             )
             return [event_view(row) for row in rows]
+
+    def spec_bpmn(self, process_id: str, version: int) -> bytes:
+        """The BPMN file of one deployed version."""
+        with self._db.read() as session:
+            row = session.scalar(select(SpecVersion).where(
+                SpecVersion.process_id == process_id, SpecVersion.version == version))
+        if row is None:
+            raise NotFound(f"no version {version} of {process_id}")
+        return bytes(row.bpmn)
+
+    def deployed_form(self, path: str, process_id: str | None = None) -> Any | None:
+        """The newest deployed form at `path` (of `process_id` first, then of any process)."""
+        with self._db.read() as session:
+            rows = session.scalars(
+                select(SpecVersion).order_by(SpecVersion.deployed_at.desc(), SpecVersion.id.desc())
+            ).all()
+        ordered = sorted(rows, key=lambda r: r.process_id != process_id)
+        for row in ordered:
+            if path in row.forms:
+                return row.forms[path]
+        return None
 
     def spec_versions(self, process_id: str | None = None) -> list[SpecVersionView]:
         """Deployed versions, newest first per process."""

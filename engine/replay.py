@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import runtime
+from . import migrate, runtime
 from .audit import Finding
 from .errors import EngineError
 from .models import Event, HumanTask, Instance, SpecVersion
-from .specs import SpecSource
+from .sources import SpecSource
 from .steps import data_hash, open_set, state_hash
 
 if TYPE_CHECKING:
@@ -54,17 +54,11 @@ def replay_instance(
         findings.append(Finding(instance.id, what, event.seq if event else None,
                                 event.task if event else None))
 
-    spec_row = session.get_one(SpecVersion, instance.spec_version_id)
-    source = SpecSource(spec_row.filename, spec_row.bpmn, dict(spec_row.forms))
-    if source.content_hash != spec_row.content_hash:
-        finding(f"the stored spec version {spec_row.version} was changed: its content no longer "
-                "matches its hash")
-        return 0, findings
     if not events or events[0].kind != "started":
         finding("the history does not begin with the start")
         return 0, findings
-    if events[0].data.get("spec_hash") != spec_row.content_hash:
-        finding("the instance points at another spec version than it started on", events[0])
+    spec_row = _spec_row(session, instance, events[0].data.get("spec_hash"), finding, events[0])
+    if spec_row is None:
         return 0, findings
     parsed = engine.parsed_spec(spec_row)
     workflow = None
@@ -98,6 +92,16 @@ def replay_instance(
                     finding("the final data differs from the recorded data", event)
             elif event.kind == "child_started":
                 _check_child(session, instance, event, finding)
+            elif event.kind == "migrated":
+                if workflow is None:
+                    finding("a migration before the start", event)
+                    break
+                target = _spec_row(session, instance, event.data.get("to_hash"), finding, event)
+                if target is None:
+                    break
+                parsed = engine.parsed_spec(target)
+                migrate.apply_migration(engine.codec.registry, workflow, parsed)
+                spec_row = target
         except EngineError as error:
             finding(f"the replay failed: {error}", event)
             break
@@ -115,8 +119,26 @@ def replay_instance(
                 open_tasks=_open(workflow, parsed), path=runtime.path_taken(workflow)))
             previous = now
     if workflow is not None and not findings:
+        if spec_row.id != instance.spec_version_id:
+            finding("the instance points at another spec version than its history reached")
         _compare_stored(session, instance, workflow, parsed, events, finding)
     return replayed, findings
+
+
+def _spec_row(session: Session, instance: Instance, content_hash: Any, finding: Any,
+              event: Event) -> SpecVersion | None:
+    """The stored spec version with `content_hash`, checked against its own content."""
+    row = session.scalar(select(SpecVersion).where(
+        SpecVersion.process_id == instance.process_id, SpecVersion.content_hash == content_hash))
+    if row is None:
+        finding(f"the spec version {str(content_hash)[:12]}… the history names is missing", event)
+        return None
+    source = SpecSource(row.filename, row.bpmn, dict(row.forms))
+    if source.content_hash != row.content_hash:
+        finding(f"the stored spec version {row.version} was changed: its content no longer "
+                "matches its hash")
+        return None
+    return row
 
 
 def _ready_task(workflow: Any, parsed: Any, event: Event) -> str | None:

@@ -65,6 +65,11 @@ class WorkflowCodec:
 
     serializer_version = SERIALIZER_VERSION
 
+    @property
+    def registry(self) -> Any:
+        """The serializer registry (SpiffWorkflow's diffs need it)."""
+        return self._serializer.registry
+
     def dumps(self, workflow: BpmnWorkflow) -> str:
         registry = self._serializer.registry
         registry._encoder_mode = True

@@ -7,7 +7,7 @@ state, the human tasks and the events. A failure anywhere rolls all of it back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -16,16 +16,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import ledger, runtime, steps
-from .audit import Finding, Verification, verify_instances
-from .canonical import GENESIS_HASH
 from .chain import append_event
 from .db import Database
 from .errors import Conflict, Forbidden, InvalidData, NotFound
 from .forms import validate_form_data
-from .models import Event, HumanTask, Instance, LedgerHead, SpecVersion
+from .limits import fits_columns
+from .maintenance import Maintenance
+from .models import HumanTask, Instance, SpecVersion
 from .queries import Queries, instance_view, task_view
-from .replay import ReplayStep, replay_instance
-from .specs import ParsedSpec, SpecCache, SpecSource, validate_source
+from .sources import SpecSource
+from .specs import ParsedSpec, SpecCache, validate_source
 from .types import (
     Actor,
     CompletionResult,
@@ -42,7 +42,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Engine(Queries):
+class Engine(Queries, Maintenance):
     """A BPMN engine over one database. Thread-safe; share one per process."""
 
     def __init__(
@@ -62,7 +62,7 @@ class Engine(Queries):
 
     def lint(self, source: SpecSource) -> ParsedSpec:
         """Validate a spec with the engine's and the domain's rules; raise SpecError if not valid."""
-        return validate_source(source, self.hooks.spec_rules())
+        return validate_source(source, [fits_columns, *self.hooks.spec_rules()])
 
     def deploy(self, source: SpecSource, deployed_by: str) -> DeployResult:
         """Validate and store `source` as the next version of its process.
@@ -124,38 +124,6 @@ class Engine(Queries):
         with self._transaction() as session:
             instance, started = steps.start(self, session, actor, process_id, data, None, True)
             return self._result(session, instance, started)
-
-    # -- audit -------------------------------------------------------------------------------
-
-    def verify(
-        self,
-        tenant: str,
-        instance_ids: Iterable[int] | None = None,
-        progress: Callable[[int], None] | None = None,
-        expected_head: tuple[int, str] | None = None,
-    ) -> tuple[list[Verification], list[Finding]]:
-        """Verify chains, the ledger and a replay of each instance (all when `instance_ids` is
-        None). Read-only. Returns per-instance results and the ledger's other findings."""
-        return verify_instances(self, tenant, instance_ids, progress, expected_head)
-
-    def replay_steps(self, tenant: str, instance_id: int) -> tuple[list[ReplayStep], list[Finding]]:
-        """The replayed state after each event of one instance, for stepping through it."""
-        with self.db.read() as session:
-            instance = session.scalar(
-                select(Instance).where(Instance.id == instance_id, Instance.tenant == tenant))
-            if instance is None:
-                raise NotFound(f"instance {instance_id} does not exist")
-            events = list(session.scalars(
-                select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
-            collected: list[ReplayStep] = []
-            _, findings = replay_instance(self, session, instance, events, collected)
-            return collected, findings
-
-    def ledger_head(self, tenant: str) -> tuple[int, str]:
-        """The tenant ledger's newest entry (seq, hash): keep it outside to detect truncation."""
-        with self.db.read() as session:
-            head = session.get(LedgerHead, tenant)
-            return (head.last_seq, head.head_hash) if head else (0, GENESIS_HASH)
 
     # -- human tasks -------------------------------------------------------------------------
 

@@ -6,12 +6,9 @@ name, the line and a fix, and nothing is deployed while any problem stands.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -24,14 +21,13 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .errors import ExpressionError, Problem, SpecError
 from .expressions import compile_expression
+from .sources import FORM_PROPERTY, SpecSource, _form_references
 from .xmlsafe import parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "spiffworkflow": SPIFF_NS}
-FORM_PROPERTY = "formJsonSchemaFilename"
-MAX_FORM_BYTES = 256 * 1024
 
 # Elements the engine refuses to run, with the reason and the fix shown to the designer.
 _REFUSED_ELEMENTS: dict[str, tuple[str, str]] = {
@@ -71,24 +67,6 @@ class UserTaskInfo:
     item_name: str | None = None  # the item's `name`, as forms and outputs see it
 
 
-@dataclass(frozen=True)
-class SpecSource:
-    """A BPMN file with the forms it references: the unit that is hashed and deployed."""
-
-    filename: str
-    bpmn: bytes
-    forms: dict[str, Any]
-
-    @property
-    def content_hash(self) -> str:
-        """sha256 over the BPMN bytes and the canonical JSON of the forms."""
-        digest = hashlib.sha256()
-        digest.update(self.bpmn)
-        digest.update(b"\0")
-        digest.update(json.dumps(self.forms, sort_keys=True, separators=(",", ":")).encode())
-        return digest.hexdigest()
-
-
 @dataclass
 class ParsedSpec:
     """A validated spec, ready to run: the SpiffWorkflow spec objects and what we read beside."""
@@ -113,89 +91,6 @@ class ParsedSpec:
 
 
 SpecRule = Callable[[ParsedSpec], list[Problem]]
-
-
-def read_source(path: Path) -> SpecSource:
-    """Read a BPMN file and every form it references (paths relative to the file)."""
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise SpecError(Problem(f"cannot read the file: {exc.strerror}", file=str(path))) from exc
-    tree = parse_xml(content, path.name)
-    forms: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for form_path, element in _form_references(tree):
-        if form_path in forms:
-            continue
-        target = _resolve_form_path(path.parent, form_path)
-        if target is None:
-            problems.append(
-                Problem(
-                    f"form path '{form_path}' leaves the diagram's folder",
-                    element_id=element.get("id"),
-                    element_name=element.get("name"),
-                    line=element.sourceline,
-                    file=path.name,
-                    hint="name the form relative to the BPMN file, e.g. forms/x.schema.json",
-                )
-            )
-            continue
-        try:
-            raw = target.read_bytes()
-        except OSError:
-            problems.append(
-                Problem(
-                    f"the form '{form_path}' does not exist",
-                    element_id=element.get("id"),
-                    element_name=element.get("name"),
-                    line=element.sourceline,
-                    file=path.name,
-                    hint=f"create {target} or correct the formJsonSchemaFilename property",
-                )
-            )
-            continue
-        forms[form_path] = _load_form_json(raw, form_path, element, path.name, problems)
-    if problems:
-        raise SpecError(problems)
-    return SpecSource(filename=path.name, bpmn=content, forms=forms)
-
-
-def _load_form_json(
-    raw: bytes, form_path: str, element: Any, filename: str, problems: list[Problem]
-) -> Any:
-    if len(raw) > MAX_FORM_BYTES:
-        problems.append(Problem(f"the form '{form_path}' is too large", file=filename))
-        return None
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        problems.append(
-            Problem(
-                f"the form '{form_path}' is not valid JSON: {exc}",
-                element_id=element.get("id"),
-                line=element.sourceline,
-                file=filename,
-            )
-        )
-        return None
-
-
-def _resolve_form_path(folder: Path, form_path: str) -> Path | None:
-    pure = PurePosixPath(form_path)
-    if pure.is_absolute() or ".." in pure.parts:
-        return None
-    return folder.joinpath(*pure.parts)
-
-
-def _form_references(tree: etree._ElementTree) -> Iterable[tuple[str, Any]]:
-    xpath = (
-        ".//spiffworkflow:property[@name='" + FORM_PROPERTY + "']"
-    )
-    for prop in tree.getroot().iterfind(xpath, NS):
-        value = (prop.get("value") or "").strip()
-        if value:
-            element = prop.getparent().getparent().getparent()
-            yield value, element
 
 
 _PARSED: dict[str, ParsedSpec] = {}

@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import runtime
-from .chain import GENESIS_HASH, append_event, canonical_json
+from .attributes import write_attributes
+from .canonical import GENESIS_HASH, canonical_json
+from .chain import append_event
 from .errors import NotFound
 from .forms import validate_form_data
 from .models import HumanTask, Instance, SpecVersion
@@ -128,6 +130,7 @@ def save_step(
     instance.data = runtime.current_data(workflow)
     instance.updated_at = now
     sync_human_tasks(engine, session, instance, workflow, parsed, now)
+    write_attributes(session, instance, engine.hooks.indexed_variables(instance.process_id))
     if not runtime.is_completed(workflow):
         return False
     instance.status = "completed"

@@ -183,6 +183,10 @@ class Hooks(Protocol):
         """A short title for an instance, shown in task lists."""
         ...
 
+    def indexed_variables(self, process_id: str) -> tuple[str, ...]:
+        """The variables of `process_id` copied to `instance_attribute` after every step."""
+        ...
+
 
 class DefaultHooks:
     """Hooks of a plain engine: tasks go to the group named like their lane."""
@@ -210,6 +214,9 @@ class DefaultHooks:
     def title(self, process_id: str, data: dict[str, Any]) -> str:
         value = data.get("title")
         return str(value) if value else ""
+
+    def indexed_variables(self, process_id: str) -> tuple[str, ...]:
+        return ()
 
 
 __all__ = [

@@ -4,7 +4,7 @@ FINSAM_TEST_POSTGRES_URL is set; the engine over it; the Finsam system with the 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -141,3 +141,25 @@ class Browser:
 @pytest.fixture
 def browser(client) -> Browser:  # type: ignore[no-untyped-def]
     return Browser(client)
+
+
+@pytest.fixture(scope="session")
+def own_postgres() -> Iterator[Callable[[], str]]:
+    """`own_postgres()`: the URL of a PostgreSQL database of this test run's own (on the server of
+    FINSAM_TEST_POSTGRES_URL), with a fresh schema; no other run drops it. Dropped at the end."""
+    if not POSTGRES_URL:
+        pytest.skip("FINSAM_TEST_POSTGRES_URL is not set")
+    from .server import drop_database, own_postgres_url
+
+    name = f"finsam_reliability_{os.getpid()}"
+    yield lambda: own_postgres_url(POSTGRES_URL, name)
+    drop_database(POSTGRES_URL, name)
+
+
+@pytest.fixture(params=BACKENDS)
+def reliability_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database of each backend for the load, crash and bad-input tests."""
+    if request.param == "postgresql":
+        fresh: Callable[[], str] = request.getfixturevalue("own_postgres")
+        return fresh()
+    return f"sqlite:///{tmp_path / 'reliability.sqlite3'}"

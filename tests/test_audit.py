@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from engine.models import Event, HumanTask, Instance, LedgerEntry, LedgerHead, SpecVersion
+from engine.models import (
+    Event,
+    HumanTask,
+    Instance,
+    InstanceAttribute,
+    LedgerEntry,
+    LedgerHead,
+    SpecVersion,
+)
 from workflows import Finsam
 from workflows.system import diagrams_dir
 
@@ -138,6 +146,7 @@ def test_deleted_instance_is_found(desk: Desk, finsam: Finsam) -> None:
     def change(session) -> None:  # type: ignore[no-untyped-def]
         session.execute(delete(Event).where(Event.instance_id == iid))
         session.execute(delete(HumanTask).where(HumanTask.instance_id == iid))
+        session.execute(delete(InstanceAttribute).where(InstanceAttribute.instance_id == iid))
         session.execute(delete(Instance).where(Instance.id == iid))
 
     tamper(finsam, change)
@@ -157,6 +166,7 @@ def test_truncated_ledger_is_found_against_a_kept_head(desk: Desk, finsam: Finsa
         session.execute(delete(LedgerEntry).where(LedgerEntry.seq >= first.seq))
         session.execute(delete(Event).where(Event.instance_id == last))
         session.execute(delete(HumanTask).where(HumanTask.instance_id == last))
+        session.execute(delete(InstanceAttribute).where(InstanceAttribute.instance_id == last))
         session.execute(delete(Instance).where(Instance.id == last))
         newest = session.scalars(select(LedgerEntry).order_by(LedgerEntry.seq.desc())).first()
         head = session.get_one(LedgerHead, TENANT)

@@ -11,7 +11,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize(("module", "args"), [("bench.replay", ["--instances", "1"])])
+@pytest.mark.parametrize(("module", "args"), [
+    ("bench.replay", ["--instances", "1"]),
+    ("bench.report", ["--instances", "60", "--engine-instances", "20", "--runs", "2"]),
+])
 def test_benchmark_runs_small(module: str, args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True,
                             text=True, timeout=600)

@@ -55,7 +55,7 @@ def test_user_add_and_token(run) -> None:  # type: ignore[no-untyped-def]
     bad = run("user", "add", "x", "--forbund", "nnv-skane", "--org", "nnv-skane",
               "--role", "representant", "--password-stdin", stdin="hemligt-losen\n")
     assert bad.exit_code == 1
-    assert "not a member organisation" in bad.output
+    assert "är inte en medlemsorganisation" in bad.output
     assert "Traceback" not in bad.output
     unknown = run("user", "token", "nobody")
     assert unknown.exit_code == 1 and "no user 'nobody'" in unknown.output

@@ -16,7 +16,8 @@ from engine import (
     NotFound,
     read_source,
 )
-from engine.chain import GENESIS_HASH, chain_hash, event_body
+from engine.canonical import GENESIS_HASH
+from engine.chain import chain_hash, event_body
 from engine.models import Event, HumanTask, Instance
 
 from .conftest import DATA, LaneHooks

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from engine import Engine, SpecError, read_source
 from engine.models import SpecVersion
-from engine.specs import SpecSource, validate_source
+from engine.sources import SpecSource
+from engine.specs import validate_source
 
 from .conftest import DATA
 

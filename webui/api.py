@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
@@ -19,6 +20,7 @@ from .errors import api_error
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+PROCESS_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,199}")  # a BPMN id (an XML NCName, ASCII)
 health = Blueprint("health", __name__)
 
 
@@ -79,7 +81,10 @@ def instance_json(instance: InstanceView, data: dict[str, Any]) -> dict[str, Any
 
 
 def _body() -> Any:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes: not a form
+        return None
     if body is None:
         return None
     return body
@@ -158,6 +163,8 @@ def start() -> Any:
     body = _body()
     if not isinstance(body, dict) or not isinstance(body.get("process_id"), str):
         return api_error(400, "bad_request", 'send {"process_id": "...", "data": {...}}')
+    if not PROCESS_ID.fullmatch(body["process_id"]):
+        return api_error(404, "not_found", "no such process")
     data = body.get("data", {})
     if not isinstance(data, dict):
         return api_error(422, "invalid_data", "data must be an object", {"data": "not an object"})
@@ -220,6 +227,26 @@ def replay(instance_id: int) -> Any:
         "steps_replayed": result.steps_replayed,
         "findings": [{"seq": f.seq, "step": f.step, "what": f.what} for f in result.findings],
     })
+
+
+@bp.post("/specs")
+@api_login_required
+def deploy() -> Any:
+    """Deploy a BPMN file (the body, application/xml); forms come from the deployed versions."""
+    from engine.sources import source_from_upload
+    from workflows.designing import deploy_source, require_designer
+
+    me = capacity()
+    require_designer(me)
+    body = request.get_data(cache=False)
+    name = request.args.get("filename", "upload.bpmn")
+    source = source_from_upload(name, body, {}, system().engine.deployed_form)
+    system().engine.lint(source)
+    result = deploy_source(system(), me, source)
+    response = jsonify({"process_id": result.process_id, "version": result.version,
+                        "hash": result.content_hash, "created": result.created})
+    response.status_code = 201 if result.created else 200
+    return response
 
 
 @bp.get("/specs")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import secrets
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, g, request, session
@@ -13,7 +13,7 @@ from flask_login import LoginManager
 from workflows import Finsam
 from workflows.users import capacity_by_membership
 
-from . import errors, filters, security
+from . import errors, filters, inputs, requestlog, security
 from .context import WebUser
 
 DEFAULT_SECRET = "dev-only-not-secret"
@@ -33,6 +33,8 @@ def build_app(config: dict[str, Any]) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        # Flask checks every session cookie's signature age against this: a login lasts 8 hours.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         BABEL_DEFAULT_LOCALE="sv",
         BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
         BABEL_TRANSLATION_DIRECTORIES=str(os.path.join(os.path.dirname(__file__), "translations")),
@@ -41,7 +43,7 @@ def build_app(config: dict[str, Any]) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET:
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (DEFAULT_SECRET, ""):
         raise RuntimeError(
             "refusing to start in production with the default secret key: set FINSAM_SECRET_KEY"
         )
@@ -51,6 +53,8 @@ def build_app(config: dict[str, Any]) -> Flask:
     system = app.config.get("SYSTEM") or Finsam(app.config["DATABASE_URL"])
     app.extensions["finsam"] = system
 
+    requestlog.init_app(app)  # first: every later hook and handler logs with the request id
+    inputs.init_app(app)  # before the blueprints: their <int:...> ids use its converter
     _login(app, system)
     Babel(app, locale_selector=_locale)
     security.init_app(app)
@@ -77,6 +81,13 @@ def _login(app: Flask, system: Finsam) -> None:
     def load_from_token(req: Any) -> WebUser | None:
         return security.user_from_bearer(system, req)
 
+    @app.before_request
+    def _bearer_only() -> None:
+        # A bearer token alone decides who calls. Flask-Login would look at the session first and
+        # take any session cookie without a login (a CSRF token, a language) as anonymous.
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            g._login_user = security.user_from_bearer(system, request) or manager.anonymous_user()
+
 
 def _locale() -> str:
     """Swedish first: English only when the user chose it."""
@@ -85,11 +96,12 @@ def _locale() -> str:
 
 
 def _blueprints(app: Flask) -> None:
-    from . import admin, api, audit, auth, instances, tasks
+    from . import admin, api, audit, auth, designer, instances, tasks
 
-    for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, audit.bp, api.bp, api.health):
+    for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, audit.bp, designer.bp, api.bp,
+                      api.health):
         app.register_blueprint(blueprint)
+    from . import reports  # the follow-up report: page and API
 
-    @app.before_request
-    def _request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id") or secrets.token_hex(8)
+    app.register_blueprint(reports.bp)
+

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -20,7 +29,8 @@ bp = Blueprint("auth", __name__)
 
 
 def _throttle() -> LoginThrottle:
-    return current_app.extensions.setdefault("login_throttle", LoginThrottle())  # type: ignore[no-any-return]
+    return current_app.extensions.setdefault(  # type: ignore[no-any-return]
+        "login_throttle", LoginThrottle(system().db))  # in the database: one count for all workers
 
 
 def _safe_next(target: str | None) -> str:

@@ -37,12 +37,20 @@ def init() -> None:
 
 @main.command()
 @click.option("--password", help="Set this password for every demo user.")
+@click.option("--history", is_flag=True,
+              help="Also run a realistic past through the engine (once), for the reports.")
 @friendly
-def demo(password: str | None) -> None:
+def demo(password: str | None, history: bool) -> None:
     """Load the demo förbund and its users (idempotent); print who can log in."""
     with system() as finsam:
         finsam.init()
         users = load_demo(finsam.db, password)
+    if history:
+        from workflows.demo_history import load_history
+
+        created = load_history(database_url())
+        click.echo(f"History: {created} instances run through the engine" if created
+                   else "History: already loaded")
     click.echo(f"Demo: {DEMO_FORBUND[1]} ({DEMO_FORBUND[0]})")
     click.echo(f"Password for every demo user: {password or DEMO_PASSWORD}")
     for user in users:
@@ -160,6 +168,7 @@ def render(file: Path, output: Path | None, diagram: int) -> None:
         click.echo(f"{output}: diagram {diagram} of {file}")
 
 
-from . import cli_audit  # noqa: E402  (registers the audit commands on `main`)
+from . import cli_audit, cli_report  # noqa: E402  (register their commands on `main`)
 
 cli_audit.register(main)
+cli_report.register(main)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -18,6 +19,8 @@ from engine import (
     SpecError,
     WorkflowFailure,
 )
+
+from .requestlog import log_event
 
 STATUS: dict[type[EngineError], int] = {
     NotFound: 404,
@@ -65,6 +68,8 @@ def init_app(app: Flask) -> None:
     def _engine_error(error: EngineError) -> Any:
         status = status_of(error)
         message = str(error) if not isinstance(error, InvalidData) else error.message
+        log_event(logging.WARNING if status >= 500 else logging.INFO, "engine_error",
+                  status=status, error=error.code, message=message[:500])
         if wants_json():
             return api_error(status, error.code, message, details_of(error))
         return render_template("error.html", status=status, message=message), status

@@ -175,7 +175,7 @@ def describe(
             choice_titles.setdefault(name, dict(_choices(target)))
     rows = []
     for key, value in data.items():
-        if key in hidden or key.startswith("_"):
+        if key in hidden or key.startswith("_") or value is None or value == "":
             continue
         label = titles.get(key, key.replace("_", " ").capitalize())
         rows.append((label, _show(value, choice_titles.get(key, {}), names)))

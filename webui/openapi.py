@@ -106,10 +106,36 @@ def openapi_document() -> dict[str, Any]:
                         "steps_replayed": {"type": "integer"},
                         "findings": {"type": "array", "items": {"type": "object"}}}}),
                     **_errors(401, 404)}}},
-            "/api/specs": {"get": {
+            "/api/specs": {"post": {
+                "summary": "Deploy a BPMN file as a new version (designer)",
+                "requestBody": {"required": True, "content": {
+                    "application/xml": {"schema": {"type": "string"}}}},
+                "responses": {"201": _response("Deployed", {"type": "object", "properties": {
+                    "process_id": {"type": "string"}, "version": {"type": "integer"}}}),
+                    "200": _response("Already deployed (same content)", {"type": "object"}),
+                    **_errors(400, 401, 403, 413, 422)}},
+                "get": {
                 "summary": "Deployed process versions",
                 "responses": {"200": _response("Versions", {"type": "array", "items": {
                     "type": "object"}}), **_errors(401)}}},
+            "/api/reports/uppfoljning": {"get": {
+                "summary": "The follow-up report (uppföljning) of the caller's förbund; the "
+                           "styrelse gets no esf_plus key",
+                "parameters": [
+                    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+                     "description": "Needs identified on or after this day (Swedish time)"},
+                    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+                     "description": "Needs identified on or before this day"},
+                    {"name": "forbund", "in": "query", "schema": {"type": "string"},
+                     "description": "Must be the caller's förbund"},
+                    {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}],
+                "responses": {"200": {"description": "The report (docs/followup.md)", "content": {
+                    "application/json": {"schema": {"type": "object", "required": [
+                        "forbund", "period", "finansiell_samordning", "per_forbund"],
+                        "properties": {"esf_plus": {"type": "object"},
+                                       "finansiell_samordning": {"type": "object"}}}},
+                    "text/csv": {"schema": {"type": "string"}}}},
+                    **_errors(400, 401, 403, 422)}}},
             "/healthz": {"get": {"summary": "Health", "security": [],
                                  "responses": {"200": _response("Healthy", {"type": "object"}),
                                                "503": _response("Unhealthy", {"type": "object"})}}},

@@ -70,6 +70,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _check_csrf() -> None:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and (request.content_length or 0) > limit:
+            abort(413)  # before anything reads (and spools to disk) a body that is too large
         if request.method in SAFE_METHODS:
             return
         if request.headers.get("Authorization", "").startswith("Bearer "):

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import CompletionResult, InvalidData
-
 from workflows.presentation import may_start_need, task_page
 
 from .context import capacity, system

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import copy
+import threading
+import time
 from typing import Any
 
 from engine import Actor, Database, Forbidden, InvalidData, Problem, StartRequest, TaskContext
+from engine.lint import diagram_complete, gateways_decide, paths_end
 from engine.specs import ParsedSpec
 
 from . import rules
 from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Party, forbund_slugs, parties_of
 
+DIRECTORY_TTL_SECONDS = 30.0
 NEED_PROCESS = "behovsanalys"
 FINSAM_PROCESS = "finansiell_samordning"
 ESF_PROCESS = "esf_plus"
@@ -36,17 +40,78 @@ ROUTES_OF_FORM = {
 }
 ROUTE_START_FIELDS = ("titel", "malgrupp", "parter", "utlysning")
 
+# The variables the follow-up reports aggregate (workflows/followup.py, docs/followup.md): copied
+# to `instance_attribute` after every step. A key added here needs a migration that backfills it
+# (see workflows/migrations/versions/0003_instance_attribute.py).
+INDEXED_VARIABLES: dict[str, tuple[str, ...]] = {
+    NEED_PROCESS: ("finansieringsform", "parter", "inom_finsam_malgrupp", "skal", "utlysning"),
+    ESF_PROCESS: ("behov_id", "parter", "utlysning", "overenskommelse", "projektagare",
+                  "medfinansiarer", "fk_fallback", "skal", "sokt_belopp", "inskickad_datum",
+                  "esf_beslut", "beslut_datum", "beviljat_belopp", "projektperiod_start",
+                  "projektperiod_slut", "slutrapport_datum"),
+    FINSAM_PROCESS: ("behov_id", "parter", "insatstyp", "preciserad_inriktning",
+                     "specifik_malgrupp", "sokt_belopp", "processagare", "styrelsebeslut",
+                     "beviljat_belopp", "motesdatum", "period_start", "period_slut",
+                     "deltagare_kvinnor", "deltagare_man", "genomford_datum"),
+}
+
+
+class DirectoryCache:
+    """The förbund's member organisations, read at most every `ttl` seconds.
+
+    Members change a few times a year (a kommun joins); every step asks. A change made in this
+    process is seen at once (`forget`); one made elsewhere within `ttl` seconds.
+    """
+
+    def __init__(self, db: Database, ttl: float) -> None:
+        self.db = db
+        self.ttl = ttl
+        self._parties: dict[str, tuple[float, dict[str, Party]]] = {}
+        self._forbunds: tuple[float, set[str]] | None = None
+        self._lock = threading.Lock()
+
+    def parties(self, tenant: str) -> dict[str, Party]:
+        """The parties of `tenant` by slug."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._parties.get(tenant)
+            if cached is not None and now - cached[0] < self.ttl:
+                return cached[1]
+        fresh = {p.slug: p for p in parties_of(self.db, tenant)}
+        with self._lock:
+            self._parties[tenant] = (now, fresh)
+        return fresh
+
+    def forbunds(self) -> set[str]:
+        """Every förbund's slug."""
+        now = time.monotonic()
+        with self._lock:
+            if self._forbunds is not None and now - self._forbunds[0] < self.ttl:
+                return self._forbunds[1]
+        fresh = forbund_slugs(self.db)
+        with self._lock:
+            self._forbunds = (now, fresh)
+        return fresh
+
+    def forget(self) -> None:
+        """Drop what is cached (after this process changed members or förbund)."""
+        with self._lock:
+            self._parties.clear()
+            self._forbunds = None
+
 
 class FinsamHooks:
     """The engine hooks of finsam-flow."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, directory_ttl: float = DIRECTORY_TTL_SECONDS) -> None:
         self.db = db
+        self._directory = DirectoryCache(db, directory_ttl)
 
     # -- deploy ------------------------------------------------------------------------------
 
     def spec_rules(self) -> list[Any]:
-        return [lanes_resolve, styrelse_never_in_esf]
+        return [lanes_resolve, styrelse_never_in_esf, gateways_decide, diagram_complete,
+                paths_end]
 
     # -- assignment --------------------------------------------------------------------------
 
@@ -102,7 +167,7 @@ class FinsamHooks:
 
     def before_complete(self, ctx: TaskContext, data: dict[str, Any]) -> dict[str, Any]:
         parties = self._parties(ctx.tenant)
-        forbunds = forbund_slugs(self.db)
+        forbunds = self._directory.forbunds()
         errors: dict[str, str] = {}
         derived: dict[str, Any] = {}
         if ctx.bpmn_id == "identifiera_behov":
@@ -130,8 +195,11 @@ class FinsamHooks:
     def title(self, process_id: str, data: dict[str, Any]) -> str:
         return str(data.get("titel") or "")
 
+    def indexed_variables(self, process_id: str) -> tuple[str, ...]:
+        return INDEXED_VARIABLES.get(process_id, ())
+
     def _parties(self, tenant: str) -> dict[str, Party]:
-        return {p.slug: p for p in parties_of(self.db, tenant)}
+        return self._directory.parties(tenant)
 
 
 def lanes_resolve(parsed: ParsedSpec) -> list[Problem]:

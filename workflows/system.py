@@ -14,18 +14,18 @@ from typing import Any
 
 from engine import (
     CompletionResult,
-    Finding,
-    Verification,
     Database,
     DeployResult,
     Engine,
     EventView,
+    Finding,
     Forbidden,
     InstanceView,
     NotFound,
     ParsedSpec,
     TaskDetail,
     TaskView,
+    Verification,
     read_source,
     utc_now,
 )

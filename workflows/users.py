@@ -44,18 +44,18 @@ def add_user(
     `password_hash` may carry an already computed hash of `password` (the demo shares one).
     Raises InvalidData naming the field that is wrong.
     """
-    if not USERNAME_PATTERN.match(username):
-        raise InvalidData("invalid user", {"username": "use a-z, 0-9, '.', '_' or '-'"})
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidData("invalid user", {"username": "använd a–z, 0–9, punkt, understreck eller bindestreck"})
     if role not in ROLES:
-        raise InvalidData("invalid user", {"role": "one of: " + ", ".join(ROLES)})
+        raise InvalidData("invalid user", {"role": "en av: " + ", ".join(ROLES)})
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidData(
-            "invalid user", {"password": f"at least {MIN_PASSWORD_LENGTH} characters"}
+            "invalid user", {"password": f"minst {MIN_PASSWORD_LENGTH} tecken"}
         )
     with db.write() as session:
         forbund_row = session.scalar(select(Forbund).where(Forbund.slug == forbund))
         if forbund_row is None:
-            raise InvalidData("invalid user", {"forbund": f"no förbund '{forbund}'"})
+            raise InvalidData("invalid user", {"forbund": f"förbundet '{forbund}' finns inte"})
         _check_org(session, forbund_row, org, role)
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
@@ -85,7 +85,7 @@ def _check_org(session: Session, forbund: Forbund, org: str, role: str) -> None:
     fixed = ORG_OF_ROLE.get(role)
     if fixed is not None:
         if org != fixed:
-            raise InvalidData("invalid user", {"org": f"a {role} user acts for '{fixed}'"})
+            raise InvalidData("invalid user", {"org": f"en användare med rollen {role} agerar för '{fixed}'"})
         return
     if role == "representant":
         kinds = PARTY_KINDS
@@ -102,7 +102,7 @@ def _check_org(session: Session, forbund: Forbund, org: str, role: str) -> None:
     )
     if member is None:
         raise InvalidData(
-            "invalid user", {"org": f"'{org}' is not a member organisation of {forbund.slug}"}
+            "invalid user", {"org": f"'{org}' är inte en medlemsorganisation i {forbund.slug}"}
         )
 
 
@@ -112,7 +112,7 @@ def set_password(
     """Replace a user's password (`password_hash` may carry its precomputed hash)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidData(
-            "invalid password", {"password": f"at least {MIN_PASSWORD_LENGTH} characters"}
+            "invalid password", {"password": f"minst {MIN_PASSWORD_LENGTH} tecken"}
         )
     with db.write() as session:
         user = session.scalar(select(User).where(User.username == username))
@@ -123,6 +123,9 @@ def set_password(
 
 def authenticate(db: Database, username: str, password: str) -> bool:
     """Whether the password is right for an active user (constant work either way)."""
+    if not USERNAME_PATTERN.fullmatch(username):  # no such user; and never a NUL into SQL
+        check_password_hash(_DUMMY_HASH, password)
+        return False
     with db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
         stored = user.password_hash if user is not None and user.active else _DUMMY_HASH

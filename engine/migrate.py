@@ -1,0 +1,121 @@
+"""Moving a running instance to a newer version of its spec, only where that is safe.
+
+The pre-check uses SpiffWorkflow's `diff_workflow`: a step that has already run (or is running)
+must not have changed or disappeared in the new version, a step that is open must still exist,
+and no multi-instance step may be half done. The same function migrates the instance and its
+replay, so that the replay reproduces the migration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.util.task import TaskState
+
+from . import runtime
+from .errors import Conflict
+from .specs import ParsedSpec
+
+_RAN = TaskState.COMPLETED | TaskState.STARTED
+_DEFINITE = TaskState.COMPLETED | TaskState.STARTED | TaskState.READY | TaskState.WAITING
+
+
+@dataclass
+class MigrationCheck:
+    """Whether an instance can move to a version, and every reason it cannot."""
+
+    instance_id: int
+    process_id: str
+    from_version: int
+    to_version: int
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def safe(self) -> bool:
+        return not self.reasons
+
+
+def unsafe_reasons(registry: Any, workflow: Any, new: ParsedSpec) -> list[str]:
+    """Why `workflow` cannot move to `new` (empty when it can)."""
+    top, subprocesses = diff_workflow(registry, workflow, new.spec, new.subprocess_specs)
+    reasons = []
+    for task in top.removed:
+        if task.has_state(_DEFINITE):
+            reasons.append(f"step {_label(task)} is {_state(task)} but no longer exists in the "
+                           "new version")
+    for task in top.changed:
+        if task.has_state(_RAN):
+            reasons.append(f"step {_label(task)} has already {_ran(task)} and is changed in the "
+                           "new version")
+    for task in workflow.get_tasks(state=TaskState.STARTED):
+        if isinstance(task.task_spec, LoopTask):
+            reasons.append(f"the multi-instance step {_label(task)} is in progress: finish it "
+                           "first")
+    if any(diff is None for diff in subprocesses.values()):
+        reasons.append("a running sub-process no longer exists in the new version")
+    return sorted(set(reasons))
+
+
+def apply_migration(registry: Any, workflow: Any, new: ParsedSpec) -> None:
+    """Move `workflow` onto `new` and run on to the next wait state; Conflict when unsafe."""
+    reasons = unsafe_reasons(registry, workflow, new)
+    if reasons:
+        raise Conflict("the instance cannot move to the new version: " + "; ".join(reasons))
+    top, _ = diff_workflow(registry, workflow, new.spec, new.subprocess_specs)
+    migrate_workflow(top, workflow, new.spec, reset_mask=TaskState.READY | TaskState.WAITING)
+    workflow.subprocess_specs = new.subprocess_specs
+    runtime.run_engine_steps(workflow)
+
+
+def _label(task: Any) -> str:
+    spec = task.task_spec
+    name = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
+    return f"'{name}'"
+
+
+def _state(task: Any) -> str:
+    return {TaskState.READY: "open", TaskState.WAITING: "waiting"}.get(task.state, "done")
+
+
+def _ran(task: Any) -> str:
+    return "started" if task.state == TaskState.STARTED else "been completed"
+
+
+def target_version(session: Any, instance: Any, to_version: int | None) -> Any:
+    """The spec version row to move to: `to_version`, or the newest of the process."""
+    from sqlalchemy import select
+
+    from .errors import NotFound
+    from .models import SpecVersion
+
+    query = select(SpecVersion).where(SpecVersion.process_id == instance.process_id)
+    if to_version is None:
+        query = query.order_by(SpecVersion.version.desc()).limit(1)
+    else:
+        query = query.where(SpecVersion.version == to_version)
+    row = session.scalar(query)
+    if row is None:
+        raise NotFound(f"no version {to_version} of {instance.process_id}")
+    return row
+
+
+def check(engine: Any, session: Any, instance: Any, to_version: int | None) -> MigrationCheck:
+    """The pre-check for moving `instance` to a version (the newest when None)."""
+    from .models import SpecVersion
+
+    current = session.get(SpecVersion, instance.spec_version_id)
+    target = target_version(session, instance, to_version)
+    result = MigrationCheck(instance.id, instance.process_id, current.version, target.version)
+    if instance.status != "running":
+        result.reasons.append("the instance has finished; finished instances keep their version")
+    elif target.version <= current.version:
+        result.reasons.append(f"version {target.version} is not newer than the instance's "
+                              f"version {current.version}")
+    else:
+        workflow = engine.codec.loads(instance.state, engine.parsed_spec(current))
+        result.reasons.extend(
+            unsafe_reasons(engine.codec.registry, workflow, engine.parsed_spec(target)))
+    return result

@@ -1,0 +1,180 @@
+"""The designer's pages and API: lint, deploy, hostile uploads, versions, diffs, migration."""
+
+from __future__ import annotations
+
+import io
+from html import unescape
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.models import SpecVersion
+from workflows import Finsam
+from workflows.system import diagrams_dir
+
+from . import test_processes as walks
+from .conftest import Browser
+from .walk import Desk
+
+ESF = (diagrams_dir() / "esf_plus.bpmn").read_text(encoding="utf-8")
+RENAMED = ESF.replace('name="Projektägare formulerar ansökan"',
+                      'name="Projektägaren formulerar ansökan"')
+
+
+def versions(finsam: Finsam) -> int:
+    with finsam.db.read() as session:
+        return session.scalar(select(func.count()).select_from(SpecVersion)) or 0
+
+
+def upload(browser: Browser, files: list[tuple[str, bytes]], action: str = "lint") -> Any:
+    from werkzeug.datastructures import MultiDict
+
+    data = MultiDict([("action", action), ("csrf_token", browser.csrf())]
+                     + [("files", (io.BytesIO(content), name)) for name, content in files])
+    return browser.client.post("/designer/upload", data=data,
+                               content_type="multipart/form-data")
+
+
+@pytest.fixture
+def designer(browser: Browser) -> Browser:
+    browser.login("designer")
+    return browser
+
+
+def test_lint_then_deploy_a_changed_diagram(designer: Browser, finsam: Finsam) -> None:
+    checked = upload(designer, [("esf_plus.bpmn", RENAMED.encode())])
+    assert checked.status_code == 200
+    assert "Inga problem: filen kan driftsättas" in checked.get_data(as_text=True)
+    assert versions(finsam) == 3
+    deployed = upload(designer, [("esf_plus.bpmn", RENAMED.encode())], action="deploy")
+    html = deployed.get_data(as_text=True)
+    assert "Driftsatt som esf_plus version 2" in html
+    assert versions(finsam) == 4
+    again = upload(designer, [("esf_plus.bpmn", RENAMED.encode())], action="deploy")
+    assert "redan driftsatt som esf_plus version 2" in again.get_data(as_text=True)
+    page = designer.get("/designer/").get_data(as_text=True)
+    assert "/designer/processes/esf_plus/diff?a=1&amp;b=2" in page
+    diff = designer.get("/designer/processes/esf_plus/diff?a=1&b=2").get_data(as_text=True)
+    assert "formulera_ansokan" in diff and "Projektägaren formulerar ansökan" in diff
+    assert "data:image/svg+xml;base64," in diff
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("xxe.bpmn", b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM '
+                     b'"file:///etc/passwd">]>\n<d>&x;</d>', "document type declaration"),
+        ("laughs.bpmn", b'<?xml version="1.0"?>\n<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+                        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                        b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>\n<l>&c;</l>',
+         "document type declaration"),
+        ("picture.bpmn", b"\x89PNG\r\n\x1a\n" + bytes(200), "not well-formed XML"),
+        ("script.bpmn", ESF.replace(
+            '<bpmn:endEvent id="ej_ansokan"',
+            '<bpmn:scriptTask id="hack" name="Hack"><bpmn:script>import os</bpmn:script>'
+            '</bpmn:scriptTask>\n    <bpmn:endEvent id="ej_ansokan"').encode(),
+         "script tasks are refused"),
+        ("import.bpmn", ESF.replace("esf_beslut == 'beviljad'",
+                                    "__import__('os').system('id')").encode(),
+         "__import__"),
+        ("other.xml.bpmn", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not a BPMN 2.0 file"),
+    ],
+)
+def test_hostile_uploads_are_refused(designer: Browser, finsam: Finsam, name: str, content: bytes,
+                                     expected: str) -> None:
+    before = versions(finsam)
+    response = upload(designer, [(name, content)], action="deploy")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422, html[:500]
+    assert "inget driftsattes" in html and expected in html
+    assert versions(finsam) == before
+
+
+def test_a_50_mb_upload_is_413(designer: Browser, finsam: Finsam) -> None:
+    before = versions(finsam)
+    big = b"<x>" + b"a" * (50 * 1024 * 1024) + b"</x>"
+    boundary = "finsamboundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+            f"{designer.csrf()}\r\n--{boundary}\r\nContent-Disposition: form-data; "
+            f"name=\"files\"; filename=\"big.bpmn\"\r\n\r\n").encode()
+    body = head + big + f"\r\n--{boundary}--\r\n".encode()
+    response = designer.client.post(
+        "/designer/upload", data=body,
+        content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413, (response.headers.get("Location"), len(body))
+    assert "för stort" in response.get_data(as_text=True)
+    assert versions(finsam) == before
+
+
+def test_problems_are_marked_on_the_diagram(designer: Browser) -> None:
+    flow = ('<bpmn:sequenceFlow id="flow_esf_beslut_avslag" name="Avslag" '
+            'sourceRef="gw_esf_beslut" targetRef="ansokan_avslagen" />')
+    conditioned = flow[:-3] + ('><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
+                               "esf_beslut == 'okand'</bpmn:conditionExpression>"
+                               "</bpmn:sequenceFlow>")
+    assert flow in ESF
+    broken = ESF.replace(' default="flow_esf_beslut_avslag"', "").replace(flow, conditioned)
+    response = upload(designer, [("esf_plus.bpmn", broken.encode())])
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "gw_esf_beslut" in html and "no flow is taken when esf_beslut is 'avslag'" in html
+    assert "Åtgärd" in html and "data:image/svg+xml;base64," in html
+
+
+def test_a_form_that_is_neither_uploaded_nor_deployed(designer: Browser) -> None:
+    text = ESF.replace("forms/slutrapportera.schema.json", "forms/ny.schema.json")
+    response = upload(designer, [("esf_plus.bpmn", text.encode())])
+    assert "forms/ny.schema.json' is neither uploaded nor deployed" in unescape(
+        response.get_data(as_text=True))
+    form = (diagrams_dir() / "forms" / "slutrapportera.schema.json").read_bytes()
+    ok = upload(designer, [("esf_plus.bpmn", text.encode()), ("ny.schema.json", form)])
+    assert ok.status_code == 200
+
+
+def test_migration_page_moves_a_safe_instance(designer: Browser, finsam: Finsam,
+                                              database_url: str) -> None:
+    desk = Desk(database_url)
+    iid = walks.esf_route(desk)
+    walks.to_agreement(desk, iid, {org: walks.position() for org in walks.ESF_PARTIES})
+    upload(designer, [("esf_plus.bpmn", RENAMED.encode())], action="deploy")
+    page = designer.get("/designer/processes/esf_plus/instances").get_data(as_text=True)
+    assert f"#{iid}" in page and "Flytta till version 2" in page
+    moved = designer.post(f"/designer/instances/{iid}/migrate", {"process_id": "esf_plus"},
+                          follow_redirects=True)
+    assert f"Ärende #{iid} kör nu version 2" in moved.get_data(as_text=True)
+    assert finsam.engine.events("nnv-skane", iid)[-1].kind == "migrated"
+
+
+def test_corpus_page_shows_every_reference_model(designer: Browser) -> None:
+    page = designer.get("/designer/corpus").get_data(as_text=True)
+    assert page.count('class="card corpus"') == 21
+    assert "/designer/corpus/C.4.0.1.png" in page
+    image = designer.get("/designer/corpus/A.1.0.png")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    image.close()
+    assert designer.get("/designer/corpus/..%2F..%2Fetc%2Fpasswd").status_code == 404
+    assert designer.get("/designer/corpus/Z.9.9.png").status_code == 404
+
+
+def test_api_deploy(client, finsam: Finsam) -> None:  # type: ignore[no-untyped-def]
+    from workflows.users import new_token
+
+    token = new_token(finsam.db, "designer")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/xml"}
+    created = client.post("/api/specs?filename=esf_plus.bpmn", data=RENAMED.encode(),
+                          headers=headers)
+    assert created.status_code == 201 and created.get_json()["version"] == 2
+    bad = client.post("/api/specs", data=b"<nope/>", headers=headers)
+    assert bad.status_code == 422 and bad.get_json()["details"]["problems"]
+    fk = {"Authorization": f"Bearer {new_token(finsam.db, 'fk')}"}
+    assert client.post("/api/specs", data=RENAMED.encode(), headers=fk).status_code == 403
+    listed = client.get("/api/specs", headers=headers).get_json()
+    assert {(v["process_id"], v["version"]) for v in listed} >= {("esf_plus", 2)}
+
+
+@pytest.mark.parametrize("user", ["fk", "kansli", "auditor", "styrelse", "admin"])
+def test_designer_pages_are_for_designers(browser: Browser, user: str) -> None:
+    browser.login(user)
+    assert browser.get("/designer/").status_code == 403
+    assert browser.get("/designer/corpus").status_code == 403

@@ -1,0 +1,51 @@
+"""`finsam report uppfoljning`: the follow-up report as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from workflows.followup import Period, build_report
+from workflows.followup_export import to_csv, to_table
+
+from .cli_common import fail, friendly, system
+
+
+def register(main: click.Group) -> None:
+    """Add the report commands to the `finsam` group."""
+
+    @main.group()
+    def report() -> None:
+        """Follow-up reports."""
+
+    @report.command("uppfoljning")
+    @click.option("--forbund", "forbund", default=None,
+                  help="One förbund's slug (default: every förbund, in total and each).")
+    @click.option("--from", "start", default=None, metavar="DATE",
+                  help="Needs identified on or after this day (YYYY-MM-DD, Swedish time).")
+    @click.option("--to", "end", default=None, metavar="DATE",
+                  help="Needs identified on or before this day (YYYY-MM-DD).")
+    @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+                  default="table", show_default=True)
+    @friendly
+    def uppfoljning(forbund: str | None, start: str | None, end: str | None, fmt: str) -> None:
+        """The follow-up of ESF+ project ideas (000 §8) and Finsam insatser (004)."""
+        period = Period.parse(start, end)
+        with system() as finsam:
+            known = finsam.forbunds()
+            if forbund is not None and forbund not in known:
+                fail(f"no förbund '{forbund}'")
+                return
+            tenants = (forbund,) if forbund else tuple(known)
+            if not tenants:
+                fail("no förbund yet: run 'finsam demo' or add one")
+                return
+            result = build_report(finsam.db, tenants, period)
+            names = finsam.org_names(forbund) if forbund else {}
+        if fmt == "json":
+            click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        elif fmt == "csv":
+            click.echo(to_csv(result), nl=False)
+        else:
+            click.echo(to_table(result, names), nl=False)

@@ -1,0 +1,330 @@
+"""A realistic past for the demo förbund, run through the real engine (`finsam demo --history`).
+
+Every need, decision and report below is recorded by the demo users through `Finsam.start_need`
+and `Finsam.complete_task`, with a clock set to the day it happened, so the history, the task
+rows and the follow-up report are exactly what the förbund's own work would have produced.
+
+Sources: the insatser of 2025 with their amounts, periods and board dates are from NNV Skåne's
+delårsrapport 2025 (ANALYSIS.md §5.1); the autumn needs are the recommendations of the
+"Hemmasittare" report (§5.2). Participant counts, protocol paragraphs, the later board dates
+and the ESF+ project ideas are illustrative (docs/followup.md says which).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from engine.models import Instance
+
+from .demo import DEMO_FORBUND
+from .parties import Capacity
+from .system import Finsam
+from .users import capacities
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# The first need of the history: when it exists, the history has been loaded.
+MARKER_TITLE = "Implementeringsår – En väg in"
+EN_VAG_IN = ["fk", "region-skane", "bastad", "klippan", "perstorp", "angelholm", "orkelljunga"]
+
+
+class HistoryClock:
+    """The engine's clock during the history: set to a day, it ticks a second per reading."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 1, 1, 9, tzinfo=UTC)
+
+    def set(self, day: str, hour: int = 9) -> None:
+        """Stand at `hour` o'clock, Swedish time, on `day` (ISO); within that day the clock
+        only moves forward, so the steps of one day keep their order."""
+        moment = datetime.combine(date.fromisoformat(day), time(hour), STOCKHOLM).astimezone(UTC)
+        if moment.date() != self.now.date() or moment > self.now:
+            self.now = moment
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+class _Desk:
+    """The demo users at work on given days."""
+
+    def __init__(self, finsam: Finsam, clock: HistoryClock) -> None:
+        self.finsam = finsam
+        self.clock = clock
+        self.caps: dict[str, Capacity] = {}
+        self.created = 0
+
+    def cap(self, user: str) -> Capacity:
+        if user not in self.caps:
+            self.caps[user] = capacities(self.finsam.db, user)[0]
+        return self.caps[user]
+
+    def need(self, day: str, user: str, titel: str, malgrupp: str, parter: list[str],
+             form: str, **extra: Any) -> dict[str, int]:
+        """Record and identify a need; return the route instances it started."""
+        self.clock.set(day)
+        start = self.finsam.start_need(self.cap(user), {"titel": titel})
+        result = self.act(day, user, start.instance.id, "identifiera_behov", {
+            "titel": titel, "malgrupp": malgrupp, "inom_finsam_malgrupp": True,
+            "parter": parter, "finansieringsform": form, **extra})
+        self.created += 1 + len(result.started)
+        return {i.process_id: i.id for i in result.started}
+
+    def act(self, day: str, user: str, iid: int, bpmn_id: str, data: dict[str, Any],
+            item: str | None = None) -> Any:
+        self.clock.set(day, 10)
+        task = next(t for t in self.finsam.engine.open_tasks_of(iid)
+                    if t.bpmn_id == bpmn_id and (item is None or t.item == item))
+        return self.finsam.complete_task(self.cap(user), task.id, data)
+
+    def each(self, day: str, iid: int, bpmn_id: str, answers: dict[str, dict[str, Any]]) -> None:
+        for org, data in answers.items():
+            self.act(day, org, iid, bpmn_id, data, item=org)
+
+    # -- finansiell samordning (A2–A5) -------------------------------------------------------
+
+    def design(self, days: tuple[str, str, str, str], iid: int, parter: list[str],
+               design: dict[str, Any], user: str = "kansli") -> None:
+        """A2 design, every party's förankring, A3 and the kansli's beredning."""
+        self.act(days[0], user, iid, "utforma_insats", design)
+        self.each(days[1], iid, "forankra_insats", {p: {"forankrad": True} for p in parter})
+        self.act(days[2], user, iid, "ansvarsfordelning", {
+            "ansvarsfordelning": "Processägaren leder insatsen och redovisar till styrgruppen; "
+                                 "parterna bidrar med personal enligt bilaga."})
+        self.act(days[3], "kansli", iid, "bereda_arende", {
+            "tjansteutlatande": "Insatsen avser samordnad rehabilitering enligt 2 § lagen om "
+                                "finansiell samordning.", "forslag_till_beslut": "Bevilja"})
+
+    def board(self, day: str, iid: int, decision: str, paragraph: str, **granted: Any) -> None:
+        self.act(day, "styrelse", iid, "styrelsebeslut", {
+            "styrelsebeslut": decision, "motesdatum": day, "protokoll_paragraf": paragraph,
+            **granted})
+
+    # -- ESF+ (B2–B8) ------------------------------------------------------------------------
+
+    def idea(self, days: tuple[str, str, str], iid: int, parter: list[str], idea: str,
+             owner: str | None, user: str = "kansli") -> None:
+        """B2 idea and förankring, B3 every party's position (`owner` volunteers)."""
+        self.act(days[0], user, iid, "utforma_projektide",
+                 {"projektide": idea, "syfte": idea, "mal": "Fler i arbete eller studier"})
+        self.each(days[1], iid, "forankra_projektide", {p: {"forankrad": True} for p in parter})
+        self.each(days[2], iid, "mandat_projektagarskap", {p: {
+            "mandat": True, "vill_vara_projektagare": p == owner, "medfinansierar": True}
+            for p in parter})
+
+    def apply(self, days: tuple[str, str, str, str], iid: int, owner: str,
+              cofinanciers: list[str], amount: int) -> None:
+        """B3 agreement, B4 application, B5 each party's decision, B6 submission."""
+        self.act(days[0], "kansli", iid, "overenskommelse", {
+            "overenskommelse": "overens", "projektagare": owner, "medfinansiarer": cofinanciers})
+        if owner == "fk":
+            self.act(days[0], "fk", iid, "ansvarsoverenskommelse",
+                     {"ansvarsoverenskommelse": "Överenskommelse om ansvar FK/parterna"})
+        self.act(days[1], owner, iid, "formulera_ansokan",
+                 {"ansokan_sammanfattning": "Ansökan enligt projektidén", "sokt_belopp": amount})
+        self.each(days[2], iid, "beslut_projektansokan", {
+            p: {"beslut": "ja", "beslut_referens": f"{p}-beslut"}
+            for p in [owner, *cofinanciers]})
+        self.act(days[3], owner, iid, "skicka_ansokan", {"inskickad_datum": days[3]})
+
+
+def has_history(finsam: Finsam) -> bool:
+    """Whether the demo history is already loaded."""
+    with finsam.db.read() as session:
+        return session.scalar(select(Instance.id).where(
+            Instance.tenant == DEMO_FORBUND[0], Instance.title == MARKER_TITLE).limit(1)
+        ) is not None
+
+
+def load_history(database_url: str) -> int:
+    """Run the demo förbund's past through the engine; return how many instances it created
+    (0 when the history was already there). The demo förbund and its users must exist."""
+    clock = HistoryClock()
+    finsam = Finsam(database_url, clock=clock)
+    try:
+        if has_history(finsam):
+            return 0
+        desk = _Desk(finsam, clock)
+        _insatser_2025(desk)
+        _esf_ideas(desk)
+        _hemmasittare_autumn(desk)
+        return desk.created
+    finally:
+        finsam.close()
+
+
+def _insatser_2025(desk: _Desk) -> None:
+    """The two insatser the styrelse financed on 6 February 2025 (002 delårsrapport §2, §5)."""
+    iid = desk.need("2025-01-14", "kansli", MARKER_TITLE,
+                    "Arbetslösa 20–65 år med ohälsa, oklar arbetsförmåga och behov av samordnat "
+                    "stöd och förrehabilitering; unga prioriteras.", EN_VAG_IN,
+                    "finansiell_samordning")["finansiell_samordning"]
+    desk.design(("2025-01-15", "2025-01-22", "2025-01-27", "2025-01-29"), iid, EN_VAG_IN, {
+        "insatstyp": "individinriktad", "preciserad_inriktning": ["forberedande",
+                                                                 "arbetslivsinriktad"],
+        "specifik_malgrupp": ["ingen_specifik_malgrupp"],
+        "syfte": "Stabilisera och fördjupa metoderna från En väg in så att de blir bestående. "
+                 "Processägare: Båstad, Klippan, Perstorp, Ängelholm och Örkelljunga.",
+        "mal": "Strukturella, bestående samverkansformer och mer resurseffektiva metoder.",
+        "sokt_belopp": 3_500_000, "processagare": "angelholm"})
+    desk.board("2025-02-06", iid, "beviljas", "§ 5", beviljat_belopp=3_500_000,
+               period_start="2025-03-01", period_slut="2026-02-28")
+    desk.act("2026-03-12", "angelholm", iid, "genomfora_insats",
+             {"deltagare_kvinnor": 41, "deltagare_man": 33, "genomford_datum": "2026-02-28"})
+
+    parter = ["af", "fk", "region-skane", "angelholm", "hoganas", "klippan"]
+    iid = desk.need("2025-01-14", "kansli", "Fördjupad behovskartläggning och behovsanalys – "
+                    "behovsgruppen Hemmasittare",
+                    "Hemmasittare 14–60 år, ofta utan diagnos men med sammansatt psykisk "
+                    "problematik; parterna saknar en gemensam definition.", parter,
+                    "finansiell_samordning")["finansiell_samordning"]
+    desk.design(("2025-01-15", "2025-01-22", "2025-01-27", "2025-01-29"), iid, parter, {
+        "insatstyp": "strukturovergripande", "preciserad_inriktning": ["behovsanalys"],
+        "syfte": "Kartlägga behoven hos hemmasittare och ge förslag på insatser.",
+        "mal": "Ett beslutsunderlag med prioriterade rekommendationer.",
+        "sokt_belopp": 26_000, "processagare": "angelholm"})
+    desk.board("2025-02-06", iid, "beviljas", "§ 6", beviljat_belopp=26_000,
+               period_start="2025-03-01", period_slut="2025-08-31")
+    desk.act("2025-09-18", "angelholm", iid, "genomfora_insats",
+             {"deltagare_kvinnor": 0, "deltagare_man": 0, "genomford_datum": "2025-08-31"})
+
+
+def _esf_ideas(desk: _Desk) -> None:
+    """ESF+ project ideas with every outcome (illustrative)."""
+    parter = ["af", "klippan", "perstorp", "region-skane"]
+    iid = desk.need("2022-02-10", "kansli", "Arbetsgivarsamverkan för långtidssjukskrivna",
+                    "Långtidssjukskrivna som behöver stöd tillbaka till arbete.", parter,
+                    "esf_plus")["esf_plus"]
+    desk.idea(("2022-02-24", "2022-03-10", "2022-03-24"), iid, parter,
+              "Arbetsgivarnätverk och stegvis återgång", owner="klippan")
+    desk.apply(("2022-04-07", "2022-04-21", "2022-05-05", "2022-05-12"), iid, "klippan",
+               ["af", "perstorp", "region-skane"], 4_200_000)
+    desk.act("2022-10-20", "klippan", iid, "registrera_esf_beslut", {
+        "esf_beslut": "beviljad", "esf_diarienummer": "2022/00417", "beslut_datum": "2022-10-20",
+        "beviljat_belopp": 3_900_000, "projektperiod_start": "2023-01-01",
+        "projektperiod_slut": "2025-06-30"})
+    desk.act("2022-12-01", "klippan", iid, "bilda_projektorganisation",
+             {"projektorganisation": "Projektledare, styrgrupp med alla parter"})
+    desk.act("2025-06-30", "klippan", iid, "genomfora_projekt", {"genomford_datum": "2025-06-30"})
+    desk.act("2025-09-30", "klippan", iid, "slutrapportera", {"slutrapport_datum": "2025-09-30"})
+
+    parter = ["af", "angelholm", "klippan", "region-skane"]
+    iid = desk.need("2025-02-13", "angelholm", "Vägar till arbete för unga vuxna",
+                    "Unga vuxna 18–29 år långt från arbetsmarknaden.", parter, "esf_plus",
+                    utlysning="Unga som varken arbetar eller studerar")["esf_plus"]
+    desk.idea(("2025-02-20", "2025-03-06", "2025-03-20"), iid, parter,
+              "Stegförflyttning med coach och arbetsgivarkontakter", owner="angelholm")
+    desk.apply(("2025-04-03", "2025-04-24", "2025-05-08", "2025-05-14"), iid, "angelholm",
+               ["af", "klippan", "region-skane"], 7_800_000)
+    desk.act("2025-10-23", "angelholm", iid, "registrera_esf_beslut", {
+        "esf_beslut": "beviljad", "esf_diarienummer": "2025/01288", "beslut_datum": "2025-10-23",
+        "beviljat_belopp": 7_450_000, "projektperiod_start": "2026-01-01",
+        "projektperiod_slut": "2028-12-31"})
+    desk.act("2025-12-10", "angelholm", iid, "bilda_projektorganisation",
+             {"projektorganisation": "Projektledare, två coacher, styrgrupp med parterna"})
+
+    parter = ["af", "perstorp", "orkelljunga"]
+    iid = desk.need("2025-03-06", "perstorp", "Digital vägledning för arbetssökande med psykisk "
+                    "ohälsa", "Arbetssökande med psykisk ohälsa i de mindre kommunerna.", parter,
+                    "esf_plus")["esf_plus"]
+    desk.idea(("2025-03-13", "2025-03-27", "2025-04-03"), iid, parter,
+              "Digital vägledning och gruppstöd", owner="perstorp")
+    desk.apply(("2025-04-10", "2025-04-24", "2025-05-15", "2025-05-20"), iid, "perstorp",
+               ["af", "orkelljunga"], 2_100_000)
+    desk.act("2025-10-23", "perstorp", iid, "registrera_esf_beslut", {
+        "esf_beslut": "avslag", "esf_diarienummer": "2025/01302", "beslut_datum": "2025-10-23"})
+
+    parter = ["af", "bastad", "hoganas"]
+    iid = desk.need("2025-03-06", "bastad", "Språkstöd i arbetsträning",
+                    "Nyanlända med ohälsa som behöver språkstöd i arbetsträning.", parter,
+                    "esf_plus")["esf_plus"]
+    desk.idea(("2025-03-13", "2025-03-27", "2025-04-10"), iid, parter,
+              "Språkstöd integrerat i arbetsträning", owner=None)
+    desk.act("2025-04-24", "kansli", iid, "overenskommelse", {
+        "overenskommelse": "avbryts",
+        "skal": "Ingen part kan medfinansiera under innevarande programperiod; idén tas upp "
+                "igen inför nästa utlysningsplan."})
+
+    parter = ["fk", "af", "region-skane", "klippan"]
+    iid = desk.need("2025-09-25", "fk", "Samordnad rehabilitering för unga med "
+                    "aktivitetsersättning", "Unga med aktivitetsersättning som behöver "
+                    "samordnat stöd mot arbete eller studier.", parter, "esf_plus")["esf_plus"]
+    desk.idea(("2025-10-02", "2025-10-09", "2025-10-16"), iid, parter,
+              "Gemensamt team för unga med aktivitetsersättning", owner=None)
+    desk.apply(("2025-10-16", "2025-11-06", "2025-11-20", "2025-11-27"), iid, "fk",
+               ["af", "region-skane", "klippan"], 5_600_000)
+
+    desk.clock.set("2025-05-15")
+    start = desk.finsam.start_need(desk.cap("kansli"), {"titel": "Arbetsintegrerande sociala "
+                                                                 "företag"})
+    desk.act("2025-05-15", "kansli", start.instance.id, "identifiera_behov", {
+        "titel": "Arbetsintegrerande sociala företag", "malgrupp": "Personer som står långt "
+        "från arbetsmarknaden utan behov av samordnad rehabilitering.",
+        "inom_finsam_malgrupp": False, "parter": ["af", "hoganas"], "finansieringsform":
+        "esf_plus", "skal": "Målgruppen behöver inte samordnad rehabilitering; hänvisas till "
+        "kommunens arbetsmarknadsenhet."})
+    desk.created += 1
+
+
+def _hemmasittare_autumn(desk: _Desk) -> None:
+    """The recommendations of the Hemmasittare report, taken up after 18 September 2025."""
+    parter = ["fk", "region-skane", "angelholm", "hoganas", "klippan"]
+    iid = desk.need("2025-10-02", "kansli", "Relationsbaserade modeller för hemmasittare",
+                    "Hemmasittare som behöver case management, IPS eller Supported Employment.",
+                    parter, "finansiell_samordning")["finansiell_samordning"]
+    design = {"insatstyp": "individinriktad",
+              "preciserad_inriktning": ["identifiera_individens_behov", "forberedande"],
+              "specifik_malgrupp": ["unga"], "syfte": "Lära av En väg in och IRIS.",
+              "mal": "Hemmasittare får en väg in till samordnat stöd.", "sokt_belopp": 1_200_000,
+              "processagare": "hoganas"}
+    desk.design(("2025-10-09", "2025-10-23", "2025-11-06", "2025-11-20"), iid, parter, design)
+    desk.board("2025-12-04", iid, "aterremitteras", "§ 44")
+    desk.act("2026-01-15", "kansli", iid, "utforma_insats", {**design, "sokt_belopp": 950_000})
+
+    parter = ["af", "angelholm", "bastad", "region-skane"]
+    iid = desk.need("2025-10-02", "kansli", "Parterna berättar – gemensamma träffar",
+                    "Medarbetare hos parterna som möter personer i behov av samordnat stöd.",
+                    parter, "finansiell_samordning")["finansiell_samordning"]
+    desk.design(("2025-10-09", "2025-10-23", "2025-11-06", "2025-11-20"), iid, parter, {
+        "insatstyp": "strukturovergripande", "preciserad_inriktning": ["utveckla_samverkan",
+                                                                      "kompetenshojande"],
+        "syfte": "Parterna lär känna varandras uppdrag.", "mal": "Fyra träffar per år.",
+        "sokt_belopp": 60_000, "processagare": "angelholm"})
+    desk.board("2025-12-04", iid, "beviljas", "§ 45", beviljat_belopp=60_000,
+               period_start="2026-01-01", period_slut="2026-12-31")
+
+    parter = ["region-skane", "angelholm", "perstorp"]
+    iid = desk.need("2025-10-02", "kansli", "Föräldrastöd: Första hjälpen till psykisk hälsa "
+                    "och CRAFT", "Föräldrar till hemmasittare.", parter,
+                    "finansiell_samordning")["finansiell_samordning"]
+    desk.design(("2025-10-09", "2025-10-23", "2025-11-06", "2025-11-20"), iid, parter, {
+        "insatstyp": "individinriktad", "preciserad_inriktning": ["forebyggande"],
+        "specifik_malgrupp": ["unga"], "syfte": "Stärka föräldrarnas stöd.",
+        "mal": "Utbildade föräldrar.", "sokt_belopp": 180_000, "processagare": "region-skane"})
+    desk.board("2025-12-04", iid, "avslas", "§ 46")
+
+    parter = ["af", "fk", "region-skane", "angelholm", "bastad", "hoganas"]
+    routes = desk.need("2025-10-16", "angelholm", "Knutpunkt för hemmasittare i varje kommun",
+                       "Hemmasittare och deras närstående.", parter, "bada")
+    desk.act("2025-10-23", "kansli", routes["finansiell_samordning"], "utforma_insats", {
+        "insatstyp": "strukturovergripande", "preciserad_inriktning": ["utveckla_samverkan"],
+        "syfte": "Utreda en fysisk knutpunkt.", "mal": "Beslutsunderlag per kommun.",
+        "sokt_belopp": 150_000, "processagare": "angelholm"})
+    desk.act("2025-10-30", "kansli", routes["esf_plus"], "utforma_projektide",
+             {"projektide": "Knutpunkt med samverkansråd", "syfte": "Samlat stöd",
+              "mal": "Fler hemmasittare i aktivitet"})
+
+    desk.clock.set("2025-11-06")
+    start = desk.finsam.start_need(desk.cap("kansli"), {"titel": "Civilsamhället i "
+                                                                 "knutpunkten"})
+    desk.act("2025-11-06", "kansli", start.instance.id, "identifiera_behov", {
+        "titel": "Civilsamhället i knutpunkten", "malgrupp": "Hemmasittare och närstående.",
+        "inom_finsam_malgrupp": True, "parter": ["angelholm"],
+        "finansieringsform": "utanfor_rutinen",
+        "skal": "Finansiär: Myndigheten för ungdoms- och civilsamhällesfrågor; "
+                "civilsamhällets organisationer är inte parter i förbundet."})
+    desk.created += 1

@@ -1,0 +1,189 @@
+"""What process designers do: lint and deploy uploads, compare versions, move running instances,
+and look at any diagram (the MIWG reference models included)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine import (
+    DeployResult,
+    Forbidden,
+    InstanceView,
+    NotFound,
+    Problem,
+    SpecError,
+    SpecVersionView,
+)
+from engine.diagram import render_svg
+from engine.migrate import MigrationCheck
+from engine.sources import SpecSource, source_from_upload
+from engine.versions import SpecDiff, diff_specs
+
+from .parties import Capacity
+from .system import Finsam
+
+DESIGN_ROLES = ("designer",)
+CORPUS_ENV = "FINSAM_MIWG_DIR"
+CORPUS_DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "miwg"
+_CORPUS_NAME = re.compile(r"^[A-Z]\.\d+\.\d+(\.\d+)?$")
+
+
+@dataclass
+class LintResult:
+    """The outcome of linting (and maybe deploying) an upload."""
+
+    filename: str
+    problems: list[Problem] = field(default_factory=list)
+    process_id: str | None = None
+    deployed: DeployResult | None = None
+    svg: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """Two versions of a process side by side, with what changed drawn on each."""
+
+    process_id: str
+    old: int
+    new: int
+    diff: SpecDiff
+    old_svg: str
+    new_svg: str
+
+
+def require_designer(capacity: Capacity) -> None:
+    """Only process designers deploy and migrate."""
+    if capacity.role not in DESIGN_ROLES:
+        raise Forbidden("this is for process designers")
+
+
+def lint_upload(
+    finsam: Finsam,
+    capacity: Capacity,
+    filename: str,
+    bpmn: bytes,
+    forms: Mapping[str, bytes],
+    deploy: bool,
+) -> LintResult:
+    """Validate an uploaded BPMN file with every rule; deploy it when asked and it is clean.
+
+    Forms the upload does not bring are taken from the deployed versions. Nothing is deployed
+    while any problem stands.
+    """
+    require_designer(capacity)
+    result = LintResult(filename=filename)
+    try:
+        source = source_from_upload(filename, bpmn, forms, finsam.engine.deployed_form)
+        parsed = finsam.engine.lint(source)
+        result.process_id = parsed.process_id
+        if deploy:
+            result.deployed = finsam.engine.deploy(source, capacity.username)
+    except SpecError as error:
+        result.problems = error.problems
+    result.svg = _marked(bpmn, filename, result.problems)
+    return result
+
+
+def deploy_source(finsam: Finsam, capacity: Capacity, source: SpecSource) -> DeployResult:
+    """Deploy an already assembled source (the API's body)."""
+    require_designer(capacity)
+    return finsam.engine.deploy(source, capacity.username)
+
+
+def _marked(bpmn: bytes, filename: str, problems: list[Problem]) -> str | None:
+    marks = {p.element_id: ["problem"] for p in problems if p.element_id}
+    try:
+        return render_svg(bpmn, highlights=marks, filename=filename)
+    except (SpecError, NotFound, ValueError):
+        return None
+
+
+def versions(finsam: Finsam, capacity: Capacity) -> dict[str, list[SpecVersionView]]:
+    """Every deployed version, by process, newest first."""
+    require_designer(capacity)
+    grouped: dict[str, list[SpecVersionView]] = {}
+    for version in finsam.engine.spec_versions():
+        grouped.setdefault(version.process_id, []).append(version)
+    return grouped
+
+
+def version_svg(finsam: Finsam, capacity: Capacity, process_id: str, version: int) -> str:
+    """The diagram of one deployed version."""
+    require_designer(capacity)
+    return render_svg(finsam.engine.spec_bpmn(process_id, version),
+                      title=f"{process_id} version {version}")
+
+
+def compare(finsam: Finsam, capacity: Capacity, process_id: str, old: int, new: int
+            ) -> VersionDiff:
+    """What changed from version `old` to `new`, drawn on both diagrams."""
+    require_designer(capacity)
+    before = finsam.engine.spec_bpmn(process_id, old)
+    after = finsam.engine.spec_bpmn(process_id, new)
+    diff = diff_specs(before, after)
+    old_marks = {**{k: ["removed"] for k in diff.removed}, **{k: ["changed"] for k in diff.changed}}
+    new_marks = {**{k: ["added"] for k in diff.added}, **{k: ["changed"] for k in diff.changed}}
+    return VersionDiff(process_id, old, new, diff,
+                       render_svg(before, highlights=old_marks, title=f"version {old}"),
+                       render_svg(after, highlights=new_marks, title=f"version {new}"))
+
+
+def running(finsam: Finsam, capacity: Capacity, process_id: str
+            ) -> list[tuple[InstanceView, MigrationCheck]]:
+    """The förbund's running instances of a process, each with its pre-check to the newest."""
+    require_designer(capacity)
+    rows = finsam.engine.list_instances(capacity.forbund, process_id=process_id,
+                                        status="running", limit=10_000)
+    return [(row, finsam.engine.check_migration(capacity.forbund, row.id)) for row in rows]
+
+
+def migrate(finsam: Finsam, capacity: Capacity, instance_id: int) -> InstanceView:
+    """Move one running instance to the newest version (refused with reasons when unsafe)."""
+    require_designer(capacity)
+    return finsam.engine.migrate_instance(capacity.actor(), instance_id)
+
+
+def corpus_dir() -> Path:
+    """Where the MIWG reference models are (FINSAM_MIWG_DIR overrides)."""
+    return Path(os.environ.get(CORPUS_ENV) or CORPUS_DEFAULT)
+
+
+def corpus(capacity: Capacity) -> list[str]:
+    """The names of the MIWG reference models available, e.g. 'A.1.0'."""
+    require_designer(capacity)
+    folder = corpus_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.bpmn") if _CORPUS_NAME.match(p.stem))
+
+
+def corpus_images(capacity: Capacity, name: str) -> list[str]:
+    """The reference images of one model: 'C.4.0.png', or 'C.4.0.1.png' … for several pages."""
+    if name not in corpus(capacity):
+        raise NotFound(f"no reference model {name}")
+    folder = corpus_dir()
+    single = folder / f"{name}.png"
+    if single.is_file():
+        return [single.name]
+    return sorted(p.name for p in folder.glob(f"{name}.*.png"))
+
+
+def corpus_file(capacity: Capacity, filename: str) -> Path:
+    """A corpus file by its listed name only (never a path from outside)."""
+    stem = filename.rsplit(".", 1)[0]
+    model = stem if filename.endswith(".bpmn") else stem.rsplit(".", 1)[0]
+    allowed = {f"{stem}.bpmn"} if filename.endswith(".bpmn") else set()
+    for name in (stem, model):
+        if filename.endswith(".png") and name in corpus(capacity):
+            allowed.update(corpus_images(capacity, name))
+    if filename not in allowed or (filename.endswith(".bpmn") and stem not in corpus(capacity)):
+        raise NotFound(f"no reference file {filename}")
+    return corpus_dir() / filename

@@ -1,0 +1,117 @@
+"""Uppföljning: the follow-up report of ESF+ project ideas (000 §8) and of Finsam insatser (004).
+
+Every figure is an SQL aggregate over the indexed instance attributes (`followup_queries`);
+docs/followup.md says what each one counts and where it comes from. Who sees what is decided
+here: the styrelse gets the Finsam part only, never an `esf_plus` key (R-S2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine import Database, Forbidden, InvalidData
+
+from . import followup_queries as q
+from .followup_sections import ESF_FIGURES, FINSAM_FIGURES, esf_part, finsam_part
+from .parties import Capacity
+from .system import Finsam
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+REPORT_ROLES = ("kansli", "auditor", "representant", "styrelse")
+ESF_ROLES = ("kansli", "auditor", "representant")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days (Swedish local dates, both included) on which the needs were identified."""
+
+    start: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def parse(cls, start: str | None, end: str | None) -> Period:
+        """A period from ISO dates (empty = open); InvalidData names the bad field."""
+        errors: dict[str, str] = {}
+        days: dict[str, date | None] = {}
+        for name, text in (("from", start), ("to", end)):
+            try:
+                days[name] = date.fromisoformat(text) if text else None
+            except ValueError:
+                errors[name] = "ange ett datum som ÅÅÅÅ-MM-DD"
+        if errors:
+            raise InvalidData("ogiltig period", errors)
+        period = cls(days["from"], days["to"])
+        if period.start and period.end and period.start > period.end:
+            raise InvalidData("ogiltig period", {"to": "slutdatumet är före startdatumet"})
+        return period
+
+    def scope(self, tenants: tuple[str, ...]) -> q.Scope:
+        """The instances created from the first day's midnight to the day after the last."""
+        def midnight(day: date) -> datetime:
+            return datetime.combine(day, time(), STOCKHOLM)
+
+        return q.Scope(
+            tenants,
+            midnight(self.start) if self.start else None,
+            midnight(self.end + timedelta(days=1)) if self.end else None,
+        )
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"from": self.start.isoformat() if self.start else None,
+                "to": self.end.isoformat() if self.end else None}
+
+
+def sees_esf(capacity: Capacity) -> bool:
+    """Whether a capacity may see the ESF+ part of the report (never the styrelse, R-S2)."""
+    return capacity.role in ESF_ROLES
+
+
+def opens_every_instance(capacity: Capacity) -> bool:
+    """Whether every instance of the report is one the capacity may open (a representative sees
+    only those its organisation takes part in, so its report does not link them)."""
+    return capacity.role in ("kansli", "auditor", "styrelse")
+
+
+def report_for(
+    finsam: Finsam, capacity: Capacity, period: Period, forbund: str | None = None
+) -> dict[str, Any]:
+    """The report as `capacity` may see it: its own förbund; the styrelse without ESF+.
+
+    Raises Forbidden for designer and admin, and for another förbund than the capacity's.
+    """
+    if capacity.role not in REPORT_ROLES:
+        raise Forbidden("uppföljningen är för kansliet, revisorn, beredningsgruppen och styrelsen")
+    if forbund is not None and forbund != capacity.forbund:
+        raise Forbidden("du ser bara ditt eget förbunds uppföljning")
+    return build_report(finsam.db, (capacity.forbund,), period, include_esf=sees_esf(capacity))
+
+
+def build_report(
+    db: Database, tenants: tuple[str, ...], period: Period, include_esf: bool = True
+) -> dict[str, Any]:
+    """The follow-up report of `tenants` in total and per förbund, for needs identified in
+    `period`. Without `include_esf` the report has no `esf_plus` key at all."""
+    scope = period.scope(tenants)
+    report: dict[str, Any] = {"forbund": list(tenants), "period": period.to_json()}
+    per_forbund: dict[str, dict[str, Any]] = {t: {} for t in tenants}
+    with db.read() as session:
+        if include_esf:
+            esf, esf_by_tenant = esf_part(session, scope)
+            report["esf_plus"] = esf
+            for tenant in tenants:
+                per_forbund[tenant]["esf_plus"] = esf_by_tenant.get(
+                    tenant, dict.fromkeys(ESF_FIGURES, 0))
+        finsam, finsam_by_tenant = finsam_part(session, scope)
+        report["finansiell_samordning"] = finsam
+        for tenant in tenants:
+            per_forbund[tenant]["finansiell_samordning"] = finsam_by_tenant.get(
+                tenant, dict.fromkeys(FINSAM_FIGURES, 0))
+    report["per_forbund"] = per_forbund
+    return report
+
+
+__all__ = ["ESF_FIGURES", "FINSAM_FIGURES", "Period", "build_report", "opens_every_instance",
+           "report_for", "sees_esf"]

@@ -1,0 +1,165 @@
+"""The follow-up report as CSV (one tidy table) and as plain-text tables for the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from .followup import ESF_FIGURES, FINSAM_FIGURES
+
+CSV_COLUMNS = ("forbund", "avsnitt", "uppgift", "kategori", "varde")
+SECTIONS = (("esf_plus", ESF_FIGURES), ("finansiell_samordning", FINSAM_FIGURES))
+PROJECT_FIELDS = ("titel", "identifierad", "status", "outcome", "utlysning", "projektagare",
+                  "medfinansiarer", "fk_fallback", "inskickad_datum", "esf_beslut",
+                  "beslut_datum", "beviljat_belopp", "steg")
+INSATS_FIELDS = ("titel", "identifierad", "status", "outcome", "styrelsebeslut", "motesdatum",
+                 "insatstyp", "preciserad_inriktning", "specifik_malgrupp", "processagare",
+                 "sokt_belopp", "beviljat_belopp", "period_start", "period_slut",
+                 "deltagare_kvinnor", "deltagare_man", "steg")
+
+
+def rows(report: dict[str, Any]) -> Iterator[tuple[str, str, str, str, Any]]:
+    """Every figure of the report as (förbund, section, figure, category, value).
+
+    The total is labelled with the förbund's slug when the report covers one förbund, else
+    `totalt`, followed by each förbund's own figures. Sections the report lacks (the styrelse's
+    report has no ESF+) yield nothing.
+    """
+    tenants = report["forbund"]
+    label = tenants[0] if len(tenants) == 1 else "totalt"
+    for section, figures in SECTIONS:
+        part = report.get(section)
+        if part is None:
+            continue
+        for figure in figures:
+            yield (label, section, figure, "", part[figure])
+        if len(tenants) > 1:
+            for tenant in tenants:
+                for figure in figures:
+                    yield (tenant, section, figure, "", report["per_forbund"][tenant][section][
+                        figure])
+        yield from _breakdowns(label, section, part)
+
+
+def _breakdowns(label: str, section: str, part: dict[str, Any]) -> Iterator[tuple[
+        str, str, str, str, Any]]:
+    if section == "esf_plus":
+        for name in ("projektagare", "medfinansiarer"):
+            for row in part[name]:
+                yield (label, section, name, row["kod"], row["antal"])
+        for row in part["ej_ansokan_skal"]:
+            yield (row["forbund"], f"{section}.ej_ansokan", row["steg"],
+                   str(row["instance_id"]), row["skal"])
+        for item in part["projekt"]:
+            for field in PROJECT_FIELDS:
+                yield (item["forbund"], f"{section}.projekt", field, str(item["instance_id"]),
+                       _cell(item[field]))
+    else:
+        for typ, shares in part["andelar"].items():
+            yield (label, section, "andel_antal", typ, shares["antal"])
+            yield (label, section, "andel_belopp", typ, shares["belopp"])
+        for row in part["preciserad_inriktning"]:
+            for figure in ("antal", "andel", "deltagare_kvinnor", "deltagare_man"):
+                yield (label, f"{section}.preciserad_inriktning", figure, row["kod"], row[figure])
+        for row in part["specifik_malgrupp"]:
+            for figure in ("antal", "andel"):
+                yield (label, f"{section}.specifik_malgrupp", figure, row["kod"], row[figure])
+        for item in part["insatslista"]:
+            for field in INSATS_FIELDS:
+                yield (item["forbund"], f"{section}.insats", field, str(item["instance_id"]),
+                       _cell(item[field]))
+    for row in part["pagaende_steg"]:
+        yield (label, f"{section}.pagaende", row["steg"], row["namn"], row["antal"])
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    """The report as one CSV table: forbund, avsnitt, uppgift, kategori, varde."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows(report):
+        writer.writerow(["" if v is None else v for v in row])
+    return buffer.getvalue()
+
+
+def to_table(report: dict[str, Any], names: dict[str, str] | None = None) -> str:
+    """The report as plain-text tables for a terminal."""
+    names = names or {}
+    tenants = report["forbund"]
+    period = report["period"]
+    lines = [f"Uppföljning: {', '.join(tenants)}; behov identifierade "
+             f"{period['from'] or 'från början'} – {period['to'] or 'i dag'}", ""]
+    titles = {"esf_plus": "ESF+ (000 §8)", "finansiell_samordning": "Finansiell samordning (004)"}
+    for section, figures in SECTIONS:
+        part = report.get(section)
+        if part is None:
+            continue
+        lines.append(titles[section])
+        header = f"  {'uppgift':<30}" + "".join(f"{t:>16}" for t in _columns(tenants))
+        lines.append(header)
+        for figure in figures:
+            values = [part[figure]] + ([report["per_forbund"][t][section][figure] for t in tenants]
+                                       if len(tenants) > 1 else [])
+            lines.append(f"  {figure:<30}" + "".join(f"{v:>16}" for v in values))
+        lines += _table_breakdowns(section, part, names)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _columns(tenants: list[str]) -> list[str]:
+    return [tenants[0]] if len(tenants) == 1 else ["totalt", *tenants]
+
+
+def _table_breakdowns(section: str, part: dict[str, Any], names: dict[str, str]) -> list[str]:
+    lines: list[str] = []
+    if section == "finansiell_samordning":
+        lines.append(f"  {'andel av beviljade':<30}{'antal %':>16}{'belopp %':>16}")
+        for typ, shares in part["andelar"].items():
+            lines.append(f"  {typ:<30}{_pct(shares['antal']):>16}{_pct(shares['belopp']):>16}")
+        lines.append(f"  {'preciserad inriktning':<30}{'antal':>8}{'andel':>8}{'kvinnor':>9}"
+                     f"{'män':>6}")
+        for row in part["preciserad_inriktning"]:
+            lines.append(f"  {row['namn']:<30}{row['antal']:>8}{_pct(row['andel']):>8}"
+                         f"{row['deltagare_kvinnor']:>9}{row['deltagare_man']:>6}")
+        lines.append(f"  {'specifik målgrupp':<30}{'antal':>8}{'andel':>8}")
+        for row in part["specifik_malgrupp"]:
+            lines.append(f"  {row['namn']:<30}{row['antal']:>8}{_pct(row['andel']):>8}")
+        lines.append("  insatser")
+        for item in part["insatslista"]:
+            granted = item["beviljat_belopp"]
+            lines.append(f"    #{item['instance_id']:<6} {item['titel'][:40]:<40} "
+                         f"{item['styrelsebeslut'] or item['status']:<14} "
+                         f"{'' if granted is None else granted:>10}"
+                         f"  {'; '.join(item['steg'])}")
+    else:
+        for name in ("projektagare", "medfinansiarer"):
+            lines.append(f"  {name}: " + ", ".join(
+                f"{names.get(row['kod'], row['kod'])} {row['antal']}" for row in part[name]))
+        lines.append("  projekt")
+        for item in part["projekt"]:
+            owner = names.get(item["projektagare"] or "", item["projektagare"] or "")
+            lines.append(f"    #{item['instance_id']:<6} {item['titel'][:40]:<40} "
+                         f"{item['outcome'] or item['status']:<18} {owner:<20} "
+                         f"{', '.join(item['medfinansiarer'])}"
+                         f"{'  (FK som reserv)' if item['fk_fallback'] else ''}")
+        lines.append("  ingen ansökan, med skäl")
+        for row in part["ej_ansokan_skal"]:
+            lines.append(f"    #{row['instance_id']:<6} {row['titel'][:40]:<40} {row['skal']}")
+    lines.append("  pågående, öppet steg")
+    for row in part["pagaende_steg"]:
+        lines.append(f"    {row['namn'][:60]:<60}{row['antal']:>6}")
+    return lines
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} %"

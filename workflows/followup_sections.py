@@ -1,0 +1,269 @@
+"""The two parts of the follow-up report, each built from SQL aggregates (`followup_queries`):
+ESF+ project ideas (000 §8) and Finsam insatser (004). docs/followup.md says what each counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from . import followup_queries as q
+from .hooks import ESF_PROCESS, FINSAM_PROCESS, NEED_PROCESS
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+ESF_FIGURES = ("identifierade", "ansokningar", "beviljade", "avslagna", "ej_ansokan",
+               "pagaende", "fk_fallback", "beviljat_belopp", "behov_utanfor_rutinen")
+FINSAM_FIGURES = ("insatser", "beviljade", "avslagna", "pagaende", "genomforda",
+                  "individinriktade", "strukturovergripande", "beviljat_belopp",
+                  "belopp_individinriktade", "belopp_strukturovergripande",
+                  "deltagare_kvinnor", "deltagare_man")
+
+INSATSTYPER = {"individinriktad": "Individinriktade insatser",
+               "strukturovergripande": "Strukturövergripande insatser"}
+# Preciserad inriktning (004 §3.2, §3.3, Bilaga 2): code → (insatstyp, name).
+INRIKTNINGAR = {
+    "arbetslivsinriktad": ("individinriktad", "Arbetslivsinriktad insats"),
+    "forberedande": ("individinriktad", "Förberedande insats"),
+    "forebyggande": ("individinriktad", "Förebyggande insats"),
+    "identifiera_individens_behov": ("individinriktad", "Identifiera individens behov"),
+    "kompetenshojande": ("strukturovergripande", "Kompetenshöjande insats"),
+    "behovsanalys": ("strukturovergripande", "Behovsanalys"),
+    "utveckla_samverkan": ("strukturovergripande", "Utveckla samverkan"),
+}
+# Specifik målgrupp of individinriktade insatser (004 §4).
+MALGRUPPER = {
+    "enbart_kvinnor": "Enbart kvinnor",
+    "enbart_man": "Enbart män",
+    "unga": "Unga",
+    "unga_med_funktionsnedsattning": "Unga med funktionsnedsättning",
+    "unga_med_aktivitetsersattning": "Unga med aktivitetsersättning",
+    "langtidssjukskrivna": "Långtidssjukskrivna",
+    "ingen_specifik_malgrupp": "Ingen specifik målgrupp",
+}
+
+
+# -- ESF+ (000 §8, ANALYSIS.md §4.1) ------------------------------------------------------------
+
+
+def esf_part(
+    session: Session, scope: q.Scope
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The ESF+ part in total (with its lists) and the headline figures per förbund."""
+    ideas = q.pivot(scope, ESF_PROCESS,
+                    text=("overenskommelse", "projektagare", "fk_fallback", "skal",
+                          "inskickad_datum", "esf_beslut", "beslut_datum", "utlysning"),
+                    number=("beviljat_belopp",))
+    c = ideas.c
+    granted = c.esf_beslut == "beviljad"
+    by_tenant = q.by_tenant(session, ideas, {
+        "identifierade": q.count_if(c.id.is_not(None)),
+        "ansokningar": q.count_if(c.inskickad_datum.is_not(None)),
+        "beviljade": q.count_if(granted),
+        "avslagna": q.count_if(c.esf_beslut == "avslag"),
+        "ej_ansokan": q.count_if(c.outcome == "ej_ansokan"),
+        "pagaende": q.count_if(c.status == "running"),
+        "fk_fallback": q.count_if(c.fk_fallback == "true"),
+        "beviljat_belopp": q.sum_if(granted, c.beviljat_belopp),
+    })
+    needs = q.pivot(scope, NEED_PROCESS, text=("finansieringsform", "skal"))
+    outside = and_esf_need(needs)
+    for tenant, row in q.by_tenant(session, needs, {"n": q.count_if(outside)}).items():
+        by_tenant.setdefault(tenant, dict.fromkeys(ESF_FIGURES, 0))["behov_utanfor_rutinen"] = \
+            row["n"]
+    by_tenant = {t: _whole(dict(dict.fromkeys(ESF_FIGURES, 0), **row))
+                 for t, row in by_tenant.items()}
+    total = _sum(by_tenant.values(), ESF_FIGURES)
+
+    agreed = c.overenskommelse == "overens"
+    lists = q.list_values(session, scope, ESF_PROCESS, ("medfinansiarer",))
+    steps = q.open_steps_by_instance(session, scope, (ESF_PROCESS,))
+    rows = session.execute(select(ideas).order_by(c.created_at, c.id)).all()
+    total["projekt"] = [
+        {
+            "instance_id": r.id, "forbund": r.tenant, "titel": r.titel, "status": r.status,
+            "outcome": r.outcome, "identifierad": _day(r.created_at),
+            "utlysning": r.utlysning,
+            "projektagare": r.projektagare if r.overenskommelse == "overens" else None,
+            "medfinansiarer": (lists.get(r.id, {}).get("medfinansiarer", [])
+                               if r.overenskommelse == "overens" else []),
+            "fk_fallback": r.fk_fallback == "true",
+            "inskickad_datum": r.inskickad_datum, "esf_beslut": r.esf_beslut,
+            "beslut_datum": r.beslut_datum, "beviljat_belopp": _int(r.beviljat_belopp),
+            "steg": steps.get(r.id, []),
+        }
+        for r in rows
+    ]
+    total["projektagare"] = _counted(session.execute(
+        select(c.projektagare.label("kod"), func.count().label("antal"))
+        .where(agreed).group_by(c.projektagare).order_by(func.count().desc(), c.projektagare)))
+    total["medfinansiarer"] = [
+        {"kod": row["kod"], "antal": int(row["antal"])}
+        for row in sorted(q.list_breakdown(session, scope, ESF_PROCESS, ideas, "medfinansiarer",
+                                            agreed),
+                          key=lambda row: (-row["antal"], row["kod"]))
+    ]
+    total["ej_ansokan_skal"] = [
+        {"instance_id": r.id, "forbund": r.tenant, "titel": r.titel, "steg": "overenskommelse",
+         "skal": r.skal}
+        for r in rows if r.outcome == "ej_ansokan"
+    ]
+    need_rows = session.execute(
+        select(needs).where(outside).order_by(needs.c.created_at, needs.c.id)).all()
+    total["ej_ansokan_skal"] += [
+        {"instance_id": r.id, "forbund": r.tenant, "titel": r.titel, "steg": "behovsanalys",
+         "skal": r.skal}
+        for r in need_rows
+    ]
+    total["pagaende_steg"] = q.open_steps(session, scope, (ESF_PROCESS,))
+    return total, by_tenant
+
+
+def and_esf_need(needs: Any) -> Any:
+    """A need for ESF+ (alone or with Finsam) that ended outside the routine."""
+    return and_(needs.c.finansieringsform.in_(("esf_plus", "bada")),
+                  needs.c.outcome == "utanfor_rutinen")
+
+
+# -- Finsam (004, ANALYSIS.md §4.2) -------------------------------------------------------------
+
+
+def finsam_part(
+    session: Session, scope: q.Scope
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The Finsam part in total (with its breakdowns and lists) and the figures per förbund."""
+    insatser = q.pivot(scope, FINSAM_PROCESS,
+                       text=("styrelsebeslut", "insatstyp", "processagare", "motesdatum",
+                             "period_start", "period_slut"),
+                       number=("beviljat_belopp", "sokt_belopp", "deltagare_kvinnor",
+                               "deltagare_man"))
+    c = insatser.c
+    granted = c.styrelsebeslut == "beviljas"
+    individ = and_(granted, c.insatstyp == "individinriktad")
+    struktur = and_(granted, c.insatstyp == "strukturovergripande")
+    by_tenant = q.by_tenant(session, insatser, {
+        "insatser": q.count_if(c.id.is_not(None)),
+        "beviljade": q.count_if(granted),
+        "avslagna": q.count_if(c.outcome == "avslag"),
+        "pagaende": q.count_if(c.status == "running"),
+        "genomforda": q.count_if(c.outcome == "insats_genomford"),
+        "individinriktade": q.count_if(individ),
+        "strukturovergripande": q.count_if(struktur),
+        "beviljat_belopp": q.sum_if(granted, c.beviljat_belopp),
+        "belopp_individinriktade": q.sum_if(individ, c.beviljat_belopp),
+        "belopp_strukturovergripande": q.sum_if(struktur, c.beviljat_belopp),
+        "deltagare_kvinnor": q.sum_if(granted, c.deltagare_kvinnor),
+        "deltagare_man": q.sum_if(granted, c.deltagare_man),
+    })
+    by_tenant = {t: _whole(row) for t, row in by_tenant.items()}
+    total = _sum(by_tenant.values(), FINSAM_FIGURES)
+    total["andelar"] = _shares(total)
+
+    inriktningar = q.list_breakdown(session, scope, FINSAM_PROCESS, insatser,
+                                    "preciserad_inriktning", granted,
+                                    sums=("deltagare_kvinnor", "deltagare_man"))
+    total["preciserad_inriktning"] = [
+        _inriktning(row, total) for row in sorted(inriktningar, key=_ordered(INRIKTNINGAR))
+    ]
+    malgrupper = q.list_breakdown(session, scope, FINSAM_PROCESS, insatser,
+                                  "specifik_malgrupp", individ)
+    total["specifik_malgrupp"] = [
+        {"kod": row["kod"], "namn": MALGRUPPER.get(row["kod"], row["kod"]),
+         "antal": int(row["antal"]), "andel": _percent(row["antal"], total["individinriktade"])}
+        for row in sorted(malgrupper, key=_ordered(MALGRUPPER))
+    ]
+    lists = q.list_values(session, scope, FINSAM_PROCESS,
+                          ("preciserad_inriktning", "specifik_malgrupp"))
+    steps = q.open_steps_by_instance(session, scope, (FINSAM_PROCESS,))
+    rows = session.execute(select(insatser).order_by(c.created_at, c.id)).all()
+    total["insatslista"] = [
+        {
+            "instance_id": r.id, "forbund": r.tenant, "titel": r.titel, "status": r.status,
+            "outcome": r.outcome, "identifierad": _day(r.created_at),
+            "styrelsebeslut": r.styrelsebeslut, "motesdatum": r.motesdatum,
+            "insatstyp": r.insatstyp,
+            "preciserad_inriktning": lists.get(r.id, {}).get("preciserad_inriktning", []),
+            "specifik_malgrupp": lists.get(r.id, {}).get("specifik_malgrupp", []),
+            "processagare": r.processagare, "sokt_belopp": _int(r.sokt_belopp),
+            "beviljat_belopp": _int(r.beviljat_belopp) if r.styrelsebeslut == "beviljas" else None,
+            "period_start": r.period_start, "period_slut": r.period_slut,
+            "deltagare_kvinnor": _int(r.deltagare_kvinnor),
+            "deltagare_man": _int(r.deltagare_man),
+            "steg": steps.get(r.id, []),
+        }
+        for r in rows
+    ]
+    total["pagaende_steg"] = q.open_steps(session, scope, (FINSAM_PROCESS,))
+    return total, by_tenant
+
+
+def _inriktning(row: dict[str, Any], total: dict[str, Any]) -> dict[str, Any]:
+    """One preciserad inriktning: its granted insatser, their participants, and its share of the
+    granted insatser of its insatstyp (as 004's tables give it)."""
+    typ, name = INRIKTNINGAR.get(row["kod"], ("", row["kod"]))
+    of_type = total["individinriktade" if typ == "individinriktad" else "strukturovergripande"]
+    return {
+        "kod": row["kod"], "namn": name, "insatstyp": typ, "antal": int(row["antal"]),
+        "andel": _percent(row["antal"], of_type),
+        "deltagare_kvinnor": _int(row["deltagare_kvinnor"]) or 0,
+        "deltagare_man": _int(row["deltagare_man"]) or 0,
+    }
+
+
+def _ordered(codes: dict[str, Any]) -> Any:
+    """Sort key: the order of the codes in 004 (unknown codes last)."""
+    order = list(codes)
+    return lambda row: (order.index(row["kod"]) if row["kod"] in order else len(order),
+                        str(row["kod"]))
+
+
+def _shares(total: dict[str, Any]) -> dict[str, dict[str, float | None]]:
+    """Individinriktade and strukturövergripande as shares (percent) of the granted insatser,
+    in count and in money, as 004 §3.1 and §5.2 report them."""
+    return {
+        typ: {
+            "antal": _percent(total[plural], total["beviljade"]),
+            "belopp": _percent(total[f"belopp_{plural}"], total["beviljat_belopp"]),
+        }
+        for typ, plural in (("individinriktad", "individinriktade"),
+                            ("strukturovergripande", "strukturovergripande"))
+    }
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _percent(part: Any, whole: Any) -> float | None:
+    return round(100 * float(part) / float(whole), 1) if whole else None
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(round(float(value)))
+
+
+def _whole(row: dict[str, Any]) -> dict[str, int]:
+    """Counts and kronor as integers (SUM over a float column returns a float)."""
+    return {k: int(round(float(v or 0))) for k, v in row.items()}
+
+
+def _sum(rows: Any, figures: tuple[str, ...]) -> dict[str, Any]:
+    total = dict.fromkeys(figures, 0)
+    for row in rows:
+        for name in figures:
+            total[name] += int(row.get(name) or 0)
+    return total
+
+
+def _counted(rows: Any) -> list[dict[str, Any]]:
+    return [{"kod": row.kod, "antal": int(row.antal)} for row in rows]
+
+
+def _day(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=STOCKHOLM)
+    return moment.astimezone(STOCKHOLM).date().isoformat()
