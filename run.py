@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The two commands of the quick start, on any machine with Python 3.11+.
 
-    python3 run.py serve     # the app on an SQLite file with the demo förbund
+    python3 run.py serve     # the app on an SQLite file with the demo förbund and its history
     python3 run.py test      # the whole test suite
 
 Both create `.venv/` and install the project into it on first use (and again when
@@ -73,7 +73,7 @@ def ensure_node_packages() -> None:
 def serve(args: list[str]) -> int:
     finsam = str(BIN / "finsam")
     env = os.environ.copy()
-    run([finsam, "demo"], env=env)
+    run([finsam, "demo", "--history"], env=env)
     print("\nLog in at the address below with a username above and the demo password.\n")
     return subprocess.call([finsam, "serve", *args], env=env)
 

@@ -219,8 +219,16 @@ def test_replay_survives_a_new_version_deployed_under_running_instances(
         [task] = result2.open_tasks
         assert task.name == ("Projektägare formulerar ansökan" if iid == old
                              else "Projektägaren formulerar ansökan med medfinansiärerna")
-    versions = {i.id: i.version for i in finsam.engine.list_instances(TENANT, process_id="esf_plus")}
-    assert versions[old] == 1 and versions[new] == 2
+    for iid in (old, new):  # both run to their end, each on its own version
+        desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+        desk.each_party(iid, "beslut_projektansokan",
+                        {org: {"beslut": "ja", "beslut_referens": "r"} for org in ["af", "fk"]})
+        desk.act("af", iid, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})
+        desk.act("af", iid, "registrera_esf_beslut", {
+            "esf_beslut": "avslag", "esf_diarienummer": "2025/9", "beslut_datum": "2025-12-01"})
+    finished = {i.id: (i.version, i.outcome)
+                for i in finsam.engine.list_instances(TENANT, process_id="esf_plus")}
+    assert finished[old] == (1, "ansokan_avslagen") and finished[new] == (2, "ansokan_avslagen")
     assert verify(finsam) == []
 
 
