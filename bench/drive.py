@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
 from workflows import Capacity, Finsam
 from workflows.demo import load_demo
 from workflows.users import capacities
@@ -18,9 +21,25 @@ FINSAM_PARTIES = ["angelholm", "klippan", "region-skane"]
 NEED = {"malgrupp": "Unga vuxna hemmasittare", "inom_finsam_malgrupp": True}
 
 
+def reset_bench_database(url: str) -> None:
+    """Empty a PostgreSQL database whose name contains 'bench' (a benchmark's own database), so
+    that every run starts from the same empty schema. Any other database is left as it is."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or "bench" not in (parsed.database or ""):
+        return
+    sa_engine = create_engine(url)
+    with sa_engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    sa_engine.dispose()
+
+
 @contextmanager
 def demo_system(url: str | None = None) -> Iterator[Finsam]:
-    """A Finsam system with the demo förbund, on `url` or a fresh SQLite file."""
+    """A Finsam system with the demo förbund, on `url` (emptied first when it is a benchmark
+    database, see `reset_bench_database`) or a fresh SQLite file."""
+    if url:
+        reset_bench_database(url)
     with tempfile.TemporaryDirectory() as folder:
         finsam = Finsam(url or f"sqlite:///{os.path.join(folder, 'bench.sqlite3')}")
         try:

@@ -58,16 +58,23 @@ def _convert(value: Any) -> tuple[str | None, float | None, date | None] | None:
     return (text[:ATTRIBUTE_TEXT_LENGTH], None, day)
 
 
-def write_attributes(session: Session, instance: Instance, keys: Iterable[str]) -> None:
+def write_attributes(session: Session, instance: Instance, keys: Iterable[str],
+                     previous: dict[str, Any] | None = None) -> None:
     """Replace the instance's attribute rows with those of `keys` in its current data.
 
     Runs inside the caller's transaction; writes nothing when no key is declared or when the
-    rows are unchanged.
+    rows are unchanged. `previous` is the data the step started from: its rows are the stored
+    ones (every step writes them with the data), so comparing with it needs no query.
     """
     keys = tuple(keys)
     if not keys:
         return
     wanted = attribute_rows(instance.data or {}, keys)
+    if previous is not None:
+        if wanted == attribute_rows(previous, keys):
+            return
+        _replace(session, instance, wanted)
+        return
     stored = session.execute(
         select(
             InstanceAttribute.key,
@@ -79,9 +86,17 @@ def write_attributes(session: Session, instance: Instance, keys: Iterable[str]) 
     ).all()
     if sorted(wanted, key=_order) == sorted((tuple(r) for r in stored), key=_order):
         return
-    session.execute(delete(InstanceAttribute).where(InstanceAttribute.instance_id == instance.id))
+    _replace(session, instance, wanted)
+
+
+def _replace(session: Session, instance: Instance, wanted: list[Row]) -> None:
+    # Core statements on the session's connection (same transaction): no ORM bulk machinery and
+    # no autoflush; the instance row they refer to is already flushed.
+    connection = session.connection()
+    connection.execute(
+        delete(InstanceAttribute).where(InstanceAttribute.instance_id == instance.id))
     if wanted:
-        session.execute(
+        connection.execute(
             insert(InstanceAttribute),
             [
                 {

@@ -75,6 +75,11 @@ def seal(session: Session, at: datetime) -> None:
 
 
 def _lock_head(session: Session, tenant: str) -> LedgerHead:
+    locked = select(LedgerHead).where(LedgerHead.tenant == tenant).with_for_update() \
+        .execution_options(populate_existing=True)
+    head = session.scalars(locked).one_or_none()
+    if head is not None:  # the usual case: one statement
+        return head
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
@@ -82,12 +87,7 @@ def _lock_head(session: Session, tenant: str) -> LedgerHead:
         .values(tenant=tenant, last_seq=0, head_hash=GENESIS_HASH)
         .on_conflict_do_nothing(index_elements=["tenant"])
     )
-    return session.scalars(
-        select(LedgerHead)
-        .where(LedgerHead.tenant == tenant)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    return session.scalars(locked).one()
 
 
 def signed_head(seq: int, digest: str, tenant: str, key: bytes | None) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import migrate, runtime
+from . import migrate, runtime, timers
 from .audit import Finding
 from .errors import EngineError
 from .models import Event, HumanTask, Instance, SpecVersion
@@ -90,6 +90,14 @@ def replay_instance(
                             f"{reached!r}", event)
                 if data_hash(runtime.current_data(workflow)) != event.data.get("data_hash"):
                     finding("the final data differs from the recorded data", event)
+            elif event.kind == "timer_fired":
+                if workflow is None:
+                    finding("a timer before the start", event)
+                    break
+                missing = timers.fire_recorded(workflow, list(event.data.get("timers") or []))
+                if missing:
+                    finding(f"the timers {missing} were not waiting in the replay", event)
+                    break
             elif event.kind == "child_started":
                 _check_child(session, instance, event, finding)
             elif event.kind == "migrated":

@@ -19,11 +19,13 @@ from . import ledger, runtime, steps
 from .chain import append_event
 from .db import Database
 from .errors import Conflict, Forbidden, InvalidData, NotFound
+from .firing import Timers
 from .forms import validate_form_data
 from .limits import fits_columns
 from .maintenance import Maintenance
 from .models import HumanTask, Instance, SpecVersion
 from .queries import Queries, instance_view, task_view
+from .schedule import due_in_valid
 from .sources import SpecSource
 from .specs import ParsedSpec, SpecCache, validate_source
 from .types import (
@@ -42,7 +44,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Engine(Queries, Maintenance):
+class Engine(Queries, Maintenance, Timers):
     """A BPMN engine over one database. Thread-safe; share one per process."""
 
     def __init__(
@@ -56,13 +58,15 @@ class Engine(Queries, Maintenance):
         self.clock = clock
         self.codec = runtime.WorkflowCodec()
         self.specs = SpecCache()
+        self._spec_rows: dict[int, SpecVersion] = {}
         super().__init__(db, self)
 
     # -- specs -------------------------------------------------------------------------------
 
     def lint(self, source: SpecSource) -> ParsedSpec:
         """Validate a spec with the engine's and the domain's rules; raise SpecError if not valid."""
-        return validate_source(source, [fits_columns, *self.hooks.spec_rules()])
+        rules = [fits_columns, due_in_valid, *self.hooks.spec_rules()]
+        return validate_source(source, rules)
 
     def deploy(self, source: SpecSource, deployed_by: str) -> DeployResult:
         """Validate and store `source` as the next version of its process.
@@ -103,6 +107,17 @@ class Engine(Queries, Maintenance):
         self.specs.put(parsed)
         return DeployResult(parsed.process_id, version, content_hash, True)
 
+    def spec_row(self, session: Session, spec_version_id: int) -> SpecVersion:
+        """A deployed version by id, read once per process (a version never changes)."""
+        cached = self._spec_rows.get(spec_version_id)
+        if cached is None:
+            row = session.get_one(SpecVersion, spec_version_id)
+            # A copy in no session: a rollback expires the session's objects, not this one.
+            cached = SpecVersion(**{c.key: getattr(row, c.key)
+                                    for c in SpecVersion.__table__.columns})
+            self._spec_rows[spec_version_id] = cached
+        return cached
+
     def parsed_spec(self, row: SpecVersion) -> ParsedSpec:
         """The runnable spec of a stored version (parsed once, then cached by hash)."""
         return self.specs.get(
@@ -140,8 +155,7 @@ class Engine(Queries, Maintenance):
             instance, row = self._lock_task(session, actor, task_id)
             if row.claimed_by and row.claimed_by != actor.username:
                 raise Conflict(f"the task is claimed by {row.claimed_by}")
-            spec_row = session.get_one(SpecVersion, instance.spec_version_id)
-            parsed = self.parsed_spec(spec_row)
+            parsed = self.parsed_spec(self.spec_row(session, instance.spec_version_id))
             workflow = self.codec.loads(instance.state, parsed)
             info = parsed.user_tasks[row.bpmn_id]
             task_data = self._task_data(instance, info, row)
@@ -218,19 +232,18 @@ class Engine(Queries, Maintenance):
             ledger.seal(session, self.clock())
 
     def _lock_task(self, session: Session, actor: Actor, task_id: int) -> tuple[Instance, HumanTask]:
-        instance_id = session.scalar(
-            select(HumanTask.instance_id).where(
-                HumanTask.id == task_id, HumanTask.tenant == actor.tenant
-            )
-        )
-        if instance_id is None:
-            raise NotFound(f"task {task_id} does not exist")
+        # One statement finds and locks the instance; the task row is read after the lock so
+        # that it is current (a task's instance never changes).
         instance = session.scalars(
             select(Instance)
-            .where(Instance.id == instance_id)
+            .where(Instance.id == select(HumanTask.instance_id).where(
+                HumanTask.id == task_id, HumanTask.tenant == actor.tenant
+            ).scalar_subquery())
             .with_for_update()
             .execution_options(populate_existing=True)
-        ).one()
+        ).one_or_none()
+        if instance is None:
+            raise NotFound(f"task {task_id} does not exist")
         row = session.scalars(
             select(HumanTask)
             .where(HumanTask.id == task_id)
@@ -256,17 +269,13 @@ class Engine(Queries, Maintenance):
         self, session: Session, instance: Instance, started: list[Instance]
     ) -> CompletionResult:
         session.flush()
-        open_rows = session.scalars(
-            select(HumanTask)
-            .where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
-            .order_by(HumanTask.id)
-        ).all()
-        version = session.get_one(SpecVersion, instance.spec_version_id).version
+        open_rows = steps.open_rows_of(session, instance)
+        version = self.spec_row(session, instance.spec_version_id).version
         return CompletionResult(
             instance=instance_view(instance, version),
             open_tasks=[task_view(r) for r in open_rows],
             started=[
-                instance_view(i, session.get_one(SpecVersion, i.spec_version_id).version)
+                instance_view(i, self.spec_row(session, i.spec_version_id).version)
                 for i in started
             ],
         )

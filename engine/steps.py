@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import runtime
+from . import runtime, schedule, timers
 from .attributes import write_attributes
 from .canonical import GENESIS_HASH, canonical_json
 from .chain import append_event
@@ -24,6 +24,8 @@ from .types import Actor, TaskContext
 
 if TYPE_CHECKING:
     from .service import Engine
+
+OPEN_ROWS = "engine_open_rows"  # session.info: instance id → its open human task rows
 
 
 def state_hash(state: str) -> str:
@@ -44,17 +46,31 @@ def open_set(pairs: list[tuple[str, str | None]]) -> list[list[str | None]]:
 def snapshot(session: Session, instance: Instance) -> dict[str, Any]:
     """What a replay must reproduce after a step: the open tasks and the data, and the hash of
     the stored state (which the replay cannot reproduce, but verification compares)."""
-    session.flush()
-    rows = session.execute(
-        select(HumanTask.bpmn_id, HumanTask.item).where(
-            HumanTask.instance_id == instance.id, HumanTask.state == "open"
-        )
-    ).all()
+    rows = open_rows_of(session, instance, ordered=False)
     return {
         "state_hash": state_hash(instance.state),
         "data_hash": data_hash(instance.data),
-        "open": open_set([(r[0], r[1]) for r in rows]),
+        "open": open_set([(r.bpmn_id, r.item) for r in rows]),
     }
+
+
+def open_rows_of(session: Session, instance: Instance, ordered: bool = True) -> list[HumanTask]:
+    """The instance's open human task rows (by id if `ordered`, which flushes new rows): those
+    `sync_human_tasks` left in this transaction (no query), else read from the database."""
+    known: list[HumanTask] | None = session.info.get(OPEN_ROWS, {}).get(instance.id)
+    if known is None:
+        session.flush()
+        return list(session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
+            .order_by(HumanTask.id)
+        ))
+    rows = [r for r in known if r.state == "open"]
+    if not ordered:
+        return rows
+    if any(r.id is None for r in rows):
+        session.flush()
+    return sorted(rows, key=lambda r: r.id)
 
 
 def start(
@@ -126,11 +142,14 @@ def save_step(
 ) -> bool:
     """Store the workflow's new state, data and human tasks; return whether it has finished."""
     now = engine.clock()
+    previous = instance.data
+    timers.record_timers(session, instance, workflow, now)  # before the state is serialized
     instance.state = engine.codec.dumps(workflow)
     instance.data = runtime.current_data(workflow)
     instance.updated_at = now
     sync_human_tasks(engine, session, instance, workflow, parsed, now)
-    write_attributes(session, instance, engine.hooks.indexed_variables(instance.process_id))
+    write_attributes(session, instance, engine.hooks.indexed_variables(instance.process_id),
+                     previous)
     if not runtime.is_completed(workflow):
         return False
     instance.status = "completed"
@@ -170,15 +189,19 @@ def sync_human_tasks(
     parsed: ParsedSpec,
     now: datetime,
 ) -> None:
-    """Copy the READY human tasks into `human_task`; close the rows that are no longer ready."""
+    """Copy the READY human tasks into `human_task`; close the rows that are no longer ready.
+
+    The open rows are kept in the session for `snapshot` and the engine's result, so that the
+    rest of the step does not read them again."""
     ready = {task.guid: task for task in runtime.ready_tasks(workflow, parsed)}
-    open_rows = session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
-    ).all()
+    with session.no_autoflush:  # no flush: a row this step already closed is filtered below
+        open_rows = [r for r in session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state == "open")) if r.state == "open"]
     for row in open_rows:
         if row.task_guid not in ready:
             row.state = "cancelled"
             row.completed_at = now
+    session.info.setdefault(OPEN_ROWS, {})[instance.id] = open_rows
     known = {row.task_guid for row in open_rows}
     for guid, task in ready.items():
         if guid in known:
@@ -193,20 +216,22 @@ def sync_human_tasks(
             item=task.item,
             data=task.data,
         )
-        session.add(
-            HumanTask(
-                instance_id=instance.id,
-                tenant=instance.tenant,
-                process_id=instance.process_id,
-                task_guid=guid,
-                bpmn_id=task.bpmn_id,
-                name=task.info.name,
-                lane=task.info.lane,
-                assignee=engine.hooks.assign(ctx),
-                item=None if task.item is None else str(task.item),
-                form=task.info.form,
-                title=instance.title,
-                state="open",
-                created_at=now,
-            )
+        row = HumanTask(
+            instance_id=instance.id,
+            tenant=instance.tenant,
+            process_id=instance.process_id,
+            task_guid=guid,
+            bpmn_id=task.bpmn_id,
+            name=task.info.name,
+            lane=task.info.lane,
+            assignee=engine.hooks.assign(ctx),
+            item=None if task.item is None else str(task.item),
+            form=task.info.form,
+            title=instance.title,
+            state="open",
+            created_at=now,
+            due_at=schedule.due_at(parsed, task.bpmn_id, now),
         )
+        session.add(row)
+        open_rows.append(row)
+        timers.task_ready(session, row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,22 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize(("module", "args"), [
     ("bench.replay", ["--instances", "1"]),
     ("bench.report", ["--instances", "60", "--engine-instances", "20", "--runs", "2"]),
+    ("bench.reliability", ["--threads", "8", "--needs", "2", "--kills", "1"]),
+    ("bench.overhead", ["--instances", "1"]),
+    ("bench.tasklist", ["--sizes", "20", "60", "--engine-instances", "10", "--runs", "2"]),
+    ("bench.growth", ["--loops", "2", "--instances", "1"]),
+    ("bench.http", ["--instances", "2", "--workers", "2", "--clients", "3"]),
 ])
 def test_benchmark_runs_small(module: str, args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("summary:")
+
+
+def test_http_benchmark_skips_without_postgres() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "FINSAM_BENCH_DATABASE_URL"}
+    result = subprocess.run([sys.executable, "-m", "bench.http"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("summary: skipped")

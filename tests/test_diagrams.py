@@ -20,7 +20,9 @@ FILES = sorted(diagrams_dir().glob("*.bpmn"))
 END_EVENTS = {
     "behovsanalys": {"routes_started", "utanfor_rutinen"},
     "finansiell_samordning": {"insats_genomford", "avslag"},
-    "esf_plus": {"projekt_avslutat", "ej_ansokan", "ansokan_avslagen"},
+    # the two "Påminnelse skickad" ends close the reminder branches only, never an instance
+    "esf_plus": {"projekt_avslutat", "ej_ansokan", "ansokan_avslagen",
+                 "overenskommelse_paminnelse_skickad", "beslut_paminnelse_skickad"},
 }
 
 

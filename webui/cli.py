@@ -168,7 +168,8 @@ def render(file: Path, output: Path | None, diagram: int) -> None:
         click.echo(f"{output}: diagram {diagram} of {file}")
 
 
-from . import cli_audit, cli_report  # noqa: E402  (register their commands on `main`)
+from . import cli_audit, cli_report, cli_worker  # noqa: E402  (register their commands on `main`)
 
 cli_audit.register(main)
 cli_report.register(main)
+cli_worker.register(main)

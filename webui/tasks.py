@@ -31,7 +31,8 @@ def index() -> Any:
     process = request.args.get("process") or None
     mine = request.args.get("mine") == "1"
     finsam = system()
-    tasks = finsam.task_list(me, process_id=process, claimed_by_me=mine)
+    sort = "due" if request.args.get("sort") == "due" else "new"
+    tasks = finsam.task_list(me, process_id=process, claimed_by_me=mine, sort=sort)
     counts = finsam.task_counts(me)
     return render_template(
         "tasks/list.html",
@@ -43,6 +44,8 @@ def index() -> Any:
         processes=PROCESS_NAMES,
         names=finsam.org_names(me.forbund),
         can_start=may_start_need(me),
+        sort=sort,
+        overdue={t.id for t in tasks if finsam.is_overdue(t)},
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -49,6 +49,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    email: Mapped[str | None] = mapped_column(String(300))
+    # none, each (a task becomes ready for the organisation, a reminder) or digest (once a day)
+    notify: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
+    digest_sent_on: Mapped[date | None]
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", order_by="Membership.id", cascade="all, delete-orphan"
     )

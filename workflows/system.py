@@ -30,7 +30,7 @@ from engine import (
     utc_now,
 )
 
-from . import access, schema
+from . import access, deadlines, schema
 from .hooks import NEED_PROCESS, FinsamHooks
 from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Capacity, forbund_slugs, parties_of
 
@@ -102,16 +102,23 @@ class Finsam:
         capacity: Capacity,
         process_id: str | None = None,
         claimed_by_me: bool = False,
+        sort: str = "new",
     ) -> list[TaskView]:
-        """The open tasks the capacity must act on now, newest first (one indexed query)."""
+        """The open tasks the capacity must act on now, newest first (one indexed query), or
+        with `sort="due"` the earliest due date first."""
         if not capacity.groups:
             return []
-        return self.engine.list_tasks(
+        tasks = self.engine.list_tasks(
             capacity.forbund,
             capacity.groups,
             process_id=process_id,
             claimed_by=capacity.username if claimed_by_me else None,
         )
+        return deadlines.by_due(tasks) if sort == "due" else tasks
+
+    def is_overdue(self, task: TaskView) -> bool:
+        """Whether the task's due date has passed on the system's clock."""
+        return deadlines.is_overdue(task, self.engine.clock())
 
     def task(self, capacity: Capacity, task_id: int) -> TaskDetail:
         """One task, for the group that must do it and for the auditor; to anyone else it does

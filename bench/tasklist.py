@@ -1,0 +1,181 @@
+"""Task list at scale: the task-list query and the task-list page at 1 000 and 100 000 open
+instances.
+
+    .venv/bin/python -m bench.tasklist [--sizes 1000 100000] [--engine-instances 150]
+                                       [--runs 50] [--database URL]
+
+Seeding: M open instances (default 150) are run through the engine by the demo users: needs that
+start a route, with their parties rotating over the förbund's member organisations, some left at
+the route's first step and some at the per-party anchoring step. Running 100 000 instances through
+the engine would take hours on two cores, so the benchmark then copies the running instances with
+SQL INSERT ... SELECT (the instance row with its state and data, and its open human tasks, under
+new ids in the same förbund; no events or attributes: the task list does not read them) until
+there are as many open instances as the size asks. This copying happens in this script only,
+never in the product. At each size it times `Finsam.task_list` for one organisation's
+representative and the `/` page (Flask test client, logged in) R times each, and prints the
+median and the 95th percentile. Target: p95 at the largest size ≤ 1.5 × p95 at the smallest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from sqlalchemy import func, select, text
+
+from engine.models import HumanTask, Instance
+from workflows import Finsam
+from workflows.demo import DEMO_MEMBERS, DEMO_PASSWORD
+
+from .drive import Driver, demo_system
+from .overhead import percentile
+
+USER = "angelholm"  # the organisation whose task list is timed
+INSTANCE_COLUMNS = ("tenant", "process_id", "spec_version_id", "status", "outcome", "title",
+                    "state", "data", "serializer_version", "library_version", "last_seq",
+                    "head_hash", "created_at", "created_by", "updated_at", "completed_at")
+TASK_COLUMNS = ("tenant", "process_id", "task_guid", "bpmn_id", "name", "lane", "assignee",
+                "item", "form", "title", "state", "claimed_by", "created_at", "due_at",
+                "completed_at", "completed_by")
+
+
+def seed_with_engine(driver: Driver, count: int) -> None:
+    """`count` needs, each starting one route that is left open at its first or second step."""
+    members = [slug for slug, _, _ in DEMO_MEMBERS]
+    triples = itertools.cycle([members[i:i + 3] for i in range(0, len(members), 3)]
+                              + [members[i::3] for i in range(3)])
+    for n in range(count):
+        parties = next(triples)
+        if n % 2:
+            iid = driver.need(parties, "finansiell_samordning")["finansiell_samordning"]
+            if n % 4 == 1:
+                driver.act(parties[0], iid, "utforma_insats", {
+                    "insatstyp": "individinriktad", "preciserad_inriktning": ["arbetslivsinriktad"],
+                    "specifik_malgrupp": ["unga"], "syfte": "x", "mal": "x",
+                    "sokt_belopp": 100_000, "processagare": parties[0]})
+        else:
+            iid = driver.need(parties, "esf_plus")["esf_plus"]
+            if n % 4 == 0:
+                driver.act(parties[0], iid, "utforma_projektide",
+                           {"projektide": "x", "syfte": "x", "mal": "x"})
+
+
+def open_instances(finsam: Finsam) -> int:
+    with finsam.db.read() as session:
+        return session.scalar(select(func.count()).select_from(Instance).where(
+            Instance.status == "running")) or 0
+
+
+def replicate(finsam: Finsam, target: int) -> None:
+    """Copy running instances and their open tasks under new ids until `target` are running
+    (benchmark seeding only)."""
+    while (total := open_instances(finsam)) < target:
+        with finsam.db.write() as session:
+            ids = session.scalars(select(Instance.id).where(Instance.status == "running")
+                                  .order_by(Instance.id)).all()
+            take = min(len(ids), target - total)
+            params = {"offset": session.scalar(select(func.max(Instance.id))),
+                      "last": ids[take - 1]}
+            session.execute(text(
+                f"INSERT INTO instance (id, parent_id, {', '.join(INSTANCE_COLUMNS)}) "
+                f"SELECT id + :offset, NULL, {', '.join(INSTANCE_COLUMNS)} FROM instance "
+                f"WHERE status = 'running' AND id <= :last"), params)
+            session.execute(text(
+                f"INSERT INTO human_task (instance_id, {', '.join(TASK_COLUMNS)}) "
+                f"SELECT instance_id + :offset, {', '.join(TASK_COLUMNS)} FROM human_task "
+                f"WHERE state = 'open' AND instance_id <= :last"), params)
+    with finsam.db.write() as session:
+        if not finsam.db.is_sqlite:
+            for table in ("instance", "human_task"):
+                session.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"))
+    options = {} if finsam.db.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
+    with finsam.db.sa_engine.connect().execution_options(**options) as connection:
+        connection.exec_driver_sql("ANALYZE")
+
+
+def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median and p95 in milliseconds over `runs` calls (after one warm-up call)."""
+    action()
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds) * 1000, percentile(seconds, 0.95) * 1000
+
+
+def page_client(finsam: Finsam):  # type: ignore[no-untyped-def]
+    """A Flask test client logged in as USER."""
+    from webui import create_app
+
+    logging.getLogger("finsam.requests").setLevel(logging.WARNING)  # one line per request
+    app = create_app({"DATABASE_URL": "unused://", "SYSTEM": finsam, "SECRET_KEY": "bench",
+                      "SESSION_COOKIE_SECURE": False})
+    client = app.test_client()
+    client.get("/login")
+    with client.session_transaction() as session:
+        csrf = session["_csrf"]
+    response = client.post("/login", data={"username": USER, "password": DEMO_PASSWORD,
+                                           "csrf_token": csrf})
+    if response.status_code != 302:
+        raise RuntimeError(f"login failed: {response.status_code}")
+    return client
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000],
+                        help="open instances to time at, ascending (default 1000 100000)")
+    parser.add_argument("--engine-instances", type=int, default=150,
+                        help="run through the engine before copying (default 150)")
+    parser.add_argument("--runs", type=int, default=50, help="timed calls per size (default 50)")
+    parser.add_argument("--database", default=None, help="a database URL (default: SQLite)")
+    args = parser.parse_args(argv)
+    rows = []
+    with demo_system(args.database) as finsam:
+        driver = Driver(finsam)
+        started = time.perf_counter()
+        seed_with_engine(driver, min(args.engine_instances, min(args.sizes)))
+        print(f"seeded {open_instances(finsam)} open instances through the engine in "
+              f"{time.perf_counter() - started:.1f} s")
+        me = driver.cap(USER)
+        client = page_client(finsam)
+
+        def page() -> None:
+            response = client.get("/")
+            if response.status_code != 200:
+                raise RuntimeError(f"GET / answered {response.status_code}")
+
+        for size in sorted(args.sizes):
+            started = time.perf_counter()
+            replicate(finsam, size)
+            copied = time.perf_counter() - started
+            with finsam.db.read() as session:
+                tasks = session.scalar(select(func.count()).select_from(HumanTask).where(
+                    HumanTask.state == "open")) or 0
+            listed = len(finsam.task_list(me))
+            query = timed(lambda: finsam.task_list(me), args.runs)
+            shown = timed(page, args.runs)
+            rows.append((open_instances(finsam), tasks, listed, query, shown, copied))
+    print(f"{'open instances':>15}{'open tasks':>12}{'listed':>8}{'query med':>11}"
+          f"{'query p95':>11}{'page med':>10}{'page p95':>10}{'seed s':>8}")
+    for size, tasks, listed, query, shown, copied in rows:
+        print(f"{size:>15}{tasks:>12}{listed:>8}{query[0]:>11.2f}{query[1]:>11.2f}"
+              f"{shown[0]:>10.2f}{shown[1]:>10.2f}{copied:>8.1f}")
+    small, large = rows[0], rows[-1]
+    backend = (args.database or "sqlite").split(":")[0]
+    print(f"summary: {backend}: task list of {USER}, p95 at {large[0]} / at {small[0]} open "
+          f"instances: query {large[3][1] / small[3][1]:.2f}, page {large[4][1] / small[4][1]:.2f}"
+          f" (target ≤ 1.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
