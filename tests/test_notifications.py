@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from engine.timer_models import Notification
 from workflows import Finsam
+from engine import InvalidData
 from workflows.notify import SmtpConfig, preferences, set_preferences
 from workflows.worker import tick
 
@@ -89,7 +90,7 @@ def test_preferences_are_checked(finsam: Finsam) -> None:
     assert preferences(finsam.db, "af") == ("af@example.se", "each")
     for email, notify in [("af@example.se", "sometimes"), ("not an address", "each"),
                           (None, "digest")]:
-        with pytest.raises(ValueError):
+        with pytest.raises(InvalidData):
             set_preferences(finsam.db, "af", email, notify)
 
 
@@ -176,3 +177,19 @@ def test_the_styrelse_never_hears_of_esf(desk: ClockDesk, smtp: tuple[Inbox, Smt
         assignees = {n.assignee for n in session.scalars(select(Notification))}
     assert "styrelse" not in assignees or not any(
         "ESF" in body(m) for _, m in inbox.messages)
+
+
+def test_profile_page_sets_the_choice(browser, finsam: Finsam) -> None:  # type: ignore[no-untyped-def]
+    browser.login("fk")
+    page = browser.get("/profile").get_data(as_text=True)
+    assert "Min profil" in page and 'name="notify"' in page
+    bad = browser.post("/profile", {"email": "", "notify": "each"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'aria-describedby="p-email-error"' in html
+    assert preferences(finsam.db, "fk") == (None, "none")
+    ok = browser.post("/profile", {"email": "fk@example.se", "notify": "digest"},
+                      follow_redirects=True)
+    assert "Dina val är sparade" in ok.get_data(as_text=True)
+    assert preferences(finsam.db, "fk") == ("fk@example.se", "digest")
+    assert browser.client.post("/profile", data={"email": "x@y.se", "notify": "each"}
+                               ).status_code == 400  # no CSRF token

@@ -101,7 +101,8 @@ def _blueprints(app: Flask) -> None:
     for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, audit.bp, designer.bp, api.bp,
                       api.health):
         app.register_blueprint(blueprint)
-    from . import reports  # the follow-up report: page and API
+    from . import profile, reports  # each user's profile; the follow-up report
 
     app.register_blueprint(reports.bp)
+    app.register_blueprint(profile.bp)
 

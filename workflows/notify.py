@@ -19,7 +19,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
-from engine import Database, TaskView
+from engine import Database, InvalidData, TaskView
 from engine.models import HumanTask
 from engine.timer_models import Notification
 
@@ -201,15 +201,18 @@ def send_digests(db: Database, now: datetime,
 
 
 def set_preferences(db: Database, username: str, email: str | None, notify: str) -> None:
-    """Store a user's e-mail address and notification choice. Raises ValueError if invalid."""
+    """Store a user's e-mail address and notification choice.
+
+    Raises InvalidData naming the field that is wrong.
+    """
     if notify not in PREFERENCES:
-        raise ValueError(f"notify must be one of {', '.join(PREFERENCES)}")
+        raise InvalidData("invalid choice", {"notify": "välj ett av alternativen"})
     email = (email or "").strip() or None
     if email is not None and ("@" not in email or len(email) > 300 or any(c.isspace()
                                                                           for c in email)):
-        raise ValueError("not an e-mail address")
+        raise InvalidData("invalid e-mail", {"email": "ange en e-postadress, t.ex. namn@kommun.se"})
     if notify != "none" and email is None:
-        raise ValueError("an e-mail address is needed to get e-mail")
+        raise InvalidData("e-mail needed", {"email": "ange en e-postadress för att få e-post"})
     with db.write() as session:
         user = session.scalars(select(User).where(User.username == username)).one()
         user.email = email

@@ -205,3 +205,9 @@ def test_the_designer_pages(ui: UI, live_server: LiveServer) -> None:
     assert "esf_plus" in ui.page.locator("main").inner_text()
     ui.visit("/designer/processes/esf_plus/versions/1", "designer-version")
     ui.visit("/designer/processes/esf_plus/instances", "designer-instances")
+
+
+def test_the_profile_page(ui: UI, live_server: LiveServer) -> None:
+    ui.login("fk")
+    ui.visit("/profile", "profile")
+    assert ui.page.locator('input[name="notify"]').count() == 3

@@ -1,0 +1,51 @@
+"""Each user's profile: the e-mail address and how to hear about new tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import InvalidData
+from workflows.notify import preferences, set_preferences
+
+from .context import capacity, system
+
+bp = Blueprint("profile", __name__)
+
+def N_(message: str) -> str:
+    """Mark a text for translation where it is shown."""
+    return message
+
+
+CHOICES = (
+    ("none", N_("Ingen e-post")),
+    ("each", N_("E-post när min organisation får en uppgift, och påminnelser")),
+    ("digest", N_("En sammanfattning om dagen")),
+)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def edit() -> Any:
+    """Show and change the user's notification choice."""
+    me = capacity()
+    email, notify = preferences(system().db, me.username)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        email = request.form.get("email", "")
+        notify = request.form.get("notify", "none")
+        try:
+            set_preferences(system().db, me.username, email, notify)
+        except InvalidData as error:
+            errors = dict(error.details)
+            status = 422
+        else:
+            flash(_("Dina val är sparade."), "success")
+            return redirect(url_for("profile.edit"))
+    first_error = next(iter(errors), "")
+    return render_template("profile.html", email=email or "", notify=notify, errors=errors,
+                           choices=CHOICES, first_error=first_error), status
