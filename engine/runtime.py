@@ -25,7 +25,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import Conflict, ExpressionError, WorkflowFailure
-from .expressions import safe_script_engine
+from .script_engine import safe_script_engine
 from .specs import ParsedSpec, UserTaskInfo
 
 LIBRARY_VERSION = package_version("SpiffWorkflow")
