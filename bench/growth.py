@@ -5,8 +5,10 @@
 Each loop is the eight completions from the project idea to the agreement (utforma_projektide,
 three förankra_projektide, three mandat_projektagarskap, overenskommelse = ej_overens). Prints
 the stored state's size (`len(instance.state)`) and the time per completion at the first, the
-middle and the last loop. Targets: linear state growth (the growth per loop in the second half
-within 1.25 × the first half's) and time per completion at the last loop ≤ 1.5 × the first.
+middle and the last loop, then verifies the instances (chain, ledger and a replay of every loop).
+Targets: at most linear state growth (the growth per loop in the second half within 1.25 × the
+first half's, or a state that stays within 1.25 × its size after the first loop) and time per
+completion at the last loop ≤ 1.5 × the first; the verification finds nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import time
 
 from sqlalchemy import select
 
 from engine.models import Instance
+from workflows.demo import DEMO_FORBUND
 
 from .drive import ESF_PARTIES, Driver, demo_system
 
@@ -59,22 +63,32 @@ def main(argv: list[str]) -> int:
             for iid in iids:
                 seconds[loop] += one_loop(driver, iid)
                 sizes[loop].append(state_size(driver, iid))
+        started = time.perf_counter()
+        results, others = finsam.engine.verify(DEMO_FORBUND[0], iids)
+        verify_seconds = time.perf_counter() - started
     middle = loops // 2
     size = {n: statistics.median(sizes[n]) for n in (0, 1, middle, loops)}
     ms = {n: statistics.median(seconds[n]) * 1000 for n in (1, middle, loops)}
     print(f"{'loop':>6}{'state bytes':>13}{'bytes/loop':>12}{'ms/completion':>15}")
     for n in (1, middle, loops):
         print(f"{n:>6}{size[n]:>13.0f}{(size[n] - size[0]) / n:>12.0f}{ms[n]:>15.2f}")
+    findings = sum(len(r.findings) for r in results) + len(others)
+    replayed = sum(r.steps_replayed for r in results)
+    print(f"verified {len(results)} instances ({replayed} events replayed) in "
+          f"{verify_seconds:.2f} s: {findings} findings")
     first_half = (size[middle] - size[1]) / max(1, middle - 1)
     second_half = (size[loops] - size[middle]) / max(1, loops - middle)
-    linearity = second_half / first_half if first_half else float("inf")
+    bounded = size[loops] <= 1.25 * size[1]
+    shape = (f"bounded, ×{size[loops] / size[1]:.2f} of loop 1" if bounded else
+             f"growth per loop, 2nd half / 1st half "
+             f"{second_half / first_half if first_half > 0 else float('inf'):.2f}")
     slowdown = ms[loops] / ms[1]
     backend = (args.database or "sqlite").split(":")[0]
-    print(f"summary: {backend}: {loops} loops: state {size[1] / 1024:.0f} → "
-          f"{size[loops] / 1024:.0f} KiB (growth per loop, 2nd half / 1st half {linearity:.2f}, "
-          f"target ≤ 1.25); time per completion {ms[1]:.1f} → {ms[loops]:.1f} ms "
-          f"(×{slowdown:.2f}, target ≤ 1.5)")
-    return 0
+    print(f"summary: {backend}: {loops} loops: state {size[1] / 1024:.1f} → "
+          f"{size[loops] / 1024:.1f} KiB ({shape}, target at most linear); time per completion "
+          f"{ms[1]:.1f} → {ms[loops]:.1f} ms (×{slowdown:.2f}, target ≤ 1.5); "
+          f"replay: {findings} findings")
+    return 0 if findings == 0 else 1
 
 
 if __name__ == "__main__":

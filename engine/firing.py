@@ -74,6 +74,7 @@ class Timers:
             tasks = [t for t in timers.waiting_timers(workflow) if str(t.id) in guids]
             for row in due:
                 row.fired_at = now
+            timers.rows_fired(workflow, guids)
             attached = {a for a in (timers.attached_to(t) for t in tasks) if a}
             timers.fire_marked(workflow, tasks)
             finished = steps.save_step(self, session, instance, workflow, parsed)

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
-from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from . import runtime
 from .errors import Conflict
+from .pruning import ran_before
 from .specs import ParsedSpec
 
 _RAN = TaskState.COMPLETED | TaskState.STARTED
@@ -41,7 +42,7 @@ class MigrationCheck:
 def unsafe_reasons(registry: Any, workflow: Any, new: ParsedSpec) -> list[str]:
     """Why `workflow` cannot move to `new` (empty when it can)."""
     top, subprocesses = diff_workflow(registry, workflow, new.spec, new.subprocess_specs)
-    reasons = []
+    reasons = _pruned_reasons(registry, workflow, new)
     for task in top.removed:
         if task.has_state(_DEFINITE):
             reasons.append(f"step {_label(task)} is {_state(task)} but no longer exists in the "
@@ -57,6 +58,26 @@ def unsafe_reasons(registry: Any, workflow: Any, new: ParsedSpec) -> list[str]:
     if any(diff is None for diff in subprocesses.values()):
         reasons.append("a running sub-process no longer exists in the new version")
     return sorted(set(reasons))
+
+
+def _pruned_reasons(registry: Any, workflow: Any, new: ParsedSpec) -> list[str]:
+    """The same rules for the steps that ran and were pruned from the tree since."""
+    names = ran_before(workflow)
+    if not names:
+        return []
+    spec_diff = SpecDiff(registry, workflow.spec, new.spec)
+    reasons = []
+    for name in names:
+        spec = workflow.spec.task_specs.get(name)
+        if spec is None:
+            continue
+        label = f"'{getattr(spec, 'bpmn_name', None) or getattr(spec, 'bpmn_id', None) or name}'"
+        if spec in spec_diff.removed:
+            reasons.append(f"step {label} is done but no longer exists in the new version")
+        elif spec in spec_diff.changed:
+            reasons.append(f"step {label} has already been completed and is changed in the "
+                           "new version")
+    return reasons
 
 
 def apply_migration(registry: Any, workflow: Any, new: ParsedSpec) -> None:

@@ -18,6 +18,7 @@ from . import migrate, runtime, timers
 from .audit import Finding
 from .errors import EngineError
 from .models import Event, HumanTask, Instance, SpecVersion
+from .pruning import prune
 from .sources import SpecSource
 from .steps import data_hash, open_set, state_hash
 
@@ -64,6 +65,7 @@ def replay_instance(
     workflow = None
     replayed = 0
     previous: dict[str, Any] = {}
+    path = runtime.PathTaken()
     for event in events:
         try:
             if event.kind == "started":
@@ -116,6 +118,9 @@ def replay_instance(
         if workflow is None:
             continue
         replayed += 1
+        if steps is not None:
+            path.update(workflow)
+        prune(workflow)  # as the engine does before it stores the state
         after = event.data.get("after")
         if after is not None:
             _compare(workflow, parsed, after, event, finding)
@@ -124,7 +129,7 @@ def replay_instance(
             steps.append(ReplayStep(
                 seq=event.seq, kind=event.kind, task=event.task, actor=event.actor,
                 acting_as=event.acting_as, data_before=previous, data_after=now,
-                open_tasks=_open(workflow, parsed), path=runtime.path_taken(workflow)))
+                open_tasks=_open(workflow, parsed), path=list(path.ids)))
             previous = now
     if workflow is not None and not findings:
         if spec_row.id != instance.spec_version_id:

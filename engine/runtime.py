@@ -25,6 +25,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import Conflict, ExpressionError, WorkflowFailure
+from .pruning import prune
 from .script_engine import safe_script_engine
 from .specs import ParsedSpec, UserTaskInfo
 
@@ -71,6 +72,8 @@ class WorkflowCodec:
         return self._serializer.registry
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
+        """The stored state: the live part of the task tree (`pruning.prune`), without the spec."""
+        prune(workflow)
         registry = self._serializer.registry
         registry._encoder_mode = True
         try:
@@ -205,12 +208,23 @@ def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return {k: v for k, v in last.data.items() if not k.startswith("_")}
 
 
-def path_taken(workflow: BpmnWorkflow) -> list[str]:
-    """The bpmn ids of completed flow elements, in completion order (for diagrams and audit)."""
-    done = [
-        t
-        for t in workflow.get_tasks(state=TaskState.COMPLETED)
-        if t.task_spec.bpmn_id and not isinstance(t.task_spec, BoundaryEventSplit)
-    ]
-    done.sort(key=lambda t: t.last_state_change)
-    return [str(t.task_spec.bpmn_id) for t in done]
+class PathTaken:
+    """The bpmn ids of the flow elements a workflow completed, in completion order, gathered
+    step by step so that tasks pruned from the tree (`pruning.prune`) stay on the path."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self._seen: set[UUID] = set()
+
+    def update(self, workflow: BpmnWorkflow) -> list[str]:
+        """Add the tasks completed since the last update; return the whole path."""
+        done = [
+            t
+            for t in workflow.get_tasks(state=TaskState.COMPLETED)
+            if t.id not in self._seen
+            and t.task_spec.bpmn_id and not isinstance(t.task_spec, BoundaryEventSplit)
+        ]
+        done.sort(key=lambda t: t.last_state_change)
+        self._seen.update(t.id for t in done)
+        self.ids.extend(str(t.task_spec.bpmn_id) for t in done)
+        return list(self.ids)

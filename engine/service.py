@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import ledger, runtime, steps
@@ -37,6 +37,10 @@ from .types import (
     InstanceView,
     TaskContext,
 )
+from .workflow_cache import DEFAULT_SIZE as DEFAULT_CACHE_SIZE
+from .workflow_cache import WorkflowCache
+
+AFTER_COMMIT = "engine_after_commit"  # session.info: callables to run once the write committed
 
 
 def utc_now() -> datetime:
@@ -52,6 +56,7 @@ class Engine(Queries, Maintenance, Timers):
         db: Database,
         hooks: Hooks | None = None,
         clock: Callable[[], datetime] = utc_now,
+        workflow_cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
         self.db = db
         self.hooks: Hooks = hooks or DefaultHooks()
@@ -59,12 +64,13 @@ class Engine(Queries, Maintenance, Timers):
         self.codec = runtime.WorkflowCodec()
         self.specs = SpecCache()
         self._spec_rows: dict[int, SpecVersion] = {}
+        self.workflows = WorkflowCache(workflow_cache_size)
         super().__init__(db, self)
 
     # -- specs -------------------------------------------------------------------------------
 
     def lint(self, source: SpecSource) -> ParsedSpec:
-        """Validate a spec with the engine's and the domain's rules; raise SpecError if not valid."""
+        """Validate a spec with the engine's and the domain's rules; SpecError if not valid."""
         rules = [fits_columns, due_in_valid, *self.hooks.spec_rules()]
         return validate_source(source, rules)
 
@@ -156,7 +162,9 @@ class Engine(Queries, Maintenance, Timers):
             if row.claimed_by and row.claimed_by != actor.username:
                 raise Conflict(f"the task is claimed by {row.claimed_by}")
             parsed = self.parsed_spec(self.spec_row(session, instance.spec_version_id))
-            workflow = self.codec.loads(instance.state, parsed)
+            workflow = self.workflows.take(instance.id, instance.head_hash)
+            if workflow is None:
+                workflow = self.codec.loads(instance.state, parsed)
             info = parsed.user_tasks[row.bpmn_id]
             task_data = self._task_data(instance, info, row)
             ctx = TaskContext(
@@ -187,7 +195,12 @@ class Engine(Queries, Maintenance, Timers):
                 task=row.bpmn_id,
                 task_guid=row.task_guid,
             )
-            started = steps.conclude(self, session, actor, instance) if finished else []
+            if finished:
+                started = steps.conclude(self, session, actor, instance)
+            else:
+                started = []
+                session.info[AFTER_COMMIT].append(
+                    lambda: self.workflows.keep(instance.id, instance.head_hash, workflow))
             return self._result(session, instance, started)
 
     def claim_task(self, actor: Actor, task_id: int) -> None:
@@ -226,14 +239,22 @@ class Engine(Queries, Maintenance, Timers):
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        """A write transaction that seals the ledger with every chain head it changed."""
+        """A write transaction that seals the ledger with every chain head it changed; the
+        callables in `session.info[AFTER_COMMIT]` run once it has committed."""
+        after: list[Callable[[], None]] = []
         with self.db.write() as session:
+            session.info[AFTER_COMMIT] = after
             yield session
             ledger.seal(session, self.clock())
+        for callback in after:
+            callback()
 
-    def _lock_task(self, session: Session, actor: Actor, task_id: int) -> tuple[Instance, HumanTask]:
+    def _lock_task(
+        self, session: Session, actor: Actor, task_id: int
+    ) -> tuple[Instance, HumanTask]:
         # One statement finds and locks the instance; the task row is read after the lock so
-        # that it is current (a task's instance never changes).
+        # that it is current (a task's instance never changes), together with the instance's
+        # other open tasks, which the step's `sync_human_tasks` then need not read again.
         instance = session.scalars(
             select(Instance)
             .where(Instance.id == select(HumanTask.instance_id).where(
@@ -244,11 +265,14 @@ class Engine(Queries, Maintenance, Timers):
         ).one_or_none()
         if instance is None:
             raise NotFound(f"task {task_id} does not exist")
-        row = session.scalars(
+        rows = session.scalars(
             select(HumanTask)
-            .where(HumanTask.id == task_id)
+            .where(or_(HumanTask.id == task_id, and_(HumanTask.instance_id == instance.id,
+                                                      HumanTask.state == "open")))
             .execution_options(populate_existing=True)
-        ).one()
+        ).all()
+        row = next(r for r in rows if r.id == task_id)
+        steps.open_rows_read(session, instance, [r for r in rows if r.state == "open"])
         if row.assignee not in actor.groups:
             raise Forbidden("this task is for another organisation or role")
         if row.state != "open":

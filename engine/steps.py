@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .service import Engine
 
 OPEN_ROWS = "engine_open_rows"  # session.info: instance id → its open human task rows
+READ_ROWS = "engine_read_rows"  # session.info: instance id → its open rows as read under the lock
 
 
 def state_hash(state: str) -> str:
@@ -71,6 +72,12 @@ def open_rows_of(session: Session, instance: Instance, ordered: bool = True) -> 
     if any(r.id is None for r in rows):
         session.flush()
     return sorted(rows, key=lambda r: r.id)
+
+
+def open_rows_read(session: Session, instance: Instance, rows: list[HumanTask]) -> None:
+    """The instance's open human task rows, just read under its lock: the step's
+    `sync_human_tasks` uses them instead of reading them again."""
+    session.info.setdefault(READ_ROWS, {})[instance.id] = rows
 
 
 def start(
@@ -121,6 +128,7 @@ def start(
     )
     session.add(instance)
     session.flush()
+    timers.no_rows_yet(workflow)
     finished = save_step(engine, session, instance, workflow, parsed)
     append_event(
         session, instance, now, actor.username, actor.acting_as, "started",
@@ -194,9 +202,12 @@ def sync_human_tasks(
     The open rows are kept in the session for `snapshot` and the engine's result, so that the
     rest of the step does not read them again."""
     ready = {task.guid: task for task in runtime.ready_tasks(workflow, parsed)}
-    with session.no_autoflush:  # no flush: a row this step already closed is filtered below
-        open_rows = [r for r in session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state == "open")) if r.state == "open"]
+    read: list[HumanTask] | None = session.info.get(READ_ROWS, {}).pop(instance.id, None)
+    if read is None:
+        with session.no_autoflush:  # no flush: a row this step already closed is filtered below
+            read = list(session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.state == "open")))
+    open_rows = [r for r in read if r.state == "open"]
     for row in open_rows:
         if row.task_guid not in ready:
             row.state = "cancelled"

@@ -25,7 +25,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import runtime
@@ -34,6 +34,7 @@ from .models import HumanTask, Instance
 from .timer_models import Notification, Timer
 
 FAR_FUTURE = "9999-12-31T00:00:00+00:00"
+ROWS_KEY = "timer_rows"  # on the root task: the guids of the timers with an open row
 
 
 def waiting_timers(workflow: Any) -> list[Any]:
@@ -77,8 +78,44 @@ def schedule(workflow: Any, now: datetime) -> dict[str, tuple[str, datetime]]:
 
 
 def record_timers(session: Session, instance: Instance, workflow: Any, now: datetime) -> None:
-    """Schedule the workflow's waiting timers and make the instance's open `timer` rows match."""
+    """Schedule the workflow's waiting timers and make the instance's open `timer` rows match.
+
+    The workflow remembers which timers have an open row (`ROWS_KEY` on its root task, stored
+    with the state in the same transaction), so a step changes the rows without reading them; a
+    state stored before it remembered them is matched against the rows once."""
     pending = schedule(workflow, now)
+    remembered = workflow.task_tree.internal_data
+    known: list[str] | None = remembered.get(ROWS_KEY)
+    if known is None:
+        _match_rows(session, instance, pending)
+    else:
+        gone = [guid for guid in known if guid not in pending]
+        if gone:
+            session.execute(delete(Timer).where(
+                Timer.instance_id == instance.id, Timer.task_guid.in_(gone),
+                Timer.fired_at.is_(None)))
+        for guid, (bpmn_id, fire_at) in pending.items():
+            if guid not in known:
+                session.add(Timer(instance_id=instance.id, tenant=instance.tenant,
+                                  task_guid=guid, bpmn_id=bpmn_id, fire_at=fire_at))
+    remembered[ROWS_KEY] = sorted(pending)
+
+
+def no_rows_yet(workflow: Any) -> None:
+    """A new instance: none of its timers has a row yet."""
+    workflow.task_tree.internal_data[ROWS_KEY] = []
+
+
+def rows_fired(workflow: Any, guids: set[str]) -> None:
+    """The rows of these timers were marked fired: they are no longer open."""
+    known = workflow.task_tree.internal_data.get(ROWS_KEY)
+    if known is not None:
+        workflow.task_tree.internal_data[ROWS_KEY] = [g for g in known if g not in guids]
+
+
+def _match_rows(session: Session, instance: Instance,
+                pending: dict[str, tuple[str, datetime]]) -> None:
+    pending = dict(pending)
     rows = session.scalars(
         select(Timer).where(Timer.instance_id == instance.id, Timer.fired_at.is_(None))
     ).all()

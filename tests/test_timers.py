@@ -4,6 +4,7 @@ the instances whose timers fired."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from engine import Problem, SpecError, read_source
 from engine.models import Event, Instance
 from engine.schedule import due_in_valid, parse_duration
 from engine.timer_models import Notification, Timer
+from engine.timers import ROWS_KEY
 from workflows import Finsam
 from workflows.users import capacities
 
@@ -186,6 +188,27 @@ def test_completing_in_time_cancels_the_reminder(desk: ClockDesk, clock: Clock) 
             Timer.instance_id == iid, Timer.fired_at.is_(None))).all()
     system.close()
     assert open_timers == []
+
+
+def test_a_state_stored_before_timers_were_remembered_matches_the_rows(
+        desk: ClockDesk, clock: Clock) -> None:
+    iid = at_agreement(desk)
+    system = desk.system()
+    with system.db.write() as session:  # as a state stored by an earlier release looks
+        instance = session.get_one(Instance, iid)
+        state = json.loads(instance.state)
+        root = state["tasks"][state["root"]]
+        assert root["internal_data"].pop(ROWS_KEY) != []
+        instance.state = json.dumps(state)
+    system.close()
+    desk.act("af", iid, "overenskommelse", agree("angelholm", ["af", "fk"]))
+    clock.advance(days=20)
+    assert fire(desk) == 0
+    system = desk.system()
+    with system.db.read() as session:
+        assert session.scalars(select(Timer).where(
+            Timer.instance_id == iid, Timer.fired_at.is_(None))).all() == []
+    system.close()
 
 
 def test_two_workers_fire_each_timer_once(desk: ClockDesk, clock: Clock) -> None:
