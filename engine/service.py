@@ -26,6 +26,7 @@ from .maintenance import Maintenance
 from .models import HumanTask, Instance, SpecVersion
 from .queries import Queries, instance_view, task_view
 from .schedule import due_in_valid
+from .singleton import Singletons
 from .sources import SpecSource
 from .specs import ParsedSpec, SpecCache, validate_source
 from .types import (
@@ -48,7 +49,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Engine(Queries, Maintenance, Timers):
+class Engine(Queries, Maintenance, Timers, Singletons):
     """A BPMN engine over one database. Thread-safe; share one per process."""
 
     def __init__(

@@ -64,7 +64,7 @@ def test_user_add_and_token(run) -> None:  # type: ignore[no-untyped-def]
 def test_lint_passes_on_the_bundled_diagrams(run) -> None:  # type: ignore[no-untyped-def]
     result = run("lint", *DIAGRAMS)
     assert result.exit_code == 0, result.output
-    assert result.output.count(": ok") == 3
+    assert result.output.count(": ok") == 4
 
 
 def test_lint_names_element_and_line_of_a_broken_file(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

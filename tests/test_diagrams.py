@@ -23,11 +23,14 @@ END_EVENTS = {
     # the two "Påminnelse skickad" ends close the reminder branches only, never an instance
     "esf_plus": {"projekt_avslutat", "ej_ansokan", "ansokan_avslagen",
                  "overenskommelse_paminnelse_skickad", "beslut_paminnelse_skickad"},
+    # the beredningsgrupp's periodic bevakning ends only when the group chooses to stop
+    "utlysningsplan": {"bevakning_avslutad"},
 }
 
 
-def test_the_three_processes_are_there() -> None:
-    assert [p.stem for p in FILES] == ["behovsanalys", "esf_plus", "finansiell_samordning"]
+def test_the_four_processes_are_there() -> None:
+    assert [p.stem for p in FILES] == ["behovsanalys", "esf_plus", "finansiell_samordning",
+                                       "utlysningsplan"]
     assert FinsamHooks  # the rules below are the hooks' deploy rules
 
 

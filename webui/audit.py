@@ -18,7 +18,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 OUTCOMES = ("routes_started", "utanfor_rutinen", "insats_genomford", "avslag",
-            "projekt_avslutat", "ej_ansokan", "ansokan_avslagen")
+            "projekt_avslutat", "ej_ansokan", "ansokan_avslagen", "bevakning_avslutad")
 
 
 def _date(name: str) -> date | None:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import InvalidData
-from workflows.presentation import instance_page, may_start_need
+from workflows.presentation import instance_page, may_start_need, nameable_processes
 
 from .context import capacity, system
 from .forms import build_fields, describe, parse_submission
@@ -24,10 +24,11 @@ def index() -> Any:
     """The instances the user may see, newest first."""
     process = request.args.get("process") or None
     status = request.args.get("status") or None
-    rows = system().instances(capacity(), process_id=process, status=status)
+    me = capacity()
+    rows = system().instances(me, process_id=process, status=status)
     return render_template(
         "instances/list.html", instances=rows, process=process, status=status,
-        processes=PROCESS_NAMES,
+        processes=nameable_processes(me, PROCESS_NAMES),
     )
 
 

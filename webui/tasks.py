@@ -20,6 +20,7 @@ PROCESS_NAMES = {
     "behovsanalys": "Behovsanalys",
     "finansiell_samordning": "Finansiell samordning",
     "esf_plus": "ESF+",
+    "utlysningsplan": "Utlysningsplan",
 }
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from engine import InstanceView
 
-from .hooks import ESF_PROCESS, FINSAM_PROCESS, NEED_PROCESS
+from .hooks import (
+    ESF_PROCESS,
+    FINSAM_PROCESS,
+    NEED_PROCESS,
+    STYRELSE_EXCLUDED,
+    UTLYSNINGSPLAN_PROCESS,
+)
 from .parties import Capacity
 
 _NEED_FORMS_WITHOUT_ESF = ("finansiell_samordning", "utanfor_rutinen")
@@ -23,10 +29,16 @@ def can_see(capacity: Capacity, instance: InstanceView) -> bool:
     if role == "kansli":
         return True
     if role == "representant":
-        if instance.process_id == NEED_PROCESS:
-            return True  # the whole beredningsgrupp works on needs
+        if instance.process_id in (NEED_PROCESS, UTLYSNINGSPLAN_PROCESS):
+            return True  # the whole beredningsgrupp works on needs and watches the utlysningsplan
         return capacity.org in (instance.data.get("parter") or [])
     return False
+
+
+def may_name_process(capacity: Capacity, process_id: str) -> bool:
+    """Whether a page may even name the process to `capacity` (the styrelse is never shown an
+    ESF+ matter, not even as a filter choice: R-S2)."""
+    return capacity.role != "styrelse" or process_id not in STYRELSE_EXCLUDED
 
 
 def can_see_task(capacity: Capacity, assignee: str) -> bool:
@@ -41,7 +53,7 @@ def sees_links(capacity: Capacity) -> bool:
 
 def is_esf(instance: InstanceView) -> bool:
     """Whether an instance is an ESF+ matter."""
-    if instance.process_id == ESF_PROCESS:
+    if instance.process_id in (ESF_PROCESS, UTLYSNINGSPLAN_PROCESS):
         return True
     form = instance.data.get("finansieringsform")
     return instance.process_id == NEED_PROCESS and form not in (None, *_NEED_FORMS_WITHOUT_ESF)

@@ -19,8 +19,11 @@ NEED_PROCESS = "behovsanalys"
 FINSAM_PROCESS = "finansiell_samordning"
 ESF_PROCESS = "esf_plus"
 ROUTE_PROCESSES = (FINSAM_PROCESS, ESF_PROCESS)
-# Processes that must never reach the styrelse (R-S2).
-STYRELSE_EXCLUDED = (ESF_PROCESS,)
+# The beredningsgrupp's bevakning of Svenska ESF-rådet's utlysningsplan (R-S8): started by the
+# worker only, one per förbund (workflows/utlysningsplan.py).
+UTLYSNINGSPLAN_PROCESS = "utlysningsplan"
+# Processes that must never reach the styrelse (R-S2): ESF+ matters.
+STYRELSE_EXCLUDED = (ESF_PROCESS, UTLYSNINGSPLAN_PROCESS)
 
 # Lane name → how the organisation that must act is found.
 LANE_GROUPS = {
@@ -162,6 +165,8 @@ class FinsamHooks:
             raise Forbidden(
                 "en rutt startas bara från ett behov som beredningsgruppen identifierat"
             )
+        if process_id == UTLYSNINGSPLAN_PROCESS:
+            raise Forbidden("bevakningen av utlysningsplanen startas av systemet, en per förbund")
         if process_id == NEED_PROCESS and BEREDNINGSGRUPP not in actor.groups:
             raise Forbidden("bara beredningsgruppens medlemmar och kansliet anmäler behov")
 
@@ -231,7 +236,7 @@ def styrelse_never_in_esf(parsed: ParsedSpec) -> list[Problem]:
             element_name=task.name,
             line=task.line,
             file=parsed.source.filename,
-            hint="move the task to the Parterna or Projektägare lane",
+            hint="move the task to another lane, e.g. Beredningsgrupp, Parterna or Projektägare",
         )
         for task in parsed.user_tasks.values()
         if task.lane == "Styrelse"

@@ -90,9 +90,15 @@ def may_start_need(capacity: Capacity) -> bool:
     return capacity.role in ("representant", "kansli")
 
 
+def nameable_processes(capacity: Capacity, names: dict[str, str]) -> dict[str, str]:
+    """The processes (id → name) a page may offer `capacity` as choices."""
+    return {pid: name for pid, name in names.items() if access.may_name_process(capacity, pid)}
+
+
 def sees_esf(capacity: Capacity) -> bool:
     """Whether ESF+ may be shown to this capacity at all."""
     return capacity.role != "styrelse"
 
 
-__all__ = ["InstancePage", "TaskPage", "access", "instance_page", "may_start_need", "task_page"]
+__all__ = ["InstancePage", "TaskPage", "access", "instance_page", "may_start_need",
+           "nameable_processes", "task_page"]
