@@ -106,6 +106,8 @@ class HumanTask(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "task_guid", name="uq_human_task_guid"),
         Index("ix_human_task_inbox", "tenant", "state", "assignee", "created_at"),
+        # A tab of the task list (one process) in order, and its count from the index alone.
+        Index("ix_human_task_process", "tenant", "state", "assignee", "process_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

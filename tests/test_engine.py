@@ -189,6 +189,16 @@ def test_task_list_is_by_tenant_and_assignee(deployed: Engine) -> None:
     assert deployed.count_tasks("t", ["Requester"]) == {"approval": 2}
 
 
+def test_task_counts_stop_counting_past_the_cap(deployed: Engine) -> None:
+    for n in range(5):
+        deployed.start_instance(actor(), "approval", {"title": f"t{n}"})
+    assert deployed.count_tasks("t", ["Requester"], cap=2) == {"approval": 3}  # "more than 2"
+    assert deployed.count_tasks("t", ["Requester"], cap=5) == {"approval": 5}
+    assert deployed.count_tasks("t", ["Board", "Requester"], cap=10) == {"approval": 5}
+    assert deployed.count_tasks("t", []) == {}
+    assert deployed.count_tasks("t2", ["Requester"]) == {}
+
+
 def test_detail_has_form_and_instructions(deployed: Engine) -> None:
     result = deployed.start_instance(actor(), "approval", {"title": "x"})
     detail = deployed.get_task("t", result.open_tasks[0].id)

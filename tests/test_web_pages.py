@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
+from engine import queries
 from engine.models import Event
 from workflows import Finsam
 
@@ -217,6 +218,21 @@ def test_task_list_is_one_query_whatever_the_number_of_instances(
     assert len(finsam.task_list(finsam_capacity(finsam, "fk"))) > few
     large = statements_for_list()
     assert large == small
+
+
+def test_tab_counts_stop_at_the_cap(browser: Browser, finsam: Finsam, database_url: str,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    desk = Desk(database_url)
+    for _ in range(3):
+        _, started = desk.need(ESF_PARTIES, "esf_plus")
+        desk.act("af", started["esf_plus"].id, "utforma_projektide", IDEA)
+    browser.login("fk")
+    exact = browser.get("/").get_data(as_text=True)
+    assert 'ESF+ <span class="count">3</span>' in exact
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    capped = browser.get("/").get_data(as_text=True)
+    assert 'ESF+ <span class="count">2+</span>' in capped
+    assert '<span class="count">2+</span></a></li>' in capped.split("ESF+")[0]  # the total
 
 
 def finsam_capacity(finsam: Finsam, username: str):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import CompletionResult, InvalidData
-from workflows.presentation import may_start_need, task_page
+from workflows.presentation import count_labels, may_start_need, task_page
 
 from .context import capacity, system
 from .forms import build_fields, describe, parse_submission
@@ -34,12 +34,12 @@ def index() -> Any:
     finsam = system()
     sort = "due" if request.args.get("sort") == "due" else "new"
     tasks = finsam.task_list(me, process_id=process, claimed_by_me=mine, sort=sort)
-    counts = finsam.task_counts(me)
+    counts, total = count_labels(finsam.task_counts(me))
     return render_template(
         "tasks/list.html",
         tasks=tasks,
         counts=counts,
-        total=sum(counts.values()),
+        total=total,
         process=process,
         mine=mine,
         processes=PROCESS_NAMES,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import EventView, InstanceView, TaskDetail, TaskView
+from engine import queries
 
 from . import access
 from .parties import Capacity
@@ -90,6 +91,16 @@ def may_start_need(capacity: Capacity) -> bool:
     return capacity.role in ("representant", "kansli")
 
 
+def count_labels(counts: dict[str, int]) -> tuple[dict[str, str], str]:
+    """The task list's tab counts as shown, and the total: exact up to the engine's cap, then
+    "999+" (`Engine.count_tasks` counts no further, so the page costs the same at any backlog)."""
+    cap = queries.COUNT_CAP
+    labels = {pid: f"{cap}+" if n > cap else str(n) for pid, n in counts.items()}
+    total = sum(min(n, cap) for n in counts.values())
+    capped = any(n > cap for n in counts.values())
+    return labels, f"{total}+" if capped else str(total)
+
+
 def nameable_processes(capacity: Capacity, names: dict[str, str]) -> dict[str, str]:
     """The processes (id → name) a page may offer `capacity` as choices."""
     return {pid: name for pid, name in names.items() if access.may_name_process(capacity, pid)}
@@ -100,5 +111,5 @@ def sees_esf(capacity: Capacity) -> bool:
     return capacity.role != "styrelse"
 
 
-__all__ = ["InstancePage", "TaskPage", "access", "instance_page", "may_start_need",
+__all__ = ["InstancePage", "TaskPage", "access", "count_labels", "instance_page", "may_start_need",
            "nameable_processes", "task_page"]
