@@ -89,7 +89,9 @@ class Maintenance:
         None). Read-only. Returns per-instance results and the ledger's other findings."""
         return verify_instances(self, tenant, instance_ids, progress, expected_head)
 
-    def replay_steps(self: Engine, tenant: str, instance_id: int) -> tuple[list[ReplayStep], list[Finding]]:
+    def replay_steps(
+        self: Engine, tenant: str, instance_id: int
+    ) -> tuple[list[ReplayStep], list[Finding]]:
         """The replayed state after each event of one instance, for stepping through it."""
         with self.db.read() as session:
             instance = session.scalar(

@@ -38,10 +38,8 @@ from .types import (
     InstanceView,
     TaskContext,
 )
+from .workflow_cache import AFTER_COMMIT, WorkflowCache
 from .workflow_cache import DEFAULT_SIZE as DEFAULT_CACHE_SIZE
-from .workflow_cache import WorkflowCache
-
-AFTER_COMMIT = "engine_after_commit"  # session.info: callables to run once the write committed
 
 
 def utc_now() -> datetime:
@@ -200,8 +198,7 @@ class Engine(Queries, Maintenance, Timers, Singletons):
                 started = steps.conclude(self, session, actor, instance)
             else:
                 started = []
-                session.info[AFTER_COMMIT].append(
-                    lambda: self.workflows.keep(instance.id, instance.head_hash, workflow))
+                self.workflows.keep_after_commit(session, instance, workflow)
             return self._result(session, instance, started)
 
     def claim_task(self, actor: Actor, task_id: int) -> None:
@@ -226,6 +223,7 @@ class Engine(Queries, Maintenance, Timers, Singletons):
                 if row.claimed_by != actor.username:
                     raise Conflict("you have not claimed this task")
                 row.claimed_by = None
+            before = instance.head_hash
             append_event(
                 session,
                 instance,
@@ -237,6 +235,8 @@ class Engine(Queries, Maintenance, Timers, Singletons):
                 task=row.bpmn_id,
                 task_guid=row.task_guid,
             )
+            session.info[AFTER_COMMIT].append(
+                lambda: self.workflows.rekey(instance.id, before, instance.head_hash))
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:

@@ -289,7 +289,8 @@ def _build(tree: etree._ElementTree, source: SpecSource) -> ParsedSpec:
             start_form = prop.get("value")
     lanes = [lane.get("name") or "" for lane in process.iter(f"{{{BPMN_NS}}}lane")]
     end_events = {
-        el.get("id"): el.get("name") or el.get("id") for el in process.iter(f"{{{BPMN_NS}}}endEvent")
+        el.get("id"): el.get("name") or el.get("id")
+        for el in process.iter(f"{{{BPMN_NS}}}endEvent")
     }
     return ParsedSpec(
         source=source,

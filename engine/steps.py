@@ -141,8 +141,10 @@ def start(
             "after": snapshot(session, instance),
         },
     )
-    started = conclude(engine, session, actor, instance) if finished else []
-    return instance, started
+    if finished:
+        return instance, conclude(engine, session, actor, instance)
+    engine.workflows.keep_after_commit(session, instance, workflow)
+    return instance, []
 
 
 def save_step(

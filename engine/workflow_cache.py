@@ -20,6 +20,7 @@ from collections import OrderedDict
 from typing import Any
 
 DEFAULT_SIZE = 256
+AFTER_COMMIT = "engine_after_commit"  # session.info: callables to run once the write committed
 
 
 class WorkflowCache:
@@ -51,6 +52,20 @@ class WorkflowCache:
             self._entries.move_to_end(instance_id)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def keep_after_commit(self, session: Any, instance: Any, workflow: Any) -> None:
+        """Keep `workflow` as the state `instance` will have once this write has committed
+        (its chain head is read then: every event of the transaction is in it)."""
+        after = session.info.get(AFTER_COMMIT)
+        if after is not None:
+            after.append(lambda: self.keep(instance.id, instance.head_hash, workflow))
+
+    def rekey(self, instance_id: int, old_head: str, new_head: str) -> None:
+        """An event that did not change the workflow (a claim) moved the chain head on."""
+        with self._lock:
+            entry = self._entries.get(instance_id)
+            if entry is not None and entry[0] == old_head:
+                self._entries[instance_id] = (new_head, entry[1])
 
     def clear(self) -> None:
         with self._lock:

@@ -12,6 +12,7 @@ from engine import steps
 from engine.errors import EngineError
 from workflows import Finsam
 from workflows.demo import DEMO_FORBUND
+from workflows.users import capacities
 
 from . import test_processes as walks
 from .walk import Desk
@@ -102,4 +103,17 @@ def test_a_size_of_zero_keeps_nothing(server: OneProcess, finsam: Finsam) -> Non
     server.act("af", iid, "utforma_projektide", walks.IDEA)
     server.act("af", iid, "forankra_projektide", {"forankrad": True}, item="af")
     assert finsam.engine.workflows.hits == 0
+    verified(finsam, iid)
+
+
+def test_a_new_instance_and_a_claim_keep_the_workflow(server: OneProcess, finsam: Finsam) -> None:
+    iid = walks.esf_route(server)  # started in this process, as the need's completion concluded
+    cache = finsam.engine.workflows
+    hits = cache.hits
+    server.act("af", iid, "utforma_projektide", walks.IDEA)
+    assert cache.hits == hits + 1
+    task = server.task("fk", iid, "forankra_projektide", item="fk")
+    finsam.claim_task(capacities(finsam.db, "fk")[0], task.id)
+    server.act("fk", iid, "forankra_projektide", {"forankrad": True}, item="fk")
+    assert cache.hits == hits + 2  # the claim moved the chain head, not the workflow
     verified(finsam, iid)
