@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import Select, select
 
+from . import inbox
 from .chain import event_view
 from .db import Database
 from .errors import NotFound
@@ -91,30 +92,9 @@ class Queries:
         Each assignee's newest `limit` tasks are read in index order (`ix_human_task_inbox`, or
         `ix_human_task_process` for one process) and only those are merged and sorted, so the
         cost depends on `limit` and the number of assignees, not on the backlog."""
-        newest = []
-        for assignee in sorted(set(assignees)):
-            part = select(HumanTask.id).where(
-                HumanTask.tenant == tenant,
-                HumanTask.state == "open",
-                HumanTask.assignee == assignee,
-            )
-            if process_id is not None:
-                part = part.where(HumanTask.process_id == process_id)
-            if claimed_by is not None:
-                part = part.where(HumanTask.claimed_by == claimed_by)
-            if instance_id is not None:
-                part = part.where(HumanTask.instance_id == instance_id)
-            part = part.order_by(HumanTask.created_at.desc(), HumanTask.id.desc()).limit(limit)
-            newest.append(select(part.subquery()))
-        if not newest:
+        query = inbox.newest_tasks(tenant, assignees, process_id, claimed_by, instance_id, limit)
+        if query is None:
             return []
-        ids = union_all(*newest).subquery()
-        query = (
-            select(HumanTask)
-            .where(HumanTask.id.in_(select(ids.c.id)))
-            .order_by(HumanTask.created_at.desc(), HumanTask.id.desc())
-            .limit(limit)
-        )
         with self._db.read() as session:
             return [task_view(row) for row in session.scalars(query)]
 
@@ -122,7 +102,7 @@ class Queries:
                     cap: int | None = None) -> dict[str, int]:
         """Open tasks per process for the task list's tabs, each counted up to `cap` + 1
         (`COUNT_CAP` by default; a count above `cap` means "more than `cap`"), so the cost does
-        not grow with the backlog: one statement, one capped index range per deployed process."""
+        not grow with the backlog: one capped index range per deployed process."""
         cap = COUNT_CAP if cap is None else cap
         groups = sorted(set(assignees))
         with self._db.read() as session:
@@ -130,18 +110,7 @@ class Queries:
                 select(SpecVersion.process_id).distinct().order_by(SpecVersion.process_id)))
             if not processes or not groups:
                 return {}
-            parts = [
-                select(literal(process_id).label("process_id"), func.count().label("n"))
-                .select_from(
-                    select(HumanTask.process_id)
-                    .where(HumanTask.tenant == tenant, HumanTask.state == "open",
-                           HumanTask.assignee.in_(groups), HumanTask.process_id == process_id)
-                    .limit(cap + 1)
-                    .subquery()
-                )
-                for process_id in processes
-            ]
-            rows = session.execute(union_all(*parts)).all()
+            rows = session.execute(inbox.tab_counts(tenant, groups, processes, cap)).all()
         return {str(process_id): int(n) for process_id, n in rows if n}
 
     def open_tasks_of(self, instance_id: int) -> list[TaskView]:

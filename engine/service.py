@@ -235,8 +235,7 @@ class Engine(Queries, Maintenance, Timers, Singletons):
                 task=row.bpmn_id,
                 task_guid=row.task_guid,
             )
-            session.info[AFTER_COMMIT].append(
-                lambda: self.workflows.rekey(instance.id, before, instance.head_hash))
+            self.workflows.rekey_after_commit(session, instance, before)
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:

@@ -60,8 +60,15 @@ class WorkflowCache:
         if after is not None:
             after.append(lambda: self.keep(instance.id, instance.head_hash, workflow))
 
-    def rekey(self, instance_id: int, old_head: str, new_head: str) -> None:
-        """An event that did not change the workflow (a claim) moved the chain head on."""
+    def rekey_after_commit(self, session: Any, instance: Any, old_head: str) -> None:
+        """An event that did not change the workflow (a claim) moves the chain head on from
+        `old_head`: once this write has committed, a workflow kept at `old_head` is kept at the
+        new head."""
+        after = session.info.get(AFTER_COMMIT)
+        if after is not None:
+            after.append(lambda: self._rekey(instance.id, old_head, instance.head_hash))
+
+    def _rekey(self, instance_id: int, old_head: str, new_head: str) -> None:
         with self._lock:
             entry = self._entries.get(instance_id)
             if entry is not None and entry[0] == old_head:
