@@ -1,8 +1,10 @@
 """The task list's statements, built so that their cost depends on the page, not the backlog.
 
-The list reads each assignee's newest tasks in index order (`ix_human_task_inbox`, or
+The list reads each grant's newest tasks in index order (`ix_human_task_inbox`, or
 `ix_human_task_process` for one process) and merges only those; a tab's count reads the process
-index alone and stops one past the cap.
+index and stops one past the cap. A grant narrowed by a variable (`Grant.where`) adds an
+`EXISTS` on `instance_attribute` (`ix_instance_attribute_instance`), the SQL reading of
+`Grant.allows`.
 """
 
 from __future__ import annotations
@@ -10,23 +12,47 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import Select, and_, exists, func, literal, select, union, union_all
 
-from .models import HumanTask
+from .models import HumanTask, InstanceAttribute
+from .types import Grant
 
 
-def newest_tasks(tenant: str, assignees: Iterable[str], process_id: str | None,
+def as_grants(assignees: Iterable[str | Grant]) -> list[Grant]:
+    """Grants from grants or plain assignee keys (a key is a grant of its every task)."""
+    found = {a if isinstance(a, Grant) else Grant(a) for a in assignees}
+    return sorted(found, key=repr)
+
+
+def _narrowed(query: Select[Any], grant: Grant) -> Select[Any]:
+    """`query` over human_task limited to what `grant` allows."""
+    query = query.where(HumanTask.assignee == grant.group)
+    if grant.processes is not None:
+        query = query.where(HumanTask.process_id.in_(sorted(grant.processes)))
+    if grant.where is not None:
+        key, value = grant.where
+        query = query.where(exists().where(and_(
+            InstanceAttribute.instance_id == HumanTask.instance_id,
+            InstanceAttribute.key == key,
+            InstanceAttribute.value_text == value,
+        )))
+    return query
+
+
+def newest_tasks(tenant: str, grants: Iterable[Grant], process_id: str | None,
                  claimed_by: str | None, instance_id: int | None,
                  limit: int) -> Select[tuple[HumanTask]] | None:
-    """The open tasks of `tenant` for any of `assignees`, newest first, at most `limit`; None
-    when there is no assignee."""
+    """The open tasks of `tenant` that any of `grants` allows, newest first, at most `limit`;
+    None when there is no grant."""
     newest = []
-    for assignee in sorted(set(assignees)):
-        part = select(HumanTask.id).where(
+    for grant in grants:
+        if process_id is not None and grant.processes is not None \
+                and process_id not in grant.processes:
+            continue
+        part = _narrowed(select(HumanTask.id).where(
             HumanTask.tenant == tenant,
             HumanTask.state == "open",
-            HumanTask.assignee == assignee,
-        )
+        ), grant)
         if process_id is not None:
             part = part.where(HumanTask.process_id == process_id)
         if claimed_by is not None:
@@ -46,16 +72,27 @@ def newest_tasks(tenant: str, assignees: Iterable[str], process_id: str | None,
     )
 
 
-def tab_counts(tenant: str, groups: list[str], processes: list[str], cap: int) -> Any:
-    """Rows (process_id, n) of open tasks per process for `groups`, each n at most `cap` + 1."""
-    return union_all(*[
-        select(literal(process_id).label("process_id"), func.count().label("n"))
-        .select_from(
-            select(HumanTask.process_id)
-            .where(HumanTask.tenant == tenant, HumanTask.state == "open",
-                   HumanTask.assignee.in_(groups), HumanTask.process_id == process_id)
-            .limit(cap + 1)
-            .subquery()
+def tab_counts(tenant: str, grants: list[Grant], processes: list[str], cap: int) -> Any:
+    """Rows (process_id, n) of open tasks per process that any of `grants` allows, each n at
+    most `cap` + 1 (a task two grants allow counts once); None when no grant reaches any of
+    `processes`."""
+    parts = []
+    for process_id in processes:
+        reaching = [g for g in grants if g.processes is None or process_id in g.processes]
+        if not reaching:
+            continue
+        selects = [
+            _narrowed(select(HumanTask.id).where(
+                HumanTask.tenant == tenant, HumanTask.state == "open",
+                HumanTask.process_id == process_id), grant).limit(cap + 1)
+            for grant in reaching
+        ]
+        ids = (union(*[select(s.subquery()) for s in selects]) if len(selects) > 1
+               else selects[0]).subquery()
+        parts.append(
+            select(literal(process_id).label("process_id"), func.count().label("n"))
+            .select_from(select(ids.c.id).limit(cap + 1).subquery())
         )
-        for process_id in processes
-    ])
+    if not parts:
+        return None
+    return union_all(*parts) if len(parts) > 1 else parts[0]

@@ -235,3 +235,52 @@ def _allowed_values(variable: str, forms: dict[str, Any]) -> set[Any] | None:
 
 
 __all__ = ["diagram_complete", "gateways_decide", "paths_end"]
+
+
+def lane_members(parsed: ParsedSpec) -> dict[str, list[Any]]:
+    """Lane name → the flow node elements it holds (its `flowNodeRef`s), in document order."""
+    root = parse_xml(parsed.source.bpmn, parsed.source.filename).getroot()
+    by_id = {el.get("id"): el for el in root.iter() if _local(el) in FLOW_NODES and el.get("id")}
+    found: dict[str, list[Any]] = {}
+    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
+        refs = [ref.text.strip() for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef")
+                if ref.text]
+        found.setdefault(lane.get("name") or "", []).extend(
+            by_id[ref] for ref in refs if ref in by_id)
+    return found
+
+
+def path_from_start(parsed: ParsedSpec, target: str) -> list[str]:
+    """The ids on a shortest path of sequence flows from a start event of `target`'s process
+    (or sub-process) to `target`; [] when none reaches it."""
+    root = parse_xml(parsed.source.bpmn, parsed.source.filename).getroot()
+    for scope in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess",
+                           f"{{{BPMN_NS}}}transaction"):
+        nodes = {el.get("id"): el for el in scope if _local(el) in FLOW_NODES and el.get("id")}
+        if target not in nodes:
+            continue
+        edges: dict[str, list[str]] = {node: [] for node in nodes}
+        for flow in scope.findall(f"{{{BPMN_NS}}}sequenceFlow"):
+            source, to = flow.get("sourceRef"), flow.get("targetRef")
+            if source in nodes and to in nodes:
+                edges[source].append(to)
+        for node, el in nodes.items():
+            if _local(el) == "boundaryEvent" and el.get("attachedToRef") in nodes:
+                edges[el.get("attachedToRef")].append(node)
+        starts = [n for n, el in nodes.items() if _local(el) == "startEvent"]
+        came_from: dict[str, str | None] = {s: None for s in starts}
+        queue = list(starts)
+        while queue:
+            node = queue.pop(0)
+            if node == target:
+                path: list[str] = []
+                step: str | None = node
+                while step is not None:
+                    path.append(step)
+                    step = came_from[step]
+                return path[::-1]
+            for nxt in edges[node]:
+                if nxt not in came_from:
+                    came_from[nxt] = node
+                    queue.append(nxt)
+    return []

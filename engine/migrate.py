@@ -17,6 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import runtime
 from .errors import Conflict
+from .meanings import changed_meanings, recorded_choices
 from .pruning import ran_before
 from .specs import ParsedSpec
 
@@ -139,4 +140,18 @@ def check(engine: Any, session: Any, instance: Any, to_version: int | None) -> M
         workflow = engine.codec.loads(instance.state, engine.parsed_spec(current))
         result.reasons.extend(
             unsafe_reasons(engine.codec.registry, workflow, engine.parsed_spec(target)))
+        result.reasons.extend(meaning_reasons(engine, session, instance, current, target))
     return result
+
+
+def meaning_reasons(engine: Any, session: Any, instance: Any, current: Any, target: Any
+                    ) -> list[str]:
+    """Why a choice the instance recorded would mean something else on `target`."""
+    from sqlalchemy import select
+
+    from .models import Event
+
+    events = session.scalars(select(Event).where(Event.instance_id == instance.id)
+                             .order_by(Event.seq)).all()
+    return changed_meanings(engine.parsed_spec(current), engine.parsed_spec(target),
+                            recorded_choices(events))

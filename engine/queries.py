@@ -16,7 +16,15 @@ from .chain import event_view
 from .db import Database
 from .errors import NotFound
 from .models import Event, HumanTask, Instance, SpecVersion
-from .types import EventView, InstanceView, SpecVersionView, TaskContext, TaskDetail, TaskView
+from .types import (
+    EventView,
+    Grant,
+    InstanceView,
+    SpecVersionView,
+    TaskContext,
+    TaskDetail,
+    TaskView,
+)
 
 if TYPE_CHECKING:
     from .service import Engine
@@ -81,36 +89,39 @@ class Queries:
     def list_tasks(
         self,
         tenant: str,
-        assignees: Iterable[str],
+        assignees: Iterable[str | Grant],
         process_id: str | None = None,
         claimed_by: str | None = None,
         instance_id: int | None = None,
         limit: int = TASK_LIST_LIMIT,
     ) -> list[TaskView]:
-        """Open human tasks of `tenant` for any of `assignees`, newest first: one statement.
+        """Open human tasks of `tenant` that any of `assignees` (grants, or assignee keys granted
+        everywhere) allows, newest first: one statement.
 
-        Each assignee's newest `limit` tasks are read in index order (`ix_human_task_inbox`, or
+        Each grant's newest `limit` tasks are read in index order (`ix_human_task_inbox`, or
         `ix_human_task_process` for one process) and only those are merged and sorted, so the
         cost depends on `limit` and the number of assignees, not on the backlog."""
-        query = inbox.newest_tasks(tenant, assignees, process_id, claimed_by, instance_id, limit)
+        query = inbox.newest_tasks(tenant, inbox.as_grants(assignees), process_id, claimed_by,
+                                   instance_id, limit)
         if query is None:
             return []
         with self._db.read() as session:
             return [task_view(row) for row in session.scalars(query)]
 
-    def count_tasks(self, tenant: str, assignees: Iterable[str],
+    def count_tasks(self, tenant: str, assignees: Iterable[str | Grant],
                     cap: int | None = None) -> dict[str, int]:
         """Open tasks per process for the task list's tabs, each counted up to `cap` + 1
         (`COUNT_CAP` by default; a count above `cap` means "more than `cap`"), so the cost does
         not grow with the backlog: one capped index range per deployed process."""
         cap = COUNT_CAP if cap is None else cap
-        groups = sorted(set(assignees))
+        grants = inbox.as_grants(assignees)
         with self._db.read() as session:
             processes = list(session.scalars(
                 select(SpecVersion.process_id).distinct().order_by(SpecVersion.process_id)))
-            if not processes or not groups:
+            statement = inbox.tab_counts(tenant, grants, processes, cap)
+            if statement is None:
                 return {}
-            rows = session.execute(inbox.tab_counts(tenant, groups, processes, cap)).all()
+            rows = session.execute(statement).all()
         return {str(process_id): int(n) for process_id, n in rows if n}
 
     def open_tasks_of(self, instance_id: int) -> list[TaskView]:

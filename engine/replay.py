@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from . import migrate, runtime, timers
 from .audit import Finding
 from .errors import EngineError
+from .meanings import changed_meanings, recorded_choices
 from .models import Event, HumanTask, Instance, SpecVersion
 from .pruning import prune
 from .sources import SpecSource
@@ -109,7 +110,12 @@ def replay_instance(
                 target = _spec_row(session, instance, event.data.get("to_hash"), finding, event)
                 if target is None:
                     break
-                parsed = engine.parsed_spec(target)
+                moved = engine.parsed_spec(target)
+                for reason in changed_meanings(parsed, moved, recorded_choices(
+                        e for e in events if e.seq < event.seq)):
+                    finding(f"the migration changed what a recorded choice means: {reason}",
+                            event)
+                parsed = moved
                 migrate.apply_migration(engine.codec.registry, workflow, parsed)
                 spec_row = target
         except EngineError as error:

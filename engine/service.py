@@ -273,7 +273,7 @@ class Engine(Queries, Maintenance, Timers, Singletons):
         ).all()
         row = next(r for r in rows if r.id == task_id)
         steps.open_rows_read(session, instance, [r for r in rows if r.state == "open"])
-        if row.assignee not in actor.groups:
+        if not actor.may_act_on(row.assignee, row.process_id, instance.data):
             raise Forbidden("this task is for another organisation or role")
         if row.state != "open":
             raise Conflict(f"the task is already {row.state}")

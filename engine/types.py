@@ -11,18 +11,63 @@ from .specs import ParsedSpec
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who is acting, in which capacity, for which groups of which tenant.
+class Grant:
+    """The right to see and act on the open human tasks assigned to `group`.
 
-    `groups` are the assignee keys the actor may act for; `acting_as` is how the history records
-    the capacity (e.g. "fk / representant").
+    `processes` narrows it to instances of those processes (None: any process). `where` narrows
+    it to instances whose variable `where[0]` holds `where[1]` (equals it, or is a list containing
+    it); the task list reads that variable from `instance_attribute`, so it must be one the hooks
+    index for the process, and a process that does not index it grants nothing. One definition,
+    two readings: `allows` (inside the lock, on the instance's data) and the task list's SQL
+    (`engine/inbox.py`), which tests hold equal.
+    """
+
+    group: str
+    processes: frozenset[str] | None = None
+    where: tuple[str, str] | None = None
+
+    def allows(self, assignee: str, process_id: str, data: dict[str, Any]) -> bool:
+        """Whether this grant covers a task of `assignee` in an instance of `process_id`."""
+        if assignee != self.group:
+            return False
+        if self.processes is not None and process_id not in self.processes:
+            return False
+        if self.where is None:
+            return True
+        key, wanted = self.where
+        value = data.get(key)
+        return value == wanted or (isinstance(value, list) and wanted in value)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, in which capacity, on which human tasks of which tenant.
+
+    `grants` say which assignees' tasks the actor may see and act on (and where); `acting_as` is
+    how the history records the capacity (e.g. "fk (representant)").
     """
 
     username: str
     tenant: str
     acting_as: str
-    groups: frozenset[str] = frozenset()
+    grants: tuple[Grant, ...] = ()
     can_write: bool = True
+
+    @classmethod
+    def of_groups(cls, username: str, tenant: str, acting_as: str, groups: frozenset[str],
+                  can_write: bool = True) -> Actor:
+        """An actor granted every task of each of `groups`, anywhere."""
+        return cls(username, tenant, acting_as, tuple(Grant(g) for g in sorted(groups)),
+                   can_write)
+
+    @property
+    def groups(self) -> frozenset[str]:
+        """Every assignee key some grant names."""
+        return frozenset(grant.group for grant in self.grants)
+
+    def may_act_on(self, assignee: str, process_id: str, data: dict[str, Any]) -> bool:
+        """Whether some grant covers a task of `assignee` in an instance with `data`."""
+        return any(grant.allows(assignee, process_id, data) for grant in self.grants)
 
 
 SYSTEM = "system"
@@ -225,6 +270,7 @@ __all__ = [
     "DefaultHooks",
     "DeployResult",
     "EventView",
+    "Grant",
     "Hooks",
     "InstanceView",
     "ParsedSpec",

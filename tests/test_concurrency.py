@@ -13,7 +13,7 @@ from engine.models import Event
 
 from .conftest import DATA, LaneHooks
 
-ACTOR = Actor("u1", "t", "u1 (tester)", frozenset({"Requester", "Board", "a", "b"}))
+ACTOR = Actor.of_groups("u1", "t", "u1 (tester)", frozenset({"Requester", "Board", "a", "b"}))
 
 
 def race(calls: list, barrier: threading.Barrier) -> list[object]:  # type: ignore[type-arg]

@@ -12,7 +12,12 @@ from lxml import etree
 
 from engine import read_source
 from engine.specs import NS, validate_source
-from workflows.hooks import FinsamHooks, lanes_resolve, styrelse_never_in_esf
+from workflows.deploy_rules import (
+    esf_fields_stay_in_esf,
+    lanes_resolve,
+    styrelse_only_where_it_decides,
+)
+from workflows.hooks import FinsamHooks
 from workflows.system import diagrams_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +41,8 @@ def test_the_four_processes_are_there() -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_valid_with_end_events_of_the_contract(path: Path) -> None:
-    parsed = validate_source(read_source(path), [lanes_resolve, styrelse_never_in_esf])
+    parsed = validate_source(read_source(path), [lanes_resolve, styrelse_only_where_it_decides,
+                                                         esf_fields_stay_in_esf])
     assert parsed.process_id == path.stem
     assert set(parsed.end_events) == END_EVENTS[path.stem]
     for task in parsed.user_tasks.values():

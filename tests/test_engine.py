@@ -27,7 +27,7 @@ ALL = frozenset({"Requester", "Board", "a", "b", "c"})
 
 
 def actor(name: str = "u1", groups: frozenset[str] = ALL, tenant: str = "t") -> Actor:
-    return Actor(name, tenant, f"{name} (tester)", groups)
+    return Actor.of_groups(name, tenant, f"{name} (tester)", groups)
 
 
 def reloaded(engine: Engine) -> Engine:
@@ -154,7 +154,7 @@ def test_rights_are_checked_inside_the_transaction(deployed: Engine) -> None:
         deployed.complete_task(actor("other", frozenset({"Board"})), task.id, {"amount": 1, "parties": ["a"]})
     with pytest.raises(NotFound):
         deployed.complete_task(actor(tenant="other-tenant"), task.id, {"amount": 1, "parties": ["a"]})
-    reader = Actor("auditor", "t", "auditor", ALL, can_write=False)
+    reader = Actor.of_groups("auditor", "t", "auditor", ALL, can_write=False)
     with pytest.raises(Forbidden):
         deployed.complete_task(reader, task.id, {"amount": 1, "parties": ["a"]})
     deployed.complete_task(actor(), task.id, {"amount": 1, "parties": ["a"]})

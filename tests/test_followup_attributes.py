@@ -16,7 +16,7 @@ from sqlalchemy import func, inspect, select, text
 from engine import Actor, Database, Engine, read_source
 from engine.attributes import attribute_rows
 from engine.models import ATTRIBUTE_TEXT_LENGTH, Base, InstanceAttribute
-from workflows.hooks import INDEXED_VARIABLES
+from workflows.catalogue import INDEXED_VARIABLES
 from workflows.schema import alembic_config, is_current, upgrade
 
 from .conftest import DATA
@@ -49,7 +49,7 @@ def test_values_become_rows() -> None:
 
 def test_a_plain_engine_indexes_nothing(engine: Engine) -> None:
     engine.deploy(read_source(DATA / "engine" / "approval.bpmn"), "test")
-    result = engine.start_instance(Actor("u", "t", "u", frozenset({"Requester"})), "approval",
+    result = engine.start_instance(Actor.of_groups("u", "t", "u", frozenset({"Requester"})), "approval",
                                    {"title": "x"})
     assert result.instance.status == "running"
     with engine.db.read() as session:

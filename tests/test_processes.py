@@ -378,7 +378,7 @@ def test_an_esf_task_is_never_assigned_to_the_styrelse(finsam: Finsam) -> None:
     from engine import TaskContext
 
     ctx = TaskContext("nnv-skane", "esf_plus", 1, "x", "X", "Styrelse", None, {})
-    with pytest.raises(Forbidden, match="R-S2"):
+    with pytest.raises(Forbidden, match="ESF\\+-frågor lyfts aldrig till styrelsen"):
         finsam.engine.hooks.assign(ctx)
 
 
@@ -394,7 +394,7 @@ def test_an_esf_spec_with_a_styrelse_lane_is_not_deployed(finsam: Finsam, tmp_pa
     assert lane_name in text
     (tmp_path / "esf_plus.bpmn").write_text(text.replace(lane_name, 'name="Styrelse"'),
                                             encoding="utf-8")
-    with pytest.raises(SpecError, match="R-S2"):
+    with pytest.raises(SpecError, match="ESF\\+-frågor når aldrig styrelsen"):
         finsam.deploy_files([tmp_path / "esf_plus.bpmn"], "designer")
     with finsam.db.read() as session:
         versions = session.scalar(

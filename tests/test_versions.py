@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from engine import Conflict
 from engine.models import Event
 from engine.versions import diff_specs
-from workflows import Finsam
+from workflows import Finsam, policy
 from workflows.system import diagrams_dir
 from workflows.users import capacities
 
@@ -39,7 +39,7 @@ def deploy_changed(finsam: Finsam, tmp_path: Path, *replacements: tuple[str, str
 
 
 def designer(finsam: Finsam):  # type: ignore[no-untyped-def]
-    return capacities(finsam.db, "designer")[0].actor()
+    return policy.actor(capacities(finsam.db, "designer")[0])
 
 
 def test_diff_names_added_removed_and_changed() -> None:

@@ -79,7 +79,13 @@ class Desk:
         start = self.start_need(user, {"titel": NEED["titel"]})
         data = {**NEED, "parter": parter, "finansieringsform": form, **extra}
         result = self.act(user, start.instance.id, "identifiera_behov", data)
-        return result, {i.process_id: i for i in result.started}
+        system = self.system()
+        try:  # every route started, also those the acting member is no party of
+            started = system.engine.list_instances(result.instance.tenant,
+                                                   parent_id=result.instance.id)
+        finally:
+            system.close()
+        return result, {i.process_id: i for i in started}
 
     def instance(self, user: str, instance_id: int) -> InstanceView:
         system = self.system()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import InvalidData
+from workflows import policy
 from workflows.parties import ROLE_NAMES, ROLES
 from workflows.users import add_user, set_active, users_of
 
@@ -18,8 +19,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _require_admin() -> None:
-    if capacity().role != "admin":
-        abort(403)
+    policy.require(capacity(), policy.ADMINISTER)
 
 
 @bp.get("/users")

@@ -13,6 +13,7 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from engine import EventView, InstanceView, TaskView
+from workflows import policy
 from workflows import schema as db_schema
 
 from .context import capacity, system
@@ -147,11 +148,11 @@ def complete(task_id: int) -> Any:
         return api_error(400, "bad_request", "the body must be a JSON object of form data")
     me = capacity()
     result = system().complete_task(me, task_id, body)
-    visible = [t for t in result.open_tasks]
+    seen = policy.sees_instance(me, result.instance)
     return jsonify({
-        "instance": instance_json(result.instance,
-                                  system().visible_data(me, result.instance)),
-        "open_tasks": [task_json(t) for t in visible],
+        "instance": instance_json(result.instance, system().visible_data(me, result.instance))
+        if seen else {"id": result.instance.id, "status": result.instance.status},
+        "open_tasks": [task_json(t) for t in result.open_tasks],
         "started": [{"id": i.id, "process_id": i.process_id} for i in result.started],
     })
 
@@ -197,7 +198,7 @@ def instance(instance_id: int) -> Any:
     found = finsam.instance(me, instance_id)
     return jsonify({
         **instance_json(found, finsam.visible_data(me, found)),
-        "open_tasks": [task_json(t) for t in finsam.engine.open_tasks_of(instance_id)],
+        "open_tasks": [task_json(t) for t in finsam.open_tasks(me, found)],
         "links": [{"id": i.id, "process_id": i.process_id, "relation":
                    "need" if i.id == found.parent_id else "route"}
                   for i in finsam.links(me, found)],
@@ -257,6 +258,7 @@ def specs() -> Any:
         {"process_id": v.process_id, "version": v.version, "hash": v.content_hash,
          "deployed_at": _json(v.deployed_at), "deployed_by": v.deployed_by}
         for v in system().engine.spec_versions()
+        if policy.sees_definition(capacity(), v.process_id)
     ])
 
 

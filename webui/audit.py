@@ -10,9 +10,9 @@ from flask_login import login_required
 
 from engine.export import to_csv, to_json
 from workflows import auditing
+from workflows.catalogue import PROCESS_NAMES
 
 from .context import capacity, system
-from .tasks import PROCESS_NAMES
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

@@ -180,9 +180,17 @@ def _register_globals(app: Flask) -> None:
             return []
         return capacities(system().db, current_user.capacity.username)
 
+    def my_sections() -> frozenset[str]:
+        from workflows import policy
+
+        if not current_user.is_authenticated:
+            return frozenset()
+        return policy.nav(current_user.capacity)
+
     app.jinja_env.globals.update(
         current_lang=current_lang,
         my_capacities=my_capacities,
+        my_sections=my_sections,
         field_error=field_error,
         role_name=role_name,
         event_text=event_text,

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import InvalidData
+from workflows.catalogue import PROCESS_NAMES
 from workflows.presentation import instance_page, may_start_need, nameable_processes
 
 from .context import capacity, system
 from .forms import build_fields, describe, parse_submission
-from .tasks import PROCESS_NAMES
 
 bp = Blueprint("instances", __name__)
 

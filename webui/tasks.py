@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import CompletionResult, InvalidData
+from workflows.catalogue import PROCESS_NAMES
 from workflows.presentation import count_labels, may_start_need, task_page
 
 from .context import capacity, system
@@ -16,12 +17,6 @@ from .forms import build_fields, describe, parse_submission
 
 bp = Blueprint("tasks", __name__)
 
-PROCESS_NAMES = {
-    "behovsanalys": "Behovsanalys",
-    "finansiell_samordning": "Finansiell samordning",
-    "esf_plus": "ESF+",
-    "utlysningsplan": "Utlysningsplan",
-}
 
 
 @bp.get("/")

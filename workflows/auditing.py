@@ -6,15 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine import EventView, Finding, Forbidden, InstanceView, Verification
+from engine import EventView, Finding, InstanceView, Verification
 from engine.diagram import render_svg, sequence_flows
 from engine.export import export_document
 from engine.replay import ReplayStep
 
+from . import policy
 from .parties import Capacity
 from .system import Finsam
-
-AUDIT_ROLES = ("auditor",)
 
 
 @dataclass(frozen=True)
@@ -78,9 +77,8 @@ class StepThrough:
 
 
 def require_auditor(capacity: Capacity) -> None:
-    """Only the auditor uses the audit pages."""
-    if capacity.role not in AUDIT_ROLES:
-        raise Forbidden("the audit pages are for the auditor")
+    """Only the auditor uses the audit pages (`policy.AUDIT`)."""
+    policy.require(capacity, policy.AUDIT)
 
 
 def audit_list(finsam: Finsam, capacity: Capacity, filters: InstanceFilter) -> list[InstanceView]:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from engine import (
     DeployResult,
-    Forbidden,
     InstanceView,
     NotFound,
     Problem,
@@ -23,10 +22,10 @@ from engine.migrate import MigrationCheck
 from engine.sources import SpecSource, source_from_upload
 from engine.versions import SpecDiff, diff_specs
 
+from . import policy
 from .parties import Capacity
 from .system import Finsam
 
-DESIGN_ROLES = ("designer",)
 CORPUS_ENV = "FINSAM_MIWG_DIR"
 CORPUS_DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "miwg"
 _CORPUS_NAME = re.compile(r"^[A-Z]\.\d+\.\d+(\.\d+)?$")
@@ -60,9 +59,8 @@ class VersionDiff:
 
 
 def require_designer(capacity: Capacity) -> None:
-    """Only process designers deploy and migrate."""
-    if capacity.role not in DESIGN_ROLES:
-        raise Forbidden("this is for process designers")
+    """Only process designers deploy and migrate (`policy.DESIGN`)."""
+    policy.require(capacity, policy.DESIGN)
 
 
 def lint_upload(
@@ -136,19 +134,34 @@ def compare(finsam: Finsam, capacity: Capacity, process_id: str, old: int, new: 
                        render_svg(after, highlights=new_marks, title=f"version {new}"))
 
 
-def running(finsam: Finsam, capacity: Capacity, process_id: str
-            ) -> list[tuple[InstanceView, MigrationCheck]]:
+@dataclass(frozen=True)
+class RunningInstance:
+    """A running instance as the designer sees it: where it stands, never what it is about
+    (a designer reads no case: `policy.ABILITIES`)."""
+
+    id: int
+    version: int
+    open_steps: list[str]
+    check: MigrationCheck
+
+
+def running(finsam: Finsam, capacity: Capacity, process_id: str) -> list[RunningInstance]:
     """The förbund's running instances of a process, each with its pre-check to the newest."""
     require_designer(capacity)
     rows = finsam.engine.list_instances(capacity.forbund, process_id=process_id,
                                         status="running", limit=10_000)
-    return [(row, finsam.engine.check_migration(capacity.forbund, row.id)) for row in rows]
+    return [
+        RunningInstance(row.id, row.version,
+                        sorted({t.name for t in finsam.engine.open_tasks_of(row.id)}),
+                        finsam.engine.check_migration(capacity.forbund, row.id))
+        for row in rows
+    ]
 
 
 def migrate(finsam: Finsam, capacity: Capacity, instance_id: int) -> InstanceView:
     """Move one running instance to the newest version (refused with reasons when unsafe)."""
     require_designer(capacity)
-    return finsam.engine.migrate_instance(capacity.actor(), instance_id)
+    return finsam.engine.migrate_instance(policy.actor(capacity), instance_id)
 
 
 def corpus_dir() -> Path:

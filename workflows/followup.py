@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 from engine import Database, Forbidden, InvalidData
 
 from . import followup_queries as q
+from . import policy
+from .catalogue import ESF_PROCESS
 from .followup_sections import ESF_FIGURES, FINSAM_FIGURES, esf_part, finsam_part
 from .parties import Capacity
 from .system import Finsam
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-REPORT_ROLES = ("kansli", "auditor", "representant", "styrelse")
-ESF_ROLES = ("kansli", "auditor", "representant")
 
 
 @dataclass(frozen=True)
@@ -65,28 +65,50 @@ class Period:
 
 
 def sees_esf(capacity: Capacity) -> bool:
-    """Whether a capacity may see the ESF+ part of the report (never the styrelse, R-S2)."""
-    return capacity.role in ESF_ROLES
+    """Whether a capacity may see the ESF+ part of the report (`policy.report_sections`)."""
+    return ESF_PROCESS in policy.report_sections(capacity)
 
 
 def opens_every_instance(capacity: Capacity) -> bool:
-    """Whether every instance of the report is one the capacity may open (a representative sees
-    only those its organisation takes part in, so its report does not link them)."""
-    return capacity.role in ("kansli", "auditor", "styrelse")
+    """Whether every instance of the report is one the capacity may open."""
+    return policy.opens_report_instances(capacity)
 
 
 def report_for(
     finsam: Finsam, capacity: Capacity, period: Period, forbund: str | None = None
 ) -> dict[str, Any]:
-    """The report as `capacity` may see it: its own förbund; the styrelse without ESF+.
+    """The report as `capacity` may see it: its own förbund, the parts the policy allows.
 
-    Raises Forbidden for designer and admin, and for another förbund than the capacity's.
+    Raises Forbidden for a role without the report, and for another förbund than the
+    capacity's.
     """
-    if capacity.role not in REPORT_ROLES:
-        raise Forbidden("uppföljningen är för kansliet, revisorn, beredningsgruppen och styrelsen")
+    policy.require(capacity, policy.REPORT)
     if forbund is not None and forbund != capacity.forbund:
         raise Forbidden("du ser bara ditt eget förbunds uppföljning")
-    return build_report(finsam.db, (capacity.forbund,), period, include_esf=sees_esf(capacity))
+    report = build_report(finsam.db, (capacity.forbund,), period,
+                          include_esf=sees_esf(capacity))
+    _only_visible_rows(finsam, capacity, report)
+    return report
+
+
+# The report's lists of single cases: a row is shown only to those who may see its case (the
+# figures are the förbund's aggregates and count every case).
+CASE_LISTS = ("projekt", "ej_ansokan_skal", "insatslista")
+
+
+def _only_visible_rows(finsam: Finsam, capacity: Capacity, report: dict[str, Any]) -> None:
+    parts = [report[key] for key in ("esf_plus", "finansiell_samordning") if key in report]
+    ids = {row["instance_id"] for part in parts for key in CASE_LISTS
+           for row in part.get(key) or []}
+    if not ids:
+        return
+    seen = {i.id for i in finsam.engine.list_instances(capacity.forbund, ids=sorted(ids),
+                                                       limit=len(ids))
+            if policy.sees_instance(capacity, i)}
+    for part in parts:
+        for key in CASE_LISTS:
+            if key in part:
+                part[key] = [row for row in part[key] if row["instance_id"] in seen]
 
 
 def build_report(

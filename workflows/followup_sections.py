@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from . import followup_queries as q
-from .hooks import ESF_PROCESS, FINSAM_PROCESS, NEED_PROCESS
+from .catalogue import ESF_PROCESS, FINSAM_PROCESS, NEED_PROCESS
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

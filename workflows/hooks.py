@@ -7,56 +7,30 @@ import threading
 import time
 from typing import Any
 
-from engine import Actor, Database, Forbidden, InvalidData, Problem, StartRequest, TaskContext
+from engine import Actor, Database, Forbidden, InvalidData, StartRequest, TaskContext
 from engine.lint import diagram_complete, gateways_decide, paths_end
-from engine.specs import ParsedSpec
 
-from . import rules
-from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Party, forbund_slugs, parties_of
+from . import policy, rules
+from .catalogue import (
+    INDEXED_VARIABLES,
+    LANE_FROM_ITEM,
+    LANE_FROM_VARIABLE,
+    LANE_GROUPS,
+    NEED_PROCESS,
+    ROUTE_START_FIELDS,
+    ROUTES_OF_FORM,
+    STYRELSE_LANE,
+    USER_STARTABLE,
+)
+from .deploy_rules import (
+    choices_keep_their_meaning,
+    esf_fields_stay_in_esf,
+    lanes_resolve,
+    styrelse_only_where_it_decides,
+)
+from .parties import Party, forbund_slugs, parties_of
 
 DIRECTORY_TTL_SECONDS = 30.0
-NEED_PROCESS = "behovsanalys"
-FINSAM_PROCESS = "finansiell_samordning"
-ESF_PROCESS = "esf_plus"
-ROUTE_PROCESSES = (FINSAM_PROCESS, ESF_PROCESS)
-# The beredningsgrupp's bevakning of Svenska ESF-rådet's utlysningsplan (R-S8): started by the
-# worker only, one per förbund (workflows/utlysningsplan.py).
-UTLYSNINGSPLAN_PROCESS = "utlysningsplan"
-# Processes that must never reach the styrelse (R-S2): ESF+ matters.
-STYRELSE_EXCLUDED = (ESF_PROCESS, UTLYSNINGSPLAN_PROCESS)
-
-# Lane name → how the organisation that must act is found.
-LANE_GROUPS = {
-    "Beredningsgrupp": BEREDNINGSGRUPP,
-    "Förbundskansli": KANSLI,
-    "Styrelse": STYRELSE,
-}
-LANE_FROM_ITEM = "Parterna"
-LANE_FROM_VARIABLE = {"Projektägare": "projektagare", "Processägare": "processagare"}
-KNOWN_LANES = (*LANE_GROUPS, LANE_FROM_ITEM, *LANE_FROM_VARIABLE)
-
-# The route each financing form starts (DECISIONS.md 1).
-ROUTES_OF_FORM = {
-    "finansiell_samordning": (FINSAM_PROCESS,),
-    "esf_plus": (ESF_PROCESS,),
-    "bada": (FINSAM_PROCESS, ESF_PROCESS),
-}
-ROUTE_START_FIELDS = ("titel", "malgrupp", "parter", "utlysning")
-
-# The variables the follow-up reports aggregate (workflows/followup.py, docs/followup.md): copied
-# to `instance_attribute` after every step. A key added here needs a migration that backfills it
-# (see workflows/migrations/versions/0003_instance_attribute.py).
-INDEXED_VARIABLES: dict[str, tuple[str, ...]] = {
-    NEED_PROCESS: ("finansieringsform", "parter", "inom_finsam_malgrupp", "skal", "utlysning"),
-    ESF_PROCESS: ("behov_id", "parter", "utlysning", "overenskommelse", "projektagare",
-                  "medfinansiarer", "fk_fallback", "skal", "sokt_belopp", "inskickad_datum",
-                  "esf_beslut", "beslut_datum", "beviljat_belopp", "projektperiod_start",
-                  "projektperiod_slut", "slutrapport_datum"),
-    FINSAM_PROCESS: ("behov_id", "parter", "insatstyp", "preciserad_inriktning",
-                     "specifik_malgrupp", "sokt_belopp", "processagare", "styrelsebeslut",
-                     "beviljat_belopp", "motesdatum", "period_start", "period_slut",
-                     "deltagare_kvinnor", "deltagare_man", "genomford_datum"),
-}
 
 
 class DirectoryCache:
@@ -113,17 +87,16 @@ class FinsamHooks:
     # -- deploy ------------------------------------------------------------------------------
 
     def spec_rules(self) -> list[Any]:
-        return [lanes_resolve, styrelse_never_in_esf, gateways_decide, diagram_complete,
-                paths_end]
+        return [lanes_resolve, styrelse_only_where_it_decides, esf_fields_stay_in_esf,
+                choices_keep_their_meaning, gateways_decide, diagram_complete, paths_end]
 
     # -- assignment --------------------------------------------------------------------------
 
     def assign(self, ctx: TaskContext) -> str:
         lane = ctx.lane or ""
-        if lane == "Styrelse" and ctx.process_id in STYRELSE_EXCLUDED:
+        if lane == STYRELSE_LANE and not policy.styrelse_may_work_in(ctx.process_id, ctx.data):
             raise Forbidden(
-                f"{ctx.bpmn_id}: ESF+-frågor lyfts aldrig till styrelsen (R-S2); uppgiften "
-                "tilldelas inte"
+                f"{ctx.bpmn_id}: ESF+-frågor lyfts aldrig till styrelsen; uppgiften tilldelas inte"
             )
         if lane in LANE_GROUPS:
             return LANE_GROUPS[lane]
@@ -161,14 +134,12 @@ class FinsamHooks:
     # -- rules -------------------------------------------------------------------------------
 
     def check_start(self, actor: Actor, process_id: str, data: dict[str, Any]) -> None:
-        if process_id in ROUTE_PROCESSES:
+        if process_id not in USER_STARTABLE:
             raise Forbidden(
-                "en rutt startas bara från ett behov som beredningsgruppen identifierat"
+                "ett ärende i den här processen startas inte av en person: en rutt startas från "
+                "ett behov som beredningsgruppen identifierat, bevakningen av utlysningsplanen av "
+                "systemet"
             )
-        if process_id == UTLYSNINGSPLAN_PROCESS:
-            raise Forbidden("bevakningen av utlysningsplanen startas av systemet, en per förbund")
-        if process_id == NEED_PROCESS and BEREDNINGSGRUPP not in actor.groups:
-            raise Forbidden("bara beredningsgruppens medlemmar och kansliet anmäler behov")
 
     def before_complete(self, ctx: TaskContext, data: dict[str, Any]) -> dict[str, Any]:
         parties = self._parties(ctx.tenant)
@@ -190,11 +161,11 @@ class FinsamHooks:
     ) -> list[StartRequest]:
         if process_id != NEED_PROCESS or outcome != "routes_started":
             return []
-        start = {key: data.get(key) for key in ROUTE_START_FIELDS}
-        start["behov_id"] = instance_id
+        routes = ROUTES_OF_FORM.get(str(data.get("finansieringsform")), ())
         return [
-            StartRequest(route, dict(start))
-            for route in ROUTES_OF_FORM.get(str(data.get("finansieringsform")), ())
+            StartRequest(route, {**{key: data.get(key) for key in ROUTE_START_FIELDS[route]},
+                                 "behov_id": instance_id})
+            for route in routes
         ]
 
     def title(self, process_id: str, data: dict[str, Any]) -> str:
@@ -205,47 +176,3 @@ class FinsamHooks:
 
     def _parties(self, tenant: str) -> dict[str, Party]:
         return self._directory.parties(tenant)
-
-
-def lanes_resolve(parsed: ParsedSpec) -> list[Problem]:
-    """Every user task sits in a lane that resolves to a role."""
-    problems = []
-    for task in parsed.user_tasks.values():
-        if task.lane not in KNOWN_LANES:
-            problems.append(
-                Problem(
-                    f"the user task is in lane '{task.lane}', which does not resolve to a role",
-                    element_id=task.bpmn_id,
-                    element_name=task.name,
-                    line=task.line,
-                    file=parsed.source.filename,
-                    hint="put it in one of the lanes: " + ", ".join(KNOWN_LANES),
-                )
-            )
-    return problems
-
-
-def styrelse_never_in_esf(parsed: ParsedSpec) -> list[Problem]:
-    """No ESF+ spec may have a styrelse lane or a task for it (R-S2)."""
-    if parsed.process_id not in STYRELSE_EXCLUDED:
-        return []
-    problems = [
-        Problem(
-            "ESF+-frågor lyfts aldrig till styrelsen (R-S2): the task is in the Styrelse lane",
-            element_id=task.bpmn_id,
-            element_name=task.name,
-            line=task.line,
-            file=parsed.source.filename,
-            hint="move the task to another lane, e.g. Beredningsgrupp, Parterna or Projektägare",
-        )
-        for task in parsed.user_tasks.values()
-        if task.lane == "Styrelse"
-    ]
-    if "Styrelse" in parsed.lanes and not problems:
-        problems.append(
-            Problem(
-                "ESF+-frågor lyfts aldrig till styrelsen (R-S2): remove the Styrelse lane",
-                file=parsed.source.filename,
-            )
-        )
-    return problems

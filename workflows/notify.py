@@ -4,8 +4,9 @@ A notification row is written in the transaction that made a task ready (or fire
 a rollback never sends mail. The worker sends each row once (`FOR UPDATE SKIP LOCKED` on
 PostgreSQL) to the users who act for the task's assignee and chose `each`; users who chose
 `digest` get one message a day with their open tasks. Messages are in Swedish and carry the step
-name, the case's title and a link, nothing else of the case. The styrelse never gets anything
-about ESF+ (R-S2). SMTP is configured by environment and off when FINSAM_SMTP_HOST is unset.
+name, the case's title and a link, nothing else of the case. Who hears of a task is the
+policy's `hears_of`: exactly those who may act on it (never the styrelse of ESF+, never a
+non-party). SMTP is configured by environment and off when FINSAM_SMTP_HOST is unset.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Any
 
 from sqlalchemy import select
 
 from engine import Database, InvalidData, TaskView
-from engine.models import HumanTask
+from engine.models import HumanTask, Instance
+from engine.queries import task_view
 from engine.timer_models import Notification
 
-from .hooks import STYRELSE_EXCLUDED
+from . import policy
 from .models import Forbund, Membership, User
-from .parties import STYRELSE, Capacity
+from .parties import Capacity
 from .users import capacities
 
 PREFERENCES = ("none", "each", "digest")
@@ -105,14 +108,10 @@ def _task_message(config: SmtpConfig, to: str, kind: str, task: HumanTask) -> Em
     return _message(config, to, subject, body)
 
 
-def _may_hear_of(capacity: Capacity, process_id: str) -> bool:
-    return not (capacity.org == STYRELSE and process_id in STYRELSE_EXCLUDED)
-
-
-def _recipients(db: Database, tenant: str, assignee: str, process_id: str,
+def _recipients(db: Database, task: TaskView, tenant: str, data: dict[str, Any],
                 preference: str) -> list[tuple[str, list[Capacity]]]:
-    """(e-mail, capacities) of active users of `tenant` with `preference` who act for
-    `assignee`."""
+    """(e-mail, capacities) of active users of `tenant` with `preference` whom the policy lets
+    hear of `task` (exactly those who may act on it)."""
     with db.read() as session:
         rows = session.execute(
             select(User.username, User.email)
@@ -124,8 +123,7 @@ def _recipients(db: Database, tenant: str, assignee: str, process_id: str,
         ).all()
     found = []
     for username, email in rows:
-        mine = [c for c in capacities(db, username) if c.forbund == tenant
-                and assignee in c.groups and _may_hear_of(c, process_id)]
+        mine = [c for c in capacities(db, username) if policy.hears_of(c, tenant, task, data)]
         if mine and email:
             found.append((str(email), mine))
     return found
@@ -154,8 +152,8 @@ def send_outbox(db: Database, now: datetime, config: SmtpConfig | None,
                 task = session.get(HumanTask, row.human_task_id) if row.human_task_id else None
                 if config is None or task is None or task.state != "open":
                     continue
-                for email, _ in _recipients(db, row.tenant, row.assignee, task.process_id,
-                                            "each"):
+                data = session.get_one(Instance, task.instance_id).data
+                for email, _ in _recipients(db, task_view(task), row.tenant, data, "each"):
                     messages.append(_task_message(config, email, row.kind, task))
             if messages and config is not None:
                 (send or smtp_sender(config))(messages)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from engine import Actor, Database
+from engine import Database
 
 from .models import Forbund, Organisation
 
@@ -54,32 +54,6 @@ class Capacity:
     def acting_as(self) -> str:
         """How the history records this capacity, e.g. 'fk (representant)'."""
         return f"{self.org} ({self.role})"
-
-    @property
-    def groups(self) -> frozenset[str]:
-        """The assignee keys this capacity must act for."""
-        if self.role == "representant":
-            return frozenset({self.org, BEREDNINGSGRUPP})
-        if self.role == "kansli":
-            return frozenset({KANSLI, BEREDNINGSGRUPP})
-        if self.role == "styrelse":
-            return frozenset({STYRELSE})
-        return frozenset()
-
-    @property
-    def can_write(self) -> bool:
-        """The auditor reads everything and changes nothing."""
-        return self.role != "auditor"
-
-    def actor(self) -> Actor:
-        """The engine's view of this capacity."""
-        return Actor(
-            username=self.username,
-            tenant=self.forbund,
-            acting_as=self.acting_as,
-            groups=self.groups,
-            can_write=self.can_write,
-        )
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine import EventView, InstanceView, TaskDetail, TaskView
-from engine import queries
+from engine import EventView, InstanceView, TaskDetail, TaskView, queries
 
-from . import access
+from . import policy
+from .catalogue import INTERNAL_FIELDS
 from .parties import Capacity
 from .system import Finsam
-
-# Bookkeeping variables that a person does not need to read.
-INTERNAL_FIELDS = frozenset({"behov_id", "projektparter", "fk_fallback"})
 
 
 @dataclass(frozen=True)
@@ -52,8 +49,7 @@ def task_page(finsam: Finsam, capacity: Capacity, task_id: int) -> TaskPage:
     detail = finsam.task(capacity, task_id)
     instance = finsam.engine.get_instance(capacity.forbund, detail.task.instance_id)
     task = detail.task
-    mine = task.assignee in capacity.groups and capacity.can_write and task.state == "open"
-    free = task.claimed_by in (None, capacity.username)
+    actions = policy.task_actions(capacity, task, instance)
     names = finsam.org_names(capacity.forbund)
     return TaskPage(
         detail=detail,
@@ -62,9 +58,9 @@ def task_page(finsam: Finsam, capacity: Capacity, task_id: int) -> TaskPage:
         schemas=finsam.forms_of(capacity, instance),
         names=names,
         hidden_fields=INTERNAL_FIELDS,
-        can_complete=mine and free,
-        can_claim=mine and task.claimed_by is None,
-        can_unclaim=mine and task.claimed_by == capacity.username,
+        can_complete=actions.complete,
+        can_claim=actions.claim,
+        can_unclaim=actions.unclaim,
         assignee_name=names.get(task.assignee, task.assignee),
     )
 
@@ -78,8 +74,8 @@ def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> Insta
         data=finsam.visible_data(capacity, instance),
         schemas=finsam.forms_of(capacity, instance),
         names=finsam.org_names(capacity.forbund),
-        events=finsam.engine.events(capacity.forbund, instance_id),
-        open_tasks=finsam.engine.open_tasks_of(instance_id),
+        events=finsam.events(capacity, instance_id),
+        open_tasks=finsam.open_tasks(capacity, instance),
         links=finsam.links(capacity, instance),
         hidden_fields=INTERNAL_FIELDS,
         outcome_name=spec_ends.get(instance.outcome or "", instance.outcome or ""),
@@ -87,8 +83,8 @@ def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> Insta
 
 
 def may_start_need(capacity: Capacity) -> bool:
-    """The beredningsgrupp's members and the kansli record needs."""
-    return capacity.role in ("representant", "kansli")
+    """Whether the page offers recording a need (`policy.START_NEED`)."""
+    return policy.may(capacity, policy.START_NEED)
 
 
 def count_labels(counts: dict[str, int]) -> tuple[dict[str, str], str]:
@@ -103,13 +99,8 @@ def count_labels(counts: dict[str, int]) -> tuple[dict[str, str], str]:
 
 def nameable_processes(capacity: Capacity, names: dict[str, str]) -> dict[str, str]:
     """The processes (id → name) a page may offer `capacity` as choices."""
-    return {pid: name for pid, name in names.items() if access.may_name_process(capacity, pid)}
+    return {pid: name for pid, name in names.items() if policy.sees_process(capacity, pid)}
 
 
-def sees_esf(capacity: Capacity) -> bool:
-    """Whether ESF+ may be shown to this capacity at all."""
-    return capacity.role != "styrelse"
-
-
-__all__ = ["InstancePage", "TaskPage", "access", "count_labels", "instance_page", "may_start_need",
+__all__ = ["InstancePage", "TaskPage", "count_labels", "instance_page", "may_start_need",
            "nameable_processes", "task_page"]

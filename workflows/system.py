@@ -30,8 +30,9 @@ from engine import (
     utc_now,
 )
 
-from . import access, deadlines, schema
-from .hooks import NEED_PROCESS, FinsamHooks
+from . import deadlines, policy, schema
+from .catalogue import NEED_PROCESS
+from .hooks import FinsamHooks
 from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Capacity, forbund_slugs, parties_of
 
 BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
@@ -75,25 +76,43 @@ class Finsam:
 
     def start_need(self, capacity: Capacity, data: dict[str, Any]) -> CompletionResult:
         """Record a need in the beredningsgrupp: start a `behovsanalys` instance."""
-        return self.engine.start_instance(capacity.actor(), NEED_PROCESS, data)
+        return self.start_instance(capacity, NEED_PROCESS, data)
 
     def start_instance(
         self, capacity: Capacity, process_id: str, data: dict[str, Any]
     ) -> CompletionResult:
-        """Start an instance of `process_id` (the domain allows only needs to be started)."""
-        return self.engine.start_instance(capacity.actor(), process_id, data)
+        """Start an instance of `process_id` (the policy allows only needs, by the
+        beredningsgrupp's members and the kansli)."""
+        if not policy.may_start(capacity, process_id):
+            policy.require(capacity, policy.START_NEED)
+            raise Forbidden("ett ärende i den här processen startas inte av en person")
+        return self._visible_result(capacity, self.engine.start_instance(
+            policy.actor(capacity), process_id, data))
 
     def complete_task(self, capacity: Capacity, task_id: int, data: Any) -> CompletionResult:
-        """Complete a task the capacity's organisation or role must do."""
-        return self.engine.complete_task(capacity.actor(), task_id, data)
+        """Complete a task the capacity may act on (the engine asks the policy's grants inside
+        the instance's lock)."""
+        return self._visible_result(capacity, self.engine.complete_task(
+            policy.actor(capacity), task_id, data))
 
     def claim_task(self, capacity: Capacity, task_id: int) -> None:
         """Take a task for yourself."""
-        self.engine.claim_task(capacity.actor(), task_id)
+        self.engine.claim_task(policy.actor(capacity), task_id)
 
     def unclaim_task(self, capacity: Capacity, task_id: int) -> None:
         """Release a task you hold."""
-        self.engine.unclaim_task(capacity.actor(), task_id)
+        self.engine.unclaim_task(policy.actor(capacity), task_id)
+
+    def _visible_result(self, capacity: Capacity, result: CompletionResult) -> CompletionResult:
+        """A step's result as the capacity may see it: the instance and the ones it started
+        only if visible to it (a step may end what the caller sees, e.g. a need starting a route
+        the caller is no party of)."""
+        return CompletionResult(
+            instance=result.instance,
+            open_tasks=result.open_tasks if policy.sees_instance(capacity, result.instance)
+            else [],
+            started=[i for i in result.started if policy.sees_instance(capacity, i)],
+        )
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -106,11 +125,12 @@ class Finsam:
     ) -> list[TaskView]:
         """The open tasks the capacity must act on now, newest first (one indexed query), or
         with `sort="due"` the earliest due date first."""
-        if not capacity.groups:
+        grants = policy.grants(capacity)
+        if not grants:
             return []
         tasks = self.engine.list_tasks(
             capacity.forbund,
-            capacity.groups,
+            grants,
             process_id=process_id,
             claimed_by=capacity.username if claimed_by_me else None,
         )
@@ -121,45 +141,67 @@ class Finsam:
         return deadlines.is_overdue(task, self.engine.clock())
 
     def task(self, capacity: Capacity, task_id: int) -> TaskDetail:
-        """One task, for the group that must do it and for the auditor; to anyone else it does
-        not exist (NotFound, so that its existence is not revealed)."""
-        detail = self.engine.get_task(capacity.forbund, task_id)
-        if not access.can_see_task(capacity, detail.task.assignee):
-            raise NotFound(f"task {task_id} does not exist")
-        instance = self.engine.get_instance(capacity.forbund, detail.task.instance_id)
-        if not access.can_see(capacity, instance):
-            raise NotFound(f"task {task_id} does not exist")
-        return detail
+        """One task, for those the policy lets open it; to anyone else it does not exist
+        (NotFound, so that its existence is not revealed)."""
+        try:
+            detail = self.engine.get_task(capacity.forbund, task_id)
+            instance = self.engine.get_instance(capacity.forbund, detail.task.instance_id)
+        except NotFound:
+            raise NotFound(f"uppgift {task_id} finns inte") from None
+        if not policy.sees_task(capacity, detail.task, instance):
+            raise NotFound(f"uppgift {task_id} finns inte")
+        return TaskDetail(
+            task=detail.task,
+            instructions=detail.instructions,
+            form_schema=detail.form_schema,
+            data=policy.visible_data(capacity, instance) | {
+                k: v for k, v in detail.data.items() if k not in instance.data},
+            instance_status=detail.instance_status,
+        )
 
     def instance(self, capacity: Capacity, instance_id: int) -> InstanceView:
         """One instance, if the capacity may see it."""
-        instance = self.engine.get_instance(capacity.forbund, instance_id)
-        if not access.can_see(capacity, instance):
-            raise NotFound(f"instance {instance_id} does not exist")
+        try:
+            instance = self.engine.get_instance(capacity.forbund, instance_id)
+        except NotFound:
+            raise NotFound(f"ärende {instance_id} finns inte") from None
+        if not policy.sees_instance(capacity, instance):
+            raise NotFound(f"ärende {instance_id} finns inte")
         return instance
 
     def instances(
         self, capacity: Capacity, process_id: str | None = None, status: str | None = None
     ) -> list[InstanceView]:
         """The instances the capacity may see."""
+        if not policy.may(capacity, policy.CASES):
+            return []
+        if process_id is not None and not policy.sees_process(capacity, process_id):
+            return []
         rows = self.engine.list_instances(capacity.forbund, process_id=process_id, status=status)
-        return [row for row in rows if access.can_see(capacity, row)]
+        return [row for row in rows if policy.sees_instance(capacity, row)]
+
+    def open_tasks(self, capacity: Capacity, instance: InstanceView) -> list[TaskView]:
+        """The open tasks of an instance the capacity sees (names and whom they wait for)."""
+        if not policy.sees_instance(capacity, instance):
+            return []
+        return self.engine.open_tasks_of(instance.id)
 
     def links(self, capacity: Capacity, instance: InstanceView) -> list[InstanceView]:
         """The need an instance came from and the route instances it started, as visible."""
-        if not access.sees_links(capacity):
+        if not policy.sees_links(capacity):
             return []
         related = self.engine.list_instances(capacity.forbund, parent_id=instance.id)
         if instance.parent_id is not None:
             related = self.engine.list_instances(
                 capacity.forbund, ids=[instance.parent_id]
             ) + related
-        return [row for row in related if access.can_see(capacity, row)]
+        return [row for row in related if policy.sees_instance(capacity, row)]
 
     def events(self, capacity: Capacity, instance_id: int) -> list[EventView]:
-        """An instance's history, if the capacity may see the instance."""
-        self.instance(capacity, instance_id)
-        return self.engine.events(capacity.forbund, instance_id)
+        """An instance's history as the capacity may read it, if it may see the instance."""
+        instance = self.instance(capacity, instance_id)
+        return policy.visible_events(capacity, instance,
+                                     self.engine.events(capacity.forbund, instance_id))
 
     def org_names(self, forbund: str) -> dict[str, str]:
         """Display names of the förbund's organisations and bodies, by slug."""
@@ -170,11 +212,8 @@ class Finsam:
         return names
 
     def visible_data(self, capacity: Capacity, instance: InstanceView) -> dict[str, Any]:
-        """The instance's data as this capacity may see it (the styrelse never sees links)."""
-        data = dict(instance.data)
-        if not access.sees_links(capacity):
-            data.pop("behov_id", None)
-        return data
+        """The instance's data as this capacity may read it (`policy.visible_data`)."""
+        return policy.visible_data(capacity, instance)
 
     def forms_of(self, capacity: Capacity, instance: InstanceView) -> list[dict[str, Any]]:
         """The form schemas of the instance's spec version (for labelling its data)."""
@@ -188,10 +227,11 @@ class Finsam:
         return schema
 
     def task_counts(self, capacity: Capacity) -> dict[str, int]:
-        """Open tasks per process for the task list's tabs."""
-        if not capacity.groups:
+        """Open tasks per process for the task list's tabs (the same grants as the list)."""
+        grants = policy.grants(capacity)
+        if not grants:
             return {}
-        return self.engine.count_tasks(capacity.forbund, capacity.groups)
+        return self.engine.count_tasks(capacity.forbund, grants)
 
     def end_event_names(self, instance: InstanceView) -> dict[str, str]:
         """The names of the end events of the version an instance runs on, by id."""
@@ -212,8 +252,3 @@ class Finsam:
     def forbunds(self) -> list[str]:
         """Every förbund's slug."""
         return sorted(forbund_slugs(self.db))
-
-    def require_role(self, capacity: Capacity, *roles: str) -> None:
-        """Raise Forbidden unless the capacity has one of `roles`."""
-        if capacity.role not in roles:
-            raise Forbidden("your role may not do this")

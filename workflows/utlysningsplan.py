@@ -17,7 +17,7 @@ import logging
 from engine import Actor, CompletionResult, EngineError, NotFound
 from engine.types import SYSTEM
 
-from .hooks import UTLYSNINGSPLAN_PROCESS
+from .catalogue import UTLYSNINGSPLAN_PROCESS
 from .system import Finsam
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,248 @@
+"""Generated from the URL map and the policy: every route × every role × an object the role must
+not touch (another party's, another förbund's, ESF+ as the styrelse).
+
+Reads: no field of a hidden object appears in any answer, page, CSV, error or mail the role gets.
+Writes: refused, and nothing changed. Each hidden object carries a marker in its data; a role's
+markers are those the policy says it must never read, so a new route, role or field is covered
+without a new test.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from engine.models import Event, HumanTask, Instance, SpecVersion
+from workflows import Finsam, notify, policy
+from workflows.models import ApiToken, Forbund, Membership, Organisation, User
+from workflows.users import add_user, capacities
+
+from .conftest import Browser
+from .test_processes import DESIGN, IDEA
+from .walk import Desk
+
+ESF_TITLE = "ESFTITEL-HEMLIS"  # an ESF+-only need and its route: never to the styrelse
+ESF_IDEA = "ESFIDE-HEMLIS"  # the ESF+ route's project idea: only its parties (and kansli, auditor)
+UTLYSNING = "UTLYS-HEMLIS"  # the target utlysning of a need for both routes: never to the styrelse
+NON_PARTY = "ICKEPART-HEMLIS"  # a Finsam insats of af, fk and region-skane: never to bastad
+OTHER = "ANNAT-HEMLIS"  # another förbund's case: never to anyone of nnv-skane
+STOPPED = "AVBRUTEN-HEMLIS"  # why the parties stopped an ESF+ idea: its parties (and the report's
+# readers who see the case), never bastad or the styrelse
+CASE_MARKERS = (ESF_TITLE, ESF_IDEA, UTLYSNING, NON_PARTY, OTHER, STOPPED)
+HIDDEN = {
+    "anonymous": CASE_MARKERS,
+    "af": (OTHER,),
+    "bastad": (ESF_IDEA, NON_PARTY, OTHER, STOPPED),
+    "kansli": (OTHER,),
+    "styrelse": (ESF_TITLE, ESF_IDEA, UTLYSNING, OTHER, STOPPED),
+    "designer": CASE_MARKERS,
+    "auditor": (OTHER,),
+    "admin": CASE_MARKERS,
+}
+ROLES = list(HIDDEN)
+MAIL_HIDDEN = {**HIDDEN, "fk": (OTHER,), "angelholm": (OTHER,)}
+SESSION_ONLY = {"auth.logout", "auth.switch_capacity", "auth.language", "auth.login"}
+PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz"}
+EXTRA_READS = ("/reports/uppfoljning", "/api/reports/uppfoljning",
+               "/api/reports/uppfoljning?format=csv", "/?process=esf_plus",
+               "/instances?process=esf_plus", "/api/tasks?process_id=esf_plus",
+               "/api/instances?process_id=esf_plus")
+# Ways each kind of URL argument points at an object; "hidden" ones per role are filled in below.
+OTHER_FORBUND = "annat"
+
+
+def _other_forbund(finsam: Finsam, database_url: str) -> dict[str, Any]:
+    """A second förbund with its own members, users and a need."""
+    with finsam.db.write() as session:
+        forbund = Forbund(slug=OTHER_FORBUND, name="Samordningsförbundet Annat")
+        session.add(forbund)
+        session.flush()
+        for slug, name, kind in (("af", "Arbetsförmedlingen", "af"),
+                                 ("fk", "Försäkringskassan", "fk"),
+                                 ("annan-kommun", "Annans kommun", "kommun")):
+            session.add(Organisation(forbund_id=forbund.id, slug=slug, name=name, kind=kind))
+    finsam.engine.hooks._directory.forget()  # type: ignore[attr-defined]
+    for user, org, role in (("annat-kansli", "kansli", "kansli"), ("annat-af", "af",
+                                                                    "representant")):
+        add_user(finsam.db, user, OTHER_FORBUND, org, role, "finsam-demo")
+    desk = Desk(database_url)
+    result, _ = desk.need(["af", "annan-kommun"], "finansiell_samordning", user="annat-af",
+                          titel=OTHER, malgrupp=OTHER)
+    route = finsam.engine.list_instances(OTHER_FORBUND, parent_id=result.instance.id)[0]
+    return {"instances": [result.instance.id, route.id],
+            "tasks": [t.id for t in finsam.engine.open_tasks_of(route.id)],
+            "usernames": ["annat-kansli", "annat-af"]}
+
+
+@pytest.fixture
+def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
+    desk = Desk(database_url)
+    for user in ("af", "fk", "angelholm", "bastad", "kansli", "styrelse", "designer",
+                 "auditor", "admin"):
+        notify.set_preferences(finsam.db, user, f"{user}@example.se", "each")
+    esf_need, esf_routes = desk.need(["af", "fk", "angelholm"], "esf_plus", titel=ESF_TITLE)
+    esf = esf_routes["esf_plus"].id
+    desk.act("af", esf, "utforma_projektide", {**IDEA, "projektide": ESF_IDEA})
+    both_need, both = desk.need(["af", "fk", "angelholm"], "bada", utlysning=UTLYSNING)
+    stopped = both["esf_plus"].id
+    desk.act("af", stopped, "utforma_projektide", IDEA)
+    desk.each_party(stopped, "forankra_projektide",
+                    {org: {"forankrad": True} for org in ("af", "fk", "angelholm")})
+    desk.each_party(stopped, "mandat_projektagarskap", {
+        org: {"mandat": True, "vill_vara_projektagare": False, "medfinansierar": True}
+        for org in ("af", "fk", "angelholm")})
+    desk.act("af", stopped, "overenskommelse", {"overenskommelse": "avbryts", "skal": STOPPED})
+    party_need, party = desk.need(["af", "fk", "region-skane"], "finansiell_samordning",
+                                  user="af")
+    insats = party["finansiell_samordning"].id
+    desk.act("af", insats, "utforma_insats", {**DESIGN, "syfte": NON_PARTY,
+                                              "processagare": "af"})
+    other = _other_forbund(finsam, database_url)
+
+    def tasks(*instance_ids: int) -> list[int]:
+        return [t.id for i in instance_ids for t in finsam.engine.open_tasks_of(i)]
+
+    esf_instances = [esf_need.instance.id, esf, both_need.instance.id, both["esf_plus"].id]
+    every = [*esf_instances, insats, both["finansiell_samordning"].id, party_need.instance.id,
+             *other["instances"]]
+    hidden = {
+        "anonymous": every, "designer": every, "admin": every,
+        "af": other["instances"],
+        "bastad": [esf, insats, *other["instances"]],
+        "kansli": other["instances"],
+        "styrelse": [*esf_instances, party_need.instance.id, *other["instances"]],
+        "auditor": other["instances"],
+    }
+    # Writes: every open task the policy does not let the role act on (all, for those without
+    # a capacity to act), whether or not it may read it.
+    all_tasks = tasks(*every)
+    forbidden: dict[str, list[int]] = {}
+    for role in hidden:
+        found = capacities(finsam.db, role) if role != "anonymous" else []
+        if not found:
+            forbidden[role] = all_tasks
+            continue
+        actor = policy.actor(found[0])
+        forbidden[role] = []
+        for task_id in all_tasks:
+            with finsam.db.read() as session:
+                row = session.get_one(HumanTask, task_id)
+                data = session.get_one(Instance, row.instance_id).data
+                tenant = row.tenant
+            if tenant != actor.tenant or not actor.may_act_on(row.assignee, row.process_id,
+                                                                data):
+                forbidden[role].append(task_id)
+    return {"instances": hidden, "read_tasks": {r: tasks(*ids) for r, ids in hidden.items()},
+            "write_tasks": forbidden, "usernames": other["usernames"],
+            "other_instances": other["instances"]}
+
+
+def routes(app: Flask) -> list[tuple[Any, str]]:
+    return sorted(
+        ((rule, method) for rule in app.url_map.iter_rules()
+         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})),
+        key=lambda pair: (pair[0].rule, pair[1]),
+    )
+
+
+def urls(rule: Any, method: str, world: dict[str, Any], role: str) -> list[str]:
+    """URLs for the rule pointing at every object the role must not touch (or the one URL of a
+    rule without objects): to read, objects it may not see; to write, also tasks it may see but
+    not act on."""
+    own_design = role == "designer" and rule.endpoint.startswith("designer.")
+    choices: dict[str, list[Any]] = {
+        # A designer moves its own förbund's instances (never reading them): not another's.
+        "instance_id": world["other_instances" if own_design else "instances"][role]
+        if not own_design else world["other_instances"],
+        "task_id": world["read_tasks" if method == "GET" else "write_tasks"][role],
+        "username": world["usernames"],
+        "process_id": ["esf_plus", "utlysning"] if role == "styrelse" else ["esf_plus"],
+        "version": [1],
+        "fmt": ["json", "csv"],
+        "filename": ["app.css"],
+    }
+    missing = [a for a in rule.arguments if a not in choices]
+    assert not missing, f"add hidden objects for {missing} of {rule.rule} to this test"
+    built = [{}]
+    for argument in sorted(rule.arguments):
+        built = [{**b, argument: v} for b in built for v in choices[argument]]
+    return [rule.build(values, append_unknown=False)[1] for values in built]
+
+
+def snapshot(finsam: Finsam) -> tuple[object, ...]:
+    with finsam.db.read() as session:
+        return tuple(
+            session.scalar(select(func.count()).select_from(model))
+            for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken)
+        ) + (
+            tuple(session.execute(select(HumanTask.id, HumanTask.state, HumanTask.claimed_by)
+                                  .order_by(HumanTask.id)).all()),
+            tuple(session.execute(select(User.username, User.active).order_by(User.id)).all()),
+            tuple(session.execute(select(Instance.id, Instance.last_seq)
+                                  .order_by(Instance.id)).all()),
+        )
+
+
+def _send(browser: Browser, method: str, url: str) -> Any:
+    if method == "GET":
+        return browser.get(url)
+    if url.startswith("/api/"):
+        return browser.client.open(url, method=method, json={"titel": "x"},
+                                   headers={"X-CSRF-Token": browser.csrf()})
+    return browser.post(url, {"titel": "x", "username": "annat-af", "org": "af",
+                              "role": "representant", "password": "x" * 12, "active": "0"})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_hides_and_refuses(app: Flask, client, finsam: Finsam,  # type: ignore[no-untyped-def]
+                                       world: dict[str, Any], role: str) -> None:
+    browser = Browser(client)
+    if role != "anonymous":
+        assert browser.login(role).status_code == 302
+    markers = HIDDEN[role]
+    before = snapshot(finsam)
+    for rule, method in routes(app):
+        if rule.endpoint in SESSION_ONLY or rule.endpoint == "static":
+            continue
+        points_at_object = bool({"instance_id", "task_id", "username"} & rule.arguments)
+        if method != "GET" and not points_at_object:
+            continue  # a write of no object (a new need): test_authorization's matrix
+        for url in urls(rule, method, world, role):
+            response = _send(browser, method, url)
+            body = response.get_data(as_text=True)
+            response.close()
+            where = f"{role} {method} {url} -> {response.status_code}"
+            assert response.status_code < 500, where
+            leaked = [m for m in markers if m in body]
+            assert not leaked, f"{where} shows {leaked}"
+            if points_at_object and rule.endpoint not in PUBLIC:
+                if role == "anonymous":
+                    assert response.status_code in (302, 401), where
+                else:
+                    assert response.status_code in (400, 403, 404, 405, 422), where
+    for url in EXTRA_READS:
+        response = browser.get(url)
+        assert response.status_code < 500, url
+        leaked = [m for m in markers if m in response.get_data(as_text=True)]
+        assert not leaked, f"{role} GET {url} shows {leaked}"
+    assert snapshot(finsam) == before, f"{role} changed something"
+
+
+def test_mail_reaches_only_those_who_may_act(finsam: Finsam, world: dict[str, Any]) -> None:
+    sent: list[EmailMessage] = []
+    config = notify.SmtpConfig(host="unused")
+    notify.send_outbox(finsam.db, finsam.engine.clock(), config, send=sent.extend)
+    assert sent
+    by_user: dict[str, str] = {}
+    for message in sent:
+        user = str(message["To"]).split("@")[0]
+        by_user[user] = by_user.get(user, "") + str(message["Subject"]) + message.get_content()
+    for user, text in by_user.items():
+        leaked = [m for m in MAIL_HIDDEN[user] if m in text]
+        assert not leaked, f"mail to {user} shows {leaked}"
+    assert "styrelse" not in by_user or ESF_TITLE not in by_user["styrelse"]
+    assert ESF_TITLE in by_user["af"]  # a party hears of its ESF+ work
