@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from typing import Any
 
 from flask import Flask, g, request, session
@@ -11,9 +10,10 @@ from flask_babel import Babel
 from flask_login import LoginManager
 
 from workflows import Finsam
+from workflows.sessions import LIFETIME
 from workflows.users import capacity_by_membership
 
-from . import errors, filters, inputs, requestlog, security
+from . import errors, filters, inputs, requestlog, security, sessions
 from .context import WebUser
 
 DEFAULT_SECRET = "dev-only-not-secret"
@@ -33,8 +33,9 @@ def build_app(config: dict[str, Any]) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
-        # Flask checks every session cookie's signature age against this: a login lasts 8 hours.
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        # Flask checks every session cookie's signature age against this, and the server-side
+        # session (workflows/sessions.py) ends as long after the login: a login lasts 8 hours.
+        PERMANENT_SESSION_LIFETIME=LIFETIME,
         BABEL_DEFAULT_LOCALE="sv",
         BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
         BABEL_TRANSLATION_DIRECTORIES=str(os.path.join(os.path.dirname(__file__), "translations")),
@@ -53,7 +54,8 @@ def build_app(config: dict[str, Any]) -> Flask:
     system = app.config.get("SYSTEM") or Finsam(app.config["DATABASE_URL"])
     app.extensions["finsam"] = system
 
-    requestlog.init_app(app)  # first: every later hook and handler logs with the request id
+    sessions.init_app(app)  # first: the trusted client address, before anything reads it
+    requestlog.init_app(app)  # every later hook and handler logs with the request id
     inputs.init_app(app)  # before the blueprints: their <int:...> ids use its converter
     _login(app, system)
     Babel(app, locale_selector=_locale)
@@ -68,14 +70,19 @@ def _login(app: Flask, system: Finsam) -> None:
     manager = LoginManager(app)
     manager.login_view = "auth.login"
     manager.login_message = None
-    manager.session_protection = "strong"
+    # flask-login's "strong" protection bound a session to the first X-Forwarded-For entry, which
+    # any client writes; webui/sessions.py binds it to the trusted address instead.
+    manager.session_protection = None
 
     @manager.user_loader
     def load_user(user_id: str) -> WebUser | None:
         if not user_id.isdigit():
             return None
+        owner = sessions.owner()  # None once logged out, revoked, ended or moved elsewhere
+        if owner is None:
+            return None
         capacity = capacity_by_membership(system.db, int(user_id))
-        return WebUser(capacity) if capacity is not None else None
+        return WebUser(capacity) if capacity is not None and capacity.username == owner else None
 
     @manager.request_loader
     def load_from_token(req: Any) -> WebUser | None:

@@ -20,6 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from workflows.users import authenticate, capacities
 
+from . import sessions
 from .context import WebUser, capacity, system
 from .filters import role_name
 from .ratelimit import LoginThrottle
@@ -61,6 +62,7 @@ def login() -> Any:
             _throttle().reset(key)
             session.clear()  # a new session at login: no fixation, a fresh CSRF token
             csrf_token()
+            sessions.begin(username)  # on the server too, so that logout can end it
             login_user(WebUser(found[0]))
             return redirect(_safe_next(request.args.get("next")))
         _throttle().failed(key)
@@ -72,7 +74,8 @@ def login() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
-    """Log out."""
+    """Log out: the session ends on the server, so no copy of its cookie works afterwards."""
+    sessions.end()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
