@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request, session
@@ -13,18 +14,17 @@ from workflows import Finsam
 from workflows.sessions import LIFETIME
 from workflows.users import capacity_by_membership
 
-from . import errors, filters, inputs, requestlog, security, sessions
+from . import errors, filters, inputs, keys, requestlog, security, sessions
 from .context import WebUser
 
-DEFAULT_SECRET = "dev-only-not-secret"
 LANGUAGES = ("sv", "en")
 
 
 def build_app(config: dict[str, Any]) -> Flask:
     """The configured app; `config` overrides the defaults and FINSAM_* environment."""
-    app = Flask(__name__)
+    app = Flask(__name__, instance_path=str(keys.instance_dir()))
     app.config.update(
-        SECRET_KEY=os.environ.get("FINSAM_SECRET_KEY", DEFAULT_SECRET),
+        SECRET_KEY=os.environ.get("FINSAM_SECRET_KEY"),
         DATABASE_URL=os.environ.get("FINSAM_DATABASE_URL", ""),
         ENV_NAME=os.environ.get("FINSAM_ENV", "development"),
         SESSION_COOKIE_HTTPONLY=True,
@@ -44,10 +44,9 @@ def build_app(config: dict[str, Any]) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (DEFAULT_SECRET, ""):
-        raise RuntimeError(
-            "refusing to start in production with the default secret key: set FINSAM_SECRET_KEY"
-        )
+    app.config["SECRET_KEY"] = keys.secret_key(
+        app.config["SECRET_KEY"], app.config["ENV_NAME"] == "production",
+        Path(app.instance_path))
     if not app.config["DATABASE_URL"]:
         raise RuntimeError("no database: set DATABASE_URL in the config or FINSAM_DATABASE_URL")
 
