@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from engine import SpecError, utc_now
+from engine.types import CLI
 from workflows import schema
 from workflows.demo import DEMO_FORBUND, DEMO_PASSWORD, load_demo
 from workflows.tokens import (
@@ -172,7 +173,7 @@ def lint(files: tuple[Path, ...]) -> None:
 @friendly
 def deploy(files: tuple[Path, ...], deployed_by: str | None) -> None:
     """Validate and deploy BPMN files as new versions (unchanged content is a no-op)."""
-    who = deployed_by or os.environ.get("USER") or "cli"
+    who = deployed_by or os.environ.get("USER") or CLI
     with system() as finsam:
         schema.upgrade(finsam.db)
         for result in finsam.deploy_files(list(files), who):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine import Database, InvalidData, NotFound, utc_now
+from engine.types import RESERVED_ACTORS
 
 from .models import Forbund, Membership, Organisation, User
 from .parties import ORG_OF_ROLE, PARTY_KINDS, ROLES, Capacity
@@ -46,8 +48,7 @@ def add_user(
     `password_hash` may carry an already computed hash of `password` (the demo shares one).
     Raises InvalidData naming the field that is wrong.
     """
-    if not USERNAME_PATTERN.fullmatch(username):
-        raise InvalidData("invalid user", {"username": "använd a–z, 0–9, punkt, understreck eller bindestreck"})
+    check_username(username)
     if role not in ROLES:
         raise InvalidData("invalid user", {"role": "en av: " + ", ".join(ROLES)})
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -81,6 +82,18 @@ def add_user(
         if exists is None:
             session.add(Membership(user_id=user.id, forbund_id=forbund_row.id, org=org, role=role))
     return capacities(db, username)[-1]
+
+
+def check_username(username: str) -> None:
+    """Refuse a username that is malformed or that the history already uses for the system
+    (`system`, `timer`, ... in any case or width); raise InvalidData with a Swedish message."""
+    if unicodedata.normalize("NFKC", username).casefold() in RESERVED_ACTORS:
+        raise InvalidData("invalid user", {"username": (
+            f"'{username}' är reserverat: så står systemet självt i ärendenas historik. "
+            "Välj ett annat användarnamn.")})
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidData("invalid user", {
+            "username": "använd a–z, 0–9, punkt, understreck eller bindestreck"})
 
 
 def _check_org(session: Session, forbund: Forbund, org: str, role: str) -> None:
