@@ -11,7 +11,6 @@ login throttle, not the request log.
 from __future__ import annotations
 
 import hashlib
-import os
 
 from flask import Flask, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -26,8 +25,7 @@ BINDING_KEY = "_bind"
 
 def trusted_proxies(app: Flask) -> int:
     """The configured number of trusted proxies (0 when none); RuntimeError when malformed."""
-    configured = app.config.get("TRUSTED_PROXIES", os.environ.get("FINSAM_TRUSTED_PROXIES", "0"))
-    text = str(configured).strip() or "0"
+    text = str(app.config.get("TRUSTED_PROXIES", "0")).strip() or "0"
     if not text.isdigit() or int(text) > 10:
         raise RuntimeError(f"FINSAM_TRUSTED_PROXIES must be a whole number 0-10, not {text!r}")
     return int(text)
