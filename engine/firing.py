@@ -13,14 +13,14 @@ from .chain import append_event
 from .errors import EngineError
 from .models import HumanTask, Instance, SpecVersion
 from .timer_models import Notification, Timer
-from .types import SYSTEM, Actor
+from .types import SYSTEM, TIMER, Actor
 
 if TYPE_CHECKING:
     from .service import Engine
 
 log = logging.getLogger(__name__)
 
-TIMER_ACTOR = "timer"
+TIMER_ACTOR = TIMER
 
 
 class Timers:

@@ -70,7 +70,12 @@ class Actor:
         return any(grant.allows(assignee, process_id, data) for grant in self.grants)
 
 
-SYSTEM = "system"
+SYSTEM = "system"  # the worker, starting instances and in `acting_as` of what it does
+TIMER = "timer"  # a timer that fired (engine/firing.py)
+CLI = "cli"  # a deploy from the command line when no user name is known
+# Every name the engine, the worker and the command line record as who acted, in one place:
+# never a user's name, so that the history cannot be mistaken (users.check_username refuses them).
+RESERVED_ACTORS = frozenset({SYSTEM, TIMER, CLI})
 
 
 @dataclass(frozen=True)

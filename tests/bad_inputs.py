@@ -312,6 +312,14 @@ def _auth_cases() -> list[Case]:
                 return failed
         return agent.login("orkelljunga", PASSWORD)
 
+    def after_logout(ctx: Ctx) -> Answer:
+        """A copy of the cookie, kept from before its session logged out."""
+        agent = ctx.browser("fk")
+        copy = agent.cookies["session"]
+        agent.request("POST", "/logout", form={"csrf_token": agent.csrf()})
+        agent.cookies["session"] = copy
+        return agent.request("GET", "/api/tasks")
+
     def claim(w: World) -> str:
         return f"/api/tasks/{w.fk_task}/claim"
 
@@ -329,6 +337,9 @@ def _auth_cases() -> list[Case]:
             (401,)),
         Case("bearer-of-deactivated-user", lambda ctx: ctx.api("deactivated").request(
             "GET", "/api/tasks"), (401,)),
+        Case("bearer-expired", lambda ctx: ctx.api("expired").request("GET", "/api/tasks"),
+             (401,)),
+        Case("session-after-logout", after_logout, (401,)),
         Case("session-expired", with_session(old), (401,)),
         Case("session-signed-with-another-key", with_session(other_key), (401,)),
         Case("session-tampered", with_session(tampered), (401,)),

@@ -4,10 +4,12 @@ refused request must leave as it was."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
+from engine import utc_now
 from engine.models import Event, HumanTask, Instance, LedgerHead, SpecVersion
 from workflows import Finsam
 from workflows.models import ApiToken, Forbund, Membership, Organisation, User
@@ -39,7 +41,7 @@ class World:
 def prepare_world(finsam: Finsam, secret: str) -> World:
     """A need that started both routes (ESF+ at the parties' förankring, Finsam at its design), a
     claimed need, a second förbund with a need of its own, and the tokens the cases use (one of
-    them revoked, one of a deactivated user)."""
+    them revoked, one of a deactivated user, one expired)."""
     def cap(user: str) -> Any:
         return capacities(finsam.db, user)[0]
 
@@ -77,6 +79,8 @@ def prepare_world(finsam: Finsam, secret: str) -> World:
     tokens["revoked"] = new_token(finsam.db, "perstorp")
     revoke_tokens(finsam.db, "perstorp")
     tokens["deactivated"] = new_token(finsam.db, "hoganas")
+    tokens["expired"] = new_token(finsam.db, "bastad", days=1,
+                                  now=utc_now() - timedelta(days=2))
     set_active(finsam.db, "nnv-skane", "hoganas", False)
     return World(secret, tokens, start.instance.id, esf, fk_task, fs_task, claimed,
                  other.instance.id, other.open_tasks[0].id)

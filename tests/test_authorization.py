@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from engine.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam
 from workflows.models import ApiToken, Membership, User
+from workflows.tokens import new_token, tokens_of
 
 from .conftest import Browser
 from .test_processes import ESF_PARTIES, IDEA
@@ -20,7 +21,7 @@ ROLES = ["anonymous", "bastad", "fk", "af", "kansli", "styrelse", "designer", "a
 PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz"}
 SESSION_ONLY = {"auth.logout", "auth.switch_capacity", "auth.language", "auth.login"}
 READ_ONLY_POSTS = {"audit.verify"}  # verifying reads everything and writes nothing
-PERSONAL = {"profile.edit"}  # one's own e-mail choice, not case data: everyone may set it
+PERSONAL = {"profile.edit", "profile.revoke"}  # one's own e-mail choice and API tokens
 
 
 @pytest.fixture
@@ -32,8 +33,11 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     desk.act("af", esf, "utforma_projektide", IDEA)
     desk.each_party(esf, "forankra_projektide", {org: {"forankrad": True} for org in ESF_PARTIES})
     tasks = {t.assignee: t.id for t in finsam.engine.open_tasks_of(esf)}
+    for user in ("fk", "af"):
+        new_token(finsam.db, user)
+    api_tokens = {user: tokens_of(finsam.db, user)[0].id for user in ("fk", "af")}
     return {"need": result.instance.id, "esf": esf, "finsam": started["finansiell_samordning"].id,
-            "tasks": tasks}
+            "tasks": tasks, "api_tokens": api_tokens}
 
 
 def snapshot(finsam: Finsam) -> tuple[object, ...]:
@@ -42,6 +46,8 @@ def snapshot(finsam: Finsam) -> tuple[object, ...]:
             session.scalar(select(func.count()).select_from(model))
             for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken)
         ) + (
+            tuple(session.execute(select(ApiToken.id, ApiToken.revoked_at)
+                                  .order_by(ApiToken.id)).all()),
             tuple(session.execute(select(HumanTask.id, HumanTask.state, HumanTask.claimed_by)
                                   .order_by(HumanTask.id)).all()),
             tuple(session.execute(select(User.username, User.active).order_by(User.id)).all()),
@@ -51,7 +57,8 @@ def snapshot(finsam: Finsam) -> tuple[object, ...]:
 def url_for_rule(rule: Any, world: dict[str, Any], role: str) -> str:
     """A URL for the rule, pointing at something that is NOT the role's own."""
     foreign = world["tasks"]["fk"] if role != "fk" else world["tasks"]["af"]
-    values = {"task_id": foreign, "instance_id": world["esf"], "username": "fk",
+    token = world["api_tokens"]["fk" if role != "fk" else "af"]  # another user's API token
+    values = {"task_id": foreign, "instance_id": world["esf"], "username": "fk", "token_id": token,
               "filename": "A.1.0.png" if rule.endpoint == "designer.corpus_file" else "app.css",
               "fmt": "json", "process_id": "esf_plus", "version": 1}
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
@@ -98,6 +105,8 @@ def test_route_matrix(app: Flask, client, finsam: Finsam, world: dict[str, Any],
             continue
         if rule.endpoint in SESSION_ONLY:
             continue
+        if "token_id" in rule.arguments:
+            assert status == 404, where  # never another user's token
         if "task_id" in rule.arguments and not (role == "auditor" and method == "GET"):
             # Another organisation's task: never seen, claimed or completed (the auditor reads).
             assert status in (403, 404), where

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from alembic import command
 from sqlalchemy import inspect, text
 
-from engine import Database
+from engine import Database, utc_now
 from engine.audit import verify_ledger
 from engine.models import Base
 from workflows.schema import alembic_config, is_current, upgrade
+from workflows.tokens import tokens_of
 
 
 def test_upgrade_from_empty_matches_the_models(db: Database) -> None:
@@ -45,4 +48,33 @@ def test_upgrade_from_previous_records_existing_heads_in_the_ledger(database_url
         heads = session.execute(text("SELECT instance_id, instance_seq FROM ledger_entry "
                                      "ORDER BY seq")).all()
     assert [tuple(h) for h in heads] == [(1, 3), (2, 3)]
+    db.dispose()
+
+
+def test_upgrade_to_sessions_gives_existing_tokens_the_default_lifetime(database_url: str) -> None:
+    db = Database(database_url)
+    config = alembic_config(db)
+    with db.sa_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006")
+    with db.sa_engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO app_user (id, username, display_name, password_hash, active, created_at, "
+            "notify) VALUES (1, 'fk', 'FK', 'x', :t, :at, 'none')"),
+            {"t": True, "at": "2025-01-01 00:00:00"})
+        connection.execute(text(
+            "INSERT INTO api_token (id, user_id, token_hash, created_at) "
+            "VALUES (1, 1, :h, :at)"), {"h": "0" * 64, "at": "2025-01-01 00:00:00"})
+    upgrade(db)
+    assert is_current(db)
+    assert "login_session" in inspect(db.sa_engine).get_table_names()
+    [token] = tokens_of(db, "fk")
+    assert token.label == "" and token.last_used_at is None
+    assert abs(token.expires_at - (utc_now() + timedelta(days=90))) < timedelta(minutes=5)
+    with db.sa_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    assert "login_session" not in inspect(db.sa_engine).get_table_names()
+    with db.sa_engine.begin() as connection:
+        assert connection.scalar(text("SELECT token_hash FROM api_token")) == "0" * 64
     db.dispose()

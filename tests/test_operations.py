@@ -1,5 +1,5 @@
 """Operations: structured request logs with a request id, /healthz, the refusal to start in
-production with the default secret, the new spec rules at deploy, and the login-throttle
+production with a weak secret, the new spec rules at deploy, and the login-throttle
 migration from the revision before it."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from engine import Database, SpecError, read_source
 from engine.lint import paths_end
 from engine.specs import validate_source
 from webui import create_app
-from webui.app import DEFAULT_SECRET
 from workflows import Finsam
 from workflows.demo import load_demo
 from workflows.schema import alembic_config, is_current, upgrade
@@ -120,17 +119,20 @@ def test_a_crash_is_logged_with_the_request_id(system: Finsam, caplog: pytest.Lo
     assert request["status"] == 500 and request["request_id"] == "crash-1"
 
 
-@pytest.mark.parametrize("secret", [None, DEFAULT_SECRET, ""])
-def test_production_refuses_the_default_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                               secret: str | None) -> None:
+# The key the app once fell back to outside production: public, so never good enough.
+OLD_DEFAULT_SECRET = "dev-only-not-secret"
+
+
+@pytest.mark.parametrize("secret", [OLD_DEFAULT_SECRET, "", "x" * 31])
+def test_production_refuses_a_weak_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                          secret: str) -> None:
     monkeypatch.setenv("FINSAM_ENV", "production")
     monkeypatch.setenv("FINSAM_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
-    if secret is None:
-        monkeypatch.delenv("FINSAM_SECRET_KEY", raising=False)
-    else:
-        monkeypatch.setenv("FINSAM_SECRET_KEY", secret)
+    monkeypatch.setenv("FINSAM_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("FINSAM_SECRET_KEY", secret)
     with pytest.raises(RuntimeError, match="refusing to start in production"):
         create_app()
+    assert not (tmp_path / "instance" / "secret_key").exists()
 
 
 def test_production_starts_with_a_secret_of_its_own(monkeypatch: pytest.MonkeyPatch,
@@ -140,19 +142,20 @@ def test_production_starts_with_a_secret_of_its_own(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("FINSAM_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SECRET_KEY"] == "a-long-random-secret-of-this-deployment"
     app.extensions["finsam"].close()
 
 
-def test_gunicorn_refuses_to_start_in_production_without_a_secret(tmp_path: Path) -> None:
+def test_gunicorn_refuses_to_start_in_production_with_a_weak_secret(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'g.sqlite3'}"
     prepared = Finsam(url)
     prepared.init()
     prepared.close()
     server = Server(url, tmp_path / "gunicorn.log", workers=1,
-                    env={"FINSAM_SECRET_KEY": DEFAULT_SECRET})
+                    env={"FINSAM_SECRET_KEY": OLD_DEFAULT_SECRET})
     with pytest.raises(RuntimeError, match="exited"):
         server.start(timeout=60)
-    assert "refusing to start in production with the default secret key" in server.log_tail(80)
+    assert "refusing to start in production with a weak secret key" in server.log_tail(80)
 
 
 def test_healthz_is_200_when_the_database_is_reachable_and_current(system: Finsam) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from engine.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam, notify, policy
 from workflows.models import ApiToken, Forbund, Membership, Organisation, User
-from workflows.users import add_user, capacities
+from workflows.users import add_user, capacities, new_token
 
 from .conftest import Browser
 from .test_processes import DESIGN, IDEA
@@ -102,6 +102,11 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     desk.act("af", insats, "utforma_insats", {**DESIGN, "syfte": NON_PARTY,
                                               "processagare": "af"})
     other = _other_forbund(finsam, database_url)
+    tokens = {user: new_token(finsam.db, user) for user in ("af", "kansli", "annat-kansli")}
+    with finsam.db.read() as session:
+        token_ids = dict(session.execute(
+            select(User.username, ApiToken.id).join(ApiToken, ApiToken.user_id == User.id)
+            .where(User.username.in_(tokens))).all())
 
     def tasks(*instance_ids: int) -> list[int]:
         return [t.id for i in instance_ids for t in finsam.engine.open_tasks_of(i)]
@@ -138,7 +143,8 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
                 forbidden[role].append(task_id)
     return {"instances": hidden, "read_tasks": {r: tasks(*ids) for r, ids in hidden.items()},
             "write_tasks": forbidden, "usernames": other["usernames"],
-            "other_instances": other["instances"]}
+            "other_instances": other["instances"],
+            "tokens": {role: [i for u, i in token_ids.items() if u != role] for role in hidden}}
 
 
 def routes(app: Flask) -> list[tuple[Any, str]]:
@@ -160,6 +166,7 @@ def urls(rule: Any, method: str, world: dict[str, Any], role: str) -> list[str]:
         if not own_design else world["other_instances"],
         "task_id": world["read_tasks" if method == "GET" else "write_tasks"][role],
         "username": world["usernames"],
+        "token_id": world["tokens"][role],
         "process_id": ["esf_plus", "utlysning"] if role == "styrelse" else ["esf_plus"],
         "version": [1],
         "fmt": ["json", "csv"],
@@ -208,7 +215,8 @@ def test_every_route_hides_and_refuses(app: Flask, client, finsam: Finsam,  # ty
     for rule, method in routes(app):
         if rule.endpoint in SESSION_ONLY or rule.endpoint == "static":
             continue
-        points_at_object = bool({"instance_id", "task_id", "username"} & rule.arguments)
+        points_at_object = any((a.endswith("_id") and a != "process_id") or a == "username"
+                               for a in rule.arguments)
         if method != "GET" and not points_at_object:
             continue  # a write of no object (a new need): test_authorization's matrix
         for url in urls(rule, method, world, role):

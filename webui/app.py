@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request, session
@@ -11,30 +11,32 @@ from flask_babel import Babel
 from flask_login import LoginManager
 
 from workflows import Finsam
+from workflows.sessions import LIFETIME
 from workflows.users import capacity_by_membership
 
-from . import errors, filters, inputs, requestlog, security
+from . import errors, filters, inputs, keys, requestlog, security, sessions
 from .context import WebUser
 
-DEFAULT_SECRET = "dev-only-not-secret"
 LANGUAGES = ("sv", "en")
 
 
 def build_app(config: dict[str, Any]) -> Flask:
     """The configured app; `config` overrides the defaults and FINSAM_* environment."""
-    app = Flask(__name__)
+    app = Flask(__name__, instance_path=str(keys.instance_dir()))
     app.config.update(
-        SECRET_KEY=os.environ.get("FINSAM_SECRET_KEY", DEFAULT_SECRET),
+        SECRET_KEY=os.environ.get("FINSAM_SECRET_KEY"),
         DATABASE_URL=os.environ.get("FINSAM_DATABASE_URL", ""),
         ENV_NAME=os.environ.get("FINSAM_ENV", "development"),
+        TRUSTED_PROXIES=os.environ.get("FINSAM_TRUSTED_PROXIES", "0"),  # see webui/sessions.py
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("FINSAM_INSECURE_COOKIES") != "1",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=10 * 1024 * 1024,
-        # Flask checks every session cookie's signature age against this: a login lasts 8 hours.
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        # Flask checks every session cookie's signature age against this, and the server-side
+        # session (workflows/sessions.py) ends as long after the login: a login lasts 8 hours.
+        PERMANENT_SESSION_LIFETIME=LIFETIME,
         BABEL_DEFAULT_LOCALE="sv",
         BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
         BABEL_TRANSLATION_DIRECTORIES=str(os.path.join(os.path.dirname(__file__), "translations")),
@@ -43,17 +45,17 @@ def build_app(config: dict[str, Any]) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (DEFAULT_SECRET, ""):
-        raise RuntimeError(
-            "refusing to start in production with the default secret key: set FINSAM_SECRET_KEY"
-        )
+    app.config["SECRET_KEY"] = keys.secret_key(
+        app.config["SECRET_KEY"], app.config["ENV_NAME"] == "production",
+        Path(app.instance_path))
     if not app.config["DATABASE_URL"]:
         raise RuntimeError("no database: set DATABASE_URL in the config or FINSAM_DATABASE_URL")
 
     system = app.config.get("SYSTEM") or Finsam(app.config["DATABASE_URL"])
     app.extensions["finsam"] = system
 
-    requestlog.init_app(app)  # first: every later hook and handler logs with the request id
+    sessions.init_app(app)  # first: the trusted client address, before anything reads it
+    requestlog.init_app(app)  # every later hook and handler logs with the request id
     inputs.init_app(app)  # before the blueprints: their <int:...> ids use its converter
     _login(app, system)
     Babel(app, locale_selector=_locale)
@@ -68,14 +70,19 @@ def _login(app: Flask, system: Finsam) -> None:
     manager = LoginManager(app)
     manager.login_view = "auth.login"
     manager.login_message = None
-    manager.session_protection = "strong"
+    # flask-login's "strong" protection bound a session to the first X-Forwarded-For entry, which
+    # any client writes; webui/sessions.py binds it to the trusted address instead.
+    manager.session_protection = None
 
     @manager.user_loader
     def load_user(user_id: str) -> WebUser | None:
         if not user_id.isdigit():
             return None
+        owner = sessions.owner()  # None once logged out, revoked, ended or moved elsewhere
+        if owner is None:
+            return None
         capacity = capacity_by_membership(system.db, int(user_id))
-        return WebUser(capacity) if capacity is not None else None
+        return WebUser(capacity) if capacity is not None and capacity.username == owner else None
 
     @manager.request_loader
     def load_from_token(req: Any) -> WebUser | None:

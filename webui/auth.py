@@ -20,6 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from workflows.users import authenticate, capacities
 
+from . import sessions
 from .context import WebUser, capacity, system
 from .filters import role_name
 from .ratelimit import LoginThrottle
@@ -51,19 +52,22 @@ def login() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "").strip().lower()
         password = request.form.get("password", "")
+        # The address is the trusted one (webui/sessions.py): a client's X-Forwarded-For
+        # buys no fresh allowance. The attempt is counted before the password is checked.
         key = f"{username}|{request.remote_addr}"
-        wait = _throttle().blocked_for(key)
+        wait = _throttle().attempt(key)
         if wait:
             error = _("För många misslyckade inloggningar. Försök igen om %(s)s sekunder.", s=wait)
             return render_template("login.html", error=error, username=username), 429
-        found = capacities(system().db, username) if authenticate(system().db, username, password) else []
+        db = system().db
+        found = capacities(db, username) if authenticate(db, username, password) else []
         if found:
-            _throttle().reset(key)
+            _throttle().succeeded(key)
             session.clear()  # a new session at login: no fixation, a fresh CSRF token
             csrf_token()
+            sessions.begin(username)  # on the server too, so that logout can end it
             login_user(WebUser(found[0]))
             return redirect(_safe_next(request.args.get("next")))
-        _throttle().failed(key)
         error = _("Fel användarnamn eller lösenord.")
         return render_template("login.html", error=error, username=username), 401
     return render_template("login.html", error=error, username=username)
@@ -72,7 +76,8 @@ def login() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
-    """Log out."""
+    """Log out: the session ends on the server, so no copy of its cookie works afterwards."""
+    sessions.end()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from engine import SpecError
+from engine import SpecError, utc_now
+from engine.types import CLI
 from workflows import schema
 from workflows.demo import DEMO_FORBUND, DEMO_PASSWORD, load_demo
-from workflows.users import add_user, new_token
+from workflows.tokens import (
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    new_token,
+    revoke_token,
+    revoke_tokens,
+    tokens_of,
+)
+from workflows.users import add_user
 
 from .cli_common import database_url, fail, friendly, system
 
@@ -102,11 +112,39 @@ def user_add(name: str, forbund: str, org: str, role: str, password_stdin: bool)
 
 @user.command("token")
 @click.argument("name")
+@click.option("--days", type=int, default=DEFAULT_DAYS, show_default=True,
+              help=f"How many days the new token works (1-{MAX_DAYS}).")
+@click.option("--label", default="", help="What the token is for, shown in listings.")
+@click.option("--list", "listing", is_flag=True, help="List NAME's tokens (never the tokens).")
+@click.option("--revoke", "revoke_id", type=int, default=None, metavar="ID",
+              help="Revoke NAME's token ID (see --list).")
+@click.option("--revoke-all", is_flag=True, help="Revoke every token of NAME.")
 @friendly
-def user_token(name: str) -> None:
-    """Print a new API token for NAME (shown once)."""
+def user_token(name: str, days: int, label: str, listing: bool, revoke_id: int | None,
+               revoke_all: bool) -> None:
+    """Print a new API token for NAME (shown once), or list or revoke NAME's tokens."""
+    if listing + (revoke_id is not None) + revoke_all > 1:
+        fail("give one of --list, --revoke ID, --revoke-all")
     with system() as finsam:
-        click.echo(new_token(finsam.db, name))
+        if listing:
+            now = utc_now()
+            click.echo(f"{'ID':>6}  {'LABEL':<30} {'CREATED UTC':<16} {'EXPIRES UTC':<16} "
+                       f"{'LAST USED UTC':<16} STATE")
+            for row in tokens_of(finsam.db, name):
+                click.echo(f"{row.id:>6}  {row.label[:30]:<30} {_minute(row.created_at):<16} "
+                           f"{_minute(row.expires_at):<16} {_minute(row.last_used_at):<16} "
+                           f"{row.state(now)}")
+        elif revoke_id is not None:
+            revoke_token(finsam.db, name, revoke_id)
+            click.echo(f"token {revoke_id} of {name} revoked")
+        elif revoke_all:
+            click.echo(f"{revoke_tokens(finsam.db, name)} token(s) revoked")
+        else:
+            click.echo(new_token(finsam.db, name, days=days, label=label))
+
+
+def _minute(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else "-"
 
 
 @main.command()
@@ -135,7 +173,7 @@ def lint(files: tuple[Path, ...]) -> None:
 @friendly
 def deploy(files: tuple[Path, ...], deployed_by: str | None) -> None:
     """Validate and deploy BPMN files as new versions (unchanged content is a no-op)."""
-    who = deployed_by or os.environ.get("USER") or "cli"
+    who = deployed_by or os.environ.get("USER") or CLI
     with system() as finsam:
         schema.upgrade(finsam.db)
         for result in finsam.deploy_files(list(files), who):

@@ -6,7 +6,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import click
@@ -15,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine import EngineError, InvalidData, SpecError
 from workflows import Finsam
 
-DEFAULT_INSTANCE_DIR = Path.cwd() / "instance"
+from .keys import instance_dir
 
 
 def database_url() -> str:
@@ -23,7 +22,7 @@ def database_url() -> str:
     url = os.environ.get("FINSAM_DATABASE_URL")
     if url:
         return url
-    folder = Path(os.environ.get("FINSAM_INSTANCE_DIR") or DEFAULT_INSTANCE_DIR)
+    folder = instance_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'finsam.sqlite3'}"
 

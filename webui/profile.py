@@ -1,15 +1,17 @@
-"""Each user's profile: the e-mail address and how to hear about new tasks."""
+"""Each user's profile: the e-mail address, how to hear about new tasks, and the user's API
+tokens (listed without their secret, revoked here)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
-from engine import InvalidData
+from engine import InvalidData, NotFound, utc_now
 from workflows.notify import preferences, set_preferences
+from workflows.tokens import revoke_token, tokens_of
 
 from .context import capacity, system
 
@@ -19,6 +21,8 @@ def N_(message: str) -> str:
     """Mark a text for translation where it is shown."""
     return message
 
+
+STATES = {"active": N_("Gäller"), "expired": N_("Har gått ut"), "revoked": N_("Återkallad")}
 
 CHOICES = (
     ("none", N_("Ingen e-post")),
@@ -48,4 +52,20 @@ def edit() -> Any:
             return redirect(url_for("profile.edit"))
     first_error = next(iter(errors), "")
     return render_template("profile.html", email=email or "", notify=notify, errors=errors,
-                           choices=CHOICES, first_error=first_error), status
+                           choices=CHOICES, first_error=first_error,
+                           tokens=tokens_of(system().db, me.username), now=utc_now(),
+                           states=STATES), status
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke(token_id: int) -> Any:
+    """Revoke one of the user's own API tokens (from a logged-in session, not with a token)."""
+    if current_user.via_token:
+        abort(403)
+    try:
+        revoke_token(system().db, capacity().username, token_id)
+    except NotFound:
+        abort(404)
+    flash(_("Nyckeln är återkallad. Program som använder den får inte längre svar."), "success")
+    return redirect(url_for("profile.edit") + "#tokens")

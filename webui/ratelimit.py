@@ -1,16 +1,16 @@
-"""Login throttling: a few failures per account and address, then a pause.
+"""Login throttling: a few attempts per account and address in a window, then a pause.
 
-With a database the count lives in it (`workflows.throttle`), so the limit holds across the
-worker processes of a multi-process server; without one (tests of the class itself) it is kept
-in this process.
+The count lives in the database (`workflows.throttle`) and an attempt is counted before its
+password is checked, in one atomic step: concurrent guesses in several threads or worker
+processes cannot slip past the limit together.
 """
 
 from __future__ import annotations
 
-import threading
+import math
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from engine import Database
 from workflows import throttle
@@ -20,49 +20,20 @@ WINDOW_SECONDS = 300
 
 
 class LoginThrottle:
-    """Counts failed logins per key and blocks the key for a while after too many."""
+    """Admits at most MAX_FAILURES attempts per key in WINDOW_SECONDS, until one succeeds."""
 
-    def __init__(self, db: Database | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self._db = db
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
         self._clock = clock
 
-    def _at(self, seconds: float) -> datetime:
-        return datetime.fromtimestamp(seconds, UTC)
+    def attempt(self, key: str) -> int:
+        """Count an attempt of `key` before its password is checked: 0 when it may go on, else
+        the seconds to wait (and the attempt is not counted)."""
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        wait = throttle.admit(self._db, key, now, timedelta(seconds=WINDOW_SECONDS),
+                              MAX_FAILURES)
+        return math.ceil(wait)
 
-    def _recent(self, key: str) -> list[float]:
-        now = self._clock()
-        if self._db is not None:
-            since = self._at(now - WINDOW_SECONDS)
-            return [t.timestamp() for t in throttle.failures_since(self._db, key, since)]
-        recent = [t for t in self._failures.get(key, []) if now - t < WINDOW_SECONDS]
-        self._failures[key] = recent
-        return recent
-
-    def blocked_for(self, key: str) -> int:
-        """Seconds until `key` may try again (0 when it may now)."""
-        with self._lock:
-            recent = self._recent(key)
-            if len(recent) < MAX_FAILURES:
-                return 0
-            return max(1, int(WINDOW_SECONDS - (self._clock() - recent[-MAX_FAILURES])))
-
-    def failed(self, key: str) -> None:
-        """Record a failed attempt."""
-        with self._lock:
-            now = self._clock()
-            if self._db is not None:
-                throttle.record_failure(self._db, key, self._at(now),
-                                        self._at(now - WINDOW_SECONDS))
-                return
-            self._recent(key).append(now)
-
-    def reset(self, key: str) -> None:
-        """Forget the failures of `key` after a success."""
-        with self._lock:
-            if self._db is not None:
-                throttle.clear_failures(self._db, key)
-                return
-            self._failures.pop(key, None)
+    def succeeded(self, key: str) -> None:
+        """Forget the attempts of `key` after it logged in."""
+        throttle.forget(self._db, key)

@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
             status=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 1) if started else None,
             user=user, capacity=capacity,
+            client=request.remote_addr,  # the socket peer, or what the trusted proxies forwarded
         )
         return response
 

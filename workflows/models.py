@@ -77,13 +77,17 @@ class Membership(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for the API, stored only as its sha256."""
+    """A bearer token for the API, stored only as its sha256; it works until it expires or is
+    revoked."""
 
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]  # to the minute or so: see workflows/tokens.py
     revoked_at: Mapped[datetime | None]
     user: Mapped[User] = relationship()

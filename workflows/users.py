@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,9 +12,14 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine import Database, InvalidData, NotFound, utc_now
+from engine.types import RESERVED_ACTORS
 
-from .models import ApiToken, Forbund, Membership, Organisation, User
+from .models import Forbund, Membership, Organisation, User
 from .parties import ORG_OF_ROLE, PARTY_KINDS, ROLES, Capacity
+from .sessions import close_sessions_of
+from .tokens import new_token, revoke_tokens, user_for_token
+
+__all__ = ["new_token", "revoke_tokens", "user_for_token"]  # kept here for their callers
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 MIN_PASSWORD_LENGTH = 8
@@ -44,8 +48,7 @@ def add_user(
     `password_hash` may carry an already computed hash of `password` (the demo shares one).
     Raises InvalidData naming the field that is wrong.
     """
-    if not USERNAME_PATTERN.fullmatch(username):
-        raise InvalidData("invalid user", {"username": "använd a–z, 0–9, punkt, understreck eller bindestreck"})
+    check_username(username)
     if role not in ROLES:
         raise InvalidData("invalid user", {"role": "en av: " + ", ".join(ROLES)})
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -81,6 +84,18 @@ def add_user(
     return capacities(db, username)[-1]
 
 
+def check_username(username: str) -> None:
+    """Refuse a username that is malformed or that the history already uses for the system
+    (`system`, `timer`, ... in any case or width); raise InvalidData with a Swedish message."""
+    if unicodedata.normalize("NFKC", username).casefold() in RESERVED_ACTORS:
+        raise InvalidData("invalid user", {"username": (
+            f"'{username}' är reserverat: så står systemet självt i ärendenas historik. "
+            "Välj ett annat användarnamn.")})
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidData("invalid user", {
+            "username": "använd a–z, 0–9, punkt, understreck eller bindestreck"})
+
+
 def _check_org(session: Session, forbund: Forbund, org: str, role: str) -> None:
     fixed = ORG_OF_ROLE.get(role)
     if fixed is not None:
@@ -107,9 +122,12 @@ def _check_org(session: Session, forbund: Forbund, org: str, role: str) -> None:
 
 
 def set_password(
-    db: Database, username: str, password: str, password_hash: str | None = None
+    db: Database, username: str, password: str, password_hash: str | None = None,
+    keep_session: str | None = None,
 ) -> None:
-    """Replace a user's password (`password_hash` may carry its precomputed hash)."""
+    """Replace a user's password (`password_hash` may carry its precomputed hash) and end every
+    session of the user but the one whose token is `keep_session` (the session that changed it).
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidData(
             "invalid password", {"password": f"minst {MIN_PASSWORD_LENGTH} tecken"}
@@ -119,6 +137,7 @@ def set_password(
         if user is None:
             raise NotFound(f"no user '{username}'")
         user.password_hash = password_hash or hash_password(password)
+        close_sessions_of(session, user.id, keep=keep_session)
 
 
 def authenticate(db: Database, username: str, password: str) -> bool:
@@ -172,50 +191,6 @@ def _org_names(session: Session, forbund_ids: set[int]) -> dict[tuple[int, str],
     for forbund_id, slug, name in rows:
         names[(forbund_id, slug)] = name
     return names
-
-
-def new_token(db: Database, username: str) -> str:
-    """Create an API token for `username`; return it (it is stored only hashed)."""
-    token = "ff_" + secrets.token_urlsafe(32)
-    with db.write() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise NotFound(f"no user '{username}'")
-        session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=_now()))
-    return token
-
-
-def user_for_token(db: Database, token: str) -> str | None:
-    """The username a valid, unrevoked token belongs to."""
-    with db.read() as session:
-        row = session.execute(
-            select(User.username)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(
-                ApiToken.token_hash == _token_hash(token),
-                ApiToken.revoked_at.is_(None),
-                User.active.is_(True),
-            )
-        ).first()
-        return row[0] if row else None
-
-
-def revoke_tokens(db: Database, username: str) -> int:
-    """Revoke every token of a user; return how many."""
-    with db.write() as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise NotFound(f"no user '{username}'")
-        tokens = session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        ).all()
-        for token in tokens:
-            token.revoked_at = _now()
-        return len(tokens)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _now() -> datetime:
@@ -280,3 +255,5 @@ def set_active(db: Database, forbund: str, username: str, active: bool) -> None:
         if user is None:
             raise NotFound(f"no user '{username}' in {forbund}")
         user.active = active
+        if not active:
+            close_sessions_of(session, user.id)
