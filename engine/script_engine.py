@@ -1,6 +1,8 @@
 """The SpiffWorkflow script engine of this engine: expressions through the safe interpreter only.
 
-Scripts and service calls are refused (they are also refused at deploy).
+Scripts and service calls are refused (they are also refused at deploy). Each expression is
+evaluated within its budget (`engine/expressions/budget.py`). A failure is a WorkflowFailure
+naming the element: the write rolls back (409).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (
     BasePythonScriptEngineEnvironment,
 )
 
-from .errors import ExpressionError
+from .errors import ExpressionError, WorkflowFailure
 from .expressions import evaluate
 
 
@@ -42,6 +44,20 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
         raise ExpressionError("service tasks are not supported by this engine")
 
 
+class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """The script engine: the safe environment; a failed expression names its element."""
+
+    def evaluate(self, task: Any, expression: str,
+                 external_context: Mapping[str, Any] | None = None) -> Any:
+        spec = task.task_spec
+        element = str(getattr(spec, "bpmn_id", None) or spec.name)
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except ExpressionError as exc:
+            raise WorkflowFailure(f"the expression '{expression[:80]}' failed: {exc}",
+                                  element) from exc
+
+
 def safe_script_engine() -> PythonScriptEngine:
     """A SpiffWorkflow script engine whose expressions never reach `eval`."""
-    return PythonScriptEngine(environment=SafeEnvironment())
+    return SafeScriptEngine(environment=SafeEnvironment())
