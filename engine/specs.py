@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from .deadline import account
 from .errors import ExpressionError, ExpressionLimit, Problem, SpecError
 from .expressions import compile_expression
+from .schemas import size_problems
 from .sources import FORM_PROPERTY, SpecSource, _form_references
 from .xmlsafe import parse_xml
 
@@ -224,10 +225,22 @@ def _engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Probl
                     "the allowed functions",
                     line=element.sourceline,
                 )
+    checked: set[str] = set()
     for form_path, element in _form_references(tree):
         schema = source.forms.get(form_path)
         if schema is None:
             problem(element, f"the form '{form_path}' is missing", "add the form file")
+            continue
+        if form_path in checked:
+            continue
+        checked.add(form_path)
+        bounds = size_problems(schema)  # before check_schema walks it
+        for message, hint in bounds:
+            problems.append(Problem(f"the form '{form_path}': {message}",
+                                    element_id=element.get("id"),
+                                    element_name=element.get("name"), file=form_path,
+                                    hint=hint))
+        if bounds:
             continue
         try:
             Draft202012Validator.check_schema(schema)
