@@ -21,11 +21,11 @@ from .db import Database
 from .errors import Conflict, Forbidden, InvalidData, NotFound
 from .firing import Timers
 from .forms import validate_form_data
-from .limits import fits_columns
+from .limits import cardinality_bounded, fits_columns
 from .maintenance import Maintenance
 from .models import HumanTask, Instance, SpecVersion
 from .queries import Queries, instance_view, task_view
-from .schedule import due_in_valid
+from .schedule import due_in_valid, timers_valid
 from .schemas import forms_bounded
 from .singleton import Singletons
 from .sources import SpecSource
@@ -71,7 +71,8 @@ class Engine(Queries, Maintenance, Timers, Singletons):
 
     def lint(self, source: SpecSource) -> ParsedSpec:
         """Validate a spec with the engine's and the domain's rules; SpecError if not valid."""
-        rules = [fits_columns, due_in_valid, forms_bounded, *self.hooks.spec_rules()]
+        rules = [fits_columns, cardinality_bounded, due_in_valid, timers_valid, forms_bounded,
+                 *self.hooks.spec_rules()]
         return validate_source(source, rules)
 
     def deploy(self, source: SpecSource, deployed_by: str) -> DeployResult:
