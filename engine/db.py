@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from .deadline import account
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
@@ -52,8 +54,11 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session whose work is committed at the end of the block, or rolled back on error."""
-        with self._write_sessions.begin() as session:
+        """A session whose work is committed at the end of the block, or rolled back on error.
+
+        Designer content run inside it (expressions, form validation) shares one time account
+        (`engine/deadline.py`), so no process can hold the write lock past that bound."""
+        with account(), self._write_sessions.begin() as session:
             yield session
 
     def dispose(self) -> None:

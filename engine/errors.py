@@ -77,6 +77,13 @@ class ExpressionError(EngineError):
         super().__init__(message)
 
 
+class ExpressionLimit(ExpressionError):
+    """An expression went beyond its budget (operations, sizes, time) or did what the language
+    allows nowhere (formatting text with %); the write it ran in is rolled back."""
+
+    code = "expression_limit"
+
+
 class NotFound(EngineError):
     """The thing asked for does not exist, or is not visible to the caller."""
 

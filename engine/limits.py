@@ -4,14 +4,20 @@ SQLite stores a string of any length; PostgreSQL refuses one longer than its col
 moment it is written. A task name that is too long would deploy and then fail every step that
 creates the task, leaving its instances stuck. This rule refuses it at deploy, where the designer
 can fix it. The engine always applies it (it is not one of the domain's optional rules).
+
+Likewise a multi-instance task's constant `loopCardinality` must be within what one step may
+create (`script_engine.MAX_INSTANCES`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .errors import Problem
+from .errors import ExpressionError, Problem
+from .expressions import compile_expression, evaluate
+from .expressions.language import free_names
 from .models import HumanTask, Instance, SpecVersion
+from .script_engine import MAX_INSTANCES
 from .specs import ParsedSpec
 
 
@@ -45,4 +51,28 @@ def fits_columns(parsed: ParsedSpec) -> list[Problem]:
         check(end_id, Instance.outcome, "end event id", end_id)
     for lane in parsed.lanes:
         check(lane, HumanTask.lane, "lane name")
+    return problems
+
+
+def cardinality_bounded(parsed: ParsedSpec) -> list[Problem]:
+    """Every multi-instance `loopCardinality` that reads no variable is a whole number from 0 to
+    MAX_INSTANCES (one that reads variables is checked when it is evaluated)."""
+    problems = []
+    for spec in (parsed.spec, *parsed.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            text = getattr(task_spec, "cardinality", None)
+            if not isinstance(text, str):
+                continue
+            try:
+                if free_names(compile_expression(text).body):
+                    continue
+                value = evaluate(text, {})
+            except ExpressionError:
+                continue  # reported with the expressions (engine/specs.py)
+            if not (isinstance(value, int) and 0 <= value <= MAX_INSTANCES):
+                problems.append(Problem(
+                    f"the loop cardinality {text[:40]} is not a whole number from 0 to "
+                    f"{MAX_INSTANCES}", element_id=str(task_spec.bpmn_id),
+                    element_name=task_spec.bpmn_name, file=parsed.source.filename,
+                    hint=f"loop at most {MAX_INSTANCES} times, or loop over a list"))
     return problems

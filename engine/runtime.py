@@ -30,6 +30,7 @@ from .script_engine import safe_script_engine
 from .specs import ParsedSpec, UserTaskInfo
 
 LIBRARY_VERSION = package_version("SpiffWorkflow")
+MAX_ENGINE_STEPS = 250
 
 
 class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
@@ -112,9 +113,25 @@ def new_workflow(parsed: ParsedSpec, data: dict[str, Any]) -> BpmnWorkflow:
 
 
 def run_engine_steps(workflow: BpmnWorkflow) -> None:
-    """Run every non-human step that is ready; wrap library errors with the element id."""
+    """Run every non-human step that is ready; wrap library errors with the element id.
+
+    At most MAX_ENGINE_STEPS run in one call: a cycle that never waits (which `engine/lint.py`
+    refuses where the domain enables it) stops with a WorkflowFailure instead of holding the
+    write transaction for ever.
+    """
+    taken = 0
+
+    def will_complete(task: Any) -> None:
+        nonlocal taken
+        taken += 1
+        if taken > MAX_ENGINE_STEPS:
+            raise WorkflowFailure(
+                f"the process ran more than {MAX_ENGINE_STEPS} steps without waiting for a "
+                "person or a timer: a loop without a task?", task.task_spec.bpmn_id)
+        _start_fresh_collections(task)
+
     try:
-        workflow.do_engine_steps(will_complete_task=_start_fresh_collections)
+        workflow.do_engine_steps(will_complete_task=will_complete)
     except ExpressionError as exc:
         raise WorkflowFailure(f"an expression failed: {exc}") from exc
     except WorkflowException as exc:

@@ -1,42 +1,41 @@
-"""Due dates of human tasks: the `dueIn` property of a user task, an ISO 8601 duration.
+"""Due dates of human tasks and the times of timers, checked at deploy.
 
 `<spiffworkflow:property name="dueIn" value="P30D"/>` on a user task gives every human task of it
 a due date: the time the task became ready plus the duration. Weeks, days, hours, minutes and
 seconds are understood (`P2W`, `P30D`, `PT12H`, `P1DT12H`); years and months are not, because
-their length depends on the calendar. A malformed value is refused at deploy.
+their length depends on the calendar. A malformed value, or one longer than
+`durations.MAX_DAYS`, is refused at deploy.
+
+A timer's `timeDuration` or `timeDate` that reads no variable is evaluated at deploy and must be
+a duration or date `engine/durations.py` accepts; one that reads variables is checked when it is
+evaluated (`engine/script_engine.py`). `timeCycle` is refused: a periodic timer is a loop through
+an intermediate timer event (`engine/timers.py`).
 """
 
 from __future__ import annotations
 
-import re
+import ast
 import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from .errors import Problem
-from .specs import ParsedSpec
+from .durations import check_date, duration_parts, parse_fixed_duration
+from .errors import ExpressionError, Problem
+from .expressions import compile_expression, evaluate
+from .expressions.language import free_names
+from .specs import BPMN_NS, ParsedSpec
+from .xmlsafe import parse_xml
 
 DUE_PROPERTY = "dueIn"
-
-_DURATION = re.compile(
-    r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
-)
 
 
 def parse_duration(text: str) -> timedelta:
     """An ISO 8601 duration of weeks, days, hours, minutes and seconds as a timedelta.
 
-    Raises ValueError for anything else (months, years, fractions, an empty `P` or `PT`).
+    Raises ValueError for anything else (months, years, fractions, an empty `P` or `PT`, more
+    than `durations.MAX_DAYS`).
     """
-    value = text.strip().upper()
-    match = _DURATION.match(value)
-    if match is None or value in ("P", "PT") or value.endswith("T"):
-        raise ValueError(f"'{text}' is not an ISO 8601 duration of weeks, days or hours")
-    parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
-    if not parts:
-        raise ValueError(f"'{text}' is not an ISO 8601 duration of weeks, days or hours")
-    return timedelta(**parts)
+    return parse_fixed_duration(text)
 
 
 _DUE: dict[str, dict[str, timedelta]] = {}
@@ -96,3 +95,60 @@ def due_in_valid(parsed: ParsedSpec) -> list[Problem]:
                 hint="write a duration such as P30D (30 days), P2W (two weeks) or PT12H",
             ))
     return problems
+
+
+_TIMER_HINT = {
+    "timeDuration": "write a quoted duration such as \"P14D\" (14 days) or \"PT12H\"",
+    "timeDate": "write a quoted date and time such as \"2026-01-01T09:00:00+01:00\"",
+}
+
+
+def timers_valid(parsed: ParsedSpec) -> list[Problem]:
+    """Deploy rule: every timer that reads no variable gives a duration or date the engine
+    accepts; no timer is a cycle."""
+    root = parse_xml(parsed.source.bpmn, parsed.source.filename).getroot()
+    problems = []
+    for definition in root.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
+        event = definition.getparent()
+        for child in definition:
+            kind = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
+            message = _timer_problem(kind, (child.text or "").strip())
+            if message is not None:
+                problems.append(Problem(
+                    f"{kind}: {message}", element_id=event.get("id"),
+                    element_name=event.get("name"), line=child.sourceline,
+                    file=parsed.source.filename,
+                    hint=_TIMER_HINT.get(kind, "loop back through an intermediate timer event "
+                                               "with a timeDuration instead")))
+    return problems
+
+
+def _timer_problem(kind: str, text: str) -> str | None:
+    if kind == "timeCycle":
+        return "cycle timers are not run by this engine"
+    if kind not in _TIMER_HINT or not text:
+        return None
+    try:
+        tree = compile_expression(text)
+        if isinstance(tree.body, ast.Name) and kind == "timeDuration":
+            try:
+                duration_parts(tree.body.id)
+            except ValueError:
+                pass
+            else:
+                return f"{tree.body.id} without quotes is read as a variable's name"
+        if free_names(tree.body):
+            return None  # computed from data: checked when it is evaluated
+        value = evaluate(text, {})
+    except ExpressionError:
+        return None  # reported with the expressions (engine/specs.py)
+    if not isinstance(value, str):
+        return f"'{ast.unparse(tree.body)[:80]}' gives {type(value).__name__}, not a quoted text"
+    try:
+        if kind == "timeDuration":
+            duration_parts(value)
+        else:
+            check_date(value)
+    except ValueError as exc:
+        return str(exc)
+    return None

@@ -21,11 +21,12 @@ from .db import Database
 from .errors import Conflict, Forbidden, InvalidData, NotFound
 from .firing import Timers
 from .forms import validate_form_data
-from .limits import fits_columns
+from .limits import cardinality_bounded, fits_columns
 from .maintenance import Maintenance
 from .models import HumanTask, Instance, SpecVersion
 from .queries import Queries, instance_view, task_view
-from .schedule import due_in_valid
+from .schedule import due_in_valid, timers_valid
+from .schemas import forms_bounded
 from .singleton import Singletons
 from .sources import SpecSource
 from .specs import ParsedSpec, SpecCache, validate_source
@@ -70,7 +71,8 @@ class Engine(Queries, Maintenance, Timers, Singletons):
 
     def lint(self, source: SpecSource) -> ParsedSpec:
         """Validate a spec with the engine's and the domain's rules; SpecError if not valid."""
-        rules = [fits_columns, due_in_valid, *self.hooks.spec_rules()]
+        rules = [fits_columns, cardinality_bounded, due_in_valid, timers_valid, forms_bounded,
+                 *self.hooks.spec_rules()]
         return validate_source(source, rules)
 
     def deploy(self, source: SpecSource, deployed_by: str) -> DeployResult:
@@ -179,7 +181,7 @@ class Engine(Queries, Maintenance, Timers, Singletons):
             schema = parsed.form_schema(info.form)
             if schema is not None:
                 schema = self.hooks.prepare_form(schema, ctx)
-            form_data = validate_form_data(schema, data)
+            form_data = validate_form_data(schema, data, info.form)
             derived = self.hooks.before_complete(ctx, form_data)
             runtime.complete_human_task(workflow, parsed, row.task_guid, {**form_data, **derived})
             now = self.clock()

@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 
 from .errors import Problem, SpecError
+from .schemas import MAX_DEPTH, size_problems
 from .xmlsafe import parse_xml
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -81,30 +82,34 @@ def read_source(path: Path) -> SpecSource:
                 )
             )
             continue
-        forms[form_path] = _load_form_json(raw, form_path, element, path.name, problems)
+        forms[form_path] = _load_form_json(raw, form_path, element, problems)
     if problems:
         raise SpecError(problems)
     return SpecSource(filename=path.name, bpmn=content, forms=forms)
 
 
-def _load_form_json(
-    raw: bytes, form_path: str, element: Any, filename: str, problems: list[Problem]
-) -> Any:
+def _load_form_json(raw: bytes, form_path: str, element: Any, problems: list[Problem]) -> Any:
+    """The form's JSON, or None with a problem naming the form file (too large, not JSON,
+    nested too deeply)."""
+    def refuse(message: str, hint: str) -> None:
+        problems.append(Problem(f"the form '{form_path}': {message}", element_id=element.get("id"),
+                                element_name=element.get("name"), file=form_path, hint=hint))
+
     if len(raw) > MAX_FORM_BYTES:
-        problems.append(Problem(f"the form '{form_path}' is too large", file=filename))
+        refuse(f"larger than {MAX_FORM_BYTES // 1024} KiB", "split it into smaller forms")
         return None
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        problems.append(
-            Problem(
-                f"the form '{form_path}' is not valid JSON: {exc}",
-                element_id=element.get("id"),
-                line=element.sourceline,
-                file=filename,
-            )
-        )
+        form = json.loads(raw)
+    except RecursionError:
+        refuse(f"nested more than {MAX_DEPTH} levels deep", "flatten the form")
         return None
+    except (ValueError, UnicodeDecodeError) as exc:
+        refuse(f"not valid JSON: {exc}", "save the form as UTF-8 JSON")
+        return None
+    for message, hint in size_problems(form):  # before anything walks it (hashing, checks)
+        refuse(message, hint)
+        return None
+    return form
 
 
 def _resolve_form_path(folder: Path, form_path: str) -> Path | None:
@@ -145,7 +150,7 @@ def source_from_upload(
             continue
         raw = uploaded_forms.get(form_path) or by_name.get(PurePosixPath(form_path).name)
         if raw is not None:
-            forms[form_path] = _load_form_json(raw, form_path, element, filename, problems)
+            forms[form_path] = _load_form_json(raw, form_path, element, problems)
             continue
         deployed = deployed_form(form_path)
         if deployed is not None:

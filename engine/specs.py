@@ -19,8 +19,10 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from .errors import ExpressionError, Problem, SpecError
+from .deadline import account
+from .errors import ExpressionError, ExpressionLimit, Problem, SpecError
 from .expressions import compile_expression
+from .schemas import size_problems
 from .sources import FORM_PROPERTY, SpecSource, _form_references
 from .xmlsafe import parse_xml
 
@@ -49,6 +51,9 @@ _REFUSED_ELEMENTS: dict[str, tuple[str, str]] = {
     ),
 }
 _REFUSED_EXTENSIONS = ("preScript", "postScript")
+_BUDGET_HINT = ("make it do less: at most 10,000 comprehension rounds, texts of 100,000 "
+                "characters, lists of 10,000 items and numbers below 2^256 (see "
+                "docs/architecture.md)")
 
 
 @dataclass(frozen=True)
@@ -106,11 +111,12 @@ def validate_source(source: SpecSource, rules: Iterable[SpecRule] = ()) -> Parse
     key = source.content_hash
     with _PARSED_LOCK:
         parsed = _PARSED.get(key)
-    if parsed is None:
-        parsed = _parse(source)
-        with _PARSED_LOCK:
-            parsed = _PARSED.setdefault(key, parsed)
-    rule_problems = [p for rule in rules for p in rule(parsed)]
+    with account():  # every expression and form of one check together (engine/deadline.py)
+        if parsed is None:
+            parsed = _parse(source)
+            with _PARSED_LOCK:
+                parsed = _PARSED.setdefault(key, parsed)
+        rule_problems = [p for rule in rules for p in rule(parsed)]
     if rule_problems:
         raise SpecError(rule_problems)
     return parsed
@@ -214,14 +220,27 @@ def _engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Probl
                 problem(
                     owner,
                     f"expression '{text[:120]}' is refused: {exc}",
+                    _BUDGET_HINT if isinstance(exc, ExpressionLimit) else
                     "use only comparisons, and/or/not, literals, variables, x['key'] and "
                     "the allowed functions",
                     line=element.sourceline,
                 )
+    checked: set[str] = set()
     for form_path, element in _form_references(tree):
         schema = source.forms.get(form_path)
         if schema is None:
             problem(element, f"the form '{form_path}' is missing", "add the form file")
+            continue
+        if form_path in checked:
+            continue
+        checked.add(form_path)
+        bounds = size_problems(schema)  # before check_schema walks it
+        for message, hint in bounds:
+            problems.append(Problem(f"the form '{form_path}': {message}",
+                                    element_id=element.get("id"),
+                                    element_name=element.get("name"), file=form_path,
+                                    hint=hint))
+        if bounds:
             continue
         try:
             Draft202012Validator.check_schema(schema)

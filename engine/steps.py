@@ -105,7 +105,7 @@ def start(
         schema = parsed.form_schema(parsed.start_form)
         if schema is not None:
             schema = engine.hooks.prepare_form(schema, ctx)
-        validate_form_data(schema, data)
+        validate_form_data(schema, data, parsed.start_form)
     workflow = runtime.new_workflow(parsed, data)
     now = engine.clock()
     instance = Instance(

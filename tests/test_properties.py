@@ -2,9 +2,11 @@
 evaluator and form validation.
 
 - Expressions from a grammar of allowed constructs evaluate to what Python itself gives on the
-  same safe data, or both fail; anything with a forbidden construct (attributes, dunders, calls
-  of other functions, lambdas, **, f-strings, ...) is refused when compiled; and no text at all
-  raises anything but ExpressionError.
+  same safe data, or both fail (or ours stops at its budget); anything with a forbidden construct
+  (attributes, dunders, calls of other functions, lambdas, **, f-strings, ...) is refused when
+  compiled; no text at all raises anything but ExpressionError; and any expression from a
+  grammar of costly constructs over large data either evaluates within the budget or raises
+  ExpressionError, never another exception, never beyond the time bound.
 - Random JSON objects against every bundled form are either accepted (and then satisfy the JSON
   Schema and can be stored as canonical JSON) or refused with InvalidData naming fields.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,8 @@ from hypothesis import strategies as st
 
 from engine import ExpressionError, InvalidData
 from engine.canonical import canonical_json
+from engine.deadline import EVALUATION_SECONDS
+from engine.errors import ExpressionLimit
 from engine.expressions import FUNCTIONS, compile_expression, evaluate
 from engine.forms import validate_form_data
 from workflows.system import diagrams_dir
@@ -103,7 +108,7 @@ def test_allowed_expressions_evaluate_as_python_does(expression: str) -> None:
     try:
         ours = evaluate(expression, DATA)
     except ExpressionError as error:
-        assert python_failed or "too large" in str(error), (expression, expected, error)
+        assert python_failed or isinstance(error, ExpressionLimit), (expression, expected, error)
         return
     assert not python_failed, (expression, ours)
     assert ours == expected and type(ours) is type(expected), (expression, ours, expected)
@@ -132,13 +137,64 @@ TEXTS = st.one_of(
 )
 
 
+# One evaluation's time bound, with a slow machine's slack.
+TIME_BOUND = EVALUATION_SECONDS + 0.5
+
+
 @SETTINGS
 @given(TEXTS)
 def test_no_text_raises_anything_but_expression_error(text: str) -> None:
+    started = time.monotonic()
     try:
         evaluate(text, DATA)
     except ExpressionError:
         pass
+    assert time.monotonic() - started < TIME_BOUND
+
+
+# Large data, and a grammar of what is costly on it: repetition, concatenation, products,
+# nested comprehensions, sorting, comparing and searching whole values, text formatting.
+BIG = {"a": 3, "n": 2**53, "s": "x" * 20_000, "l": list(range(10_000)),
+       "w": ["w" * 100] * 500, "d": {str(i): [i] * 50 for i in range(200)}}
+COSTLY_ATOMS = st.one_of(
+    st.sampled_from(sorted(BIG)),
+    st.sampled_from(["10", "1000", "100000", "10**0", "'ab'", "[1, 2]", "'%d'", "-1", "True"]),
+)
+
+
+def _costly(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    pair = st.tuples(inner, inner)
+    return st.one_of(
+        pair.map(lambda t: f"({t[0]} * {t[1]})"),
+        pair.map(lambda t: f"({t[0]} + {t[1]})"),
+        pair.map(lambda t: f"({t[0]} % {t[1]})"),
+        pair.map(lambda t: f"({t[0]} == {t[1]})"),
+        pair.map(lambda t: f"({t[0]} in {t[1]})"),
+        pair.map(lambda t: f"({t[0]} < {t[1]})"),
+        pair.map(lambda t: f"[{t[0]} for x in {t[1]}]"),
+        pair.map(lambda t: f"[x for x in {t[0]} for y in {t[1]}]"),
+        pair.map(lambda t: f"{{{t[0]} for x in {t[1]}}}"),
+        pair.map(lambda t: f"{t[0]}[{t[1]}:]"),
+        pair.map(lambda t: f"round({t[0]}, {t[1]})"),
+        st.tuples(st.sampled_from(sorted(FUNCTIONS)), inner).map(lambda t: f"{t[0]}({t[1]})"),
+        pair.map(lambda t: f"sum({t[0]}, {t[1]})"),
+        pair.map(lambda t: f"[{t[0]}, {t[1]}]"),
+        pair.map(lambda t: f"({t[0]}, {t[1]})"),
+    )
+
+
+COSTLY = st.recursive(COSTLY_ATOMS, _costly, max_leaves=8)
+
+
+@SETTINGS
+@given(COSTLY)
+def test_any_expression_evaluates_within_budget_or_is_stopped(expression: str) -> None:
+    started = time.monotonic()
+    try:
+        evaluate(expression, BIG)
+    except ExpressionError:
+        pass
+    assert time.monotonic() - started < TIME_BOUND, expression
 
 
 FORMS = {path.name: json.loads(path.read_text(encoding="utf-8"))

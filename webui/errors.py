@@ -72,6 +72,13 @@ def init_app(app: Flask) -> None:
                   status=status, error=error.code, message=message[:500])
         if wants_json():
             return api_error(status, error.code, message, details_of(error))
+        if isinstance(error, WorkflowFailure | ExpressionError | SpecError):
+            # Designer content that failed at run time: the user cannot fix it; say so, and
+            # what to hand on to the one who can.
+            message = _("Steget kunde inte genomföras eftersom processen innehåller ett fel som "
+                        "en processdesigner behöver rätta. Inget har sparats. Kontakta er "
+                        "processdesigner och försök igen när en rättad version finns. "
+                        "Uppgift till processdesignern: %(detail)s", detail=message)
         return render_template("error.html", status=status, message=message), status
 
     @app.errorhandler(HTTPException)
