@@ -2,16 +2,17 @@
 
 The file carries every event with its hash and the chain head; `verify_export` recomputes the
 chain from the events alone, with no database, and checks that it ends at the head the file (or
-the auditor, from elsewhere) names.
+the auditor, from elsewhere) names. The CSV's cells are neutralised against formulas
+(`csvsafe`); `parse` restores them exactly, so the hashes are recomputed over the recorded values.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
 
+from . import csvsafe
 from .canonical import GENESIS_HASH
 from .chain import chain_hash
 from .types import EventView, InstanceView
@@ -51,15 +52,15 @@ def to_csv(document: dict[str, Any]) -> str:
     instance = document["instance"]
     out.write(f"# {FORMAT} instance={instance['id']} tenant={instance['tenant']} "
               f"process={instance['process_id']}\n")
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
+    writer = csvsafe.Writer(out)
+    writer.writerow(CSV_FIELDS)
     for event in document["events"]:
         row = dict(event)
         row["data"] = json.dumps(event["data"], sort_keys=True, separators=(",", ":"),
                                  ensure_ascii=False)
         row["task"] = event["task"] or ""
         row["task_guid"] = event["task_guid"] or ""
-        writer.writerow(row)
+        writer.writerow(row[field] for field in CSV_FIELDS)
     out.write(f"# head seq={document['head']['seq']} hash={document['head']['hash']}\n")
     return out.getvalue()
 
@@ -70,15 +71,18 @@ def parse(text: str) -> dict[str, Any]:
     if stripped.startswith("{"):
         document: dict[str, Any] = json.loads(stripped)
         return document
-    lines = stripped.splitlines()
-    if not lines or not lines[0].startswith(f"# {FORMAT} "):
+    # The first and the last line are comments; the table between is read as CSV, never split
+    # into lines first: a value may hold line breaks of any kind (U+2028 too).
+    first, _, rest = stripped.partition("\n")
+    if not first.startswith(f"# {FORMAT} "):
         raise ValueError("not an instance history export")
-    meta = dict(part.split("=", 1) for part in lines[0][2:].split()[1:])
-    head_line = next((line for line in reversed(lines) if line.startswith("# head ")), None)
-    if head_line is None:
+    meta = dict(part.split("=", 1) for part in first[2:].split()[1:])
+    table, found, head_line = rest.rstrip("\r\n").rpartition("\n# head ")
+    if not found:
         raise ValueError("the export has no head line")
-    head = dict(part.split("=", 1) for part in head_line[len("# head "):].split())
-    rows = list(csv.DictReader([line for line in lines[1:] if not line.startswith("#")]))
+    head = dict(part.split("=", 1) for part in head_line.split())
+    header, *records = list(csvsafe.rows(table))
+    rows = [dict(zip(header, record, strict=True)) for record in records]
     events = [
         {**row, "seq": int(row["seq"]), "data": json.loads(row["data"]),
          "task": row["task"] or None, "task_guid": row["task_guid"] or None}
