@@ -4,12 +4,21 @@ The file carries every event with its hash and the chain head; `verify_export` r
 chain from the events alone, with no database, and checks that it ends at the head the file (or
 the auditor, from elsewhere) names. The CSV's cells are neutralised against formulas
 (`csvsafe`); `parse` restores them exactly, so the hashes are recomputed over the recorded values.
+
+A chain that verifies is only internally consistent: whoever can write the file (or the database
+it came from) can change an event and re-hash everything after it. It is anchored when it ends at
+a head kept elsewhere, or when its head carries an HMAC made with a key the forger does not hold
+(`sign`); `check_export` says which, if either.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from . import csvsafe
@@ -18,6 +27,7 @@ from .chain import chain_hash
 from .types import EventView, InstanceView
 
 FORMAT = "bpmn-instance-history/1"
+KEPT_HEAD = re.compile(r"(?:([0-9]{1,18}):)?([0-9a-f]{64})")
 CSV_FIELDS = ("seq", "at", "actor", "acting_as", "kind", "task", "task_guid", "data",
               "prev_hash", "hash")
 
@@ -61,7 +71,9 @@ def to_csv(document: dict[str, Any]) -> str:
         row["task"] = event["task"] or ""
         row["task_guid"] = event["task_guid"] or ""
         writer.writerow(row[field] for field in CSV_FIELDS)
-    out.write(f"# head seq={document['head']['seq']} hash={document['head']['hash']}\n")
+    head = document["head"]
+    signature = f" hmac={head['hmac']}" if head.get("hmac") else ""
+    out.write(f"# head seq={head['seq']} hash={head['hash']}{signature}\n")
     return out.getvalue()
 
 
@@ -91,8 +103,63 @@ def parse(text: str) -> dict[str, Any]:
     return {"format": FORMAT,
             "instance": {"id": int(meta["instance"]), "tenant": meta["tenant"],
                          "process_id": meta["process"]},
-            "head": {"seq": int(head["seq"]), "hash": head["hash"]},
+            "head": {"seq": int(head["seq"]), "hash": head["hash"],
+                     **({"hmac": head["hmac"]} if "hmac" in head else {})},
             "events": events}
+
+
+@dataclass(frozen=True)
+class ExportCheck:
+    """What verifying an export found: every problem, and what anchors its head outside the
+    file: `head` (the head the auditor kept), `signature` (an HMAC made with the key) or None
+    (nothing: a history changed and re-hashed throughout would verify the same)."""
+
+    problems: list[str]
+    anchored_by: str | None
+
+
+def head_signature(document: dict[str, Any], key: bytes) -> str:
+    """HMAC-SHA256 of the export's format, tenant, instance id and head, hex."""
+    instance, head = document["instance"], document["head"]
+    text = f"{FORMAT}:{instance['tenant']}:{instance['id']}:{head['seq']}:{head['hash']}"
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def sign(document: dict[str, Any], key: bytes) -> dict[str, Any]:
+    """`document` with its head signed with `key` (written by `to_json` and `to_csv`)."""
+    return {**document, "head": {**document["head"], "hmac": head_signature(document, key)}}
+
+
+def kept_head(text: str) -> tuple[int | None, str]:
+    """A head kept elsewhere, `HASH` or `SEQ:HASH` (as `finsam audit export` prints it).
+
+    Raises ValueError for anything else."""
+    match = KEPT_HEAD.fullmatch(text.strip().lower())
+    if match is None:
+        raise ValueError("a kept head is HASH or SEQ:HASH (64 hexadecimal digits)")
+    return (int(match[1]) if match[1] else None), match[2]
+
+
+def check_export(document: dict[str, Any], expected_head: str | None = None,
+                 key: bytes | None = None) -> ExportCheck:
+    """Verify an export's chain, then anchor it: at `expected_head` (`kept_head`'s forms) when
+    given, else by its signature when it has one and `key` is given. A head that differs from
+    the expected one, or a signature that does not match the key, is a problem."""
+    problems = verify_export(document)
+    anchored_by: str | None = None
+    head = document["head"]
+    if expected_head is not None:
+        seq, digest = kept_head(expected_head)
+        if head["hash"] != digest or seq not in (None, head["seq"]):
+            problems.append(f"the chain ends at {head['seq']}:{head['hash'][:12]}…, not at the "
+                            f"expected {'' if seq is None else f'{seq}:'}{digest[:12]}…")
+        anchored_by = "head"
+    if key is not None and head.get("hmac"):
+        if not hmac.compare_digest(str(head["hmac"]), head_signature(document, key)):
+            problems.append("the head's signature does not match the key: the head was changed, "
+                            "or it was signed with another key")
+        anchored_by = anchored_by or "signature"
+    return ExportCheck(problems, None if problems else anchored_by)
 
 
 def verify_export(document: dict[str, Any], expected_hash: str | None = None) -> list[str]:

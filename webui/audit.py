@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -96,7 +96,8 @@ def export(instance_id: int, fmt: str) -> Any:
     """Download the history with its chain head (JSON or CSV)."""
     if fmt not in ("json", "csv"):
         return Response("json or csv", status=404)
-    document = auditing.export(system(), capacity(), instance_id)
+    key = str(current_app.config.get("AUDIT_KEY") or "").encode("utf-8") or None
+    document = auditing.export(system(), capacity(), instance_id, key)
     body = to_json(document) if fmt == "json" else to_csv(document)
     response = Response(body, mimetype="application/json" if fmt == "json" else "text/csv")
     response.headers["Content-Disposition"] = (
