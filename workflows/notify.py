@@ -142,10 +142,10 @@ def send_outbox(db: Database, now: datetime, config: SmtpConfig | None,
 
     With mail off (no configuration) the rows are marked handled without sending, so turning
     mail on later does not deliver old news. Each recipient's message is built and sent on
-    its own. A failure is logged and kept on the row (`_failed`) and the others go on; a row none
-    of whose messages went out is tried again later (so nobody gets one twice); when the server
-    itself fails, the rest wait for the next tick. Nothing that building or sending raises leaves
-    this function.
+    its own. A failure is logged and kept on the row (`_failed`) and the others go on; only a row
+    none of whose messages went out is tried again later (so a recipient who got it does not get
+    it twice); when the server itself fails, that row and the rest wait for the next tick.
+    Nothing that building or sending raises leaves this function.
     """
     sent = 0
     while True:
