@@ -131,7 +131,7 @@ def sign(document: dict[str, Any], key: bytes) -> dict[str, Any]:
 
 
 def kept_head(text: str) -> tuple[int | None, str]:
-    """A head kept elsewhere, `HASH` or `SEQ:HASH` (as `finsam audit export` prints it).
+    """A head kept elsewhere, `HASH` or `SEQ:HASH` (as the export command prints it).
 
     Raises ValueError for anything else."""
     match = KEPT_HEAD.fullmatch(text.strip().lower())
