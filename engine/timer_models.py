@@ -35,7 +35,9 @@ class Notification(Base):
 
     `kind` is `task_ready` (a human task became ready for `assignee`) or `reminder` (a timer of
     the instance fired while `assignee` has the task `bpmn_id` open). The domain decides who
-    receives it and how; `sent_at` is set once, when it has been handled.
+    receives it and how; `sent_at` is set once, when it has been handled. A row that could not
+    be sent keeps `sent_at` empty and records its `attempts`, the `last_error` and when to try
+    again (`retry_at`); after the domain's bounded number of attempts it stays as it is, visible.
     """
 
     __tablename__ = "notification"
@@ -49,5 +51,8 @@ class Notification(Base):
     assignee: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    retry_at: Mapped[datetime | None]
     human_task: Mapped[HumanTask | None] = relationship(
         primaryjoin="foreign(Notification.human_task_id) == HumanTask.id")

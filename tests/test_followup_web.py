@@ -240,7 +240,7 @@ def test_cli_report_formats(run, finsam: Finsam, world: dict[str, int]) -> None:
     assert table.exit_code == 0
     assert "identifierade" in table.output and "Ängelholms kommun" in table.output
     rows = run("report", "uppfoljning", "--format", "csv", "--from", "2025-06-01").output
-    assert "nnv-skane,esf_plus,identifierade,,1" in rows.splitlines()
+    assert '"nnv-skane","esf_plus","identifierade","",1' in rows.splitlines()
 
 
 def test_cli_report_in_total_and_per_forbund(run, finsam: Finsam, database_url: str,  # type: ignore[no-untyped-def]
@@ -249,10 +249,10 @@ def test_cli_report_in_total_and_per_forbund(run, finsam: Finsam, database_url: 
     sodra = ClockDesk(database_url, Clock(), prefix="s-")
     esf_route(sodra, "2025-05-05T10:00", ["af", "fk", "trelleborg"])
     rows = run("report", "uppfoljning", "--format", "csv").output.splitlines()
-    assert "totalt,esf_plus,identifierade,,3" in rows
-    assert "nnv-skane,esf_plus,identifierade,,2" in rows
-    assert "sodra,esf_plus,identifierade,,1" in rows
-    assert "sodra,finansiell_samordning,insatser,,0" in rows
+    assert '"totalt","esf_plus","identifierade","",3' in rows
+    assert '"nnv-skane","esf_plus","identifierade","",2' in rows
+    assert '"sodra","esf_plus","identifierade","",1' in rows
+    assert '"sodra","finansiell_samordning","insatser","",0' in rows
 
 
 def test_cli_report_errors_in_one_line(run, finsam: Finsam) -> None:  # type: ignore[no-untyped-def]

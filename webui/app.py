@@ -28,6 +28,7 @@ def build_app(config: dict[str, Any]) -> Flask:
         DATABASE_URL=os.environ.get("FINSAM_DATABASE_URL", ""),
         ENV_NAME=os.environ.get("FINSAM_ENV", "development"),
         TRUSTED_PROXIES=os.environ.get("FINSAM_TRUSTED_PROXIES", "0"),  # see webui/sessions.py
+        AUDIT_KEY=os.environ.get("FINSAM_AUDIT_KEY", ""),  # signs the heads of exports
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("FINSAM_INSECURE_COOKIES") != "1",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.export import to_csv, to_json
@@ -13,6 +14,7 @@ from workflows import auditing
 from workflows.catalogue import PROCESS_NAMES
 
 from .context import capacity, system
+from .inputs import query_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -62,12 +64,18 @@ def verify() -> Any:
                            names=system().org_names(me.forbund), results=by_id, other=other)
 
 
+def _step(instance_id: int) -> int | None:
+    """`?step=`: the event to show (0 the first; absent: the last)."""
+    return query_int("step", _("Händelsen ska anges med ett heltal, 0 eller större."),
+                     (url_for("audit.replay", instance_id=instance_id),
+                      _("Visa ärendets senaste händelse")))
+
+
 @bp.get("/instances/<int:instance_id>")
 @login_required
 def replay(instance_id: int) -> Any:
     """Step through an instance's replay, event by event."""
-    raw = request.args.get("step", "")
-    position = int(raw) if raw.isdigit() else None
+    position = _step(instance_id)
     view = auditing.step_through(system(), capacity(), instance_id, position)
     return render_template("audit/replay.html", view=view, processes=PROCESS_NAMES)
 
@@ -76,9 +84,7 @@ def replay(instance_id: int) -> Any:
 @login_required
 def diagram(instance_id: int) -> Any:
     """The diagram at a step, as an image (its own styles; no script)."""
-    raw = request.args.get("step", "")
-    svg = auditing.diagram_at(system(), capacity(), instance_id,
-                              int(raw) if raw.isdigit() else None)
+    svg = auditing.diagram_at(system(), capacity(), instance_id, _step(instance_id))
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = SVG_POLICY
     return response
@@ -90,7 +96,8 @@ def export(instance_id: int, fmt: str) -> Any:
     """Download the history with its chain head (JSON or CSV)."""
     if fmt not in ("json", "csv"):
         return Response("json or csv", status=404)
-    document = auditing.export(system(), capacity(), instance_id)
+    key = str(current_app.config.get("AUDIT_KEY") or "").encode("utf-8") or None
+    document = auditing.export(system(), capacity(), instance_id, key)
     body = to_json(document) if fmt == "json" else to_csv(document)
     response = Response(body, mimetype="application/json" if fmt == "json" else "text/csv")
     response.headers["Content-Disposition"] = (

@@ -10,10 +10,16 @@ from pathlib import Path
 import click
 
 from engine import Verification
-from engine.export import export_document, parse, to_csv, to_json, verify_export
+from engine.export import check_export, export_document, kept_head, parse, sign, to_csv, to_json
 from engine.ledger import signed_head
 
 from .cli_common import fail, friendly, system
+
+UNANCHORED = 3  # `audit verify`: the chain is consistent, but nothing outside the file anchors it
+
+
+def _audit_key() -> bytes | None:
+    return os.environ.get("FINSAM_AUDIT_KEY", "").encode("utf-8") or None
 
 
 def _expected(text: str | None, tenant: str) -> tuple[int, str] | None:
@@ -91,7 +97,7 @@ def register(main: click.Group) -> None:
 
         Signed with FINSAM_AUDIT_KEY (HMAC-SHA256) when it is set.
         """
-        key = os.environ.get("FINSAM_AUDIT_KEY", "").encode("utf-8") or None
+        key = _audit_key()
         with system() as finsam:
             for tenant in [forbund] if forbund else finsam.forbunds():
                 seq, digest = finsam.engine.ledger_head(tenant)
@@ -105,10 +111,16 @@ def register(main: click.Group) -> None:
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
     @friendly
     def export(instance_id: int, forbund: str, fmt: str, output: Path | None) -> None:
-        """Write an instance's history with its chain head (stdout without -o)."""
+        """Write an instance's history with its chain head (stdout without -o).
+
+        The head is signed with FINSAM_AUDIT_KEY (HMAC-SHA256) when it is set.
+        """
+        key = _audit_key()
         with system() as finsam:
             document = export_document(finsam.engine.get_instance(forbund, instance_id),
                                        finsam.engine.events(forbund, instance_id))
+        if key is not None:
+            document = sign(document, key)
         text = to_json(document) if fmt == "json" else to_csv(document)
         if output is None:
             click.echo(text, nl=False)
@@ -119,19 +131,42 @@ def register(main: click.Group) -> None:
 
     @audit.command("verify")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--head", "expected", default=None, help="The head hash you kept, if any.")
+    @click.option("--head", "expected", default=None,
+                  help="The head you kept when it was exported: HASH or SEQ:HASH.")
     def verify(file: Path, expected: str | None) -> None:
-        """Verify an exported history offline: no database needed (exit 1 if it does not)."""
+        """Verify an exported history offline, with no database.
+
+        Exit 0: the chain verifies and is anchored (it ends at the --head you kept, or its head
+        is signed with FINSAM_AUDIT_KEY); 1: a problem; 3: the chain is consistent but nothing
+        anchors it, so a history changed and re-hashed throughout would look the same.
+        """
+        if expected is not None:
+            try:
+                kept_head(expected)
+            except ValueError as error:
+                fail(f"--head: {error}")
         try:
             document = parse(file.read_text(encoding="utf-8"))
-            problems = verify_export(document, expected)
+            check = check_export(document, expected, _audit_key())
         except (ValueError, KeyError, TypeError) as error:
             fail(f"{file}: not a readable history export ({error})")
             return
-        for problem in problems:
+        for problem in check.problems:
             click.echo(f"{file}: {problem}", err=True)
-        if problems:
-            fail(f"{file}: {len(problems)} problem(s); the history does not verify")
+        if check.problems:
+            fail(f"{file}: {len(check.problems)} problem(s); the history does not verify")
         head = document["head"]
-        click.echo(f"{file}: {len(document['events'])} events verify; head "
-                   f"{head['seq']}:{head['hash']}")
+        events = f"{file}: {len(document['events'])} events verify"
+        if check.anchored_by == "head":
+            click.echo(f"{events} and end at the head you kept, {head['seq']}:{head['hash']}")
+        elif check.anchored_by == "signature":
+            click.echo(f"{events}; the head {head['seq']}:{head['hash']} is signed with "
+                       "FINSAM_AUDIT_KEY")
+        else:
+            signed = ("the export is signed: set FINSAM_AUDIT_KEY to check its signature"
+                      if head.get("hmac") else "the export is not signed")
+            click.echo(f"{file}: {len(document['events'])} events are consistent, but the chain "
+                       f"is not anchored: a history changed and re-hashed throughout would look "
+                       f"the same. Pass the head you kept with --head HASH ({signed}). Head "
+                       f"{head['seq']}:{head['hash']}.")
+            sys.exit(UNANCHORED)

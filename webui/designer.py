@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -14,7 +14,7 @@ from engine.diagram import diagram_count, render_svg
 from workflows import designing
 
 from .context import capacity, system
-from .inputs import MAX_ID
+from .inputs import required_int
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
@@ -76,12 +76,10 @@ def version(process_id: str, version: int) -> Any:
 @login_required
 def diff(process_id: str) -> Any:
     """What changed between two versions, drawn on both."""
-    try:
-        old, new = int(request.args.get("a", "")), int(request.args.get("b", ""))
-    except ValueError:
-        abort(400)
-    if not (0 < old <= MAX_ID and 0 < new <= MAX_ID):
-        abort(404)  # no such version, and never an out-of-range integer into SQL
+    message = _("Välj två versioner att jämföra.")
+    onward = (url_for("designer.index"), _("Till processversionerna"))
+    old = required_int("a", message, onward, lowest=1)
+    new = required_int("b", message, onward, lowest=1)
     view = designing.compare(system(), capacity(), process_id, old, new)
     return render_template("designer/diff.html", view=view)
 

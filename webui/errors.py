@@ -20,6 +20,7 @@ from engine import (
     WorkflowFailure,
 )
 
+from .inputs import BadQuery
 from .requestlog import log_event
 
 STATUS: dict[type[EngineError], int] = {
@@ -88,6 +89,9 @@ def init_app(app: Flask) -> None:
             if status == 413:
                 return api_error(413, "too_large", "the request body is too large")
             return api_error(status, error.name.lower().replace(" ", "_"), error.description or "")
+        if isinstance(error, BadQuery):
+            return render_template("error.html", status=status, message=error.message,
+                                   onward=error.onward), status
         messages = {
             400: _("Begäran kunde inte behandlas. Ladda om sidan och försök igen."),
             403: _("Du har inte behörighet till den här sidan."),

@@ -8,7 +8,7 @@ from typing import Any
 
 from engine import EventView, Finding, InstanceView, Verification
 from engine.diagram import render_svg, sequence_flows
-from engine.export import export_document
+from engine.export import export_document, sign
 from engine.replay import ReplayStep
 
 from . import policy
@@ -144,8 +144,11 @@ def _spec_bpmn(finsam: Finsam, instance: InstanceView) -> bytes:
     return finsam.engine.bpmn_of_instance(instance.tenant, instance.id)
 
 
-def export(finsam: Finsam, capacity: Capacity, instance_id: int) -> dict[str, Any]:
-    """An instance's history with its chain head, for offline verification."""
+def export(finsam: Finsam, capacity: Capacity, instance_id: int,
+           key: bytes | None = None) -> dict[str, Any]:
+    """An instance's history with its chain head, for offline verification; the head signed
+    with `key` when one is given (FINSAM_AUDIT_KEY), so the file is anchored by itself."""
     require_auditor(capacity)
     instance = finsam.instance(capacity, instance_id)
-    return export_document(instance, finsam.engine.events(capacity.forbund, instance_id))
+    document = export_document(instance, finsam.engine.events(capacity.forbund, instance_id))
+    return sign(document, key) if key else document

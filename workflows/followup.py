@@ -22,6 +22,9 @@ from .parties import Capacity
 from .system import Finsam
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# Days a period may name: any need's, with room; beyond them the day after the last day, or a
+# midnight in UTC, falls outside what dates and the database hold.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,11 @@ class Period:
                 days[name] = date.fromisoformat(text) if text else None
             except ValueError:
                 errors[name] = "ange ett datum som ÅÅÅÅ-MM-DD"
+                continue
+            day = days[name]
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                errors[name] = (f"ange ett datum mellan {FIRST_DAY.isoformat()} och "
+                                f"{LAST_DAY.isoformat()}")
         if errors:
             raise InvalidData("ogiltig period", errors)
         period = cls(days["from"], days["to"])

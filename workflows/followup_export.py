@@ -1,11 +1,13 @@
-"""The follow-up report as CSV (one tidy table) and as plain-text tables for the command line."""
+"""The follow-up report as CSV (one tidy table, cells neutralised against formulas by the
+engine's `csvsafe`) and as plain-text tables for the command line."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from typing import Any
+
+from engine.csvsafe import Writer
 
 from .followup import ESF_FIGURES, FINSAM_FIGURES
 
@@ -85,10 +87,10 @@ def _cell(value: Any) -> Any:
 def to_csv(report: dict[str, Any]) -> str:
     """The report as one CSV table: forbund, avsnitt, uppgift, kategori, varde."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = Writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for row in rows(report):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(row)
     return buffer.getvalue()
 
 

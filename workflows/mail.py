@@ -1,0 +1,80 @@
+"""The notification messages, built so that no value from the data can add a line or a header.
+
+A step name comes from a deployed diagram (a modeller's label may hold line breaks), a title and
+an e-mail address from what people typed. Each value goes through `one_line` before it reaches a
+header or a line of the body: line breaks of every kind and other control characters become
+spaces, and a header value is capped. An address must be exactly one address (`address`), or the
+message is not built. Messages are in Swedish and carry the step name, the case's title and a
+link, nothing else of the case.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from email.errors import MessageError
+from email.headerregistry import Address
+from email.message import EmailMessage
+
+SUBJECT_LENGTH = 150
+VALUE_LENGTH = 300
+NO_TITLE = "(utan titel)"
+FOOTER_EACH = "Du får det här meddelandet för att du har valt e-post om uppgifter i din profil."
+FOOTER_DIGEST = "Du får en sammanfattning om dagen för att du har valt det i din profil."
+
+
+def one_line(value: str, limit: int = VALUE_LENGTH) -> str:
+    """`value` as one line of at most `limit` characters: control characters, line and paragraph
+    separators and bidirectional overrides become spaces, runs of spaces one, ends trimmed; a
+    longer value is cut and ends with `…`."""
+    spaced = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
+                     for c in value)
+    text = " ".join(spaced.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def address(text: str) -> Address:
+    """One e-mail address; ValueError when `text` is not exactly one (a list, a display name,
+    line breaks, non-ASCII before the @)."""
+    try:
+        return Address(addr_spec=text)
+    except (ValueError, IndexError, MessageError) as error:
+        raise ValueError(f"ogiltig e-postadress ({error})") from error
+
+
+def message(sender: str, to: str, subject: str, lines: Iterable[str]) -> EmailMessage:
+    """A plain-text message; `lines` are the body's lines, each already one line.
+
+    Raises ValueError when `to` is not one address."""
+    built = EmailMessage()
+    built["From"] = one_line(sender)  # configured by the operator, may carry a display name
+    built["To"] = address(to)
+    built["Subject"] = one_line(subject, SUBJECT_LENGTH)
+    built.set_content("\n".join(lines) + "\n")
+    return built
+
+
+def task_message(sender: str, base_url: str, to: str, kind: str, task_id: int, step: str,
+                 title: str | None) -> EmailMessage:
+    """A new task (`task_ready`) or a reminder (`reminder`) for one recipient."""
+    name = one_line(step)
+    if kind == "reminder":
+        subject = f"Påminnelse: {name}"
+        lead = "Påminnelse: din organisation har en uppgift som väntar på er."
+    else:
+        subject = f"Ny uppgift: {name}"
+        lead = "Din organisation har fått en ny uppgift i finsam-flow."
+    return message(sender, to, subject, [
+        lead, "", f"Steg: {name}", f"Ärende: {one_line(title or '') or NO_TITLE}", "",
+        f"Öppna uppgiften: {base_url}/tasks/{task_id}", "", FOOTER_EACH])
+
+
+def digest_message(sender: str, base_url: str, to: str,
+                   tasks: Sequence[tuple[int, str, str | None]]) -> EmailMessage:
+    """One day's open tasks (id, step name, title) for one recipient."""
+    lines = ["Det här väntar på din organisation i finsam-flow:", ""]
+    for task_id, step, title in tasks:
+        lines += [f"- {one_line(step)} – {one_line(title or '') or NO_TITLE}",
+                  f"  {base_url}/tasks/{task_id}"]
+    return message(sender, to, f"Dagens uppgifter i finsam-flow ({len(tasks)})",
+                   [*lines, "", FOOTER_DIGEST])
