@@ -20,7 +20,7 @@ ROLES = ["anonymous", "bastad", "fk", "af", "kansli", "styrelse", "designer", "a
 PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz"}
 SESSION_ONLY = {"auth.logout", "auth.switch_capacity", "auth.language", "auth.login"}
 READ_ONLY_POSTS = {"audit.verify"}  # verifying reads everything and writes nothing
-PERSONAL = {"profile.edit"}  # one's own e-mail choice, not case data: everyone may set it
+PERSONAL = {"profile.edit", "profile.answer"}  # one's own e-mail choice and invitations
 
 
 @pytest.fixture

@@ -105,4 +105,7 @@ def _blueprints(app: Flask) -> None:
 
     app.register_blueprint(reports.bp)
     app.register_blueprint(profile.bp)
+    from . import api_specs  # a förbund's process versions: deploy, publish, adopt
+
+    app.register_blueprint(api_specs.bp)
 

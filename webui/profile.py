@@ -1,4 +1,5 @@
-"""Each user's profile: the e-mail address and how to hear about new tasks."""
+"""Each user's profile: the e-mail address, how to hear about new tasks, and invitations to act
+in another förbund."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import InvalidData
+from engine import InvalidData, NotFound
+from workflows.memberships import answer_invitation, invitations_of
 from workflows.notify import preferences, set_preferences
 
 from .context import capacity, system
@@ -48,4 +50,29 @@ def edit() -> Any:
             return redirect(url_for("profile.edit"))
     first_error = next(iter(errors), "")
     return render_template("profile.html", email=email or "", notify=notify, errors=errors,
-                           choices=CHOICES, first_error=first_error), status
+                           choices=CHOICES, first_error=first_error,
+                           invitations=invitations_of(system().db, me.username)), status
+
+
+@bp.post("/profile/invitations")
+@login_required
+def answer() -> Any:
+    """Accept or decline one of your invitations to act in another förbund."""
+    me = capacity()
+    choice = request.form.get("answer", "")
+    wanted = request.form.get("membership_id", "")
+    if choice not in ("accept", "decline") or not wanted.isdigit() or len(wanted) > 10:
+        flash(_("Välj att tacka ja eller nej till en av inbjudningarna nedan."), "error")
+        return redirect(url_for("profile.edit"))
+    try:
+        invitation = answer_invitation(system().db, me.username, int(wanted), choice == "accept")
+    except NotFound:
+        flash(_("Inbjudan finns inte längre. Här är de som väntar på ditt svar."), "error")
+        return redirect(url_for("profile.edit"))
+    if choice == "accept":
+        flash(_("Du kan nu agera för %(org)s i %(forbund)s. Välj det under ”Agera som”.",
+                org=invitation.org_name, forbund=invitation.forbund_name), "success")
+    else:
+        flash(_("Du tackade nej till inbjudan från %(forbund)s.",
+                forbund=invitation.forbund_name), "success")
+    return redirect(url_for("profile.edit"))
