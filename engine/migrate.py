@@ -107,18 +107,14 @@ def _ran(task: Any) -> str:
 
 
 def target_version(session: Any, instance: Any, to_version: int | None) -> Any:
-    """The spec version row to move to: `to_version`, or the newest of the process."""
-    from sqlalchemy import select
-
+    """The instance's tenant's version row to move to: `to_version`, or the newest."""
+    from .catalog import newest, numbered
     from .errors import NotFound
-    from .models import SpecVersion
 
-    query = select(SpecVersion).where(SpecVersion.process_id == instance.process_id)
     if to_version is None:
-        query = query.order_by(SpecVersion.version.desc()).limit(1)
+        row = newest(session, instance.tenant, instance.process_id)
     else:
-        query = query.where(SpecVersion.version == to_version)
-    row = session.scalar(query)
+        row = numbered(session, instance.tenant, instance.process_id, to_version)
     if row is None:
         raise NotFound(f"no version {to_version} of {instance.process_id}")
     return row

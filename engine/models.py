@@ -51,15 +51,20 @@ class Base(DeclarativeBase):
 
 
 class SpecVersion(Base):
-    """One deployed version of one process: the BPMN file and its forms, by content hash."""
+    """One deployed version of one process of one tenant: the BPMN file and its forms, by content
+    hash. A tenant's versions are its own; another tenant takes one only by adopting a version
+    its owner published (`adopted_from_*` records from where)."""
 
     __tablename__ = "spec_version"
     __table_args__ = (
-        UniqueConstraint("process_id", "version", name="uq_spec_version_process_version"),
-        UniqueConstraint("process_id", "content_hash", name="uq_spec_version_process_hash"),
+        UniqueConstraint("tenant", "process_id", "version",
+                         name="uq_spec_version_tenant_process_version"),
+        UniqueConstraint("tenant", "process_id", "content_hash",
+                         name="uq_spec_version_tenant_process_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
     process_id: Mapped[str] = mapped_column(String(200), index=True)
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -69,6 +74,12 @@ class SpecVersion(Base):
     forms: Mapped[dict[str, Any]] = mapped_column(JSON)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(200))
+    # Offered to other tenants to adopt (by the owner's designer), and since when.
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(200))
+    # Where an adopted version came from: the publishing tenant and its version number.
+    adopted_from_tenant: Mapped[str | None] = mapped_column(String(100))
+    adopted_from_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class Instance(Base):

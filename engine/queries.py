@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 
-from . import inbox
+from . import catalog, inbox
 from .chain import event_view
 from .db import Database
 from .errors import NotFound
@@ -116,8 +116,7 @@ class Queries:
         cap = COUNT_CAP if cap is None else cap
         grants = inbox.as_grants(assignees)
         with self._db.read() as session:
-            processes = list(session.scalars(
-                select(SpecVersion.process_id).distinct().order_by(SpecVersion.process_id)))
+            processes = catalog.process_ids(session, tenant)
             statement = inbox.tab_counts(tenant, grants, processes, cap)
             if statement is None:
                 return {}
@@ -199,15 +198,10 @@ class Queries:
         """End event id → name in the spec version an instance runs on."""
         return dict(self._engine.parsed_spec(self._spec_row_of(tenant, instance_id)).end_events)
 
-    def start_form(self, process_id: str) -> dict[str, Any] | None:
-        """The start form of the newest version of a process, if it has one."""
+    def start_form(self, tenant: str, process_id: str) -> dict[str, Any] | None:
+        """The start form of the tenant's newest version of a process, if it has one."""
         with self._db.read() as session:
-            row = session.scalar(
-                select(SpecVersion)
-                .where(SpecVersion.process_id == process_id)
-                .order_by(SpecVersion.version.desc())
-                .limit(1)
-            )
+            row = catalog.newest(session, tenant, process_id)
         if row is None:
             raise NotFound(f"no process '{process_id}' is deployed")
         parsed = self._engine.parsed_spec(row)
@@ -258,42 +252,21 @@ class Queries:
             )
             return [event_view(row) for row in rows]
 
-    def spec_bpmn(self, process_id: str, version: int) -> bytes:
-        """The BPMN file of one deployed version."""
-        with self._db.read() as session:
-            row = session.scalar(select(SpecVersion).where(
-                SpecVersion.process_id == process_id, SpecVersion.version == version))
-        if row is None:
-            raise NotFound(f"no version {version} of {process_id}")
-        return bytes(row.bpmn)
+    def spec_bpmn(self, tenant: str, process_id: str, version: int) -> bytes:
+        """The BPMN file of one of the tenant's versions."""
+        return catalog.bpmn(self._db, tenant, process_id, version)
 
-    def deployed_form(self, path: str, process_id: str | None = None) -> Any | None:
-        """The newest deployed form at `path` (of `process_id` first, then of any process)."""
-        with self._db.read() as session:
-            rows = session.scalars(
-                select(SpecVersion).order_by(SpecVersion.deployed_at.desc(), SpecVersion.id.desc())
-            ).all()
-        ordered = sorted(rows, key=lambda r: r.process_id != process_id)
-        for row in ordered:
-            if path in row.forms:
-                return row.forms[path]
-        return None
+    def deployed_form(self, tenant: str, path: str, process_id: str | None = None
+                      ) -> Any | None:
+        """The tenant's newest deployed form at `path` (of `process_id` first, then of any of
+        its processes)."""
+        return catalog.deployed_form(self._db, tenant, path, process_id)
 
-    def spec_versions(self, process_id: str | None = None) -> list[SpecVersionView]:
-        """Deployed versions, newest first per process."""
-        query = select(SpecVersion).order_by(SpecVersion.process_id, SpecVersion.version.desc())
-        if process_id is not None:
-            query = query.where(SpecVersion.process_id == process_id)
-        with self._db.read() as session:
-            return [
-                SpecVersionView(
-                    process_id=row.process_id,
-                    version=row.version,
-                    content_hash=row.content_hash,
-                    name=row.name,
-                    filename=row.filename,
-                    deployed_at=row.deployed_at,
-                    deployed_by=row.deployed_by,
-                )
-                for row in session.scalars(query)
-            ]
+    def spec_versions(self, tenant: str, process_id: str | None = None
+                      ) -> list[SpecVersionView]:
+        """The tenant's deployed versions, newest first per process."""
+        return catalog.versions(self._db, tenant, process_id)
+
+    def published_versions(self, other_than: str) -> list[SpecVersionView]:
+        """Versions other tenants published for adoption, newest first per tenant, process."""
+        return catalog.published(self._db, other_than)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import migrate, runtime, timers
 from .audit import Finding
+from .catalog import by_hash
 from .errors import EngineError
 from .meanings import changed_meanings, recorded_choices
 from .models import Event, HumanTask, Instance, SpecVersion
@@ -146,9 +147,9 @@ def replay_instance(
 
 def _spec_row(session: Session, instance: Instance, content_hash: Any, finding: Any,
               event: Event) -> SpecVersion | None:
-    """The stored spec version with `content_hash`, checked against its own content."""
-    row = session.scalar(select(SpecVersion).where(
-        SpecVersion.process_id == instance.process_id, SpecVersion.content_hash == content_hash))
+    """The instance's tenant's stored version with `content_hash`, checked against its own
+    content."""
+    row = by_hash(session, instance.tenant, instance.process_id, content_hash)
     if row is None:
         finding(f"the spec version {str(content_hash)[:12]}… the history names is missing", event)
         return None

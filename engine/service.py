@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from . import ledger, runtime, steps
+from . import catalog, ledger, runtime, steps
 from .chain import append_event
 from .db import Database
 from .errors import Conflict, Forbidden, InvalidData, NotFound
@@ -37,6 +37,7 @@ from .types import (
     DeployResult,
     Hooks,
     InstanceView,
+    SpecVersionView,
     TaskContext,
 )
 from .workflow_cache import AFTER_COMMIT, WorkflowCache
@@ -75,44 +76,24 @@ class Engine(Queries, Maintenance, Timers, Singletons):
                  *self.hooks.spec_rules()]
         return validate_source(source, rules)
 
-    def deploy(self, source: SpecSource, deployed_by: str) -> DeployResult:
-        """Validate and store `source` as the next version of its process.
+    def deploy(self, tenant: str, source: SpecSource, deployed_by: str) -> DeployResult:
+        """Validate and store `source` as the tenant's next version of its process.
 
-        The same content (by hash) deployed again is a no-op that returns the existing version.
-        Running instances keep the version they started on.
+        The same content (by hash) deployed again is a no-op that returns the tenant's existing
+        version. Running instances keep the version they started on; other tenants' versions
+        are never read or changed.
         """
-        parsed = self.lint(source)
-        content_hash = source.content_hash
-        with self.db.write() as session:
-            existing = session.scalar(
-                select(SpecVersion).where(
-                    SpecVersion.process_id == parsed.process_id,
-                    SpecVersion.content_hash == content_hash,
-                )
-            )
-            if existing is not None:
-                return DeployResult(parsed.process_id, existing.version, content_hash, False)
-            latest = session.scalar(
-                select(func.max(SpecVersion.version)).where(
-                    SpecVersion.process_id == parsed.process_id
-                )
-            )
-            row = SpecVersion(
-                process_id=parsed.process_id,
-                version=(latest or 0) + 1,
-                content_hash=content_hash,
-                name=parsed.name,
-                filename=source.filename,
-                bpmn=source.bpmn,
-                forms=source.forms,
-                deployed_at=self.clock(),
-                deployed_by=deployed_by,
-            )
-            session.add(row)
-            session.flush()
-            version = row.version
-        self.specs.put(parsed)
-        return DeployResult(parsed.process_id, version, content_hash, True)
+        return catalog.deploy(self, tenant, source, deployed_by)
+
+    def publish(self, tenant: str, process_id: str, version: int, by: str,
+                published: bool = True) -> SpecVersionView:
+        """Offer one of the tenant's versions to other tenants to adopt (or withdraw it)."""
+        return catalog.publish(self, tenant, process_id, version, by, published)
+
+    def adopt(self, tenant: str, from_tenant: str, process_id: str, version: int,
+              adopted_by: str) -> DeployResult:
+        """Take a version another tenant published as the tenant's own next version."""
+        return catalog.adopt(self, tenant, from_tenant, process_id, version, adopted_by)
 
     def spec_row(self, session: Session, spec_version_id: int) -> SpecVersion:
         """A deployed version by id, read once per process (a version never changes)."""

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import runtime, schedule, timers
+from . import catalog, runtime, schedule, timers
 from .attributes import write_attributes
 from .canonical import GENESIS_HASH, canonical_json
 from .chain import append_event
 from .errors import NotFound
 from .forms import validate_form_data
-from .models import HumanTask, Instance, SpecVersion
+from .models import HumanTask, Instance
 from .specs import ParsedSpec
 from .types import Actor, TaskContext
 
@@ -89,14 +89,9 @@ def start(
     parent: Instance | None,
     validate_start_form: bool,
 ) -> tuple[Instance, list[Instance]]:
-    """Create an instance of the newest version of `process_id`; return it and any instances
-    started because it finished at once."""
-    spec_row = session.scalar(
-        select(SpecVersion)
-        .where(SpecVersion.process_id == process_id)
-        .order_by(SpecVersion.version.desc())
-        .limit(1)
-    )
+    """Create an instance of the tenant's newest version of `process_id`; return it and any
+    instances started because it finished at once."""
+    spec_row = catalog.newest(session, actor.tenant, process_id)
     if spec_row is None:
         raise NotFound(f"no process '{process_id}' is deployed")
     parsed = engine.parsed_spec(spec_row)

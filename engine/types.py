@@ -163,11 +163,13 @@ class DeployResult:
     version: int
     content_hash: str
     created: bool
+    tenant: str = ""
 
 
 @dataclass(frozen=True)
 class SpecVersionView:
-    """A deployed version of a process."""
+    """A deployed version of a process of one tenant; whether its owner published it for other
+    tenants to adopt, and where it came from if it was adopted."""
 
     process_id: str
     version: int
@@ -176,6 +178,11 @@ class SpecVersionView:
     filename: str
     deployed_at: datetime
     deployed_by: str
+    tenant: str = ""
+    published_at: datetime | None = None
+    published_by: str | None = None
+    adopted_from_tenant: str | None = None
+    adopted_from_version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def finsam(database_url: str) -> Iterator[Finsam]:
     """The whole system: schema, bundled diagrams and the demo förbund."""
     system = Finsam(database_url)
     system.init()
-    load_demo(system.db)
+    load_demo(system)
     yield system
     system.close()
 

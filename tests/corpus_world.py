@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 from engine import utc_now
 from engine.models import Event, HumanTask, Instance, LedgerHead, SpecVersion
 from workflows import Finsam
+from workflows.memberships import set_active
 from workflows.models import ApiToken, Forbund, Membership, Organisation, User
-from workflows.users import add_user, capacities, new_token, revoke_tokens, set_active
+from workflows.system import bundled_diagrams
+from workflows.tenants import add_forbund
+from workflows.users import add_user, capacities, new_token, revoke_tokens
 
 from .agents import PASSWORD, Agent, Transport
 
@@ -60,16 +63,9 @@ def prepare_world(finsam: Finsam, secret: str) -> World:
     finsam.claim_task(cap("angelholm"), claimed)
 
     slug, name = OTHER_FORBUND
-    with finsam.db.write() as session:
-        if session.scalar(select(Forbund).where(Forbund.slug == slug)) is None:
-            forbund = Forbund(slug=slug, name=name)
-            session.add(forbund)
-            session.flush()
-            for org, org_name, kind in (("af", "Arbetsförmedlingen", "af"),
-                                        ("fk", "Försäkringskassan", "fk"),
-                                        ("kungalv", "Kungälvs kommun", "kommun")):
-                session.add(Organisation(forbund_id=forbund.id, slug=org, name=org_name,
-                                         kind=kind))
+    add_forbund(finsam.engine, slug, name, ["af:af:Arbetsförmedlingen", "fk:fk:Försäkringskassan",
+                                            "kungalv:kommun:Kungälvs kommun"],
+                bundled_diagrams(), "test")
     add_user(finsam.db, "sb-fk", slug, "fk", "representant", PASSWORD)
     add_user(finsam.db, "sb-kansli", slug, "kansli", "kansli", PASSWORD)
     other = finsam.start_need(cap("sb-fk"), {"titel": "Annat förbund"})

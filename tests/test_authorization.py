@@ -21,7 +21,8 @@ ROLES = ["anonymous", "bastad", "fk", "af", "kansli", "styrelse", "designer", "a
 PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz"}
 SESSION_ONLY = {"auth.logout", "auth.switch_capacity", "auth.language", "auth.login"}
 READ_ONLY_POSTS = {"audit.verify"}  # verifying reads everything and writes nothing
-PERSONAL = {"profile.edit", "profile.revoke"}  # one's own e-mail choice and API tokens
+PERSONAL = {"profile.edit", "profile.revoke", "profile.answer"}  # one's own e-mail choice, API
+# tokens and invitations
 
 
 @pytest.fixture

@@ -122,7 +122,7 @@ def test_refused_at_deploy_with_element_and_hint(engine: Engine, expression: str
 
 
 def test_a_stopped_condition_rolls_the_step_back_with_a_409(engine: Engine) -> None:
-    engine.deploy(hostile.process("len([[x for x in words] for y in words]) > 0"), "tester")
+    engine.deploy("t1", hostile.process("len([[x for x in words] for y in words]) > 0"), "tester")
     started = engine.start_instance(hostile.actor(), "hostile", {"title": "x"})
     task = started.open_tasks[0]
     began = time.monotonic()

@@ -111,7 +111,7 @@ def test_an_unbounded_form_is_refused_at_deploy(engine: Engine, schema: dict[str
                                                 expected: str) -> None:
     started = time.monotonic()
     with pytest.raises(SpecError) as error:
-        engine.deploy(_approval_with(schema), "tester")
+        engine.deploy("t1", _approval_with(schema), "tester")
     assert time.monotonic() - started < 2.0
     problem = error.value.problems[0]
     assert expected in problem.message, problem
@@ -171,7 +171,8 @@ def test_a_version_stored_before_the_rules_fails_its_step_with_a_409(engine: Eng
     source = hostile.process(form=form(x={"$ref": "file:///etc/hostname"}))
     with engine.db.write() as session:  # as an older release deployed it
         session.add(SpecVersion(
-            process_id="hostile", version=1, content_hash=source.content_hash, name="Hostile",
+            tenant="t1", process_id="hostile", version=1, content_hash=source.content_hash,
+            name="Hostile",
             filename=source.filename, bpmn=source.bpmn, forms=source.forms,
             deployed_at=engine.clock(), deployed_by="older release"))
     started = engine.start_instance(hostile.actor(), "hostile", {"title": "x"})

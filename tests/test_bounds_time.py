@@ -37,7 +37,7 @@ def events(engine: Engine) -> int:
 
 
 def test_the_designer_content_of_one_write_stops_at_its_bound(engine: Engine) -> None:
-    engine.deploy(hostile.process(SLOW_FALSE, gateways=80), "tester")
+    engine.deploy("t1", hostile.process(SLOW_FALSE, gateways=80), "tester")
     task = engine.start_instance(hostile.actor(), "hostile", {"title": "x"}).open_tasks[0]
     before = events(engine)
     started = time.monotonic()
@@ -50,8 +50,8 @@ def test_the_designer_content_of_one_write_stops_at_its_bound(engine: Engine) ->
 
 
 def test_another_tenant_writes_while_hostile_content_runs(engine: Engine) -> None:
-    engine.deploy(hostile.process(SLOW_FALSE, gateways=80), "tester")
-    engine.deploy(hostile.process("n > 0", process_id="benign"), "tester")
+    engine.deploy("t1", hostile.process(SLOW_FALSE, gateways=80), "tester")
+    engine.deploy("t2", hostile.process("n > 0", process_id="benign"), "tester")
     task = engine.start_instance(hostile.actor("t1"), "hostile", {"title": "x"}).open_tasks[0]
     outcome: dict[str, Any] = {}
 
@@ -110,7 +110,7 @@ def test_a_cycle_that_never_waits_stops(engine: Engine) -> None:
         '</bpmn:conditionExpression></bpmn:sequenceFlow>').replace(
         '<bpmn:incoming>f_gw0</bpmn:incoming>',
         '<bpmn:incoming>f_gw0</bpmn:incoming><bpmn:incoming>f_again</bpmn:incoming>')
-    engine.deploy(SpecSource("cycle.bpmn", text.encode(), source.forms), "tester")
+    engine.deploy("t1", SpecSource("cycle.bpmn", text.encode(), source.forms), "tester")
     task = engine.start_instance(hostile.actor(), "hostile", {"title": "x"}).open_tasks[0]
     started = time.monotonic()
     with pytest.raises(WorkflowFailure, match=f"more than {MAX_ENGINE_STEPS} steps"):
@@ -120,7 +120,7 @@ def test_a_cycle_that_never_waits_stops(engine: Engine) -> None:
 
 @pytest.mark.parametrize("cardinality", ["n", "n * 1000"])
 def test_a_loop_cardinality_from_data_is_bounded(engine: Engine, cardinality: str) -> None:
-    engine.deploy(hostile.process(cardinality=cardinality, form={
+    engine.deploy("t1", hostile.process(cardinality=cardinality, form={
         "type": "object", "properties": {"n": {"type": "integer"}}}), "tester")
     started = time.monotonic()
     with pytest.raises(WorkflowFailure, match=f"from 0 to {MAX_INSTANCES}") as error:
@@ -147,7 +147,7 @@ def test_a_constant_loop_cardinality_is_checked_at_deploy(engine: Engine,
 ])
 def test_a_timer_from_data_is_checked_before_it_is_read(engine: Engine, kind: str, title: str,
                                                         expected: str) -> None:
-    engine.deploy(hostile.process(timer=(kind, "title")), "tester")
+    engine.deploy("t1", hostile.process(timer=(kind, "title")), "tester")
     started = time.monotonic()
     with pytest.raises(WorkflowFailure, match=expected) as error:
         engine.start_instance(hostile.actor(), "hostile", {"title": title})

@@ -29,9 +29,12 @@ def run(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-
 def test_init_is_idempotent(run) -> None:  # type: ignore[no-untyped-def]
     first = run("init")
     assert first.exit_code == 0, first.output
-    assert "behovsanalys: version 1 (deployed)" in first.output
+    assert "No förbund yet" in first.output  # each förbund deploys its own versions
+    run("demo")
     second = run("init")
-    assert "esf_plus: version 1 (unchanged)" in second.output
+    assert second.exit_code == 0, second.output
+    assert "nnv-skane: behovsanalys version 1 (unchanged)" in second.output
+    assert "nnv-skane: esf_plus version 1 (unchanged)" in second.output
 
 
 def test_demo_prints_users_and_password(run) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +85,7 @@ def test_lint_names_element_and_line_of_a_broken_file(run, tmp_path: Path) -> No
 
 
 def test_deploy_new_version_and_unchanged(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    run("init")
+    run("demo")
     shutil.copytree(diagrams_dir() / "forms", tmp_path / "forms")
     text = (diagrams_dir() / "behovsanalys.bpmn").read_text(encoding="utf-8")
     (tmp_path / "behovsanalys.bpmn").write_text(
@@ -90,9 +93,9 @@ def test_deploy_new_version_and_unchanged(run, tmp_path: Path) -> None:  # type:
         encoding="utf-8")
     result = run("deploy", str(tmp_path / "behovsanalys.bpmn"))
     assert result.exit_code == 0, result.output
-    assert "behovsanalys: version 2 (deployed)" in result.output
+    assert "nnv-skane: behovsanalys version 2 (deployed)" in result.output
     result = run("deploy", str(tmp_path / "behovsanalys.bpmn"))
-    assert "behovsanalys: version 2 (unchanged)" in result.output
+    assert "nnv-skane: behovsanalys version 2 (unchanged)" in result.output
 
 
 def test_unreachable_database_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

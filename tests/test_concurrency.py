@@ -36,7 +36,7 @@ def race(calls: list, barrier: threading.Barrier) -> list[object]:  # type: igno
 
 @pytest.mark.parametrize("callers", [2, 4])
 def test_same_task_completed_concurrently_once(engine: Engine, callers: int) -> None:
-    engine.deploy(read_source(DATA / "engine" / "approval.bpmn"), "tester")
+    engine.deploy("t", read_source(DATA / "engine" / "approval.bpmn"), "tester")
     for _ in range(3):
         start = engine.start_instance(ACTOR, "approval", {"title": "race"})
         task_id = start.open_tasks[0].id
@@ -61,7 +61,7 @@ def test_same_task_completed_concurrently_once(engine: Engine, callers: int) -> 
 
 
 def test_parallel_instances_each_complete(engine: Engine) -> None:
-    engine.deploy(read_source(DATA / "engine" / "approval.bpmn"), "tester")
+    engine.deploy("t", read_source(DATA / "engine" / "approval.bpmn"), "tester")
     starts = [engine.start_instance(ACTOR, "approval", {"title": f"n{i}"}) for i in range(6)]
     calls = [
         (lambda s=s: Engine(engine.db, LaneHooks()).complete_task(

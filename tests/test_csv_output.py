@@ -54,10 +54,10 @@ def test_neutralise_is_reversed_exactly(value: str) -> None:
 
 
 def test_the_audit_csv_opens_as_text_and_verifies(engine: Engine) -> None:
-    engine.deploy(read_source(DATA / "engine" / "approval.bpmn"), "tester")
+    engine.deploy("t", read_source(DATA / "engine" / "approval.bpmn"), "tester")
     groups = frozenset({"Requester", "Board", "a", "b", "c"})
     for name in HOSTILE[:4]:
-        actor = Actor(name, "t", "@acting", groups)
+        actor = Actor.of_groups(name, "t", "@acting", groups)
         started = engine.start_instance(actor, "approval", {"title": HOSTILE[-1]})
         instance = started.instance
         text = to_csv(export_document(engine.get_instance("t", instance.id),

@@ -49,7 +49,7 @@ def test_lint_then_deploy_a_changed_diagram(designer: Browser, finsam: Finsam) -
     assert versions(finsam) == 4
     deployed = upload(designer, [("esf_plus.bpmn", RENAMED.encode())], action="deploy")
     html = deployed.get_data(as_text=True)
-    assert "Driftsatt som esf_plus version 2" in html
+    assert "Driftsatt i ert förbund som esf_plus version 2" in html
     assert versions(finsam) == 5
     again = upload(designer, [("esf_plus.bpmn", RENAMED.encode())], action="deploy")
     assert "redan driftsatt som esf_plus version 2" in again.get_data(as_text=True)

@@ -37,13 +37,13 @@ def reloaded(engine: Engine) -> Engine:
 
 @pytest.fixture
 def deployed(engine: Engine) -> Engine:
-    engine.deploy(read_source(APPROVAL), "tester")
+    engine.deploy("t", read_source(APPROVAL), "tester")
     return engine
 
 
 def test_deploy_is_versioned_by_content_hash(engine: Engine, tmp_path: Path) -> None:
-    first = engine.deploy(read_source(APPROVAL), "tester")
-    again = engine.deploy(read_source(APPROVAL), "tester")
+    first = engine.deploy("t", read_source(APPROVAL), "tester")
+    again = engine.deploy("t", read_source(APPROVAL), "tester")
     assert (first.version, first.created) == (1, True)
     assert (again.version, again.created) == (1, False)
     changed = tmp_path / "approval.bpmn"
@@ -51,9 +51,9 @@ def test_deploy_is_versioned_by_content_hash(engine: Engine, tmp_path: Path) -> 
     (tmp_path / "forms").mkdir()
     for form in (APPROVAL.parent / "forms").iterdir():
         (tmp_path / "forms" / form.name).write_bytes(form.read_bytes())
-    second = engine.deploy(read_source(changed), "tester")
+    second = engine.deploy("t", read_source(changed), "tester")
     assert (second.version, second.created) == (2, True)
-    assert [v.version for v in engine.spec_versions("approval")] == [2, 1]
+    assert [v.version for v in engine.spec_versions("t", "approval")] == [2, 1]
 
 
 def test_full_path_with_loop_and_reload(deployed: Engine) -> None:
@@ -182,6 +182,7 @@ def test_claim_and_unclaim(deployed: Engine) -> None:
 def test_task_list_is_by_tenant_and_assignee(deployed: Engine) -> None:
     deployed.start_instance(actor(), "approval", {"title": "one"})
     deployed.start_instance(actor(), "approval", {"title": "two"})
+    deployed.deploy("t2", read_source(APPROVAL), "tester")  # each tenant runs its own versions
     deployed.start_instance(actor(tenant="t2"), "approval", {"title": "elsewhere"})
     listed = deployed.list_tasks("t", ["Requester"])
     assert [t.title for t in listed] == ["two", "one"]

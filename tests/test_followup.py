@@ -18,7 +18,8 @@ from workflows import Finsam, policy
 from workflows.demo import load_demo
 from workflows.followup import CASE_LISTS, Period, build_report, report_for
 from workflows.followup_export import to_csv
-from workflows.models import Forbund, Organisation
+from workflows.system import bundled_diagrams
+from workflows.tenants import Member, add_forbund
 from workflows.users import add_user, capacities
 
 from .conftest import BACKENDS, POSTGRES_URL, _fresh_postgres_schema
@@ -206,12 +207,9 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
 
 def add_sodra(finsam: Finsam) -> None:
     """A second förbund with its members and users (s-kansli, s-af, ..., s-styrelse)."""
-    with finsam.db.write() as session:
-        forbund = Forbund(slug="sodra", name="Samordningsförbundet Södra")
-        session.add(forbund)
-        session.flush()
-        for slug, name, kind in SODRA:
-            session.add(Organisation(forbund_id=forbund.id, slug=slug, name=name, kind=kind))
+    add_forbund(finsam.engine, "sodra", "Samordningsförbundet Södra",
+                [Member(slug, kind, name) for slug, name, kind in SODRA], bundled_diagrams(),
+                "test")
     for slug, _, _ in SODRA:
         add_user(finsam.db, f"s-{slug}", "sodra", slug, "representant", "finsam-demo")
     for role in ("kansli", "styrelse"):

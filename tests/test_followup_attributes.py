@@ -48,7 +48,7 @@ def test_values_become_rows() -> None:
 
 
 def test_a_plain_engine_indexes_nothing(engine: Engine) -> None:
-    engine.deploy(read_source(DATA / "engine" / "approval.bpmn"), "test")
+    engine.deploy("t", read_source(DATA / "engine" / "approval.bpmn"), "test")
     result = engine.start_instance(Actor.of_groups("u", "t", "u", frozenset({"Requester"})), "approval",
                                    {"title": "x"})
     assert result.instance.status == "running"

@@ -241,7 +241,7 @@ def test_cycles_need_a_wait_and_a_way_out(system: Finsam, change: tuple[str, str
         system.engine.lint(changed)
         return
     with pytest.raises(SpecError, match=expected) as error:
-        system.engine.deploy(changed, "designer")
+        system.engine.deploy("nnv-skane", changed, "designer")
     [problem] = error.value.problems
     assert problem.element_id == "gw_inom_rutinen" and problem.line and problem.hint
 
@@ -254,7 +254,8 @@ def test_a_loop_with_no_way_out_is_refused_at_its_first_element(system: Finsam) 
     text_ = text_.replace('sourceRef="gw_inom_rutinen" targetRef="utanfor_rutinen"',
                           'sourceRef="gw_inom_rutinen" targetRef="identifiera_behov"')
     with pytest.raises(SpecError, match="no path from here reaches an end event") as error:
-        system.engine.deploy(SpecSource("b.bpmn", text_.encode(), source.forms), "designer")
+        system.engine.deploy("nnv-skane", SpecSource("b.bpmn", text_.encode(), source.forms),
+                             "designer")
     [problem] = error.value.problems
     assert problem.element_id == "identifiera_behov"
     assert "a flow to an end event" in (problem.hint or "")
@@ -274,4 +275,4 @@ def test_names_longer_than_their_columns_are_refused_at_deploy(
     source = read_source(diagrams_dir() / "behovsanalys.bpmn")
     changed = SpecSource("b.bpmn", NEED_BPMN.replace(old, new).encode(), source.forms)
     with pytest.raises(SpecError, match=f"the {what} is"):
-        system.engine.deploy(changed, "designer")
+        system.engine.deploy("nnv-skane", changed, "designer")

@@ -18,7 +18,9 @@ from sqlalchemy import func, select
 
 from engine.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam, notify, policy
-from workflows.models import ApiToken, Forbund, Membership, Organisation, User
+from workflows.models import ApiToken, Membership, User
+from workflows.system import diagrams_dir
+from workflows.tenants import add_forbund
 from workflows.users import add_user, capacities, new_token
 
 from .conftest import Browser
@@ -57,15 +59,10 @@ OTHER_FORBUND = "annat"
 
 def _other_forbund(finsam: Finsam, database_url: str) -> dict[str, Any]:
     """A second förbund with its own members, users and a need."""
-    with finsam.db.write() as session:
-        forbund = Forbund(slug=OTHER_FORBUND, name="Samordningsförbundet Annat")
-        session.add(forbund)
-        session.flush()
-        for slug, name, kind in (("af", "Arbetsförmedlingen", "af"),
-                                 ("fk", "Försäkringskassan", "fk"),
-                                 ("annan-kommun", "Annans kommun", "kommun")):
-            session.add(Organisation(forbund_id=forbund.id, slug=slug, name=name, kind=kind))
-    finsam.engine.hooks._directory.forget()  # type: ignore[attr-defined]
+    add_forbund(finsam.engine, OTHER_FORBUND, "Samordningsförbundet Annat",
+                ["af:af:Arbetsförmedlingen", "fk:fk:Försäkringskassan",
+                 "annan-kommun:kommun:Annans kommun"],
+                sorted(diagrams_dir().glob("*.bpmn")), "test")
     for user, org, role in (("annat-kansli", "kansli", "kansli"), ("annat-af", "af",
                                                                     "representant")):
         add_user(finsam.db, user, OTHER_FORBUND, org, role, "finsam-demo")

@@ -400,4 +400,4 @@ def test_an_esf_spec_with_a_styrelse_lane_is_not_deployed(finsam: Finsam, tmp_pa
         versions = session.scalar(
             select(func.count()).select_from(Instance).where(Instance.process_id == "esf_plus"))
     assert versions == 0
-    assert [v.version for v in finsam.engine.spec_versions("esf_plus")] == [1]
+    assert [v.version for v in finsam.engine.spec_versions("nnv-skane", "esf_plus")] == [1]

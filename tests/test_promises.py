@@ -149,7 +149,7 @@ def test_a_need_with_a_styrelse_task_is_refused_naming_the_path(finsam: Finsam,
         finsam.deploy_files([path], "designer")
     messages = [p.message for p in error.value.problems]
     assert any("når aldrig styrelsen" in m and "→" in m for m in messages), messages
-    assert [v.version for v in finsam.engine.spec_versions("behovsanalys")] == [1]
+    assert [v.version for v in finsam.engine.spec_versions("nnv-skane", "behovsanalys")] == [1]
 
 
 def test_the_designer_upload_refuses_it_too(finsam: Finsam, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -203,14 +203,14 @@ def test_a_migration_that_changes_a_recorded_choice_is_refused_and_replay_finds_
 
     engine = Engine(db, LaneHooks())
     actor = Actor.of_groups("u", "t", "u (tester)", frozenset({"Requester", "Board", "a", "b"}))
-    engine.deploy(read_source(_approval_with_labels(tmp_path / "v1", {"a": "Alfa", "b": "Beta"})),
+    engine.deploy("t", read_source(_approval_with_labels(tmp_path / "v1", {"a": "Alfa", "b": "Beta"})),
                   "designer")
     started = engine.start_instance(actor, "approval", {"title": "x"})
     [task] = started.open_tasks
     signing = engine.complete_task(actor, task.id, {"amount": 5, "parties": ["a"]})
     [sign] = signing.open_tasks
     engine.complete_task(actor, sign.id, {"ok": True})  # the next step waits: safe to move
-    engine.deploy(read_source(_approval_with_labels(tmp_path / "v2", {"a": "Beta", "b": "Alfa"})),
+    engine.deploy("t", read_source(_approval_with_labels(tmp_path / "v2", {"a": "Beta", "b": "Alfa"})),
                   "designer")
     iid = started.instance.id
     check = engine.check_migration("t", iid)

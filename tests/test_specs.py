@@ -140,6 +140,6 @@ def test_form_path_may_not_leave_the_folder(tmp_path: Path) -> None:
 def test_refused_spec_deploys_nothing(engine: Engine) -> None:
     text = SOURCE.replace("decision == 'again'", "__import__('os')")
     with pytest.raises(SpecError):
-        engine.deploy(source_of(text), "tester")
+        engine.deploy("t", source_of(text), "tester")
     with engine.db.read() as session:
         assert session.scalar(select(func.count()).select_from(SpecVersion)) == 0

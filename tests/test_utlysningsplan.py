@@ -19,10 +19,9 @@ from engine import Forbidden, InvalidData, NotFound, SpecError, read_source
 from engine.models import Event, Instance, SpecVersion
 from engine.singleton import lock_key
 from engine.timer_models import Notification, Timer
-from workflows import Finsam, utlysningsplan
-from workflows.models import Forbund, Organisation
+from workflows import Finsam, tenants, utlysningsplan
 from workflows.notify import SmtpConfig, set_preferences
-from workflows.system import diagrams_dir
+from workflows.system import bundled_diagrams, diagrams_dir
 from workflows.users import capacities
 from workflows.worker import tick
 
@@ -81,12 +80,8 @@ def running(finsam: Finsam) -> dict[str, int]:
 
 
 def add_forbund(finsam: Finsam, slug: str = "sodra") -> None:
-    with finsam.db.write() as session:
-        forbund = Forbund(slug=slug, name="Samordningsförbundet Södra")
-        session.add(forbund)
-        session.flush()
-        session.add(Organisation(forbund_id=forbund.id, slug="af", name="Arbetsförmedlingen",
-                                 kind="af"))
+    tenants.add_forbund(finsam.engine, slug, "Samordningsförbundet Södra",
+                        ["af:af:Arbetsförmedlingen"], bundled_diagrams(), "test")
 
 
 def events_count(finsam: Finsam) -> int:
@@ -114,7 +109,7 @@ def test_the_worker_starts_one_per_forbund_on_the_newest_version(
         desk: ClockDesk, finsam: Finsam, tmp_path: Path) -> None:
     add_forbund(finsam)
     newer = renamed_copy(tmp_path, 'name="Bevakning startad"', 'name="Bevakningen startad"')
-    assert finsam.engine.deploy(read_source(newer), "designer").version == 2
+    assert [r.version for r in finsam.deploy_files([newer], "designer")] == [2, 2]
     assert work(desk).started == 2
     started = bevakningar(finsam)
     assert sorted(i.tenant for i in started) == ["nnv-skane", "sodra"]

@@ -230,38 +230,6 @@ def replay(instance_id: int) -> Any:
     })
 
 
-@bp.post("/specs")
-@api_login_required
-def deploy() -> Any:
-    """Deploy a BPMN file (the body, application/xml); forms come from the deployed versions."""
-    from engine.sources import source_from_upload
-    from workflows.designing import deploy_source, require_designer
-
-    me = capacity()
-    require_designer(me)
-    body = request.get_data(cache=False)
-    name = request.args.get("filename", "upload.bpmn")
-    source = source_from_upload(name, body, {}, system().engine.deployed_form)
-    system().engine.lint(source)
-    result = deploy_source(system(), me, source)
-    response = jsonify({"process_id": result.process_id, "version": result.version,
-                        "hash": result.content_hash, "created": result.created})
-    response.status_code = 201 if result.created else 200
-    return response
-
-
-@bp.get("/specs")
-@api_login_required
-def specs() -> Any:
-    """Deployed process versions."""
-    return jsonify([
-        {"process_id": v.process_id, "version": v.version, "hash": v.content_hash,
-         "deployed_at": _json(v.deployed_at), "deployed_by": v.deployed_by}
-        for v in system().engine.spec_versions()
-        if policy.sees_definition(capacity(), v.process_id)
-    ])
-
-
 @health.get("/healthz")
 def healthz() -> Any:
     """200 when the database answers and its schema is current."""

@@ -77,7 +77,7 @@ def _login(app: Flask, system: Finsam) -> None:
 
     @manager.user_loader
     def load_user(user_id: str) -> WebUser | None:
-        if not user_id.isdigit():
+        if not (user_id.isascii() and user_id.isdigit()):
             return None
         owner = sessions.owner()  # None once logged out, revoked, ended or moved elsewhere
         if owner is None:
@@ -113,4 +113,7 @@ def _blueprints(app: Flask) -> None:
 
     app.register_blueprint(reports.bp)
     app.register_blueprint(profile.bp)
+    from . import api_specs  # a förbund's process versions: deploy, publish, adopt
+
+    app.register_blueprint(api_specs.bp)
 

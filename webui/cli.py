@@ -13,10 +13,11 @@ from pathlib import Path
 
 import click
 
-from engine import SpecError, utc_now
+from engine import DeployResult, SpecError, utc_now
 from engine.types import CLI
 from workflows import schema
 from workflows.demo import DEMO_FORBUND, DEMO_PASSWORD, load_demo
+from workflows.memberships import ADDED, CREATED, UNCHANGED, add_member, lock_account
 from workflows.tokens import (
     DEFAULT_DAYS,
     MAX_DAYS,
@@ -25,7 +26,6 @@ from workflows.tokens import (
     revoke_tokens,
     tokens_of,
 )
-from workflows.users import add_user
 
 from .cli_common import database_url, fail, friendly, system
 
@@ -38,11 +38,21 @@ def main() -> None:
 @main.command()
 @friendly
 def init() -> None:
-    """Create or upgrade the schema and deploy the bundled diagrams (idempotent)."""
+    """Create or upgrade the schema and deploy the bundled diagrams to every förbund
+    (idempotent)."""
     with system() as finsam:
-        for result in finsam.init():
-            state = "deployed" if result.created else "unchanged"
-            click.echo(f"{result.process_id}: version {result.version} ({state})")
+        results = finsam.init()
+        if not finsam.forbunds():
+            click.echo("Schema current. No förbund yet: each förbund gets the bundled diagrams "
+                       "when it is created (finsam forbund add, finsam demo).")
+    echo_deployed(results)
+
+
+def echo_deployed(results: list[DeployResult]) -> None:
+    """One line per förbund and process: the version and whether it is new."""
+    for result in results:
+        state = "deployed" if result.created else "unchanged"
+        click.echo(f"{result.tenant}: {result.process_id} version {result.version} ({state})")
 
 
 @main.command()
@@ -54,7 +64,7 @@ def demo(password: str | None, history: bool) -> None:
     """Load the demo förbund and its users (idempotent); print who can log in."""
     with system() as finsam:
         finsam.init()
-        users = load_demo(finsam.db, password)
+        users = load_demo(finsam, password)
     if history:
         from workflows.demo_history import load_history
 
@@ -106,8 +116,23 @@ def user_add(name: str, forbund: str, org: str, role: str, password_stdin: bool)
         fail("give the password with --password-stdin")
         return
     with system() as finsam:
-        capacity = add_user(finsam.db, name, forbund, org, role, password)
-    click.echo(f"{capacity.username} acts for {capacity.org_name} as {capacity.role}")
+        added = add_member(finsam.db, forbund, name, org, role, password, by_operator=True)
+    note = {CREATED: "", ADDED: " (existing account: its password was not changed)",
+            UNCHANGED: " already (nothing changed; the password was not changed)"}
+    click.echo(f"{added.username} acts for {added.org_name} as {added.role}"
+               f"{note.get(added.outcome, '')}")
+
+
+@user.command("lock")
+@click.argument("name")
+@click.option("--unlock", is_flag=True, help="Lift the lock again.")
+@friendly
+def user_lock(name: str, unlock: bool) -> None:
+    """Lock NAME's account in every förbund at once (an operator's lock; each förbund's admin
+    switches only that förbund's memberships)."""
+    with system() as finsam:
+        lock_account(finsam.db, name, not unlock)
+    click.echo(f"{name}: account {'unlocked' if unlock else 'locked in every förbund'}")
 
 
 @user.command("token")
@@ -170,15 +195,18 @@ def lint(files: tuple[Path, ...]) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--as", "deployed_by", default=None, help="Who deploys (default: $USER).")
+@click.option("--forbund", "forbunds", multiple=True, metavar="SLUG",
+              help="Deploy to this förbund only (repeatable; default: every förbund).")
 @friendly
-def deploy(files: tuple[Path, ...], deployed_by: str | None) -> None:
-    """Validate and deploy BPMN files as new versions (unchanged content is a no-op)."""
+def deploy(files: tuple[Path, ...], deployed_by: str | None, forbunds: tuple[str, ...]) -> None:
+    """Validate and deploy BPMN files as new versions of each förbund, or of the --forbund
+    given (content a förbund already has is no new version there)."""
     who = deployed_by or os.environ.get("USER") or CLI
     with system() as finsam:
         schema.upgrade(finsam.db)
-        for result in finsam.deploy_files(list(files), who):
-            state = "deployed" if result.created else "unchanged"
-            click.echo(f"{result.process_id}: version {result.version} ({state})")
+        if not finsam.forbunds():
+            fail("no förbund to deploy to: create one with finsam forbund add")
+        echo_deployed(finsam.deploy_files(list(files), who, forbunds or None))
 
 
 @main.command()
@@ -206,8 +234,9 @@ def render(file: Path, output: Path | None, diagram: int) -> None:
         click.echo(f"{output}: diagram {diagram} of {file}")
 
 
-from . import cli_audit, cli_report, cli_worker  # noqa: E402  (register their commands on `main`)
+from . import cli_audit, cli_report, cli_tenants, cli_worker  # noqa: E402  (register on `main`)
 
 cli_audit.register(main)
 cli_report.register(main)
+cli_tenants.register(main)
 cli_worker.register(main)

@@ -26,7 +26,8 @@ def _expected(text: str | None, tenant: str) -> tuple[int, str] | None:
     if not text:
         return None
     parts = text.split(":")
-    if len(parts) < 3 or parts[0] != tenant or not parts[1].isdigit():
+    if len(parts) < 3 or parts[0] != tenant \
+            or not (parts[1].isascii() and parts[1].isdigit()):
         return None
     return int(parts[1]), parts[2]
 

@@ -9,12 +9,13 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import Conflict
+from engine import Conflict, NotFound, SpecError
 from engine.diagram import diagram_count, render_svg
 from workflows import designing
+from workflows.tenants import forbund_names
 
 from .context import capacity, system
-from .inputs import required_int
+from .inputs import MAX_ID, required_int
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
@@ -33,12 +34,19 @@ def _svg_uri(svg: str | None) -> str:
     return svg_uri(svg)
 
 
+def _index(result: designing.LintResult | None) -> str:
+    me = capacity()
+    return render_template("designer/index.html", grouped=designing.versions(system(), me),
+                           result=result, published=designing.published_elsewhere(system(), me),
+                           forbund_names=forbund_names(system().db))
+
+
 @bp.get("/")
 @login_required
 def index() -> Any:
-    """Deployed processes and their versions, and the upload form."""
-    grouped = designing.versions(system(), capacity())
-    return render_template("designer/index.html", grouped=grouped, result=None)
+    """The förbund's processes and their versions, the upload form, and the versions other
+    förbund published."""
+    return _index(None)
 
 
 @bp.post("/upload")
@@ -57,9 +65,7 @@ def upload() -> Any:
     bpmn = bpmn_files[0]
     result = designing.lint_upload(system(), me, bpmn.filename or "upload.bpmn", bpmn.read(),
                                    forms, deploy=request.form.get("action") == "deploy")
-    grouped = designing.versions(system(), me)
-    status = 200 if result.ok else 422
-    return render_template("designer/index.html", grouped=grouped, result=result), status
+    return _index(result), 200 if result.ok else 422
 
 
 @bp.get("/processes/<process_id>/versions/<int:version>")
@@ -70,6 +76,76 @@ def version(process_id: str, version: int) -> Any:
     versions = designing.versions(system(), capacity()).get(process_id, [])
     return render_template("designer/version.html", process_id=process_id, version=version,
                            svg=svg, versions=versions)
+
+
+@bp.post("/processes/<process_id>/versions/<int:version>/publish")
+@login_required
+def publish(process_id: str, version: int) -> Any:
+    """Publish one of the förbund's versions for other förbund to adopt, or withdraw it."""
+    wanted = request.form.get("published", "1") == "1"
+    try:
+        designing.publish(system(), capacity(), process_id, version, wanted)
+    except NotFound:
+        flash(_("Versionen finns inte i ert förbund. Välj en version i listan."), "error")
+        return redirect(url_for("designer.index"))
+    if wanted:
+        flash(_("%(p)s version %(v)s är publicerad: andra förbund kan se den och ta in den som "
+                "en egen version. Ert förbund påverkas inte av vad de gör.", p=process_id,
+                v=version), "success")
+    else:
+        flash(_("%(p)s version %(v)s är inte längre publicerad. Förbund som redan har tagit in "
+                "den behåller sin kopia.", p=process_id, v=version), "success")
+    return redirect(url_for("designer.index"))
+
+
+@bp.get("/published")
+@login_required
+def published() -> Any:
+    """The diagram of a version another förbund published."""
+    forbund = request.args.get("forbund", "")
+    process_id = request.args.get("process_id", "")
+    version = required_int("version", _("Välj en publicerad version i listan."),
+                           (url_for("designer.index"), _("Till processerna")), lowest=1)
+    svg = designing.published_svg(system(), capacity(), forbund, process_id, version)
+    names = forbund_names(system().db)
+    return render_template("designer/published.html", svg=svg, process_id=process_id,
+                           version=version, forbund=forbund,
+                           forbund_name=names.get(forbund, forbund))
+
+
+@bp.post("/adopt")
+@login_required
+def adopt() -> Any:
+    """Take a version another förbund published as a new version of one's own förbund."""
+    me = capacity()
+    designing.require_designer(me)
+    forbund = request.form.get("forbund", "")
+    process_id = request.form.get("process_id", "")
+    version = request.form.get("version", "")
+    if not (version.isascii() and version.isdigit()) or not 0 < int(version) <= MAX_ID:
+        flash(_("Välj en publicerad version i listan att ta in."), "error")
+        return redirect(url_for("designer.index"))
+    try:
+        result = designing.adopt(system(), me, forbund, process_id, int(version))
+    except NotFound:
+        flash(_("Den versionen är inte publicerad (längre). Välj en i listan över publicerade "
+                "versioner."), "error")
+        return redirect(url_for("designer.index"))
+    except Conflict:
+        flash(_("Versionen är redan ert förbunds egen."), "error")
+        return redirect(url_for("designer.index"))
+    except SpecError as error:
+        return _index(designing.LintResult(filename=f"{process_id} version {version}",
+                                           problems=error.problems)), 422
+    name = forbund_names(system().db).get(forbund, forbund)
+    if result.created:
+        flash(_("Intagen från %(f)s som %(p)s version %(v)s i ert förbund. Nya ärenden använder "
+                "den; pågående behåller sin version.", f=name, p=result.process_id,
+                v=result.version), "success")
+    else:
+        flash(_("Ert förbund har redan samma innehåll som %(p)s version %(v)s; ingen ny version "
+                "behövdes.", p=result.process_id, v=result.version), "success")
+    return redirect(url_for("designer.index"))
 
 
 @bp.get("/processes/<process_id>/diff")

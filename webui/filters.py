@@ -186,11 +186,20 @@ def _register_globals(app: Flask) -> None:
         if not current_user.is_authenticated:
             return frozenset()
         return policy.nav(current_user.capacity)
+    def my_invitations() -> list[Any]:
+        from workflows.memberships import invitations_of
+
+        from .context import system
+
+        if not current_user.is_authenticated:
+            return []
+        return invitations_of(system().db, current_user.capacity.username)
 
     app.jinja_env.globals.update(
         current_lang=current_lang,
         my_capacities=my_capacities,
         my_sections=my_sections,
+        my_invitations=my_invitations,
         field_error=field_error,
         role_name=role_name,
         event_text=event_text,

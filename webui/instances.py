@@ -50,7 +50,7 @@ def new_need() -> Any:
     if not may_start_need(me):
         abort(403)
     finsam = system()
-    schema = finsam.need_form()
+    schema = finsam.need_form(me)
     errors: dict[str, str] = {}
     raw = None
     status = 200

@@ -107,7 +107,8 @@ def openapi_document() -> dict[str, Any]:
                         "findings": {"type": "array", "items": {"type": "object"}}}}),
                     **_errors(401, 404)}}},
             "/api/specs": {"post": {
-                "summary": "Deploy a BPMN file as a new version (designer)",
+                "summary": "Deploy a BPMN file as a new version of the caller's förbund "
+                           "(designer)",
                 "requestBody": {"required": True, "content": {
                     "application/xml": {"schema": {"type": "string"}}}},
                 "responses": {"201": _response("Deployed", {"type": "object", "properties": {
@@ -115,9 +116,39 @@ def openapi_document() -> dict[str, Any]:
                     "200": _response("Already deployed (same content)", {"type": "object"}),
                     **_errors(400, 401, 403, 413, 422)}},
                 "get": {
-                "summary": "Deployed process versions",
+                "summary": "The caller's förbund's deployed process versions",
                 "responses": {"200": _response("Versions", {"type": "array", "items": {
-                    "type": "object"}}), **_errors(401)}}},
+                    "type": "object", "properties": {
+                        "process_id": {"type": "string"}, "version": {"type": "integer"},
+                        "hash": {"type": "string"}, "published": {"type": "boolean"},
+                        "adopted_from": {"type": ["object", "null"]}}}}),
+                    **_errors(401)}}},
+            "/api/specs/published": {"get": {
+                "summary": "Versions other förbund published for adoption (designer)",
+                "responses": {"200": _response("Published versions", {
+                    "type": "array", "items": {"type": "object"}}), **_errors(401, 403)}}},
+            "/api/specs/{process_id}/{version}/publish": {"post": {
+                "summary": "Publish one of the förbund's versions for other förbund to adopt; "
+                           'body {"published": false} withdraws it (designer)',
+                "parameters": [{"name": "process_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}, _id("version")],
+                "requestBody": {"required": False, "content": {"application/json": {
+                    "schema": {"type": "object",
+                               "properties": {"published": {"type": "boolean"}}}}}},
+                "responses": {"200": _response("The version", {"type": "object"}),
+                              **_errors(400, 401, 403, 404)}}},
+            "/api/specs/adopt": {"post": {
+                "summary": "Adopt a version another förbund published as a new version of the "
+                           "caller's förbund (designer)",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["forbund", "process_id", "version"],
+                    "properties": {"forbund": {"type": "string"},
+                                   "process_id": {"type": "string"},
+                                   "version": {"type": "integer"}}}}}},
+                "responses": {"201": _response("Adopted", {"type": "object"}),
+                              "200": _response("The förbund already has this content",
+                                               {"type": "object"}),
+                              **_errors(400, 401, 403, 404, 409, 422)}}},
             "/api/reports/uppfoljning": {"get": {
                 "summary": "The follow-up report (uppföljning) of the caller's förbund; the "
                            "styrelse gets no esf_plus key",

@@ -1,5 +1,5 @@
-"""Each user's profile: the e-mail address, how to hear about new tasks, and the user's API
-tokens (listed without their secret, revoked here)."""
+"""Each user's profile: the e-mail address, how to hear about new tasks, invitations to act in
+another förbund, and the user's API tokens (listed without their secret, revoked here)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine import InvalidData, NotFound, utc_now
+from workflows.memberships import answer_invitation, invitations_of
 from workflows.notify import preferences, set_preferences
 from workflows.tokens import revoke_token, tokens_of
 
@@ -54,7 +55,8 @@ def edit() -> Any:
     return render_template("profile.html", email=email or "", notify=notify, errors=errors,
                            choices=CHOICES, first_error=first_error,
                            tokens=tokens_of(system().db, me.username), now=utc_now(),
-                           states=STATES), status
+                           states=STATES,
+                           invitations=invitations_of(system().db, me.username)), status
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
@@ -69,3 +71,28 @@ def revoke(token_id: int) -> Any:
         abort(404)
     flash(_("Nyckeln är återkallad. Program som använder den får inte längre svar."), "success")
     return redirect(url_for("profile.edit") + "#tokens")
+
+
+@bp.post("/profile/invitations")
+@login_required
+def answer() -> Any:
+    """Accept or decline one of your invitations to act in another förbund."""
+    me = capacity()
+    choice = request.form.get("answer", "")
+    wanted = request.form.get("membership_id", "")
+    if choice not in ("accept", "decline") or len(wanted) > 10 \
+            or not (wanted.isascii() and wanted.isdigit()):
+        flash(_("Välj att tacka ja eller nej till en av inbjudningarna nedan."), "error")
+        return redirect(url_for("profile.edit"))
+    try:
+        invitation = answer_invitation(system().db, me.username, int(wanted), choice == "accept")
+    except NotFound:
+        flash(_("Inbjudan finns inte längre. Här är de som väntar på ditt svar."), "error")
+        return redirect(url_for("profile.edit"))
+    if choice == "accept":
+        flash(_("Du kan nu agera för %(org)s i %(forbund)s. Välj det under ”Agera som”.",
+                org=invitation.org_name, forbund=invitation.forbund_name), "success")
+    else:
+        flash(_("Du tackade nej till inbjudan från %(forbund)s.",
+                forbund=invitation.forbund_name), "success")
+    return redirect(url_for("profile.edit"))

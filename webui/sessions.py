@@ -26,7 +26,7 @@ BINDING_KEY = "_bind"
 def trusted_proxies(app: Flask) -> int:
     """The configured number of trusted proxies (0 when none); RuntimeError when malformed."""
     text = str(app.config.get("TRUSTED_PROXIES", "0")).strip() or "0"
-    if not text.isdigit() or int(text) > 10:
+    if not (text.isascii() and text.isdigit()) or int(text) > 10:
         raise RuntimeError(f"FINSAM_TRUSTED_PROXIES must be a whole number 0-10, not {text!r}")
     return int(text)
 

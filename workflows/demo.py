@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from engine import Database, utc_now
+from engine import Database, Engine, utc_now
 
-from .models import Forbund, Membership, Organisation, User
+from .hooks import FinsamHooks
+from .models import Forbund, Membership, User
+from .system import Finsam, bundled_diagrams
+from .tenants import Member, add_forbund
 from .users import add_user, hash_password, set_password
 
 DEMO_FORBUND = ("nnv-skane", "Samordningsförbundet NNV Skåne")
@@ -54,24 +57,15 @@ def demo_users() -> list[DemoUser]:
     return users
 
 
-def load_demo(db: Database, password: str | None = None) -> list[DemoUser]:
-    """Create the demo förbund and its users; idempotent. `password` resets every demo user's
-    password (new users get it, or the default demo password)."""
+def load_demo(target: Finsam | Database, password: str | None = None) -> list[DemoUser]:
+    """Create the demo förbund with its members, the bundled diagrams as its versions, and its
+    users; idempotent. `password` resets every demo user's password (new users get it, or the
+    default demo password). Pass the system to reuse its engine (and its parsed specs)."""
     slug, name = DEMO_FORBUND
-    with db.write() as session:
-        forbund = session.scalar(select(Forbund).where(Forbund.slug == slug))
-        if forbund is None:
-            forbund = Forbund(slug=slug, name=name)
-            session.add(forbund)
-            session.flush()
-        existing = set(
-            session.scalars(select(Organisation.slug).where(Organisation.forbund_id == forbund.id))
-        )
-        for org_slug, org_name, kind in DEMO_MEMBERS:
-            if org_slug not in existing:
-                session.add(
-                    Organisation(forbund_id=forbund.id, slug=org_slug, name=org_name, kind=kind)
-                )
+    db = target.db if isinstance(target, Finsam) else target
+    engine = target.engine if isinstance(target, Finsam) else Engine(db, FinsamHooks(db))
+    members = [Member(org, kind, org_name) for org, org_name, kind in DEMO_MEMBERS]
+    add_forbund(engine, slug, name, members, bundled_diagrams(), "finsam demo")
     users = demo_users()
     # One hash for the one shared demo password: scrypt is slow on purpose.
     shared_hash = hash_password(password or DEMO_PASSWORD)

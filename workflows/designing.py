@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from engine import (
     DeployResult,
@@ -19,12 +20,13 @@ from engine import (
 )
 from engine.diagram import render_svg
 from engine.migrate import MigrationCheck
-from engine.sources import SpecSource, source_from_upload
+from engine.sources import source_from_upload
 from engine.versions import SpecDiff, diff_specs
 
 from . import policy
 from .parties import Capacity
 from .system import Finsam
+from .tenants import forbund_names
 
 CORPUS_ENV = "FINSAM_MIWG_DIR"
 CORPUS_DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "miwg"
@@ -73,27 +75,33 @@ def lint_upload(
 ) -> LintResult:
     """Validate an uploaded BPMN file with every rule; deploy it when asked and it is clean.
 
-    Forms the upload does not bring are taken from the deployed versions. Nothing is deployed
-    while any problem stands.
+    Forms the upload does not bring are taken from the förbund's own deployed versions. Nothing
+    is deployed while any problem stands, and only to the designer's förbund.
     """
     require_designer(capacity)
     result = LintResult(filename=filename)
     try:
-        source = source_from_upload(filename, bpmn, forms, finsam.engine.deployed_form)
+        source = source_from_upload(filename, bpmn, forms, _deployed_forms(finsam, capacity))
         parsed = finsam.engine.lint(source)
         result.process_id = parsed.process_id
         if deploy:
-            result.deployed = finsam.engine.deploy(source, capacity.username)
+            result.deployed = finsam.engine.deploy(capacity.forbund, source, capacity.username)
     except SpecError as error:
         result.problems = error.problems
     result.svg = _marked(bpmn, filename, result.problems)
     return result
 
 
-def deploy_source(finsam: Finsam, capacity: Capacity, source: SpecSource) -> DeployResult:
-    """Deploy an already assembled source (the API's body)."""
+def deploy_body(finsam: Finsam, capacity: Capacity, filename: str, bpmn: bytes) -> DeployResult:
+    """Deploy a BPMN file to the designer's förbund (the API's body), its forms taken from the
+    förbund's deployed versions."""
     require_designer(capacity)
-    return finsam.engine.deploy(source, capacity.username)
+    source = source_from_upload(filename, bpmn, {}, _deployed_forms(finsam, capacity))
+    return finsam.engine.deploy(capacity.forbund, source, capacity.username)
+
+
+def _deployed_forms(finsam: Finsam, capacity: Capacity) -> Callable[[str], Any | None]:
+    return lambda path: finsam.engine.deployed_form(capacity.forbund, path)
 
 
 def _marked(bpmn: bytes, filename: str, problems: list[Problem]) -> str | None:
@@ -105,27 +113,72 @@ def _marked(bpmn: bytes, filename: str, problems: list[Problem]) -> str | None:
 
 
 def versions(finsam: Finsam, capacity: Capacity) -> dict[str, list[SpecVersionView]]:
-    """Every deployed version, by process, newest first."""
+    """The designer's förbund's deployed versions, by process, newest first."""
     require_designer(capacity)
     grouped: dict[str, list[SpecVersionView]] = {}
-    for version in finsam.engine.spec_versions():
+    for version in finsam.engine.spec_versions(capacity.forbund):
         grouped.setdefault(version.process_id, []).append(version)
     return grouped
 
 
 def version_svg(finsam: Finsam, capacity: Capacity, process_id: str, version: int) -> str:
-    """The diagram of one deployed version."""
+    """The diagram of one of the förbund's deployed versions."""
     require_designer(capacity)
-    return render_svg(finsam.engine.spec_bpmn(process_id, version),
+    return render_svg(finsam.engine.spec_bpmn(capacity.forbund, process_id, version),
                       title=f"{process_id} version {version}")
+
+
+@dataclass(frozen=True)
+class Published:
+    """A version another förbund published, as a designer who may adopt it sees it."""
+
+    forbund: str
+    forbund_name: str
+    version: SpecVersionView
+
+
+def publish(finsam: Finsam, capacity: Capacity, process_id: str, version: int,
+            published: bool = True) -> SpecVersionView:
+    """Offer one of the förbund's versions to the other förbund (or withdraw the offer)."""
+    require_designer(capacity)
+    return finsam.engine.publish(capacity.forbund, process_id, version, capacity.username,
+                                 published)
+
+
+def published_elsewhere(finsam: Finsam, capacity: Capacity) -> list[Published]:
+    """The versions other förbund published, which the designer's förbund may adopt."""
+    require_designer(capacity)
+    names = forbund_names(finsam.db)
+    return [Published(v.tenant, names.get(v.tenant, v.tenant), v)
+            for v in finsam.engine.published_versions(capacity.forbund)]
+
+
+def published_svg(finsam: Finsam, capacity: Capacity, forbund: str, process_id: str,
+                  version: int) -> str:
+    """The diagram of a version another förbund published (NotFound unless published)."""
+    for item in published_elsewhere(finsam, capacity):
+        if (item.forbund, item.version.process_id, item.version.version) == (
+                forbund, process_id, version):
+            return render_svg(finsam.engine.spec_bpmn(forbund, process_id, version),
+                              title=f"{item.forbund_name}: {process_id} version {version}")
+    raise NotFound(f"no published version {version} of {process_id}")
+
+
+def adopt(finsam: Finsam, capacity: Capacity, forbund: str, process_id: str, version: int
+          ) -> DeployResult:
+    """Take a version another förbund published as the designer's förbund's next version of
+    the process (validated like any deploy; who, when and from where are recorded)."""
+    require_designer(capacity)
+    return finsam.engine.adopt(capacity.forbund, forbund, process_id, version,
+                               capacity.username)
 
 
 def compare(finsam: Finsam, capacity: Capacity, process_id: str, old: int, new: int
             ) -> VersionDiff:
     """What changed from version `old` to `new`, drawn on both diagrams."""
     require_designer(capacity)
-    before = finsam.engine.spec_bpmn(process_id, old)
-    after = finsam.engine.spec_bpmn(process_id, new)
+    before = finsam.engine.spec_bpmn(capacity.forbund, process_id, old)
+    after = finsam.engine.spec_bpmn(capacity.forbund, process_id, new)
     diff = diff_specs(before, after)
     old_marks = {**{k: ["removed"] for k in diff.removed}, **{k: ["changed"] for k in diff.changed}}
     new_marks = {**{k: ["added"] for k in diff.added}, **{k: ["changed"] for k in diff.changed}}

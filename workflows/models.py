@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.models import Base
@@ -39,7 +39,9 @@ class Organisation(Base):
 
 
 class User(Base):
-    """A person who logs in. What they may do depends on the capacity they act in."""
+    """A person who logs in: one global identity. What they may do depends on the capacity they
+    act in, and each capacity is a membership that its förbund's admin manages. `active` is the
+    operators' lock of the whole account (`finsam user lock`); no förbund's admin sets it."""
 
     __tablename__ = "app_user"
 
@@ -58,9 +60,14 @@ class User(Base):
     )
 
 
+MEMBERSHIP_STATES = ("invited", "accepted", "declined")
+
+
 class Membership(Base):
     """One capacity of a user: acting for `org` (a member slug, `kansli` or `styrelse`) of a
-    förbund, in `role`."""
+    förbund, in `role`. Only an accepted, active membership gives the capacity: `status` is
+    `invited` until the person accepts (or declines) a förbund's invitation of an account that
+    exists elsewhere; `active` is what the förbund's admin switches, for this förbund only."""
 
     __tablename__ = "membership"
     __table_args__ = (
@@ -72,6 +79,12 @@ class Membership(Base):
     forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id"))
     org: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    status: Mapped[str] = mapped_column(String(20), default="accepted",
+                                        server_default="accepted")
+    invited_by: Mapped[str | None] = mapped_column(String(100))
+    invited_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
     user: Mapped[User] = relationship(back_populates="memberships")
     forbund: Mapped[Forbund] = relationship()
 

@@ -30,7 +30,7 @@ from engine import (
     utc_now,
 )
 
-from . import deadlines, policy, schema
+from . import deadlines, policy, schema, tenants
 from .catalogue import NEED_PROCESS
 from .hooks import FinsamHooks
 from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Capacity, forbund_slugs, parties_of
@@ -41,6 +41,11 @@ BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
 def diagrams_dir() -> Path:
     """Where the bundled BPMN files are (`FINSAM_DIAGRAMS_DIR` overrides)."""
     return Path(os.environ.get("FINSAM_DIAGRAMS_DIR") or BUNDLED_DIAGRAMS)
+
+
+def bundled_diagrams() -> list[Path]:
+    """The bundled BPMN files every förbund gets."""
+    return sorted(diagrams_dir().glob("*.bpmn"))
 
 
 class Finsam:
@@ -57,20 +62,27 @@ class Finsam:
     # -- set-up ------------------------------------------------------------------------------
 
     def init(self, deployed_by: str = "finsam init") -> list[DeployResult]:
-        """Create or upgrade the schema and deploy the bundled diagrams (idempotent)."""
+        """Create or upgrade the schema and deploy the bundled diagrams to every förbund (each
+        unchanged file is no new version there). Idempotent."""
         schema.upgrade(self.db)
-        return self.deploy_files(sorted(diagrams_dir().glob("*.bpmn")), deployed_by)
+        return self.deploy_files(bundled_diagrams(), deployed_by)
 
     def lint_files(self, paths: Iterable[Path]) -> list[ParsedSpec]:
         """Validate BPMN files; raise SpecError with every problem of the first bad file."""
         return [self.engine.lint(read_source(path)) for path in paths]
 
-    def deploy_files(self, paths: Iterable[Path], deployed_by: str) -> list[DeployResult]:
-        """Validate and deploy BPMN files, each as a new version unless unchanged."""
-        sources = [read_source(path) for path in paths]
-        for source in sources:
-            self.engine.lint(source)
-        return [self.engine.deploy(source, deployed_by) for source in sources]
+    def deploy_files(self, paths: Iterable[Path], deployed_by: str,
+                     forbunds: Iterable[str] | None = None) -> list[DeployResult]:
+        """Validate BPMN files, then deploy them to each of `forbunds` (every förbund when
+        None), each as a new version there unless unchanged there."""
+        paths = list(paths)
+        self.lint_files(paths)
+        every = self.forbunds()
+        chosen = every if forbunds is None else list(forbunds)
+        for slug in chosen:
+            tenants.require_forbund(every, slug)
+        return [result for slug in chosen
+                for result in tenants.deploy_bundled(self.engine, slug, paths, deployed_by)]
 
     # -- acting ------------------------------------------------------------------------------
 
@@ -221,9 +233,9 @@ class Finsam:
         """The form schemas of the instance's spec version (for labelling its data)."""
         return self.engine.forms_of_instance(capacity.forbund, instance.id)
 
-    def need_form(self) -> dict[str, Any]:
-        """The start form of a need."""
-        schema = self.engine.start_form(NEED_PROCESS)
+    def need_form(self, capacity: Capacity) -> dict[str, Any]:
+        """The start form of a need, from the capacity's förbund's newest version."""
+        schema = self.engine.start_form(capacity.forbund, NEED_PROCESS)
         if schema is None:
             raise NotFound("the need process has no start form")
         return schema

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from engine import Database, InvalidData, NotFound, utc_now
 from engine.types import RESERVED_ACTORS
 
 from .models import Forbund, Membership, Organisation, User
-from .parties import ORG_OF_ROLE, PARTY_KINDS, ROLES, Capacity
+from .parties import Capacity
 from .sessions import close_sessions_of
 from .tokens import new_token, revoke_tokens, user_for_token
 
@@ -43,45 +42,21 @@ def add_user(
     now: datetime | None = None,
     password_hash: str | None = None,
 ) -> Capacity:
-    """Add a user (or a further capacity of an existing user) acting for `org` of `forbund`.
+    """As the system's operator (CLI, demo): add a user, or a further capacity of an existing
+    user, acting for `org` of `forbund`. An existing account's password is not changed.
 
     `password_hash` may carry an already computed hash of `password` (the demo shares one).
-    Raises InvalidData naming the field that is wrong.
+    Raises InvalidData naming the field that is wrong, or when the membership is switched off.
     """
-    check_username(username)
-    if role not in ROLES:
-        raise InvalidData("invalid user", {"role": "en av: " + ", ".join(ROLES)})
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidData(
-            "invalid user", {"password": f"minst {MIN_PASSWORD_LENGTH} tecken"}
-        )
-    with db.write() as session:
-        forbund_row = session.scalar(select(Forbund).where(Forbund.slug == forbund))
-        if forbund_row is None:
-            raise InvalidData("invalid user", {"forbund": f"förbundet '{forbund}' finns inte"})
-        _check_org(session, forbund_row, org, role)
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            user = User(
-                username=username,
-                display_name=display_name or username,
-                password_hash=password_hash or hash_password(password),
-                active=True,
-                created_at=now or _now(),
-            )
-            session.add(user)
-            session.flush()
-        exists = session.scalar(
-            select(Membership).where(
-                Membership.user_id == user.id,
-                Membership.forbund_id == forbund_row.id,
-                Membership.org == org,
-                Membership.role == role,
-            )
-        )
-        if exists is None:
-            session.add(Membership(user_id=user.id, forbund_id=forbund_row.id, org=org, role=role))
-    return capacities(db, username)[-1]
+    from .memberships import add_member
+
+    add_member(db, forbund, username, org, role, password, display_name, by_operator=True,
+               now=now, password_hash=password_hash)
+    for capacity in capacities(db, username):
+        if (capacity.forbund, capacity.org, capacity.role) == (forbund, org, role):
+            return capacity
+    raise InvalidData("invalid user", {"username": (
+        f"{username} är inaktiverad i {forbund}; förbundets administratör kan aktivera hen")})
 
 
 def check_username(username: str) -> None:
@@ -94,31 +69,6 @@ def check_username(username: str) -> None:
     if not USERNAME_PATTERN.fullmatch(username):
         raise InvalidData("invalid user", {
             "username": "använd a–z, 0–9, punkt, understreck eller bindestreck"})
-
-
-def _check_org(session: Session, forbund: Forbund, org: str, role: str) -> None:
-    fixed = ORG_OF_ROLE.get(role)
-    if fixed is not None:
-        if org != fixed:
-            raise InvalidData("invalid user", {"org": f"en användare med rollen {role} agerar för '{fixed}'"})
-        return
-    if role == "representant":
-        kinds = PARTY_KINDS
-    else:
-        kinds = (*PARTY_KINDS, "kansli")
-        if org == "kansli":
-            return
-    member = session.scalar(
-        select(Organisation).where(
-            Organisation.forbund_id == forbund.id,
-            Organisation.slug == org,
-            Organisation.kind.in_(kinds),
-        )
-    )
-    if member is None:
-        raise InvalidData(
-            "invalid user", {"org": f"'{org}' är inte en medlemsorganisation i {forbund.slug}"}
-        )
 
 
 def set_password(
@@ -153,13 +103,15 @@ def authenticate(db: Database, username: str, password: str) -> bool:
 
 
 def capacities(db: Database, username: str) -> list[Capacity]:
-    """Every capacity a user can act in, in the order they were added."""
+    """Every capacity a user can act in (accepted, active memberships of an unlocked account),
+    in the order they were added. Login, tokens, switching and mail all ask this."""
     with db.read() as session:
         rows = session.execute(
             select(User, Membership, Forbund)
             .join(Membership, Membership.user_id == User.id)
             .join(Forbund, Forbund.id == Membership.forbund_id)
-            .where(User.username == username, User.active.is_(True))
+            .where(User.username == username, User.active.is_(True),
+                   Membership.active.is_(True), Membership.status == "accepted")
             .order_by(Membership.id)
         ).all()
         names = _org_names(session, {forbund.id for _, _, forbund in rows})
@@ -211,49 +163,3 @@ def capacity_by_membership(db: Database, membership_id: int) -> Capacity | None:
         if capacity.membership_id == membership_id:
             return capacity
     return None
-
-
-@dataclass(frozen=True)
-class UserRow:
-    """A user of a förbund with its capacities there, for the admin page."""
-
-    username: str
-    display_name: str
-    active: bool
-    capacities: list[tuple[str, str]]
-
-
-def users_of(db: Database, forbund: str) -> list[UserRow]:
-    """Every user with a capacity in `forbund`, by username."""
-    with db.read() as session:
-        rows = session.execute(
-            select(User, Membership)
-            .join(Membership, Membership.user_id == User.id)
-            .join(Forbund, Forbund.id == Membership.forbund_id)
-            .where(Forbund.slug == forbund)
-            .order_by(User.username, Membership.id)
-        ).all()
-    result: dict[str, UserRow] = {}
-    for user, membership in rows:
-        row = result.setdefault(
-            user.username, UserRow(user.username, user.display_name, user.active, [])
-        )
-        row.capacities.append((membership.org, membership.role))
-    return list(result.values())
-
-
-def set_active(db: Database, forbund: str, username: str, active: bool) -> None:
-    """Activate or deactivate a user of `forbund`; a deactivated user's sessions and tokens stop
-    working at once."""
-    with db.write() as session:
-        user = session.scalar(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .join(Forbund, Forbund.id == Membership.forbund_id)
-            .where(User.username == username, Forbund.slug == forbund)
-        )
-        if user is None:
-            raise NotFound(f"no user '{username}' in {forbund}")
-        user.active = active
-        if not active:
-            close_sessions_of(session, user.id)

@@ -34,7 +34,8 @@ def system_actor(forbund: str) -> Actor:
 
 def ensure_running(finsam: Finsam) -> int:
     """Start the bevakning in every förbund that has none running and has not ended one by
-    choice; return how many were started. Nothing happens while the process is not deployed."""
+    choice; return how many were started. Nothing happens in a förbund that has not deployed the
+    process."""
     started = 0
     for forbund in finsam.forbunds():
         try:
@@ -42,7 +43,7 @@ def ensure_running(finsam: Finsam) -> int:
                 system_actor(forbund), UTLYSNINGSPLAN_PROCESS, {"titel": TITLE},
                 ENDED_BY_THE_GROUP)
         except NotFound:
-            return started  # not deployed: no förbund can have one
+            continue  # not deployed in this förbund (each deploys its own versions)
         except EngineError:
             log.exception("the bevakning of förbund %s could not start", forbund)
             continue
