@@ -85,7 +85,7 @@ def audit_list(finsam: Finsam, capacity: Capacity, filters: InstanceFilter) -> l
     """Every instance of the auditor's förbund that passes the filters, newest first."""
     require_auditor(capacity)
     rows = finsam.engine.list_instances(capacity.forbund, limit=100_000)
-    return [row for row in rows if filters.matches(row)]
+    return [row for row in rows if policy.sees_instance(capacity, row) and filters.matches(row)]
 
 
 def verify_all(finsam: Finsam, capacity: Capacity) -> tuple[list[Verification], list[Finding]]:
@@ -108,7 +108,7 @@ def step_through(finsam: Finsam, capacity: Capacity, instance_id: int, position:
     """The replay of one instance positioned at event `position` (the last when None)."""
     require_auditor(capacity)
     instance = finsam.instance(capacity, instance_id)
-    events = finsam.engine.events(capacity.forbund, instance_id)
+    events = finsam.events(capacity, instance_id)
     steps, findings = finsam.engine.replay_steps(capacity.forbund, instance_id)
     last = max(len(steps) - 1, 0)
     at = last if position is None else min(max(position, 0), last)
@@ -150,5 +150,5 @@ def export(finsam: Finsam, capacity: Capacity, instance_id: int,
     with `key` when one is given (FINSAM_AUDIT_KEY), so the file is anchored by itself."""
     require_auditor(capacity)
     instance = finsam.instance(capacity, instance_id)
-    document = export_document(instance, finsam.engine.events(capacity.forbund, instance_id))
+    document = export_document(instance, finsam.events(capacity, instance_id))
     return sign(document, key) if key else document

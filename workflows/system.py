@@ -97,7 +97,7 @@ class Finsam:
         beredningsgrupp's members and the kansli)."""
         if not policy.may_start(capacity, process_id):
             policy.require(capacity, policy.START_NEED)
-            if not self.engine.spec_versions(process_id):
+            if not self.engine.spec_versions(capacity.forbund, process_id):
                 raise NotFound(f"ingen process '{process_id}' är driftsatt")
             raise Forbidden("ett ärende i den här processen startas inte av en person")
         return self._visible_result(capacity, self.engine.start_instance(
