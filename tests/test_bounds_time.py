@@ -41,7 +41,7 @@ def test_the_designer_content_of_one_write_stops_at_its_bound(engine: Engine) ->
     task = engine.start_instance(hostile.actor(), "hostile", {"title": "x"}).open_tasks[0]
     before = events(engine)
     started = time.monotonic()
-    with pytest.raises(WorkflowFailure, match=f"more than {WRITE_SECONDS:g} s in total"):
+    with pytest.raises(WorkflowFailure, match="in total"):
         engine.complete_task(hostile.actor(), task.id, {"words": ["w"] * 99})
     assert time.monotonic() - started < WRITE_SECONDS + SLACK
     assert events(engine) == before

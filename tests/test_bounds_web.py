@@ -137,7 +137,7 @@ def test_a_step_stopped_by_its_bounds_is_a_409_in_swedish(
     assert old in PLAN
     deployed = upload(designer, [("utlysningsplan.bpmn", PLAN.replace(old, new).encode())],
                       action="deploy")
-    assert "Driftsatt som utlysningsplan version 2" in deployed.get_data(as_text=True)
+    assert "Driftsatt i ert förbund som utlysningsplan version 2" in deployed.get_data(as_text=True)
     assert utlysningsplan.ensure_running(finsam) == 1
     with finsam.db.read() as session:
         task_id = session.scalar(select(HumanTask.id).where(

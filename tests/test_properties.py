@@ -137,19 +137,21 @@ TEXTS = st.one_of(
 )
 
 
-# One evaluation's time bound, with a slow machine's slack.
+# One evaluation's time bound, with a slow machine's slack. Measured as the CPU time of the
+# evaluating thread: a pause of the whole machine (seen on a loaded CI host: 2.3 s for an
+# expression that fails in 0.3 ms) is not work the expression did.
 TIME_BOUND = EVALUATION_SECONDS + 0.5
 
 
 @SETTINGS
 @given(TEXTS)
 def test_no_text_raises_anything_but_expression_error(text: str) -> None:
-    started = time.monotonic()
+    started = time.thread_time()
     try:
         evaluate(text, DATA)
     except ExpressionError:
         pass
-    assert time.monotonic() - started < TIME_BOUND
+    assert time.thread_time() - started < TIME_BOUND
 
 
 # Large data, and a grammar of what is costly on it: repetition, concatenation, products,
@@ -189,12 +191,12 @@ COSTLY = st.recursive(COSTLY_ATOMS, _costly, max_leaves=8)
 @SETTINGS
 @given(COSTLY)
 def test_any_expression_evaluates_within_budget_or_is_stopped(expression: str) -> None:
-    started = time.monotonic()
+    started = time.thread_time()
     try:
         evaluate(expression, BIG)
     except ExpressionError:
         pass
-    assert time.monotonic() - started < TIME_BOUND, expression
+    assert time.thread_time() - started < TIME_BOUND, expression
 
 
 FORMS = {path.name: json.loads(path.read_text(encoding="utf-8"))

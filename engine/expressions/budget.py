@@ -11,6 +11,8 @@ first), so no evaluation allocates more than the caps allow. The limits:
 - `MAX_SIZE` (1,000,000): items and characters of one value, counted through its nesting;
 - `MAX_INT_BITS` (256): bits of a whole number built;
 - `MAX_ROUND_DIGITS` (100): the digits `round()` may be asked for;
+- `deadline.WRITE_OPERATIONS` (500,000): operations of all evaluations of one write transaction
+  or one check of a spec together;
 - `deadline.EVALUATION_SECONDS` (0.5 s): the wall clock, read every 64 operations, the last
   resort (with `deadline.WRITE_SECONDS` for all designer content of one write transaction).
 """
@@ -38,13 +40,16 @@ CONTAINERS = (list, tuple, set, frozenset, dict)
 class Budget:
     """What one evaluation has spent; every method raises ExpressionLimit when a cap is passed."""
 
-    __slots__ = ("_clock_in", "_sizes", "deadline", "iterations", "operations", "source")
+    __slots__ = ("_clock_in", "_sizes", "deadline", "iterations", "operations", "shared",
+                 "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.operations = 0
         self.iterations = 0
         self.deadline = Deadline()
+        # What is left of the write's operations, if this evaluation runs inside one.
+        self.shared = self.deadline.operations_left
         self._clock_in = CLOCK_EVERY
         # Sizes of the containers seen, by id; the value is kept so that the id stays its own.
         self._sizes: dict[int, tuple[Any, int]] = {}
@@ -58,6 +63,8 @@ class Budget:
         self.operations += count
         if self.operations > MAX_OPERATIONS:
             raise self.limit(f"the expression needs more than {MAX_OPERATIONS:,} steps")
+        if self.shared is not None and self.operations > self.shared:
+            raise self.limit(f"the expression was stopped: {self.deadline.operations_reason()}")
         self._clock_in -= count
         if self._clock_in <= 0:
             self._clock_in = CLOCK_EVERY
@@ -136,5 +143,5 @@ class Budget:
         return total
 
     def finish(self) -> None:
-        """Book the time spent on the write's account."""
-        self.deadline.finish()
+        """Book the time and operations spent on the write's account."""
+        self.deadline.finish(self.operations)
