@@ -33,6 +33,11 @@ TASK_LIST_LIMIT = 500
 COUNT_CAP = 999  # the task list's tabs count up to this, then say "999+"
 
 
+def task_count_cap() -> int:
+    """How far `Engine.count_tasks` counts by default (`COUNT_CAP`, read at each call)."""
+    return COUNT_CAP
+
+
 def task_view(row: HumanTask) -> TaskView:
     """The public view of a human task row."""
     return TaskView(
@@ -73,7 +78,7 @@ def instance_view(row: Instance, version: int) -> InstanceView:
     )
 
 
-def _instances_with_version() -> Select[tuple[Instance, int]]:
+def _instances_with_version() -> Select[Instance, int]:
     return select(Instance, SpecVersion.version).join(
         SpecVersion, SpecVersion.id == Instance.spec_version_id
     )

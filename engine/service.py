@@ -7,7 +7,7 @@ state, the human tasks and the events. A failure anywhere rolls all of it back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -15,19 +15,19 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from . import catalog, ledger, runtime, steps
+from . import catalog, firing, ledger, maintenance, runtime, singleton, steps
+from .audit import Finding, Verification
 from .chain import append_event
 from .db import Database
 from .errors import Conflict, Forbidden, InvalidData, NotFound
-from .firing import Timers
 from .forms import validate_form_data
 from .limits import cardinality_bounded, fits_columns
-from .maintenance import Maintenance
+from .migrate import MigrationCheck
 from .models import HumanTask, Instance, SpecVersion
 from .queries import Queries, instance_view, task_view
+from .replay import ReplayStep
 from .schedule import due_in_valid, timers_valid
 from .schemas import forms_bounded
-from .singleton import Singletons
 from .sources import SpecSource
 from .specs import ParsedSpec, SpecCache, validate_source
 from .types import (
@@ -49,7 +49,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Engine(Queries, Maintenance, Timers, Singletons):
+class Engine(Queries):
     """A BPMN engine over one database. Thread-safe; share one per process."""
 
     def __init__(
@@ -286,6 +286,74 @@ class Engine(Queries, Maintenance, Timers, Singletons):
                 for i in started
             ],
         )
+
+    # -- singletons, timers, migration and audit (engine/singleton.py, firing.py, maintenance.py)
+
+    def start_unless_present(
+        self,
+        actor: Actor,
+        process_id: str,
+        data: dict[str, Any],
+        final_outcomes: Collection[str] = (),
+    ) -> CompletionResult | None:
+        """Start an instance of the newest version of `process_id` for `actor.tenant`, unless
+        the tenant has one running, or one that ended with an outcome in `final_outcomes`;
+        return the start's result, or None when nothing was started (present, or another caller
+        holds the pair's lock on PostgreSQL).
+
+        For starts the domain itself makes: the domain's `check_start` is not asked and `data`
+        is not checked against a start form. Raises NotFound (the process is not deployed),
+        Forbidden (the actor may not write). Committed: the instance, its first human tasks,
+        its `started` event (and the ledger entry), all in the transaction that decided.
+        """
+        return singleton.start_unless_present(self, actor, process_id, data, final_outcomes)
+
+    def fire_due_timers(self, now: datetime | None = None) -> int:
+        """Fire every timer due at `now` (the engine's clock when None); return how many fired.
+
+        Each instance is handled in its own transaction under its lock. An instance another
+        writer holds is skipped (`FOR UPDATE SKIP LOCKED` on PostgreSQL) and fired on the next
+        call, so several workers can run at once and every timer fires exactly once. Committed
+        per instance: the new state and human tasks, the fired timers' rows, a `timer_fired`
+        event with the clock reading, reminder notifications.
+        """
+        return firing.fire_due_timers(self, now)
+
+    def check_migration(
+        self, tenant: str, instance_id: int, to_version: int | None = None
+    ) -> MigrationCheck:
+        """Whether an instance can move to `to_version` (the newest when None), and why not."""
+        return maintenance.check_migration(self, tenant, instance_id, to_version)
+
+    def migrate_instance(
+        self, actor: Actor, instance_id: int, to_version: int | None = None
+    ) -> InstanceView:
+        """Move a running instance to a newer version, recorded in its history.
+
+        Raises Conflict with every reason when the pre-check finds it unsafe; nothing changes then.
+        """
+        return maintenance.migrate_instance(self, actor, instance_id, to_version)
+
+    def verify(
+        self,
+        tenant: str,
+        instance_ids: Iterable[int] | None = None,
+        progress: Callable[[int], None] | None = None,
+        expected_head: tuple[int, str] | None = None,
+    ) -> tuple[list[Verification], list[Finding]]:
+        """Verify chains, the ledger and a replay of each instance (all when `instance_ids` is
+        None). Read-only. Returns per-instance results and the ledger's other findings."""
+        return maintenance.verify(self, tenant, instance_ids, progress, expected_head)
+
+    def replay_steps(
+        self, tenant: str, instance_id: int
+    ) -> tuple[list[ReplayStep], list[Finding]]:
+        """The replayed state after each event of one instance, for stepping through it."""
+        return maintenance.replay_steps(self, tenant, instance_id)
+
+    def ledger_head(self, tenant: str) -> tuple[int, str]:
+        """The tenant ledger's newest entry (seq, hash): keep it outside to detect truncation."""
+        return maintenance.ledger_head(self, tenant)
 
 
 __all__ = ["Engine", "InstanceView", "InvalidData", "utc_now"]
