@@ -40,8 +40,9 @@ from .types import (
     SpecVersionView,
     TaskContext,
 )
-from .workflow_cache import AFTER_COMMIT, WorkflowCache
+from .unit_of_work import UnitOfWork
 from .workflow_cache import DEFAULT_SIZE as DEFAULT_CACHE_SIZE
+from .workflow_cache import WorkflowCache
 
 
 def utc_now() -> datetime:
@@ -221,19 +222,17 @@ class Engine(Queries):
             self.workflows.rekey_after_commit(session, instance, before)
 
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        """A write transaction that seals the ledger with every chain head it changed; the
-        callables in `session.info[AFTER_COMMIT]` run once it has committed."""
-        after: list[Callable[[], None]] = []
-        with self.db.write() as session:
-            session.info[AFTER_COMMIT] = after
-            yield session
-            ledger.seal(session, self.clock())
-        for callback in after:
+    def _transaction(self) -> Iterator[UnitOfWork]:
+        """A write transaction that seals the ledger with every chain head it changed, last; the
+        callables in its `after_commit` run once it has committed."""
+        with self.db.write() as work:
+            yield work
+            ledger.seal(work, self.clock())
+        for callback in work.after_commit:
             callback()
 
     def _lock_task(
-        self, session: Session, actor: Actor, task_id: int
+        self, session: UnitOfWork, actor: Actor, task_id: int
     ) -> tuple[Instance, HumanTask]:
         # One statement finds and locks the instance; the task row is read after the lock so
         # that it is current (a task's instance never changes), together with the instance's
@@ -273,7 +272,7 @@ class Engine(Queries):
             raise Forbidden(f"{actor.acting_as} may read but not change anything")
 
     def _result(
-        self, session: Session, instance: Instance, started: list[Instance]
+        self, session: UnitOfWork, instance: Instance, started: list[Instance]
     ) -> CompletionResult:
         session.flush()
         open_rows = steps.open_rows_of(session, instance)

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from . import catalog, runtime, schedule, timers
 from .attributes import write_attributes
@@ -21,12 +20,11 @@ from .forms import validate_form_data
 from .models import HumanTask, Instance
 from .specs import ParsedSpec
 from .types import Actor, TaskContext
+from .unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from .service import Engine
 
-OPEN_ROWS = "engine_open_rows"  # session.info: instance id → its open human task rows
-READ_ROWS = "engine_read_rows"  # session.info: instance id → its open rows as read under the lock
 
 
 def state_hash(state: str) -> str:
@@ -44,7 +42,7 @@ def open_set(pairs: list[tuple[str, str | None]]) -> list[list[str | None]]:
     return [list(p) for p in sorted(pairs, key=lambda p: (p[0], p[1] or ""))]
 
 
-def snapshot(session: Session, instance: Instance) -> dict[str, Any]:
+def snapshot(session: UnitOfWork, instance: Instance) -> dict[str, Any]:
     """What a replay must reproduce after a step: the open tasks and the data, and the hash of
     the stored state (which the replay cannot reproduce, but verification compares)."""
     rows = open_rows_of(session, instance, ordered=False)
@@ -55,10 +53,10 @@ def snapshot(session: Session, instance: Instance) -> dict[str, Any]:
     }
 
 
-def open_rows_of(session: Session, instance: Instance, ordered: bool = True) -> list[HumanTask]:
+def open_rows_of(session: UnitOfWork, instance: Instance, ordered: bool = True) -> list[HumanTask]:
     """The instance's open human task rows (by id if `ordered`, which flushes new rows): those
     `sync_human_tasks` left in this transaction (no query), else read from the database."""
-    known: list[HumanTask] | None = session.info.get(OPEN_ROWS, {}).get(instance.id)
+    known = session.open_rows.get(instance.id)
     if known is None:
         session.flush()
         return list(session.scalars(
@@ -74,15 +72,15 @@ def open_rows_of(session: Session, instance: Instance, ordered: bool = True) -> 
     return sorted(rows, key=lambda r: r.id)
 
 
-def open_rows_read(session: Session, instance: Instance, rows: list[HumanTask]) -> None:
+def open_rows_read(session: UnitOfWork, instance: Instance, rows: list[HumanTask]) -> None:
     """The instance's open human task rows, just read under its lock: the step's
     `sync_human_tasks` uses them instead of reading them again."""
-    session.info.setdefault(READ_ROWS, {})[instance.id] = rows
+    session.read_rows[instance.id] = rows
 
 
 def start(
     engine: Engine,
-    session: Session,
+    session: UnitOfWork,
     actor: Actor,
     process_id: str,
     data: dict[str, Any],
@@ -143,7 +141,7 @@ def start(
 
 
 def save_step(
-    engine: Engine, session: Session, instance: Instance, workflow: Any, parsed: ParsedSpec
+    engine: Engine, session: UnitOfWork, instance: Instance, workflow: Any, parsed: ParsedSpec
 ) -> bool:
     """Store the workflow's new state, data and human tasks; return whether it has finished."""
     now = engine.clock()
@@ -163,7 +161,9 @@ def save_step(
     return True
 
 
-def conclude(engine: Engine, session: Session, actor: Actor, instance: Instance) -> list[Instance]:
+def conclude(
+    engine: Engine, session: UnitOfWork, actor: Actor, instance: Instance
+) -> list[Instance]:
     """Record a finished instance's outcome and start what the domain starts from it."""
     now = engine.clock()
     append_event(
@@ -188,7 +188,7 @@ def conclude(engine: Engine, session: Session, actor: Actor, instance: Instance)
 
 def sync_human_tasks(
     engine: Engine,
-    session: Session,
+    session: UnitOfWork,
     instance: Instance,
     workflow: Any,
     parsed: ParsedSpec,
@@ -196,10 +196,10 @@ def sync_human_tasks(
 ) -> None:
     """Copy the READY human tasks into `human_task`; close the rows that are no longer ready.
 
-    The open rows are kept in the session for `snapshot` and the engine's result, so that the
-    rest of the step does not read them again."""
+    The open rows are kept in the unit of work for `snapshot` and the engine's result, so that
+    the rest of the step does not read them again."""
     ready = {task.guid: task for task in runtime.ready_tasks(workflow, parsed)}
-    read: list[HumanTask] | None = session.info.get(READ_ROWS, {}).pop(instance.id, None)
+    read = session.read_rows.pop(instance.id, None)
     if read is None:
         with session.no_autoflush:  # no flush: a row this step already closed is filtered below
             read = list(session.scalars(select(HumanTask).where(
@@ -209,7 +209,7 @@ def sync_human_tasks(
         if row.task_guid not in ready:
             row.state = "cancelled"
             row.completed_at = now
-    session.info.setdefault(OPEN_ROWS, {})[instance.id] = open_rows
+    session.open_rows[instance.id] = open_rows
     known = {row.task_guid for row in open_rows}
     for guid, task in ready.items():
         if guid in known:

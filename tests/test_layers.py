@@ -43,3 +43,12 @@ def test_import_contracts_hold() -> None:
                          text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "0 broken" in out.stdout
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "engine").rglob("*.py")))
+def test_engine_state_of_a_write_is_typed(path: Path) -> None:
+    # A write's state lives in its UnitOfWork (engine/unit_of_work.py), not under string keys
+    # in session.info; the Engine is composed of functions, not of mixins typed `self: Engine`.
+    text = path.read_text(encoding="utf-8")
+    assert "session.info" not in text
+    assert "self: Engine" not in text
