@@ -16,14 +16,14 @@ from .timer_models import Notification, Timer
 from .types import SYSTEM, TIMER, Actor
 
 if TYPE_CHECKING:
-    from .service import Engine
+    from .context import EngineContext
 
 log = logging.getLogger(__name__)
 
 TIMER_ACTOR = TIMER
 
 
-def fire_due_timers(engine: Engine, now: datetime | None = None) -> int:
+def fire_due_timers(ctx: EngineContext, now: datetime | None = None) -> int:
     """Fire every timer due at `now` (the engine's clock when None); return how many fired.
 
     Each instance is handled in its own transaction under its lock. An instance another
@@ -32,8 +32,8 @@ def fire_due_timers(engine: Engine, now: datetime | None = None) -> int:
     per instance: the new state and human tasks, the fired timers' rows, a `timer_fired`
     event with the clock reading, reminder notifications.
     """
-    now = now or engine.clock()
-    with engine.db.read() as session:
+    now = now or ctx.clock()
+    with ctx.db.read() as session:
         instance_ids = list(dict.fromkeys(session.scalars(
             select(Timer.instance_id)
             .where(Timer.fired_at.is_(None), Timer.fire_at <= now)
@@ -42,14 +42,14 @@ def fire_due_timers(engine: Engine, now: datetime | None = None) -> int:
     fired = 0
     for instance_id in instance_ids:
         try:
-            fired += _fire_instance(engine, instance_id, now)
+            fired += _fire_instance(ctx, instance_id, now)
         except EngineError:
             log.exception("timers of instance %s could not fire", instance_id)
     return fired
 
 
-def _fire_instance(engine: Engine, instance_id: int, now: datetime) -> int:
-    with engine._transaction() as session:
+def _fire_instance(ctx: EngineContext, instance_id: int, now: datetime) -> int:
+    with ctx.transaction() as session:
         instance = session.scalars(
             select(Instance).where(Instance.id == instance_id, Instance.status == "running")
             .with_for_update(skip_locked=True)
@@ -66,8 +66,8 @@ def _fire_instance(engine: Engine, instance_id: int, now: datetime) -> int:
         ).all()
         if not due:
             return 0
-        parsed = engine.parsed_spec(session.get_one(SpecVersion, instance.spec_version_id))
-        workflow = engine.codec.loads(instance.state, parsed)
+        parsed = ctx.parsed_spec(session.get_one(SpecVersion, instance.spec_version_id))
+        workflow = ctx.codec.loads(instance.state, parsed)
         guids = {row.task_guid for row in due}
         tasks = [t for t in timers.waiting_timers(workflow) if str(t.id) in guids]
         for row in due:
@@ -75,7 +75,7 @@ def _fire_instance(engine: Engine, instance_id: int, now: datetime) -> int:
         timers.rows_fired(workflow, guids)
         attached = {a for a in (timers.attached_to(t) for t in tasks) if a}
         timers.fire_marked(workflow, tasks)
-        finished = steps.save_step(engine, session, instance, workflow, parsed)
+        finished = steps.save_step(ctx, session, instance, workflow, parsed)
         bpmn_ids = sorted(str(t.task_spec.bpmn_id) for t in tasks)
         append_event(
             session, instance, now, TIMER_ACTOR, SYSTEM, "timer_fired",
@@ -90,6 +90,6 @@ def _fire_instance(engine: Engine, instance_id: int, now: datetime) -> int:
                     tenant=task.tenant, kind="reminder", instance_id=instance.id,
                     human_task=task, assignee=task.assignee, created_at=now))
         if finished:
-            steps.conclude(engine, session, Actor(TIMER_ACTOR, instance.tenant, SYSTEM),
+            steps.conclude(ctx, session, Actor(TIMER_ACTOR, instance.tenant, SYSTEM),
                            instance)
         return len(tasks)

@@ -24,45 +24,45 @@ from .replay import ReplayStep, replay_instance
 from .types import Actor, InstanceView
 
 if TYPE_CHECKING:
-    from .service import Engine
+    from .context import EngineContext
 
 
 def check_migration(
-    engine: Engine, tenant: str, instance_id: int, to_version: int | None = None
+    ctx: EngineContext, tenant: str, instance_id: int, to_version: int | None = None
 ) -> MigrationCheck:
     """Whether an instance can move to `to_version` (the newest when None), and why not."""
-    with engine.db.read() as session:
+    with ctx.db.read() as session:
         instance = _instance(session, tenant, instance_id)
-        return migrate.check(engine, session, instance, to_version)
+        return migrate.check(ctx, session, instance, to_version)
 
 
 def migrate_instance(
-    engine: Engine, actor: Actor, instance_id: int, to_version: int | None = None
+    ctx: EngineContext, actor: Actor, instance_id: int, to_version: int | None = None
 ) -> InstanceView:
     """Move a running instance to a newer version, recorded in its history.
 
     Raises Conflict with every reason when the pre-check finds it unsafe; nothing changes then.
     """
-    engine._require_write(actor)
-    with engine._transaction() as session:
+    ctx.require_write(actor)
+    with ctx.transaction() as session:
         instance = _instance(session, actor.tenant, instance_id, lock=True)
-        result = migrate.check(engine, session, instance, to_version)
+        result = migrate.check(ctx, session, instance, to_version)
         if not result.safe:
             raise Conflict("the instance cannot move: " + "; ".join(result.reasons))
         current = session.get_one(SpecVersion, instance.spec_version_id)
         target = migrate.target_version(session, instance, to_version)
-        workflow = engine.codec.loads(instance.state, engine.parsed_spec(current))
-        migrate.apply_migration(engine.codec.registry, workflow, engine.parsed_spec(target))
+        workflow = ctx.codec.loads(instance.state, ctx.parsed_spec(current))
+        migrate.apply_migration(ctx.codec.registry, workflow, ctx.parsed_spec(target))
         instance.spec_version_id = target.id
-        finished = steps.save_step(engine, session, instance, workflow, engine.parsed_spec(target))
+        finished = steps.save_step(ctx, session, instance, workflow, ctx.parsed_spec(target))
         append_event(
-            session, instance, engine.clock(), actor.username, actor.acting_as, "migrated",
+            session, instance, ctx.clock(), actor.username, actor.acting_as, "migrated",
             {"from_version": current.version, "from_hash": current.content_hash,
              "to_version": target.version, "to_hash": target.content_hash,
              "after": steps.snapshot(session, instance)},
         )
         if finished:
-            steps.conclude(engine, session, actor, instance)
+            steps.conclude(ctx, session, actor, instance)
         session.flush()
         return instance_view(instance, target.version)
 
@@ -80,7 +80,7 @@ def _instance(
 
 
 def verify(
-    engine: Engine,
+    ctx: EngineContext,
     tenant: str,
     instance_ids: Iterable[int] | None = None,
     progress: Callable[[int], None] | None = None,
@@ -88,14 +88,14 @@ def verify(
 ) -> tuple[list[Verification], list[Finding]]:
     """Verify chains, the ledger and a replay of each instance (all when `instance_ids` is
     None). Read-only. Returns per-instance results and the ledger's other findings."""
-    return verify_instances(engine, tenant, instance_ids, progress, expected_head)
+    return verify_instances(ctx, tenant, instance_ids, progress, expected_head)
 
 
 def replay_steps(
-    engine: Engine, tenant: str, instance_id: int
+    ctx: EngineContext, tenant: str, instance_id: int
 ) -> tuple[list[ReplayStep], list[Finding]]:
     """The replayed state after each event of one instance, for stepping through it."""
-    with engine.db.read() as session:
+    with ctx.db.read() as session:
         instance = session.scalar(
             select(Instance).where(Instance.id == instance_id, Instance.tenant == tenant))
         if instance is None:
@@ -103,13 +103,13 @@ def replay_steps(
         events = list(session.scalars(
             select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
         collected: list[ReplayStep] = []
-        _, findings = replay_instance(engine, session, instance, events, collected)
+        _, findings = replay_instance(ctx, session, instance, events, collected)
         return collected, findings
 
 
-def ledger_head(engine: Engine, tenant: str) -> tuple[int, str]:
+def ledger_head(ctx: EngineContext, tenant: str) -> tuple[int, str]:
     """The tenant ledger's newest entry (seq, hash): keep it outside to detect truncation."""
-    with engine.db.read() as session:
+    with ctx.db.read() as session:
         head = session.get(LedgerHead, tenant)
         return (head.last_seq, head.head_hash) if head else (0, GENESIS_HASH)
 

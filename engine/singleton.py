@@ -29,7 +29,7 @@ from .models import Instance
 from .types import Actor, CompletionResult
 
 if TYPE_CHECKING:
-    from .service import Engine
+    from .context import EngineContext
 
 
 def lock_key(tenant: str, process_id: str) -> int:
@@ -39,7 +39,7 @@ def lock_key(tenant: str, process_id: str) -> int:
 
 
 def start_unless_present(
-    engine: Engine,
+    ctx: EngineContext,
     actor: Actor,
     process_id: str,
     data: dict[str, Any],
@@ -57,13 +57,13 @@ def start_unless_present(
     """
     if not actor.can_write:
         raise Forbidden(f"{actor.acting_as} may read but not change anything")
-    with engine._transaction() as session:
-        if not engine.db.is_sqlite and not _try_lock(session, actor.tenant, process_id):
+    with ctx.transaction() as session:
+        if not ctx.db.is_sqlite and not _try_lock(session, actor.tenant, process_id):
             return None
         if _present(session, actor.tenant, process_id, final_outcomes):
             return None
-        instance, started = steps.start(engine, session, actor, process_id, data, None, False)
-        return engine._result(session, instance, started)
+        instance, started = steps.start(ctx, session, actor, process_id, data, None, False)
+        return steps.result(ctx, session, instance, started)
 
 
 def _try_lock(session: Session, tenant: str, process_id: str) -> bool:

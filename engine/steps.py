@@ -18,12 +18,13 @@ from .chain import append_event
 from .errors import NotFound
 from .forms import validate_form_data
 from .models import HumanTask, Instance
+from .queries import instance_view, task_view
 from .specs import ParsedSpec
-from .types import Actor, TaskContext
+from .types import Actor, CompletionResult, TaskContext
 from .unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from .service import Engine
+    from .context import EngineContext
 
 
 
@@ -79,7 +80,7 @@ def open_rows_read(session: UnitOfWork, instance: Instance, rows: list[HumanTask
 
 
 def start(
-    engine: Engine,
+    ctx: EngineContext,
     session: UnitOfWork,
     actor: Actor,
     process_id: str,
@@ -92,26 +93,26 @@ def start(
     spec_row = catalog.newest(session, actor.tenant, process_id)
     if spec_row is None:
         raise NotFound(f"no process '{process_id}' is deployed")
-    parsed = engine.parsed_spec(spec_row)
+    parsed = ctx.parsed_spec(spec_row)
     if validate_start_form:
-        ctx = TaskContext(actor.tenant, process_id, None, "start", "start", None, None, {})
+        task_ctx = TaskContext(actor.tenant, process_id, None, "start", "start", None, None, {})
         schema = parsed.form_schema(parsed.start_form)
         if schema is not None:
-            schema = engine.hooks.prepare_form(schema, ctx)
+            schema = ctx.hooks.prepare_form(schema, task_ctx)
         validate_form_data(schema, data, parsed.start_form)
     workflow = runtime.new_workflow(parsed, data)
-    now = engine.clock()
+    now = ctx.clock()
     instance = Instance(
         tenant=actor.tenant,
         process_id=process_id,
         spec_version_id=spec_row.id,
         status="running",
         outcome=None,
-        title=engine.hooks.title(process_id, data)[:300],
+        title=ctx.hooks.title(process_id, data)[:300],
         parent_id=parent.id if parent is not None else None,
         state="",
         data={},
-        serializer_version=engine.codec.serializer_version,
+        serializer_version=ctx.codec.serializer_version,
         library_version=runtime.LIBRARY_VERSION,
         last_seq=0,
         head_hash=GENESIS_HASH,
@@ -122,7 +123,7 @@ def start(
     session.add(instance)
     session.flush()
     timers.no_rows_yet(workflow)
-    finished = save_step(engine, session, instance, workflow, parsed)
+    finished = save_step(ctx, session, instance, workflow, parsed)
     append_event(
         session, instance, now, actor.username, actor.acting_as, "started",
         {
@@ -135,23 +136,23 @@ def start(
         },
     )
     if finished:
-        return instance, conclude(engine, session, actor, instance)
-    engine.workflows.keep_after_commit(session, instance, workflow)
+        return instance, conclude(ctx, session, actor, instance)
+    ctx.workflows.keep_after_commit(session, instance, workflow)
     return instance, []
 
 
 def save_step(
-    engine: Engine, session: UnitOfWork, instance: Instance, workflow: Any, parsed: ParsedSpec
+    ctx: EngineContext, session: UnitOfWork, instance: Instance, workflow: Any, parsed: ParsedSpec
 ) -> bool:
     """Store the workflow's new state, data and human tasks; return whether it has finished."""
-    now = engine.clock()
+    now = ctx.clock()
     previous = instance.data
     timers.record_timers(session, instance, workflow, now)  # before the state is serialized
-    instance.state = engine.codec.dumps(workflow)
+    instance.state = ctx.codec.dumps(workflow)
     instance.data = runtime.current_data(workflow)
     instance.updated_at = now
-    sync_human_tasks(engine, session, instance, workflow, parsed, now)
-    write_attributes(session, instance, engine.hooks.indexed_variables(instance.process_id),
+    sync_human_tasks(ctx, session, instance, workflow, parsed, now)
+    write_attributes(session, instance, ctx.hooks.indexed_variables(instance.process_id),
                      previous)
     if not runtime.is_completed(workflow):
         return False
@@ -162,21 +163,21 @@ def save_step(
 
 
 def conclude(
-    engine: Engine, session: UnitOfWork, actor: Actor, instance: Instance
+    ctx: EngineContext, session: UnitOfWork, actor: Actor, instance: Instance
 ) -> list[Instance]:
     """Record a finished instance's outcome and start what the domain starts from it."""
-    now = engine.clock()
+    now = ctx.clock()
     append_event(
         session, instance, now, actor.username, actor.acting_as, "outcome",
         {"outcome": instance.outcome, "data_hash": data_hash(instance.data)},
     )
     started: list[Instance] = []
-    requests = engine.hooks.after_completion(
+    requests = ctx.hooks.after_completion(
         instance.id, instance.process_id, instance.outcome, instance.data
     )
     for request in requests:
         child, grandchildren = start(
-            engine, session, actor, request.process_id, request.data, instance, False
+            ctx, session, actor, request.process_id, request.data, instance, False
         )
         append_event(
             session, instance, now, actor.username, actor.acting_as, "child_started",
@@ -187,7 +188,7 @@ def conclude(
 
 
 def sync_human_tasks(
-    engine: Engine,
+    ctx: EngineContext,
     session: UnitOfWork,
     instance: Instance,
     workflow: Any,
@@ -214,7 +215,7 @@ def sync_human_tasks(
     for guid, task in ready.items():
         if guid in known:
             continue
-        ctx = TaskContext(
+        task_ctx = TaskContext(
             tenant=instance.tenant,
             process_id=instance.process_id,
             instance_id=instance.id,
@@ -232,7 +233,7 @@ def sync_human_tasks(
             bpmn_id=task.bpmn_id,
             name=task.info.name,
             lane=task.info.lane,
-            assignee=engine.hooks.assign(ctx),
+            assignee=ctx.hooks.assign(task_ctx),
             item=None if task.item is None else str(task.item),
             form=task.info.form,
             title=instance.title,
@@ -243,3 +244,20 @@ def sync_human_tasks(
         session.add(row)
         open_rows.append(row)
         timers.task_ready(session, row)
+
+
+def result(
+    ctx: EngineContext, session: UnitOfWork, instance: Instance, started: list[Instance]
+) -> CompletionResult:
+    """What a start or completion returns: the instance, its open tasks, what it started."""
+    session.flush()
+    open_rows = open_rows_of(session, instance)
+    version = ctx.spec_row(session, instance.spec_version_id).version
+    return CompletionResult(
+        instance=instance_view(instance, version),
+        open_tasks=[task_view(r) for r in open_rows],
+        started=[
+            instance_view(i, ctx.spec_row(session, i.spec_version_id).version)
+            for i in started
+        ],
+    )
