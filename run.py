@@ -3,8 +3,9 @@
 
     python3 run.py serve     # the app on an SQLite file with the demo förbund and its history
     python3 run.py test      # the whole test suite
+    python3 run.py check     # the static walls: ruff, mypy strict, import-linter's contracts
 
-Both create `.venv/` and install the project into it on first use (and again when
+Each creates `.venv/` and installs the project into it on first use (and again when
 pyproject.toml changes). Only the standard library is used here.
 """
 
@@ -26,16 +27,18 @@ STAMP = VENV / ".installed"
 
 
 def main(argv: list[str]) -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 -- run.py may be started by an older Python
         print("finsam-flow needs Python 3.11 or newer", file=sys.stderr)
         return 2
     command, args = (argv[0], argv[1:]) if argv else ("serve", [])
-    if command not in ("serve", "test"):
+    if command not in ("serve", "test", "check"):
         print(__doc__)
         return 2
     ensure_environment()
     if command == "serve":
         return serve(args)
+    if command == "check":
+        return check(args)
     return test(args)
 
 
@@ -81,6 +84,25 @@ def serve(args: list[str]) -> int:
 def test(args: list[str]) -> int:
     ensure_node_packages()
     return subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT)
+
+
+def check(args: list[str]) -> int:
+    """Run ruff, mypy (strict, configured in pyproject.toml) and import-linter's contracts; all
+    three run, and the exit status is non-zero when any of them fails."""
+    tools = [
+        ("ruff", [str(BIN / "ruff"), "check", ".", *args]),
+        ("mypy", [str(BIN / "mypy")]),
+        ("import-linter", [str(BIN / "lint-imports")]),
+    ]
+    failed = []
+    for name, command in tools:
+        print(f"== {name}", flush=True)
+        if subprocess.call(command, cwd=ROOT) != 0:
+            failed.append(name)
+    if failed:
+        print(f"check failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def run(command: list[str], **kwargs: object) -> None:

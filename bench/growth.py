@@ -5,7 +5,8 @@
 Each loop is the eight completions from the project idea to the agreement (utforma_projektide,
 three förankra_projektide, three mandat_projektagarskap, overenskommelse = ej_overens). Prints
 the stored state's size (`len(instance.state)`) and the time per completion at the first, the
-middle and the last loop (times: the median over that loop and its neighbours), then verifies the instances (chain, ledger and a replay of every loop).
+middle and the last loop (times: the median over that loop and its neighbours), then verifies the
+instances (chain, ledger and a replay of every loop).
 Targets: at most linear state growth (the growth per loop in the second half within 1.25 × the
 first half's, or a state that stays within 1.25 × its size after the first loop) and time per
 completion at the last loop ≤ 1.5 × the first; the verification finds nothing.

@@ -36,7 +36,10 @@ def main(argv: list[str]) -> int:
     bad = sum(0 if r.ok else 1 for r in results) + len(other)
     backend = (args.database or "sqlite").split(":")[0]
     print(f"{'phase':<12}{'instances':>10}{'events':>9}{'seconds':>10}{'instances/s':>13}")
-    print(f"{'execution':<12}{instances:>10}{events:>9}{executed:>10.2f}{instances / executed:>13.1f}")
+    print(
+        f"{'execution':<12}{instances:>10}{events:>9}{executed:>10.2f}"
+        f"{instances / executed:>13.1f}"
+    )
     print(f"{'replay':<12}{len(results):>10}{events:>9}{replayed:>10.2f}"
           f"{len(results) / replayed:>13.1f}")
     print(f"summary: {backend}: replay verified {len(results)} instances at "

@@ -2,12 +2,17 @@
 
 It knows nothing of any domain and never imports Flask. Arrows point down: the domain uses the
 engine; the engine uses SpiffWorkflow, SQLAlchemy and lxml.
+
+The names below (`__all__`) are the engine's public surface: workflows/ and webui/ import only
+these, never a module inside `engine` (import-linter checks it, pyproject.toml).
 """
 
 from __future__ import annotations
 
 from .audit import Finding, Verification
+from .csvsafe import Writer as CsvWriter
 from .db import Database
+from .diagram import diagram_count, render_svg, sequence_flows
 from .errors import (
     Conflict,
     EngineError,
@@ -19,10 +24,24 @@ from .errors import (
     SpecError,
     WorkflowFailure,
 )
+from .export import check_export, export_document, kept_head, to_csv, to_json
+from .export import parse as parse_export
+from .export import sign as sign_export
+from .ledger import signed_head
+from .lint import diagram_complete, gateways_decide, lane_members, path_from_start, paths_end
+from .meanings import choice_labels
+from .migrate import MigrationCheck
+from .models import Base, HumanTask, Instance, InstanceAttribute
+from .queries import task_count_cap, task_view
+from .replay import ReplayStep
 from .service import Engine, utc_now
-from .sources import SpecSource, read_source
-from .specs import ParsedSpec
+from .sources import SpecSource, read_source, source_from_upload
+from .specs import ParsedSpec, UserTaskInfo
+from .timer_models import Notification
 from .types import (
+    CLI,
+    RESERVED_ACTORS,
+    SYSTEM,
     Actor,
     CompletionResult,
     DefaultHooks,
@@ -37,11 +56,46 @@ from .types import (
     TaskDetail,
     TaskView,
 )
+from .versions import SpecDiff, diff_specs
 
 __all__ = [
+    "CLI",
+    "RESERVED_ACTORS",
+    "SYSTEM",
     "Actor",
+    "Base",
+    "CsvWriter",
     "Finding",
+    "HumanTask",
+    "Instance",
+    "InstanceAttribute",
+    "MigrationCheck",
+    "Notification",
+    "ReplayStep",
+    "SpecDiff",
+    "UserTaskInfo",
     "Verification",
+    "check_export",
+    "choice_labels",
+    "diagram_complete",
+    "diagram_count",
+    "diff_specs",
+    "export_document",
+    "gateways_decide",
+    "kept_head",
+    "lane_members",
+    "parse_export",
+    "path_from_start",
+    "paths_end",
+    "render_svg",
+    "sequence_flows",
+    "sign_export",
+    "signed_head",
+    "source_from_upload",
+    "task_count_cap",
+    "task_view",
+    "to_csv",
+    "to_json",
     "CompletionResult",
     "Conflict",
     "Database",

@@ -20,7 +20,7 @@ from .ledger import entry_body, entry_hash
 from .models import Event, Instance, LedgerEntry, LedgerHead
 
 if TYPE_CHECKING:
-    from .service import Engine
+    from .context import EngineContext
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def verify_ledger(
 
 
 def verify_instances(
-    engine: Engine,
+    ctx: EngineContext,
     tenant: str,
     instance_ids: Iterable[int] | None = None,
     progress: Callable[[int], None] | None = None,
@@ -148,7 +148,7 @@ def verify_instances(
     and a replay of each. Returns the per-instance results and the ledger's own findings."""
     from .replay import replay_instance
 
-    with engine.db.read() as session:
+    with ctx.db.read() as session:
         ledger_findings = verify_ledger(session, tenant, expected_head)
         query = select(Instance.id).where(Instance.tenant == tenant).order_by(Instance.id)
         if instance_ids is not None:
@@ -156,7 +156,7 @@ def verify_instances(
         ids = list(session.scalars(query))
     results = []
     for instance_id in ids:
-        with engine.db.read() as session:
+        with ctx.db.read() as session:
             instance = session.get_one(Instance, instance_id)
             events = list(session.scalars(
                 select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
@@ -164,7 +164,7 @@ def verify_instances(
             result.findings.extend(verify_event_chain(instance, events))
             result.findings.extend(f for f in ledger_findings if f.instance_id == instance_id)
             if not result.findings:
-                replayed, findings = replay_instance(engine, session, instance, events)
+                replayed, findings = replay_instance(ctx, session, instance, events)
                 result.steps_replayed = replayed
                 result.findings.extend(findings)
         results.append(result)

@@ -20,19 +20,19 @@ from .sources import SpecSource
 from .types import DeployResult, SpecVersionView
 
 if TYPE_CHECKING:
-    from .service import Engine
+    from .context import EngineContext
 
 
-def deploy(engine: Engine, tenant: str, source: SpecSource, deployed_by: str,
+def deploy(ctx: EngineContext, tenant: str, source: SpecSource, deployed_by: str,
            origin: tuple[str, int] | None = None) -> DeployResult:
     """Validate and store `source` as the tenant's next version of its process (`origin`: the
     tenant and version it was adopted from). The same content again is a no-op that returns the
     tenant's existing version; no other tenant's versions are read or changed."""
     if not tenant:
         raise NotFound("no tenant to deploy to")
-    parsed = engine.lint(source)
+    parsed = ctx.lint(source)
     content_hash = source.content_hash
-    with engine.db.write() as session:
+    with ctx.db.write() as session:
         existing = by_hash(session, tenant, parsed.process_id, content_hash)
         if existing is not None:
             return DeployResult(parsed.process_id, existing.version, content_hash, False, tenant)
@@ -48,7 +48,7 @@ def deploy(engine: Engine, tenant: str, source: SpecSource, deployed_by: str,
             filename=source.filename,
             bpmn=source.bpmn,
             forms=source.forms,
-            deployed_at=engine.clock(),
+            deployed_at=ctx.clock(),
             deployed_by=deployed_by,
             adopted_from_tenant=origin[0] if origin else None,
             adopted_from_version=origin[1] if origin else None,
@@ -56,20 +56,19 @@ def deploy(engine: Engine, tenant: str, source: SpecSource, deployed_by: str,
         session.add(row)
         session.flush()
         version = row.version
-    engine.specs.put(parsed)
     return DeployResult(parsed.process_id, version, content_hash, True, tenant)
 
 
-def publish(engine: Engine, tenant: str, process_id: str, version: int, by: str,
+def publish(ctx: EngineContext, tenant: str, process_id: str, version: int, by: str,
             published: bool = True) -> SpecVersionView:
     """Offer one of the tenant's versions to other tenants (or withdraw the offer; versions
     already adopted stay with their adopters). Raises NotFound."""
-    with engine.db.write() as session:
+    with ctx.db.write() as session:
         row = session.scalar(_one(tenant, process_id, version))
         if row is None:
             raise NotFound(f"no version {version} of {process_id}")
         if published and row.published_at is None:
-            row.published_at = engine.clock()
+            row.published_at = ctx.clock()
             row.published_by = by
         elif not published:
             row.published_at = None
@@ -77,20 +76,20 @@ def publish(engine: Engine, tenant: str, process_id: str, version: int, by: str,
         return view(row)
 
 
-def adopt(engine: Engine, tenant: str, from_tenant: str, process_id: str, version: int,
+def adopt(ctx: EngineContext, tenant: str, from_tenant: str, process_id: str, version: int,
           adopted_by: str) -> DeployResult:
     """Take a version another tenant published as the tenant's next version of the process,
     validated like any deploy, recording who adopted it, when and from where. Raises NotFound
     (no such published version) and Conflict (one's own version)."""
     if from_tenant == tenant:
         raise Conflict("a version of your own is already yours")
-    with engine.db.read() as session:
+    with ctx.db.read() as session:
         row = session.scalar(_one(from_tenant, process_id, version)
                              .where(SpecVersion.published_at.is_not(None)))
         if row is None:
             raise NotFound(f"no published version {version} of {process_id}")
         source = SpecSource(row.filename, bytes(row.bpmn), dict(row.forms))
-    return deploy(engine, tenant, source, adopted_by, origin=(from_tenant, version))
+    return deploy(ctx, tenant, source, adopted_by, origin=(from_tenant, version))
 
 
 def newest(session: Session, tenant: str, process_id: str) -> SpecVersion | None:

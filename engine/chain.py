@@ -11,12 +11,11 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from .canonical import canonical_json
 from .ledger import touch
 from .models import Event, Instance
 from .types import EventView
+from .unit_of_work import UnitOfWork
 
 
 def event_body(
@@ -50,7 +49,7 @@ def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
 
 
 def append_event(
-    session: Session,
+    session: UnitOfWork,
     instance: Instance,
     at: datetime,
     actor: str,

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from .deadline import account
+from .unit_of_work import UnitOfWork
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -43,7 +44,8 @@ class Database:
             _configure_sqlite(self.sa_engine)
         self._sessions = sessionmaker(self.sa_engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(
-            self.sa_engine.execution_options(engine_write=True), expire_on_commit=False
+            self.sa_engine.execution_options(engine_write=True), expire_on_commit=False,
+            class_=UnitOfWork,
         )
 
     @contextmanager
@@ -53,8 +55,9 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session whose work is committed at the end of the block, or rolled back on error.
+    def write(self) -> Iterator[UnitOfWork]:
+        """A session whose work is committed at the end of the block, or rolled back on error:
+        a `UnitOfWork`, which also carries the write's own state (`engine/unit_of_work.py`).
 
         Designer content run inside it (expressions, form validation) shares one time account
         (`engine/deadline.py`), so no process can hold the write lock past that bound."""

@@ -41,7 +41,7 @@ def _narrowed(query: Select[Any], grant: Grant) -> Select[Any]:
 
 def newest_tasks(tenant: str, grants: Iterable[Grant], process_id: str | None,
                  claimed_by: str | None, instance_id: int | None,
-                 limit: int) -> Select[tuple[HumanTask]] | None:
+                 limit: int) -> Select[HumanTask] | None:
     """The open tasks of `tenant` that any of `grants` allows, newest first, at most `limit`;
     None when there is no grant."""
     newest = []

@@ -21,13 +21,12 @@ from sqlalchemy.orm import Session
 
 from .canonical import GENESIS_HASH, canonical_json
 from .models import Instance, LedgerEntry, LedgerHead
+from .unit_of_work import UnitOfWork
 
-TOUCHED = "engine_chain_touched"
 
-
-def touch(session: Session, instance: Instance) -> None:
+def touch(work: UnitOfWork, instance: Instance) -> None:
     """Note that `instance`'s chain head changed in this transaction."""
-    session.info.setdefault(TOUCHED, {})[instance.id] = instance
+    work.touched[instance.id] = instance
 
 
 def entry_body(entry_seq: int, tenant: str, at: datetime, instance_id: int, instance_seq: int,
@@ -48,9 +47,9 @@ def entry_hash(prev_hash: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
 
 
-def seal(session: Session, at: datetime) -> None:
+def seal(session: UnitOfWork, at: datetime) -> None:
     """Record the new heads of every instance touched in this transaction (call before commit)."""
-    touched: dict[int, Instance] = session.info.pop(TOUCHED, {})
+    touched, session.touched = session.touched, {}
     if not touched:
         return
     session.flush()

@@ -9,7 +9,7 @@ replay, so that the replay reproduces the migration.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, migrate_workflow
@@ -20,6 +20,9 @@ from .errors import Conflict
 from .meanings import changed_meanings, recorded_choices
 from .pruning import ran_before
 from .specs import ParsedSpec
+
+if TYPE_CHECKING:
+    from .context import EngineContext
 
 _RAN = TaskState.COMPLETED | TaskState.STARTED
 _DEFINITE = TaskState.COMPLETED | TaskState.STARTED | TaskState.READY | TaskState.WAITING
@@ -120,7 +123,9 @@ def target_version(session: Any, instance: Any, to_version: int | None) -> Any:
     return row
 
 
-def check(engine: Any, session: Any, instance: Any, to_version: int | None) -> MigrationCheck:
+def check(
+    ctx: EngineContext, session: Any, instance: Any, to_version: int | None
+) -> MigrationCheck:
     """The pre-check for moving `instance` to a version (the newest when None)."""
     from .models import SpecVersion
 
@@ -133,14 +138,14 @@ def check(engine: Any, session: Any, instance: Any, to_version: int | None) -> M
         result.reasons.append(f"version {target.version} is not newer than the instance's "
                               f"version {current.version}")
     else:
-        workflow = engine.codec.loads(instance.state, engine.parsed_spec(current))
+        workflow = ctx.codec.loads(instance.state, ctx.parsed_spec(current))
         result.reasons.extend(
-            unsafe_reasons(engine.codec.registry, workflow, engine.parsed_spec(target)))
-        result.reasons.extend(meaning_reasons(engine, session, instance, current, target))
+            unsafe_reasons(ctx.codec.registry, workflow, ctx.parsed_spec(target)))
+        result.reasons.extend(meaning_reasons(ctx, session, instance, current, target))
     return result
 
 
-def meaning_reasons(engine: Any, session: Any, instance: Any, current: Any, target: Any
+def meaning_reasons(ctx: EngineContext, session: Any, instance: Any, current: Any, target: Any
                     ) -> list[str]:
     """Why a choice the instance recorded would mean something else on `target`."""
     from sqlalchemy import select
@@ -149,5 +154,5 @@ def meaning_reasons(engine: Any, session: Any, instance: Any, current: Any, targ
 
     events = session.scalars(select(Event).where(Event.instance_id == instance.id)
                              .order_by(Event.seq)).all()
-    return changed_meanings(engine.parsed_spec(current), engine.parsed_spec(target),
+    return changed_meanings(ctx.parsed_spec(current), ctx.parsed_spec(target),
                             recorded_choices(events))

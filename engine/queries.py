@@ -13,7 +13,6 @@ from sqlalchemy import Select, select
 
 from . import catalog, inbox
 from .chain import event_view
-from .db import Database
 from .errors import NotFound
 from .models import Event, HumanTask, Instance, SpecVersion
 from .types import (
@@ -27,10 +26,15 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .service import Engine
+    from .context import EngineContext
 
 TASK_LIST_LIMIT = 500
 COUNT_CAP = 999  # the task list's tabs count up to this, then say "999+"
+
+
+def task_count_cap() -> int:
+    """How far `Engine.count_tasks` counts by default (`COUNT_CAP`, read at each call)."""
+    return COUNT_CAP
 
 
 def task_view(row: HumanTask) -> TaskView:
@@ -73,7 +77,7 @@ def instance_view(row: Instance, version: int) -> InstanceView:
     )
 
 
-def _instances_with_version() -> Select[tuple[Instance, int]]:
+def _instances_with_version() -> Select[Instance, int]:
     return select(Instance, SpecVersion.version).join(
         SpecVersion, SpecVersion.id == Instance.spec_version_id
     )
@@ -82,9 +86,9 @@ def _instances_with_version() -> Select[tuple[Instance, int]]:
 class Queries:
     """Read functions, shared by the engine and anyone holding it."""
 
-    def __init__(self, db: Database, engine: Engine) -> None:
-        self._db = db
-        self._engine = engine
+    def __init__(self, ctx: EngineContext) -> None:
+        self._db = ctx.db
+        self._ctx = ctx
 
     def list_tasks(
         self,
@@ -143,7 +147,7 @@ class Queries:
                 raise NotFound(f"task {task_id} does not exist")
             instance = session.get_one(Instance, row.instance_id)
             spec_row = session.get_one(SpecVersion, instance.spec_version_id)
-        parsed = self._engine.parsed_spec(spec_row)
+        parsed = self._ctx.parsed_spec(spec_row)
         info = parsed.user_tasks[row.bpmn_id]
         data: dict[str, Any] = dict(instance.data)
         if info.item_name and row.item is not None:
@@ -160,7 +164,7 @@ class Queries:
                 row.item,
                 data,
             )
-            schema = self._engine.hooks.prepare_form(schema, ctx)
+            schema = self._ctx.hooks.prepare_form(schema, ctx)
         return TaskDetail(
             task=task_view(row),
             instructions=info.instructions,
@@ -192,11 +196,11 @@ class Queries:
 
     def element_names_of(self, tenant: str, instance_id: int) -> dict[str, str]:
         """Element id → name in the spec version an instance runs on."""
-        return dict(self._engine.parsed_spec(self._spec_row_of(tenant, instance_id)).element_names)
+        return dict(self._ctx.parsed_spec(self._spec_row_of(tenant, instance_id)).element_names)
 
     def end_events_of(self, tenant: str, instance_id: int) -> dict[str, str]:
         """End event id → name in the spec version an instance runs on."""
-        return dict(self._engine.parsed_spec(self._spec_row_of(tenant, instance_id)).end_events)
+        return dict(self._ctx.parsed_spec(self._spec_row_of(tenant, instance_id)).end_events)
 
     def start_form(self, tenant: str, process_id: str) -> dict[str, Any] | None:
         """The start form of the tenant's newest version of a process, if it has one."""
@@ -204,7 +208,7 @@ class Queries:
             row = catalog.newest(session, tenant, process_id)
         if row is None:
             raise NotFound(f"no process '{process_id}' is deployed")
-        parsed = self._engine.parsed_spec(row)
+        parsed = self._ctx.parsed_spec(row)
         return parsed.form_schema(parsed.start_form)
 
     def get_instance(self, tenant: str, instance_id: int) -> InstanceView:

@@ -25,7 +25,7 @@ from .sources import SpecSource
 from .steps import data_hash, open_set, state_hash
 
 if TYPE_CHECKING:
-    from .service import Engine
+    from .context import EngineContext
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class ReplayStep:
 
 
 def replay_instance(
-    engine: Engine, session: Session, instance: Instance, events: list[Event],
+    ctx: EngineContext, session: Session, instance: Instance, events: list[Event],
     steps: list[ReplayStep] | None = None,
 ) -> tuple[int, list[Finding]]:
     """Replay `instance` from `events`; return the number of steps replayed and the findings.
@@ -63,7 +63,7 @@ def replay_instance(
     spec_row = _spec_row(session, instance, events[0].data.get("spec_hash"), finding, events[0])
     if spec_row is None:
         return 0, findings
-    parsed = engine.parsed_spec(spec_row)
+    parsed = ctx.parsed_spec(spec_row)
     workflow = None
     replayed = 0
     previous: dict[str, Any] = {}
@@ -111,13 +111,13 @@ def replay_instance(
                 target = _spec_row(session, instance, event.data.get("to_hash"), finding, event)
                 if target is None:
                     break
-                moved = engine.parsed_spec(target)
+                moved = ctx.parsed_spec(target)
                 for reason in changed_meanings(parsed, moved, recorded_choices(
                         e for e in events if e.seq < event.seq)):
                     finding(f"the migration changed what a recorded choice means: {reason}",
                             event)
                 parsed = moved
-                migrate.apply_migration(engine.codec.registry, workflow, parsed)
+                migrate.apply_migration(ctx.codec.registry, workflow, parsed)
                 spec_row = target
         except EngineError as error:
             finding(f"the replay failed: {error}", event)

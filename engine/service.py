@@ -7,29 +7,26 @@ state, the human tasks and the events. A failure anywhere rolls all of it back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from . import catalog, ledger, runtime, steps
+from . import catalog, firing, maintenance, runtime, singleton, steps
+from .audit import Finding, Verification
 from .chain import append_event
+from .context import EngineContext, SpecCatalogue
 from .db import Database
 from .errors import Conflict, Forbidden, InvalidData, NotFound
-from .firing import Timers
 from .forms import validate_form_data
-from .limits import cardinality_bounded, fits_columns
-from .maintenance import Maintenance
+from .migrate import MigrationCheck
 from .models import HumanTask, Instance, SpecVersion
-from .queries import Queries, instance_view, task_view
-from .schedule import due_in_valid, timers_valid
-from .schemas import forms_bounded
-from .singleton import Singletons
+from .queries import Queries
+from .replay import ReplayStep
 from .sources import SpecSource
-from .specs import ParsedSpec, SpecCache, validate_source
+from .specs import ParsedSpec
 from .types import (
     Actor,
     CompletionResult,
@@ -40,8 +37,9 @@ from .types import (
     SpecVersionView,
     TaskContext,
 )
-from .workflow_cache import AFTER_COMMIT, WorkflowCache
+from .unit_of_work import UnitOfWork
 from .workflow_cache import DEFAULT_SIZE as DEFAULT_CACHE_SIZE
+from .workflow_cache import WorkflowCache
 
 
 def utc_now() -> datetime:
@@ -49,7 +47,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Engine(Queries, Maintenance, Timers, Singletons):
+class Engine(Queries):
     """A BPMN engine over one database. Thread-safe; share one per process."""
 
     def __init__(
@@ -59,22 +57,27 @@ class Engine(Queries, Maintenance, Timers, Singletons):
         clock: Callable[[], datetime] = utc_now,
         workflow_cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
+        self._ctx = EngineContext(
+            db=db,
+            hooks=hooks or DefaultHooks(),
+            clock=clock,
+            codec=runtime.WorkflowCodec(),
+            specs=SpecCatalogue(),
+            workflows=WorkflowCache(workflow_cache_size),
+        )
         self.db = db
-        self.hooks: Hooks = hooks or DefaultHooks()
+        self.hooks: Hooks = self._ctx.hooks
         self.clock = clock
-        self.codec = runtime.WorkflowCodec()
-        self.specs = SpecCache()
-        self._spec_rows: dict[int, SpecVersion] = {}
-        self.workflows = WorkflowCache(workflow_cache_size)
-        super().__init__(db, self)
+        self.codec = self._ctx.codec
+        self.specs = self._ctx.specs
+        self.workflows = self._ctx.workflows
+        super().__init__(self._ctx)
 
     # -- specs -------------------------------------------------------------------------------
 
     def lint(self, source: SpecSource) -> ParsedSpec:
         """Validate a spec with the engine's and the domain's rules; SpecError if not valid."""
-        rules = [fits_columns, cardinality_bounded, due_in_valid, timers_valid, forms_bounded,
-                 *self.hooks.spec_rules()]
-        return validate_source(source, rules)
+        return self._ctx.lint(source)
 
     def deploy(self, tenant: str, source: SpecSource, deployed_by: str) -> DeployResult:
         """Validate and store `source` as the tenant's next version of its process.
@@ -83,34 +86,25 @@ class Engine(Queries, Maintenance, Timers, Singletons):
         version. Running instances keep the version they started on; other tenants' versions
         are never read or changed.
         """
-        return catalog.deploy(self, tenant, source, deployed_by)
+        return catalog.deploy(self._ctx, tenant, source, deployed_by)
 
     def publish(self, tenant: str, process_id: str, version: int, by: str,
                 published: bool = True) -> SpecVersionView:
         """Offer one of the tenant's versions to other tenants to adopt (or withdraw it)."""
-        return catalog.publish(self, tenant, process_id, version, by, published)
+        return catalog.publish(self._ctx, tenant, process_id, version, by, published)
 
     def adopt(self, tenant: str, from_tenant: str, process_id: str, version: int,
               adopted_by: str) -> DeployResult:
         """Take a version another tenant published as the tenant's own next version."""
-        return catalog.adopt(self, tenant, from_tenant, process_id, version, adopted_by)
+        return catalog.adopt(self._ctx, tenant, from_tenant, process_id, version, adopted_by)
 
     def spec_row(self, session: Session, spec_version_id: int) -> SpecVersion:
         """A deployed version by id, read once per process (a version never changes)."""
-        cached = self._spec_rows.get(spec_version_id)
-        if cached is None:
-            row = session.get_one(SpecVersion, spec_version_id)
-            # A copy in no session: a rollback expires the session's objects, not this one.
-            cached = SpecVersion(**{c.key: getattr(row, c.key)
-                                    for c in SpecVersion.__table__.columns})
-            self._spec_rows[spec_version_id] = cached
-        return cached
+        return self._ctx.spec_row(session, spec_version_id)
 
     def parsed_spec(self, row: SpecVersion) -> ParsedSpec:
         """The runnable spec of a stored version (parsed once, then cached by hash)."""
-        return self.specs.get(
-            row.content_hash, lambda: SpecSource(row.filename, row.bpmn, dict(row.forms))
-        )
+        return self._ctx.parsed_spec(row)
 
     # -- instances ---------------------------------------------------------------------------
 
@@ -122,11 +116,11 @@ class Engine(Queries, Maintenance, Timers, Singletons):
         Raises NotFound (no such process), Forbidden (the domain refuses), InvalidData.
         Committed: the instance, its first human tasks and its `started` event.
         """
-        self._require_write(actor)
+        self._ctx.require_write(actor)
         self.hooks.check_start(actor, process_id, data)
-        with self._transaction() as session:
-            instance, started = steps.start(self, session, actor, process_id, data, None, True)
-            return self._result(session, instance, started)
+        with self._ctx.transaction() as session:
+            instance, started = steps.start(self._ctx, session, actor, process_id, data, None, True)
+            return steps.result(self._ctx, session, instance, started)
 
     # -- human tasks -------------------------------------------------------------------------
 
@@ -138,8 +132,8 @@ class Engine(Queries, Maintenance, Timers, Singletons):
         claimed by another), InvalidData (form or domain rule). Committed: the new state, the
         human tasks, the `completed` event and any outcome and started instances.
         """
-        self._require_write(actor)
-        with self._transaction() as session:
+        self._ctx.require_write(actor)
+        with self._ctx.transaction() as session:
             instance, row = self._lock_task(session, actor, task_id)
             if row.claimed_by and row.claimed_by != actor.username:
                 raise Conflict(f"the task is claimed by {row.claimed_by}")
@@ -169,7 +163,7 @@ class Engine(Queries, Maintenance, Timers, Singletons):
             row.state = "completed"
             row.completed_at = now
             row.completed_by = actor.username
-            finished = steps.save_step(self, session, instance, workflow, parsed)
+            finished = steps.save_step(self._ctx, session, instance, workflow, parsed)
             append_event(
                 session, instance, now, actor.username, actor.acting_as, "completed",
                 {"form": form_data, "derived": derived, "item": row.item, "name": row.name,
@@ -178,11 +172,11 @@ class Engine(Queries, Maintenance, Timers, Singletons):
                 task_guid=row.task_guid,
             )
             if finished:
-                started = steps.conclude(self, session, actor, instance)
+                started = steps.conclude(self._ctx, session, actor, instance)
             else:
                 started = []
                 self.workflows.keep_after_commit(session, instance, workflow)
-            return self._result(session, instance, started)
+            return steps.result(self._ctx, session, instance, started)
 
     def claim_task(self, actor: Actor, task_id: int) -> None:
         """Take an open task for yourself. Raises Conflict if someone else holds it."""
@@ -193,8 +187,8 @@ class Engine(Queries, Maintenance, Timers, Singletons):
         self._set_claim(actor, task_id, claim=False)
 
     def _set_claim(self, actor: Actor, task_id: int, claim: bool) -> None:
-        self._require_write(actor)
-        with self._transaction() as session:
+        self._ctx.require_write(actor)
+        with self._ctx.transaction() as session:
             instance, row = self._lock_task(session, actor, task_id)
             if claim:
                 if row.claimed_by == actor.username:
@@ -220,20 +214,8 @@ class Engine(Queries, Maintenance, Timers, Singletons):
             )
             self.workflows.rekey_after_commit(session, instance, before)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        """A write transaction that seals the ledger with every chain head it changed; the
-        callables in `session.info[AFTER_COMMIT]` run once it has committed."""
-        after: list[Callable[[], None]] = []
-        with self.db.write() as session:
-            session.info[AFTER_COMMIT] = after
-            yield session
-            ledger.seal(session, self.clock())
-        for callback in after:
-            callback()
-
     def _lock_task(
-        self, session: Session, actor: Actor, task_id: int
+        self, session: UnitOfWork, actor: Actor, task_id: int
     ) -> tuple[Instance, HumanTask]:
         # One statement finds and locks the instance; the task row is read after the lock so
         # that it is current (a task's instance never changes), together with the instance's
@@ -268,24 +250,73 @@ class Engine(Queries, Maintenance, Timers, Singletons):
             data[info.item_name] = row.item
         return data
 
-    def _require_write(self, actor: Actor) -> None:
-        if not actor.can_write:
-            raise Forbidden(f"{actor.acting_as} may read but not change anything")
+    # -- singletons, timers, migration and audit (engine/singleton.py, firing.py, maintenance.py)
 
-    def _result(
-        self, session: Session, instance: Instance, started: list[Instance]
-    ) -> CompletionResult:
-        session.flush()
-        open_rows = steps.open_rows_of(session, instance)
-        version = self.spec_row(session, instance.spec_version_id).version
-        return CompletionResult(
-            instance=instance_view(instance, version),
-            open_tasks=[task_view(r) for r in open_rows],
-            started=[
-                instance_view(i, self.spec_row(session, i.spec_version_id).version)
-                for i in started
-            ],
-        )
+    def start_unless_present(
+        self,
+        actor: Actor,
+        process_id: str,
+        data: dict[str, Any],
+        final_outcomes: Collection[str] = (),
+    ) -> CompletionResult | None:
+        """Start an instance of the newest version of `process_id` for `actor.tenant`, unless
+        the tenant has one running, or one that ended with an outcome in `final_outcomes`;
+        return the start's result, or None when nothing was started (present, or another caller
+        holds the pair's lock on PostgreSQL).
+
+        For starts the domain itself makes: the domain's `check_start` is not asked and `data`
+        is not checked against a start form. Raises NotFound (the process is not deployed),
+        Forbidden (the actor may not write). Committed: the instance, its first human tasks,
+        its `started` event (and the ledger entry), all in the transaction that decided.
+        """
+        return singleton.start_unless_present(self._ctx, actor, process_id, data, final_outcomes)
+
+    def fire_due_timers(self, now: datetime | None = None) -> int:
+        """Fire every timer due at `now` (the engine's clock when None); return how many fired.
+
+        Each instance is handled in its own transaction under its lock. An instance another
+        writer holds is skipped (`FOR UPDATE SKIP LOCKED` on PostgreSQL) and fired on the next
+        call, so several workers can run at once and every timer fires exactly once. Committed
+        per instance: the new state and human tasks, the fired timers' rows, a `timer_fired`
+        event with the clock reading, reminder notifications.
+        """
+        return firing.fire_due_timers(self._ctx, now)
+
+    def check_migration(
+        self, tenant: str, instance_id: int, to_version: int | None = None
+    ) -> MigrationCheck:
+        """Whether an instance can move to `to_version` (the newest when None), and why not."""
+        return maintenance.check_migration(self._ctx, tenant, instance_id, to_version)
+
+    def migrate_instance(
+        self, actor: Actor, instance_id: int, to_version: int | None = None
+    ) -> InstanceView:
+        """Move a running instance to a newer version, recorded in its history.
+
+        Raises Conflict with every reason when the pre-check finds it unsafe; nothing changes then.
+        """
+        return maintenance.migrate_instance(self._ctx, actor, instance_id, to_version)
+
+    def verify(
+        self,
+        tenant: str,
+        instance_ids: Iterable[int] | None = None,
+        progress: Callable[[int], None] | None = None,
+        expected_head: tuple[int, str] | None = None,
+    ) -> tuple[list[Verification], list[Finding]]:
+        """Verify chains, the ledger and a replay of each instance (all when `instance_ids` is
+        None). Read-only. Returns per-instance results and the ledger's other findings."""
+        return maintenance.verify(self._ctx, tenant, instance_ids, progress, expected_head)
+
+    def replay_steps(
+        self, tenant: str, instance_id: int
+    ) -> tuple[list[ReplayStep], list[Finding]]:
+        """The replayed state after each event of one instance, for stepping through it."""
+        return maintenance.replay_steps(self._ctx, tenant, instance_id)
+
+    def ledger_head(self, tenant: str) -> tuple[int, str]:
+        """The tenant ledger's newest entry (seq, hash): keep it outside to detect truncation."""
+        return maintenance.ledger_head(self._ctx, tenant)
 
 
 __all__ = ["Engine", "InstanceView", "InvalidData", "utc_now"]

@@ -29,7 +29,7 @@ from .models import Instance
 from .types import Actor, CompletionResult
 
 if TYPE_CHECKING:
-    from .service import Engine
+    from .context import EngineContext
 
 
 def lock_key(tenant: str, process_id: str) -> int:
@@ -38,35 +38,32 @@ def lock_key(tenant: str, process_id: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class Singletons:
-    """Starting a tenant's one instance of a process (a mixin of `Engine`)."""
+def start_unless_present(
+    ctx: EngineContext,
+    actor: Actor,
+    process_id: str,
+    data: dict[str, Any],
+    final_outcomes: Collection[str] = (),
+) -> CompletionResult | None:
+    """Start an instance of the newest version of `process_id` for `actor.tenant`, unless
+    the tenant has one running, or one that ended with an outcome in `final_outcomes`;
+    return the start's result, or None when nothing was started (present, or another caller
+    holds the pair's lock on PostgreSQL).
 
-    def start_unless_present(
-        self: Engine,
-        actor: Actor,
-        process_id: str,
-        data: dict[str, Any],
-        final_outcomes: Collection[str] = (),
-    ) -> CompletionResult | None:
-        """Start an instance of the newest version of `process_id` for `actor.tenant`, unless
-        the tenant has one running, or one that ended with an outcome in `final_outcomes`;
-        return the start's result, or None when nothing was started (present, or another caller
-        holds the pair's lock on PostgreSQL).
-
-        For starts the domain itself makes: the domain's `check_start` is not asked and `data`
-        is not checked against a start form. Raises NotFound (the process is not deployed),
-        Forbidden (the actor may not write). Committed: the instance, its first human tasks,
-        its `started` event (and the ledger entry), all in the transaction that decided.
-        """
-        if not actor.can_write:
-            raise Forbidden(f"{actor.acting_as} may read but not change anything")
-        with self._transaction() as session:
-            if not self.db.is_sqlite and not _try_lock(session, actor.tenant, process_id):
-                return None
-            if _present(session, actor.tenant, process_id, final_outcomes):
-                return None
-            instance, started = steps.start(self, session, actor, process_id, data, None, False)
-            return self._result(session, instance, started)
+    For starts the domain itself makes: the domain's `check_start` is not asked and `data`
+    is not checked against a start form. Raises NotFound (the process is not deployed),
+    Forbidden (the actor may not write). Committed: the instance, its first human tasks,
+    its `started` event (and the ledger entry), all in the transaction that decided.
+    """
+    if not actor.can_write:
+        raise Forbidden(f"{actor.acting_as} may read but not change anything")
+    with ctx.transaction() as session:
+        if not ctx.db.is_sqlite and not _try_lock(session, actor.tenant, process_id):
+            return None
+        if _present(session, actor.tenant, process_id, final_outcomes):
+            return None
+        instance, started = steps.start(ctx, session, actor, process_id, data, None, False)
+        return steps.result(ctx, session, instance, started)
 
 
 def _try_lock(session: Session, tenant: str, process_id: str) -> bool:

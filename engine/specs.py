@@ -122,6 +122,14 @@ def validate_source(source: SpecSource, rules: Iterable[SpecRule] = ()) -> Parse
     return parsed
 
 
+def parsed_once(content_hash: str, load: Callable[[], SpecSource]) -> ParsedSpec:
+    """The parsed spec of `content_hash` as `validate_source` kept it, else `load()` validated
+    (without rules: a stored version passed them when it was deployed)."""
+    with _PARSED_LOCK:
+        parsed = _PARSED.get(content_hash)
+    return parsed if parsed is not None else validate_source(load())
+
+
 def _parse(source: SpecSource) -> ParsedSpec:
     tree = parse_xml(source.bpmn, source.filename)
     root = tree.getroot()
@@ -350,24 +358,3 @@ def _connect_loop_children(spec: Any) -> None:
             if not child.completed_event.is_connected(task_spec.merge_child):
                 child.completed_event.connect(task_spec.merge_child)
 
-
-class SpecCache:
-    """Validated specs by content hash, parsed once per process lifetime."""
-
-    def __init__(self) -> None:
-        self._specs: dict[str, ParsedSpec] = {}
-        self._lock = threading.Lock()
-
-    def get(self, content_hash: str, load: Callable[[], SpecSource]) -> ParsedSpec:
-        """The parsed spec for `content_hash`, loading and validating it on first use."""
-        with self._lock:
-            cached = self._specs.get(content_hash)
-            if cached is None:
-                cached = validate_source(load())
-                self._specs[content_hash] = cached
-            return cached
-
-    def put(self, parsed: ParsedSpec) -> None:
-        """Remember an already validated spec."""
-        with self._lock:
-            self._specs.setdefault(parsed.source.content_hash, parsed)

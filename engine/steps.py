@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from . import catalog, runtime, schedule, timers
 from .attributes import write_attributes
@@ -19,14 +18,14 @@ from .chain import append_event
 from .errors import NotFound
 from .forms import validate_form_data
 from .models import HumanTask, Instance
+from .queries import instance_view, task_view
 from .specs import ParsedSpec
-from .types import Actor, TaskContext
+from .types import Actor, CompletionResult, TaskContext
+from .unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from .service import Engine
+    from .context import EngineContext
 
-OPEN_ROWS = "engine_open_rows"  # session.info: instance id → its open human task rows
-READ_ROWS = "engine_read_rows"  # session.info: instance id → its open rows as read under the lock
 
 
 def state_hash(state: str) -> str:
@@ -44,7 +43,7 @@ def open_set(pairs: list[tuple[str, str | None]]) -> list[list[str | None]]:
     return [list(p) for p in sorted(pairs, key=lambda p: (p[0], p[1] or ""))]
 
 
-def snapshot(session: Session, instance: Instance) -> dict[str, Any]:
+def snapshot(session: UnitOfWork, instance: Instance) -> dict[str, Any]:
     """What a replay must reproduce after a step: the open tasks and the data, and the hash of
     the stored state (which the replay cannot reproduce, but verification compares)."""
     rows = open_rows_of(session, instance, ordered=False)
@@ -55,10 +54,10 @@ def snapshot(session: Session, instance: Instance) -> dict[str, Any]:
     }
 
 
-def open_rows_of(session: Session, instance: Instance, ordered: bool = True) -> list[HumanTask]:
+def open_rows_of(session: UnitOfWork, instance: Instance, ordered: bool = True) -> list[HumanTask]:
     """The instance's open human task rows (by id if `ordered`, which flushes new rows): those
     `sync_human_tasks` left in this transaction (no query), else read from the database."""
-    known: list[HumanTask] | None = session.info.get(OPEN_ROWS, {}).get(instance.id)
+    known = session.open_rows.get(instance.id)
     if known is None:
         session.flush()
         return list(session.scalars(
@@ -74,15 +73,15 @@ def open_rows_of(session: Session, instance: Instance, ordered: bool = True) -> 
     return sorted(rows, key=lambda r: r.id)
 
 
-def open_rows_read(session: Session, instance: Instance, rows: list[HumanTask]) -> None:
+def open_rows_read(session: UnitOfWork, instance: Instance, rows: list[HumanTask]) -> None:
     """The instance's open human task rows, just read under its lock: the step's
     `sync_human_tasks` uses them instead of reading them again."""
-    session.info.setdefault(READ_ROWS, {})[instance.id] = rows
+    session.read_rows[instance.id] = rows
 
 
 def start(
-    engine: Engine,
-    session: Session,
+    ctx: EngineContext,
+    session: UnitOfWork,
     actor: Actor,
     process_id: str,
     data: dict[str, Any],
@@ -94,26 +93,26 @@ def start(
     spec_row = catalog.newest(session, actor.tenant, process_id)
     if spec_row is None:
         raise NotFound(f"no process '{process_id}' is deployed")
-    parsed = engine.parsed_spec(spec_row)
+    parsed = ctx.parsed_spec(spec_row)
     if validate_start_form:
-        ctx = TaskContext(actor.tenant, process_id, None, "start", "start", None, None, {})
+        task_ctx = TaskContext(actor.tenant, process_id, None, "start", "start", None, None, {})
         schema = parsed.form_schema(parsed.start_form)
         if schema is not None:
-            schema = engine.hooks.prepare_form(schema, ctx)
+            schema = ctx.hooks.prepare_form(schema, task_ctx)
         validate_form_data(schema, data, parsed.start_form)
     workflow = runtime.new_workflow(parsed, data)
-    now = engine.clock()
+    now = ctx.clock()
     instance = Instance(
         tenant=actor.tenant,
         process_id=process_id,
         spec_version_id=spec_row.id,
         status="running",
         outcome=None,
-        title=engine.hooks.title(process_id, data)[:300],
+        title=ctx.hooks.title(process_id, data)[:300],
         parent_id=parent.id if parent is not None else None,
         state="",
         data={},
-        serializer_version=engine.codec.serializer_version,
+        serializer_version=ctx.codec.serializer_version,
         library_version=runtime.LIBRARY_VERSION,
         last_seq=0,
         head_hash=GENESIS_HASH,
@@ -124,7 +123,7 @@ def start(
     session.add(instance)
     session.flush()
     timers.no_rows_yet(workflow)
-    finished = save_step(engine, session, instance, workflow, parsed)
+    finished = save_step(ctx, session, instance, workflow, parsed)
     append_event(
         session, instance, now, actor.username, actor.acting_as, "started",
         {
@@ -137,23 +136,23 @@ def start(
         },
     )
     if finished:
-        return instance, conclude(engine, session, actor, instance)
-    engine.workflows.keep_after_commit(session, instance, workflow)
+        return instance, conclude(ctx, session, actor, instance)
+    ctx.workflows.keep_after_commit(session, instance, workflow)
     return instance, []
 
 
 def save_step(
-    engine: Engine, session: Session, instance: Instance, workflow: Any, parsed: ParsedSpec
+    ctx: EngineContext, session: UnitOfWork, instance: Instance, workflow: Any, parsed: ParsedSpec
 ) -> bool:
     """Store the workflow's new state, data and human tasks; return whether it has finished."""
-    now = engine.clock()
+    now = ctx.clock()
     previous = instance.data
     timers.record_timers(session, instance, workflow, now)  # before the state is serialized
-    instance.state = engine.codec.dumps(workflow)
+    instance.state = ctx.codec.dumps(workflow)
     instance.data = runtime.current_data(workflow)
     instance.updated_at = now
-    sync_human_tasks(engine, session, instance, workflow, parsed, now)
-    write_attributes(session, instance, engine.hooks.indexed_variables(instance.process_id),
+    sync_human_tasks(ctx, session, instance, workflow, parsed, now)
+    write_attributes(session, instance, ctx.hooks.indexed_variables(instance.process_id),
                      previous)
     if not runtime.is_completed(workflow):
         return False
@@ -163,20 +162,22 @@ def save_step(
     return True
 
 
-def conclude(engine: Engine, session: Session, actor: Actor, instance: Instance) -> list[Instance]:
+def conclude(
+    ctx: EngineContext, session: UnitOfWork, actor: Actor, instance: Instance
+) -> list[Instance]:
     """Record a finished instance's outcome and start what the domain starts from it."""
-    now = engine.clock()
+    now = ctx.clock()
     append_event(
         session, instance, now, actor.username, actor.acting_as, "outcome",
         {"outcome": instance.outcome, "data_hash": data_hash(instance.data)},
     )
     started: list[Instance] = []
-    requests = engine.hooks.after_completion(
+    requests = ctx.hooks.after_completion(
         instance.id, instance.process_id, instance.outcome, instance.data
     )
     for request in requests:
         child, grandchildren = start(
-            engine, session, actor, request.process_id, request.data, instance, False
+            ctx, session, actor, request.process_id, request.data, instance, False
         )
         append_event(
             session, instance, now, actor.username, actor.acting_as, "child_started",
@@ -187,8 +188,8 @@ def conclude(engine: Engine, session: Session, actor: Actor, instance: Instance)
 
 
 def sync_human_tasks(
-    engine: Engine,
-    session: Session,
+    ctx: EngineContext,
+    session: UnitOfWork,
     instance: Instance,
     workflow: Any,
     parsed: ParsedSpec,
@@ -196,10 +197,10 @@ def sync_human_tasks(
 ) -> None:
     """Copy the READY human tasks into `human_task`; close the rows that are no longer ready.
 
-    The open rows are kept in the session for `snapshot` and the engine's result, so that the
-    rest of the step does not read them again."""
+    The open rows are kept in the unit of work for `snapshot` and the engine's result, so that
+    the rest of the step does not read them again."""
     ready = {task.guid: task for task in runtime.ready_tasks(workflow, parsed)}
-    read: list[HumanTask] | None = session.info.get(READ_ROWS, {}).pop(instance.id, None)
+    read = session.read_rows.pop(instance.id, None)
     if read is None:
         with session.no_autoflush:  # no flush: a row this step already closed is filtered below
             read = list(session.scalars(select(HumanTask).where(
@@ -209,12 +210,12 @@ def sync_human_tasks(
         if row.task_guid not in ready:
             row.state = "cancelled"
             row.completed_at = now
-    session.info.setdefault(OPEN_ROWS, {})[instance.id] = open_rows
+    session.open_rows[instance.id] = open_rows
     known = {row.task_guid for row in open_rows}
     for guid, task in ready.items():
         if guid in known:
             continue
-        ctx = TaskContext(
+        task_ctx = TaskContext(
             tenant=instance.tenant,
             process_id=instance.process_id,
             instance_id=instance.id,
@@ -232,7 +233,7 @@ def sync_human_tasks(
             bpmn_id=task.bpmn_id,
             name=task.info.name,
             lane=task.info.lane,
-            assignee=engine.hooks.assign(ctx),
+            assignee=ctx.hooks.assign(task_ctx),
             item=None if task.item is None else str(task.item),
             form=task.info.form,
             title=instance.title,
@@ -243,3 +244,20 @@ def sync_human_tasks(
         session.add(row)
         open_rows.append(row)
         timers.task_ready(session, row)
+
+
+def result(
+    ctx: EngineContext, session: UnitOfWork, instance: Instance, started: list[Instance]
+) -> CompletionResult:
+    """What a start or completion returns: the instance, its open tasks, what it started."""
+    session.flush()
+    open_rows = open_rows_of(session, instance)
+    version = ctx.spec_row(session, instance.spec_version_id).version
+    return CompletionResult(
+        instance=instance_view(instance, version),
+        open_tasks=[task_view(r) for r in open_rows],
+        started=[
+            instance_view(i, ctx.spec_row(session, i.spec_version_id).version)
+            for i in started
+        ],
+    )

@@ -16,7 +16,7 @@ intermediate timer catch event makes a periodic timer.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -51,7 +51,8 @@ def _fire_time(workflow: Any, task: Any, now: datetime) -> datetime:
         value = str(workflow.script_engine.evaluate(task, definition.expression))
         if isinstance(definition, DurationTimerEventDefinition):
             parsed = TimerEventDefinition.parse_iso_duration(value)
-            return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+            delta: timedelta = TimerEventDefinition.get_timedelta_from_start(parsed, now)
+            return now + delta
         fire_at = TimerEventDefinition.get_datetime(value)
         return datetime.fromisoformat(str(fire_at.isoformat()))
     except EngineError:

@@ -19,8 +19,9 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from .unit_of_work import UnitOfWork
+
 DEFAULT_SIZE = 256
-AFTER_COMMIT = "engine_after_commit"  # session.info: callables to run once the write committed
 
 
 class WorkflowCache:
@@ -53,20 +54,16 @@ class WorkflowCache:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
-    def keep_after_commit(self, session: Any, instance: Any, workflow: Any) -> None:
+    def keep_after_commit(self, work: UnitOfWork, instance: Any, workflow: Any) -> None:
         """Keep `workflow` as the state `instance` will have once this write has committed
         (its chain head is read then: every event of the transaction is in it)."""
-        after = session.info.get(AFTER_COMMIT)
-        if after is not None:
-            after.append(lambda: self.keep(instance.id, instance.head_hash, workflow))
+        work.after_commit.append(lambda: self.keep(instance.id, instance.head_hash, workflow))
 
-    def rekey_after_commit(self, session: Any, instance: Any, old_head: str) -> None:
+    def rekey_after_commit(self, work: UnitOfWork, instance: Any, old_head: str) -> None:
         """An event that did not change the workflow (a claim) moves the chain head on from
         `old_head`: once this write has committed, a workflow kept at `old_head` is kept at the
         new head."""
-        after = session.info.get(AFTER_COMMIT)
-        if after is not None:
-            after.append(lambda: self._rekey(instance.id, old_head, instance.head_hash))
+        work.after_commit.append(lambda: self._rekey(instance.id, old_head, instance.head_hash))
 
     def _rekey(self, instance_id: int, old_head: str, new_head: str) -> None:
         with self._lock:

@@ -3,7 +3,8 @@
 `process(...)` builds a spec: start (start form) → [a timer] → the user task `ask` (the form
 `forms/ask.schema.json`; optionally multi-instance by a cardinality) → `gateways` exclusive
 gateways in a row, each taking the flow to the end `yes` when `condition` holds (`{i}` in it is
-the gateway's number), else the next → the end `no`. Everything is assigned to the group "unassigned" (the tests' LaneHooks).
+the gateway's number), else the next → the end `no`. Everything is assigned to the group
+"unassigned" (the tests' LaneHooks).
 """
 
 from __future__ import annotations

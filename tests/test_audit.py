@@ -81,7 +81,9 @@ def test_changed_event_data_is_found(desk: Desk, finsam: Finsam) -> None:
                for f in findings), findings
 
 
-@pytest.mark.parametrize("column", ["actor", "acting_as", "kind", "task", "at", "hash", "prev_hash"])
+@pytest.mark.parametrize(
+    "column", ["actor", "acting_as", "kind", "task", "at", "hash", "prev_hash"]
+)
 def test_changed_event_column_is_found(desk: Desk, finsam: Finsam, column: str) -> None:
     iid = finished_esf(desk, finsam)
 
@@ -93,7 +95,8 @@ def test_changed_event_column_is_found(desk: Desk, finsam: Finsam, column: str) 
 
             event.at = value + timedelta(microseconds=1)
         else:
-            setattr(event, column, (value or "x")[:-1] + ("0" if not str(value).endswith("0") else "1"))
+            last = "0" if not str(value).endswith("0") else "1"
+            setattr(event, column, (value or "x")[:-1] + last)
 
     tamper(finsam, change)
     findings = verify(finsam)
@@ -129,8 +132,11 @@ def test_deleted_last_event_is_found(desk: Desk, finsam: Finsam) -> None:
 
     def change(session) -> None:  # type: ignore[no-untyped-def]
         instance = session.get_one(Instance, iid)
-        last = session.scalars(select(Event).where(Event.instance_id == iid, Event.seq == instance.last_seq)).one()
-        before = session.scalars(select(Event).where(Event.instance_id == iid, Event.seq == instance.last_seq - 1)).one()
+        mine = Event.instance_id == iid
+        last = session.scalars(select(Event).where(mine, Event.seq == instance.last_seq)).one()
+        before = session.scalars(
+            select(Event).where(mine, Event.seq == instance.last_seq - 1)
+        ).one()
         session.delete(last)
         # A careful forger also rewinds the instance's own head to the valid prefix.
         instance.last_seq, instance.head_hash = before.seq, before.hash

@@ -24,7 +24,9 @@ def test_auditor_lists_filters_and_verifies(browser: Browser, history: int) -> N
     browser.login("auditor")
     page = browser.get("/audit/").get_data(as_text=True)
     assert f"/audit/instances/{history}" in page and "/audit/instances/1" in page
-    esf_only = browser.get("/audit/?process=esf_plus&org=fk&status=completed").get_data(as_text=True)
+    esf_only = browser.get("/audit/?process=esf_plus&org=fk&status=completed").get_data(
+        as_text=True
+    )
     assert f"/audit/instances/{history}" in esf_only and "/audit/instances/1\"" not in esf_only
     none = browser.get("/audit/?org=bastad").get_data(as_text=True)
     assert "Inga ärenden matchar filtret" in none

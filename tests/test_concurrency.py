@@ -43,7 +43,7 @@ def test_same_task_completed_concurrently_once(engine: Engine, callers: int) -> 
         # Separate engines: as separate web workers would hold them.
         engines = [Engine(engine.db, LaneHooks()) for _ in range(callers)]
         calls = [
-            (lambda e=e: e.complete_task(ACTOR, task_id, {"amount": 1, "parties": ["a"]}))
+            (lambda e=e, t=task_id: e.complete_task(ACTOR, t, {"amount": 1, "parties": ["a"]}))
             for e in engines
         ]
         results = race(calls, threading.Barrier(callers))

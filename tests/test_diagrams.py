@@ -1,4 +1,5 @@
-"""The bundled diagrams: valid for the engine, clean under bpmnlint, complete diagram interchange."""
+"""The bundled diagrams: valid for the engine, clean under bpmnlint, complete diagram
+interchange."""
 
 from __future__ import annotations
 

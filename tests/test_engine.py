@@ -64,7 +64,9 @@ def test_full_path_with_loop_and_reload(deployed: Engine) -> None:
     assert result.open_tasks[0].title == "Buy chairs"
 
     engine = reloaded(deployed)
-    result = engine.complete_task(actor(), result.open_tasks[0].id, {"amount": 10, "parties": ["a", "b"]})
+    result = engine.complete_task(
+        actor(), result.open_tasks[0].id, {"amount": 10, "parties": ["a", "b"]}
+    )
     signs = result.open_tasks
     assert sorted((t.bpmn_id, t.assignee) for t in signs) == [("sign", "a"), ("sign", "b")]
 
@@ -113,7 +115,8 @@ def test_every_end_event(deployed: Engine, signatures: list[bool], decision: str
     result = deployed.start_instance(actor(), "approval", {"title": "x"})
     result = deployed.complete_task(actor(), result.open_tasks[0].id,
                                     {"amount": 5, "parties": ["a", "b"]})
-    for task, ok in zip(sorted(result.open_tasks, key=lambda t: t.assignee), signatures, strict=True):
+    by_assignee = sorted(result.open_tasks, key=lambda t: t.assignee)
+    for task, ok in zip(by_assignee, signatures, strict=True):
         result = reloaded(deployed).complete_task(actor(), task.id, {"ok": ok})
     if decision:
         result = deployed.complete_task(actor(), result.open_tasks[0].id, {"decision": decision})
@@ -151,9 +154,13 @@ def test_rights_are_checked_inside_the_transaction(deployed: Engine) -> None:
     result = deployed.start_instance(actor(), "approval", {"title": "x"})
     task = result.open_tasks[0]
     with pytest.raises(Forbidden):
-        deployed.complete_task(actor("other", frozenset({"Board"})), task.id, {"amount": 1, "parties": ["a"]})
+        deployed.complete_task(
+            actor("other", frozenset({"Board"})), task.id, {"amount": 1, "parties": ["a"]}
+        )
     with pytest.raises(NotFound):
-        deployed.complete_task(actor(tenant="other-tenant"), task.id, {"amount": 1, "parties": ["a"]})
+        deployed.complete_task(
+            actor(tenant="other-tenant"), task.id, {"amount": 1, "parties": ["a"]}
+        )
     reader = Actor.of_groups("auditor", "t", "auditor", ALL, can_write=False)
     with pytest.raises(Forbidden):
         deployed.complete_task(reader, task.id, {"amount": 1, "parties": ["a"]})

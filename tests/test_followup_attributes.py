@@ -49,8 +49,8 @@ def test_values_become_rows() -> None:
 
 def test_a_plain_engine_indexes_nothing(engine: Engine) -> None:
     engine.deploy("t", read_source(DATA / "engine" / "approval.bpmn"), "test")
-    result = engine.start_instance(Actor.of_groups("u", "t", "u", frozenset({"Requester"})), "approval",
-                                   {"title": "x"})
+    requester = Actor.of_groups("u", "t", "u", frozenset({"Requester"}))
+    result = engine.start_instance(requester, "approval", {"title": "x"})
     assert result.instance.status == "running"
     with engine.db.read() as session:
         assert session.scalar(select(func.count()).select_from(InstanceAttribute)) == 0

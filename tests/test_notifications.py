@@ -14,9 +14,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from engine import InvalidData
 from engine.timer_models import Notification
 from workflows import Finsam
-from engine import InvalidData
 from workflows.notify import SmtpConfig, preferences, set_preferences
 from workflows.worker import tick
 

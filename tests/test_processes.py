@@ -204,7 +204,9 @@ def positions_stated(desk: Desk, iid: int, positions: dict[str, dict[str, bool]]
     desk.each_party(iid, "mandat_projektagarskap", positions)
 
 
-def position(volunteer: bool = False, cofinance: bool = True, mandate: bool = True) -> dict[str, bool]:
+def position(
+    volunteer: bool = False, cofinance: bool = True, mandate: bool = True
+) -> dict[str, bool]:
     return {"mandat": mandate, "vill_vara_projektagare": volunteer, "medfinansierar": cofinance}
 
 
@@ -224,7 +226,8 @@ def test_esf_full_route_to_projekt_avslutat(desk: Desk) -> None:
     desk.act("angelholm", iid, "formulera_ansokan",
              {"ansokan_sammanfattning": "Knutpunkt", "sokt_belopp": 6_000_000})
     desk.each_party(iid, "beslut_projektansokan", {
-        org: {"beslut": "ja", "beslut_referens": f"{org}-2025-1"} for org in ["angelholm", "af", "fk"]
+        org: {"beslut": "ja", "beslut_referens": f"{org}-2025-1"}
+        for org in ["angelholm", "af", "fk"]
     })
     desk.act("angelholm", iid, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})
     desk.act("angelholm", iid, "registrera_esf_beslut",
@@ -331,7 +334,8 @@ def test_esf_ansokan_avslagen(desk: Desk) -> None:
     desk.act("af", iid, "overenskommelse", agree("af", ["fk", "angelholm"]))
     desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
     desk.each_party(iid, "beslut_projektansokan",
-                    {org: {"beslut": "ja", "beslut_referens": "r"} for org in ["af", "fk", "angelholm"]})
+                    {org: {"beslut": "ja", "beslut_referens": "r"}
+                     for org in ["af", "fk", "angelholm"]})
     desk.act("af", iid, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})
     result = desk.act("af", iid, "registrera_esf_beslut",
                       {"esf_beslut": "avslag", "esf_diarienummer": "2025/9",

@@ -171,7 +171,7 @@ def test_no_styrelse_task_is_assigned_in_a_need(finsam: Finsam) -> None:
             finsam.engine.hooks.assign(ctx)
 
 
-# -- 4. A recorded choice keeps its meaning ---------------------------------------------------------
+# -- 4. A recorded choice keeps its meaning --------------------------------------------------------
 
 
 def test_a_form_that_relabels_a_decision_is_refused(finsam: Finsam, tmp_path: Path) -> None:
@@ -203,15 +203,15 @@ def test_a_migration_that_changes_a_recorded_choice_is_refused_and_replay_finds_
 
     engine = Engine(db, LaneHooks())
     actor = Actor.of_groups("u", "t", "u (tester)", frozenset({"Requester", "Board", "a", "b"}))
-    engine.deploy("t", read_source(_approval_with_labels(tmp_path / "v1", {"a": "Alfa", "b": "Beta"})),
-                  "designer")
+    first = _approval_with_labels(tmp_path / "v1", {"a": "Alfa", "b": "Beta"})
+    engine.deploy("t", read_source(first), "designer")
     started = engine.start_instance(actor, "approval", {"title": "x"})
     [task] = started.open_tasks
     signing = engine.complete_task(actor, task.id, {"amount": 5, "parties": ["a"]})
     [sign] = signing.open_tasks
     engine.complete_task(actor, sign.id, {"ok": True})  # the next step waits: safe to move
-    engine.deploy("t", read_source(_approval_with_labels(tmp_path / "v2", {"a": "Beta", "b": "Alfa"})),
-                  "designer")
+    swapped = _approval_with_labels(tmp_path / "v2", {"a": "Beta", "b": "Alfa"})
+    engine.deploy("t", read_source(swapped), "designer")
     iid = started.instance.id
     check = engine.check_migration("t", iid)
     assert any("'Alfa' (parties = 'a') would show as 'Beta'" in r for r in check.reasons)

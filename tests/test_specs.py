@@ -66,7 +66,8 @@ def test_script_task_is_refused_with_element_and_line() -> None:
         '<bpmn:scriptTask id="run_code" name="Run code"><bpmn:script>'
         "import os</bpmn:script></bpmn:scriptTask>"
     )
-    text = SOURCE.replace("<bpmn:sequenceFlow id=\"f1\"", script + "\n    <bpmn:sequenceFlow id=\"f1\"")
+    flow = "<bpmn:sequenceFlow id=\"f1\""
+    text = SOURCE.replace(flow, script + "\n    " + flow)
     [message] = problems(text)
     assert "run_code (Run code)" in message
     assert f":{line_of(text, '<bpmn:scriptTask')}" in message
@@ -93,7 +94,8 @@ def test_pre_and_post_scripts_are_refused() -> None:
         ),
         (
             '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-            '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>\n<lolz>&lol2;</lolz>',
+            '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>\n'
+            '<lolz>&lol2;</lolz>',
             "document type declaration",
         ),
         ("<notbpmn/>", "not a BPMN 2.0 file"),

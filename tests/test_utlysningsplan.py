@@ -255,7 +255,9 @@ def test_a_styrelse_lane_is_refused_at_deploy(finsam: Finsam, tmp_path: Path) ->
     bad = renamed_copy(tmp_path, 'name="Beredningsgrupp"', 'name="Styrelse"')
     with pytest.raises(SpecError) as error:
         finsam.engine.lint(read_source(bad))
-    assert any("når aldrig styrelsen" in p.message and p.element_id == TASK for p in error.value.problems)
+    assert any(
+        "når aldrig styrelsen" in p.message and p.element_id == TASK for p in error.value.problems
+    )
 
 
 # -- the loop -----------------------------------------------------------------------------------

@@ -68,7 +68,9 @@ def test_safe_migration_continues_and_replays(desk: Desk, finsam: Finsam, tmp_pa
     assert other == [] and all(r.ok for r in results), [str(f) for r in results for f in r.findings]
 
 
-def test_unsafe_migration_is_refused_with_reasons(desk: Desk, finsam: Finsam, tmp_path: Path) -> None:
+def test_unsafe_migration_is_refused_with_reasons(
+    desk: Desk, finsam: Finsam, tmp_path: Path
+) -> None:
     iid = walks.esf_route(desk)
     walks.to_agreement(desk, iid, {org: walks.position() for org in walks.ESF_PARTIES})
     deploy_changed(finsam, tmp_path, ('name="Parterna utformar projektidé"',

@@ -26,7 +26,8 @@ def walk_both_routes(desk: Any, finsam: Finsam) -> tuple[int, int]:
     desk.act("angelholm", fs, "utforma_insats", DESIGN)
     desk.each_party(fs, "forankra_insats", {org: {"forankrad": True} for org in everyone})
     desk.act("region-skane", fs, "ansvarsfordelning", {"ansvarsfordelning": "Ängelholm leder"})
-    desk.act("kansli", fs, "bereda_arende", {"tjansteutlatande": "Ok", "forslag_till_beslut": "Bevilja"})
+    desk.act("kansli", fs, "bereda_arende",
+             {"tjansteutlatande": "Ok", "forslag_till_beslut": "Bevilja"})
     desk.act("styrelse", fs, "styrelsebeslut", GRANTED)
     desk.act("angelholm", fs, "genomfora_insats",
              {"deltagare_kvinnor": 11, "deltagare_man": 8, "genomford_datum": "2026-02-28"})
@@ -39,7 +40,8 @@ def walk_both_routes(desk: Any, finsam: Finsam) -> tuple[int, int]:
     desk.act("af", esf, "overenskommelse", agree("klippan", others))
     desk.act("klippan", esf, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 5})
     desk.each_party(esf, "beslut_projektansokan",
-                    {org: {"beslut": "ja", "beslut_referens": f"{org}-1"} for org in ["klippan", *others]})
+                    {org: {"beslut": "ja", "beslut_referens": f"{org}-1"}
+                     for org in ["klippan", *others]})
     desk.act("klippan", esf, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})
     desk.act("klippan", esf, "registrera_esf_beslut", {
         "esf_beslut": "beviljad", "esf_diarienummer": "2025/1", "beslut_datum": "2025-12-01",

@@ -59,7 +59,9 @@ class PageDesk:
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
         return response
 
-    def each_party(self, instance_id: int, bpmn_id: str, answers: dict[str, dict[str, Any]]) -> None:
+    def each_party(
+        self, instance_id: int, bpmn_id: str, answers: dict[str, dict[str, Any]]
+    ) -> None:
         for org, data in answers.items():
             self.act(org, instance_id, bpmn_id, data, item=org)
 
@@ -105,7 +107,9 @@ class ApiDesk:
         assert response.status_code == 200, response.get_json()
         return response.get_json()
 
-    def each_party(self, instance_id: int, bpmn_id: str, answers: dict[str, dict[str, Any]]) -> None:
+    def each_party(
+        self, instance_id: int, bpmn_id: str, answers: dict[str, dict[str, Any]]
+    ) -> None:
         for org, data in answers.items():
             self.act(org, instance_id, bpmn_id, data, item=org)
 

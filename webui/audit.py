@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine.export import to_csv, to_json
+from engine import to_csv, to_json
 from workflows import auditing
 from workflows.catalogue import PROCESS_NAMES
 

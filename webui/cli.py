@@ -13,8 +13,7 @@ from pathlib import Path
 
 import click
 
-from engine import DeployResult, SpecError, utc_now
-from engine.types import CLI
+from engine import CLI, DeployResult, SpecError, utc_now
 from workflows import schema
 from workflows.demo import DEMO_FORBUND, DEMO_PASSWORD, load_demo
 from workflows.memberships import ADDED, CREATED, UNCHANGED, add_member, lock_account
@@ -103,7 +102,9 @@ def user() -> None:
 @click.argument("name")
 @click.option("--forbund", "forbund", required=True, help="The förbund's slug.")
 @click.option("--org", required=True, help="Member org slug, or kansli / styrelse.")
-@click.option("--role", required=True, help="representant, kansli, styrelse, designer, auditor, admin")
+@click.option(
+    "--role", required=True, help="representant, kansli, styrelse, designer, auditor, admin"
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @friendly
 def user_add(name: str, forbund: str, org: str, role: str, password_stdin: bool) -> None:
@@ -218,7 +219,7 @@ def deploy(files: tuple[Path, ...], deployed_by: str | None, forbunds: tuple[str
 @friendly
 def render(file: Path, output: Path | None, diagram: int) -> None:
     """Draw the BPMN diagram in FILE as SVG."""
-    from engine.diagram import render_svg
+    from engine import render_svg
 
     try:
         svg = render_svg(file.read_bytes(), diagram=diagram, filename=str(file))

@@ -9,9 +9,17 @@ from pathlib import Path
 
 import click
 
-from engine import Verification
-from engine.export import check_export, export_document, kept_head, parse, sign, to_csv, to_json
-from engine.ledger import signed_head
+from engine import (
+    Verification,
+    check_export,
+    export_document,
+    kept_head,
+    parse_export,
+    sign_export,
+    signed_head,
+    to_csv,
+    to_json,
+)
 
 from .cli_common import fail, friendly, system
 
@@ -41,7 +49,10 @@ def _summary(results: list[Verification]) -> None:
         row[2] += 0 if result.ok else 1
         row[3] += result.events
         row[4] += result.steps_replayed
-    header = f"{'process':<24}{'instances':>10}{'verified':>10}{'findings':>10}{'events':>9}{'steps':>8}"
+    header = (
+        f"{'process':<24}{'instances':>10}{'verified':>10}{'findings':>10}"
+        f"{'events':>9}{'steps':>8}"
+    )
     click.echo(header)
     click.echo("-" * len(header))
     for process, (count, ok, bad, events, steps) in sorted(rows.items()):
@@ -121,7 +132,7 @@ def register(main: click.Group) -> None:
             document = export_document(finsam.engine.get_instance(forbund, instance_id),
                                        finsam.engine.events(forbund, instance_id))
         if key is not None:
-            document = sign(document, key)
+            document = sign_export(document, key)
         text = to_json(document) if fmt == "json" else to_csv(document)
         if output is None:
             click.echo(text, nl=False)
@@ -147,7 +158,7 @@ def register(main: click.Group) -> None:
             except ValueError as error:
                 fail(f"--head: {error}")
         try:
-            document = parse(file.read_text(encoding="utf-8"))
+            document = parse_export(file.read_text(encoding="utf-8"))
             check = check_export(document, expected, _audit_key())
         except (ValueError, KeyError, TypeError) as error:
             fail(f"{file}: not a readable history export ({error})")

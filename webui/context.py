@@ -10,7 +10,7 @@ from flask_login import UserMixin, current_user
 from workflows import Capacity, Finsam
 
 
-class WebUser(UserMixin):  # type: ignore[misc]
+class WebUser(UserMixin):
     """A logged-in user acting in one capacity; the session stores the membership id."""
 
     def __init__(self, capacity: Capacity, via_token: bool = False) -> None:

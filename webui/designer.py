@@ -9,8 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import Conflict, NotFound, SpecError
-from engine.diagram import diagram_count, render_svg
+from engine import Conflict, NotFound, SpecError, diagram_count, render_svg
 from workflows import designing
 from workflows.tenants import forbund_names
 

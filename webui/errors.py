@@ -51,7 +51,9 @@ def details_of(error: EngineError) -> dict[str, Any]:
     return {}
 
 
-def api_error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
+def api_error(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> Response:
     """A JSON error response as CONTRACT.md describes."""
     response = jsonify({"error": code, "message": message, "details": details or {}})
     response.status_code = status

@@ -99,7 +99,10 @@ _FIELD_MESSAGES = {
     "has the wrong format": N_("Fel format."),
 }
 _FIELD_PATTERNS = (
-    (re.compile(r"is too long \(at most (\d+) characters\)"), N_("För lång text (högst %(n)s tecken).")),
+    (
+        re.compile(r"is too long \(at most (\d+) characters\)"),
+        N_("För lång text (högst %(n)s tecken)."),
+    ),
     (re.compile(r"is too short \(at least (\d+) characters\)"), N_("Fyll i (minst %(n)s tecken).")),
     (re.compile(r"must be at least (\S+)"), N_("Måste vara minst %(n)s.")),
     (re.compile(r"must be at most (\S+)"), N_("Får vara högst %(n)s.")),

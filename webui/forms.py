@@ -53,7 +53,9 @@ class Field:
 
 def _choices(schema: dict[str, Any]) -> list[tuple[str, str]]:
     if "oneOf" in schema:
-        return [(str(o.get("const")), str(o.get("title") or o.get("const"))) for o in schema["oneOf"]]
+        return [
+            (str(o.get("const")), str(o.get("title") or o.get("const"))) for o in schema["oneOf"]
+        ]
     if "enum" in schema:
         return [(str(v), str(v)) for v in schema["enum"]]
     return []

@@ -63,7 +63,9 @@ def new_need() -> Any:
             raw = request.form
             status = 422
         else:
-            flash(_("Behovet är registrerat. Fyll nu i beredningsgruppens behovsanalys."), "success")
+            flash(
+                _("Behovet är registrerat. Fyll nu i beredningsgruppens behovsanalys."), "success"
+            )
             if result.open_tasks:
                 return redirect(url_for("tasks.detail", task_id=result.open_tasks[0].id))
             return redirect(url_for("instances.detail", instance_id=result.instance.id))

@@ -6,10 +6,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine import EventView, Finding, InstanceView, Verification
-from engine.diagram import render_svg, sequence_flows
-from engine.export import export_document, sign
-from engine.replay import ReplayStep
+from engine import (
+    EventView,
+    Finding,
+    InstanceView,
+    ReplayStep,
+    Verification,
+    export_document,
+    render_svg,
+    sequence_flows,
+    sign_export,
+)
 
 from . import policy
 from .parties import Capacity
@@ -151,4 +158,4 @@ def export(finsam: Finsam, capacity: Capacity, instance_id: int,
     require_auditor(capacity)
     instance = finsam.instance(capacity, instance_id)
     document = export_document(instance, finsam.events(capacity, instance_id))
-    return sign(document, key) if key else document
+    return sign_export(document, key) if key else document

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from engine.models import Instance
+from engine import Instance
 
 from .demo import DEMO_FORBUND
 from .parties import Capacity

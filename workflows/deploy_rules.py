@@ -11,10 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from engine import Problem
-from engine.lint import lane_members, path_from_start
-from engine.meanings import choice_labels
-from engine.specs import ParsedSpec, UserTaskInfo
+from engine import ParsedSpec, Problem, UserTaskInfo, choice_labels, lane_members, path_from_start
 
 from . import policy
 from .catalogue import (

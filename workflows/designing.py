@@ -13,15 +13,16 @@ from typing import Any
 from engine import (
     DeployResult,
     InstanceView,
+    MigrationCheck,
     NotFound,
     Problem,
+    SpecDiff,
     SpecError,
     SpecVersionView,
+    diff_specs,
+    render_svg,
+    source_from_upload,
 )
-from engine.diagram import render_svg
-from engine.migrate import MigrationCheck
-from engine.sources import source_from_upload
-from engine.versions import SpecDiff, diff_specs
 
 from . import policy
 from .parties import Capacity

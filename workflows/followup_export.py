@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from engine.csvsafe import Writer
+from engine import CsvWriter
 
 from .followup import ESF_FIGURES, FINSAM_FIGURES
 
@@ -87,7 +87,7 @@ def _cell(value: Any) -> Any:
 def to_csv(report: dict[str, Any]) -> str:
     """The report as one CSV table: forbund, avsnitt, uppgift, kategori, varde."""
     buffer = io.StringIO()
-    writer = Writer(buffer)
+    writer = CsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for row in rows(report):
         writer.writerow(row)

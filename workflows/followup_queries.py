@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from engine.models import HumanTask, Instance, InstanceAttribute
+from engine import HumanTask, Instance, InstanceAttribute
 
 A = InstanceAttribute
 I = Instance  # noqa: E741  (the two tables every query joins)

@@ -7,8 +7,17 @@ import threading
 import time
 from typing import Any
 
-from engine import Actor, Database, Forbidden, InvalidData, StartRequest, TaskContext
-from engine.lint import diagram_complete, gateways_decide, paths_end
+from engine import (
+    Actor,
+    Database,
+    Forbidden,
+    InvalidData,
+    StartRequest,
+    TaskContext,
+    diagram_complete,
+    gateways_decide,
+    paths_end,
+)
 
 from . import policy, rules
 from .catalogue import (

@@ -23,10 +23,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from engine import Database, InvalidData, TaskView
-from engine.models import HumanTask, Instance
-from engine.queries import task_view
-from engine.timer_models import Notification
+from engine import Database, HumanTask, Instance, InvalidData, Notification, TaskView, task_view
 
 from . import mail, policy
 from .models import Forbund, Membership, User

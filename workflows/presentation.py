@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine import EventView, InstanceView, TaskDetail, TaskView, queries
+from engine import EventView, InstanceView, TaskDetail, TaskView, task_count_cap
 
 from . import policy
 from .catalogue import INTERNAL_FIELDS
@@ -90,7 +90,7 @@ def may_start_need(capacity: Capacity) -> bool:
 def count_labels(counts: dict[str, int]) -> tuple[dict[str, str], str]:
     """The task list's tab counts as shown, and the total: exact up to the engine's cap, then
     "999+" (`Engine.count_tasks` counts no further, so the page costs the same at any backlog)."""
-    cap = queries.COUNT_CAP
+    cap = task_count_cap()
     labels = {pid: f"{cap}+" if n > cap else str(n) for pid, n in counts.items()}
     total = sum(min(n, cap) for n in counts.values())
     capped = any(n > cap for n in counts.values())

@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ForeignKey, Index, String, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine import Database, NotFound, utc_now
-from engine.models import Base
+from engine import Base, Database, NotFound, utc_now
 
 from .models import User
 

@@ -221,7 +221,11 @@ class Finsam:
         """Display names of the förbund's organisations and bodies, by slug."""
         names = {p.slug: p.name for p in parties_of(self.db, forbund)}
         names.update(
-            {KANSLI: "Förbundskansliet", STYRELSE: "Styrelsen", BEREDNINGSGRUPP: "Beredningsgruppen"}
+            {
+                KANSLI: "Förbundskansliet",
+                STYRELSE: "Styrelsen",
+                BEREDNINGSGRUPP: "Beredningsgruppen",
+            }
         )
         return names
 

@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Index, String, delete, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine import Database
-from engine.models import Base
+from engine import Base, Database
 
 # The first number of PostgreSQL's two-number advisory lock: the throttle's own key space.
 ADVISORY_CLASS = 0x46544C  # "FTL"

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine import Database, InvalidData, NotFound, utc_now
-from engine.types import RESERVED_ACTORS
+from engine import RESERVED_ACTORS, Database, InvalidData, NotFound, utc_now
 
 from .models import Forbund, Membership, Organisation, User
 from .parties import Capacity

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from engine import Actor, CompletionResult, EngineError, NotFound
-from engine.types import SYSTEM
+from engine import SYSTEM, Actor, CompletionResult, EngineError, NotFound
 
 from .catalogue import UTLYSNINGSPLAN_PROCESS
 from .system import Finsam

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 import workflows.models  # noqa: F401  (registers the domain's tables on the shared metadata)
-from engine.models import Base
+from engine import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -26,7 +26,10 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("alembic: sqlalchemy.url is not set")
+        engine = create_engine(url)
         with engine.begin() as connection:
             _run(connection)
         engine.dispose()
@@ -34,7 +37,7 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

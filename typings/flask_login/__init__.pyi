@@ -1,0 +1,49 @@
+"""The part of Flask-Login 0.6 that webui uses."""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_L = TypeVar("_L", bound=Callable[..., Any])
+
+current_user: Any  # a LocalProxy to the user of the request (WebUser or the anonymous user)
+
+def login_required(func: _F) -> _F: ...
+def login_user(
+    user: Any,
+    remember: bool = ...,
+    duration: Any = ...,
+    force: bool = ...,
+    fresh: bool = ...,
+) -> bool: ...
+def logout_user() -> bool: ...
+
+class UserMixin:
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def is_anonymous(self) -> bool: ...
+    def get_id(self) -> str: ...
+
+class AnonymousUserMixin:
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def is_anonymous(self) -> bool: ...
+    def get_id(self) -> None: ...
+
+class LoginManager:
+    login_view: str | None
+    login_message: str | None
+    session_protection: str | None
+    anonymous_user: Callable[[], Any]
+    def __init__(self, app: Flask | None = ..., add_context_processor: bool = ...) -> None: ...
+    def init_app(self, app: Flask, add_context_processor: bool = ...) -> None: ...
+    def user_loader(self, callback: _L) -> _L: ...
+    def request_loader(self, callback: _L) -> _L: ...
