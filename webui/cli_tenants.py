@@ -6,9 +6,10 @@ import click
 
 from workflows import schema
 from workflows.system import bundled_diagrams
+from workflows import register as national
 from workflows.tenants import add_forbund
 
-from .cli_common import friendly, system
+from .cli_common import fail, friendly, system
 
 
 def register(main: click.Group) -> None:
@@ -18,18 +19,41 @@ def register(main: click.Group) -> None:
     def forbund() -> None:
         """Manage förbund (the tenants)."""
 
+    @forbund.command("register")
+    @click.argument("search", required=False, default="")
+    def forbund_register(search: str) -> None:
+        """List the register of samordningsförbund 2023 (those whose name holds SEARCH)."""
+        wanted = national.slugify(search)
+        for entry in national.register():
+            if wanted in national.slugify(entry.name):
+                kommuner = [k for ks in entry.kommuner.values() for k in ks]
+                click.echo(f"{entry.name} ({', '.join(entry.kommuner)}): {', '.join(kommuner)}")
+
     @forbund.command("add")
     @click.argument("slug")
-    @click.option("--name", required=True, help="The förbund's name.")
+    @click.option("--name", help="The förbund's name (default: its name in the register).")
+    @click.option("--from-register", "from_register", metavar="NAME",
+                  help="Take the förbund and its members from the register of samordningsförbund "
+                  "2023: its kommuner, the region of its län, Arbetsförmedlingen and "
+                  "Försäkringskassan (see finsam forbund register).")
     @click.option("--member", "members", multiple=True, metavar="ORG:KIND:NAME",
                   help="A member organisation (KIND: af, fk, kommun, region); repeatable.")
     @friendly
-    def forbund_add(slug: str, name: str, members: tuple[str, ...]) -> None:
+    def forbund_add(slug: str, name: str | None, from_register: str | None,
+                    members: tuple[str, ...]) -> None:
         """Create förbund SLUG with its member organisations and deploy the bundled diagrams to
         it. Idempotent: the same arguments again change nothing."""
+        wanted: list[str | national.Member] = list(members)
+        if from_register:
+            entry = national.find(from_register)
+            name = name or entry.name
+            wanted = [*entry.members, *wanted]
+        if not name:
+            fail("give the förbund's name with --name, or take it with --from-register NAME")
+            return
         with system() as finsam:
             schema.upgrade(finsam.db)
-            added = add_forbund(finsam.engine, slug, name, list(members), bundled_diagrams(),
+            added = add_forbund(finsam.engine, slug, name, wanted, bundled_diagrams(),
                                 "finsam forbund add")
         if not added.changed:
             click.echo(f"{slug}: unchanged (the förbund, its members and diagrams are there)")
