@@ -11,7 +11,7 @@ from engine.diagram import render_svg, sequence_flows
 from engine.export import export_document, sign
 from engine.replay import ReplayStep
 
-from . import policy
+from . import admin_history, policy
 from .parties import Capacity
 from .system import Finsam
 
@@ -152,3 +152,11 @@ def export(finsam: Finsam, capacity: Capacity, instance_id: int,
     instance = finsam.instance(capacity, instance_id)
     document = export_document(instance, finsam.events(capacity, instance_id))
     return sign(document, key) if key else document
+
+
+def administration(finsam: Finsam, capacity: Capacity
+                   ) -> tuple[list[Any], admin_history.HistoryCheck]:
+    """The förbund's administrative history (who, when, what changed) and its verification."""
+    require_auditor(capacity)
+    return (admin_history.events(finsam.db, capacity.forbund),
+            admin_history.verify(finsam.db, capacity.forbund))
