@@ -135,6 +135,14 @@ def test_an_expired_invitation_is_refused(finsam: Finsam) -> None:
     assert invited.created and invited.link
     with pytest.raises(LinkRefused, match="gått ut"):
         use_link(finsam.db, invited.link, INVITE, NEW_PASSWORD)
+    again = invite(finsam.db, "nnv-skane", "olle", "olle@bastad.se", "bastad", "representant",
+                   None, "admin")  # invited again: a fresh link, the old one still refused
+    assert again.created and again.link
+    with pytest.raises(LinkRefused, match="redan använd"):
+        use_link(finsam.db, invited.link, INVITE, NEW_PASSWORD)
+    assert use_link(finsam.db, again.link, INVITE, NEW_PASSWORD) == "olle"
+    assert not invite(finsam.db, "nnv-skane", "olle", "olle@bastad.se", "bastad",
+                      "representant", None, "admin").created  # it has a password now
     fresh = invite(finsam.db, "nnv-skane", "stina", "stina@bastad.se", "bastad",
                    "representant", None, "admin", now=utc_now() - timedelta(hours=71))
     assert use_link(finsam.db, fresh.link or "", INVITE, NEW_PASSWORD) == "stina"

@@ -149,7 +149,18 @@ def invite(db: Database, forbund: str, username: str, email: str, org: str, role
         if forbund_row is None:
             raise InvalidData("invalid user", {"forbund": f"förbundet '{forbund}' finns inte"})
         _check_org(session, forbund_row, org, role)
-        if session.scalar(select(User.id).where(User.username == username)) is None:
+        existing = session.scalar(select(User).where(User.username == username))
+        if existing is not None and existing.password_hash == passwords.UNUSABLE \
+                and (existing.email or "").lower() == address.lower():
+            # Invited before and never signed in (the link expired or was lost): a fresh link.
+            token = issue_link(session, existing, INVITE, at, forbund_row.name)
+            record(session, forbund, by, "invited", {
+                "username": username, "email": address, "org": org, "role": role,
+                "again": True}, at)
+            reinvited = True
+        else:
+            token, reinvited = None, False
+        if existing is None:
             user = User(username=username, display_name=display_name or username,
                         password_hash=passwords.UNUSABLE, active=True, created_at=at,
                         email=address)
@@ -162,7 +173,7 @@ def invite(db: Database, forbund: str, username: str, email: str, org: str, role
                 "username": username, "email": address, "org": org, "role": role}, at)
             return Invited(username, True, token)
     add_member(db, forbund, username, org, role, "", added_by=by, now=at)
-    return Invited(username, False, None)
+    return Invited(username, reinvited, token)
 
 
 def _claimed(session: Session, forbund: str, username: str) -> list[str]:
