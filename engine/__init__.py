@@ -10,6 +10,7 @@ these, never a module inside `engine` (import-linter checks it, pyproject.toml).
 from __future__ import annotations
 
 from .audit import Finding, Verification
+from .canonical import GENESIS_HASH, canonical_json
 from .csvsafe import Writer as CsvWriter
 from .db import Database
 from .diagram import diagram_count, render_svg, sequence_flows
@@ -60,6 +61,7 @@ from .versions import SpecDiff, diff_specs
 
 __all__ = [
     "CLI",
+    "GENESIS_HASH",
     "RESERVED_ACTORS",
     "SYSTEM",
     "Actor",
@@ -75,6 +77,7 @@ __all__ = [
     "SpecDiff",
     "UserTaskInfo",
     "Verification",
+    "canonical_json",
     "check_export",
     "choice_labels",
     "diagram_complete",

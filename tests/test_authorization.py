@@ -18,11 +18,13 @@ from .test_processes import ESF_PARTIES, IDEA
 from .walk import Desk
 
 ROLES = ["anonymous", "bastad", "fk", "af", "kansli", "styrelse", "designer", "auditor", "admin"]
-PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz"}
+PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz",
+          "people.invitation", "people.reset", "people.forgot"}  # links by e-mail, no login
 SESSION_ONLY = {"auth.logout", "auth.switch_capacity", "auth.language", "auth.login"}
 READ_ONLY_POSTS = {"audit.verify"}  # verifying reads everything and writes nothing
-PERSONAL = {"profile.edit", "profile.revoke", "profile.answer"}  # one's own e-mail choice, API
-# tokens and invitations
+PERSONAL = {"profile.edit", "profile.revoke", "profile.answer", "profile.change_password",
+            "people.invitation", "people.reset", "people.forgot"}  # one's own e-mail choice, API
+# tokens, invitations and password
 
 
 @pytest.fixture
@@ -61,7 +63,8 @@ def url_for_rule(rule: Any, world: dict[str, Any], role: str) -> str:
     token = world["api_tokens"]["fk" if role != "fk" else "af"]  # another user's API token
     values = {"task_id": foreign, "instance_id": world["esf"], "username": "fk", "token_id": token,
               "filename": "A.1.0.png" if rule.endpoint == "designer.corpus_file" else "app.css",
-              "fmt": "json", "process_id": "esf_plus", "version": 1}
+              "fmt": "json", "process_id": "esf_plus", "version": 1,
+              "membership_id": 10**6, "org": "bastad", "token": "not-a-link"}
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from engine.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam, notify, policy
-from workflows.models import ApiToken, Membership, User
+from workflows.models import AdminEvent, ApiToken, Membership, Organisation, User, UserLink
 from workflows.system import diagrams_dir
 from workflows.tenants import add_forbund
 from workflows.users import add_user, capacities, new_token
@@ -48,7 +48,8 @@ HIDDEN = {
 ROLES = list(HIDDEN)
 MAIL_HIDDEN = {**HIDDEN, "fk": (OTHER,), "angelholm": (OTHER,)}
 SESSION_ONLY = {"auth.logout", "auth.switch_capacity", "auth.language", "auth.login"}
-PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz"}
+PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz",
+          "people.invitation", "people.reset", "people.forgot"}  # links by e-mail, no login
 EXTRA_READS = ("/reports/uppfoljning", "/api/reports/uppfoljning",
                "/api/reports/uppfoljning?format=csv", "/?process=esf_plus",
                "/instances?process=esf_plus", "/api/tasks?process_id=esf_plus",
@@ -70,9 +71,12 @@ def _other_forbund(finsam: Finsam, database_url: str) -> dict[str, Any]:
     result, _ = desk.need(["af", "annan-kommun"], "finansiell_samordning", user="annat-af",
                           titel=OTHER, malgrupp=OTHER)
     route = finsam.engine.list_instances(OTHER_FORBUND, parent_id=result.instance.id)[0]
+    with finsam.db.read() as session:
+        memberships = list(session.scalars(select(Membership.id).join(User).where(
+            User.username.in_(["annat-kansli", "annat-af"]))))
     return {"instances": [result.instance.id, route.id],
             "tasks": [t.id for t in finsam.engine.open_tasks_of(route.id)],
-            "usernames": ["annat-kansli", "annat-af"]}
+            "usernames": ["annat-kansli", "annat-af"], "memberships": memberships}
 
 
 @pytest.fixture
@@ -140,7 +144,7 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
                 forbidden[role].append(task_id)
     return {"instances": hidden, "read_tasks": {r: tasks(*ids) for r, ids in hidden.items()},
             "write_tasks": forbidden, "usernames": other["usernames"],
-            "other_instances": other["instances"],
+            "other_instances": other["instances"], "memberships": other["memberships"],
             "tokens": {role: [i for u, i in token_ids.items() if u != role] for role in hidden}}
 
 
@@ -164,6 +168,9 @@ def urls(rule: Any, method: str, world: dict[str, Any], role: str) -> list[str]:
         "task_id": world["read_tasks" if method == "GET" else "write_tasks"][role],
         "username": world["usernames"],
         "token_id": world["tokens"][role],
+        "membership_id": world["memberships"],  # another förbund's
+        "org": ["annan-kommun"],  # another förbund's member organisation
+        "token": ["not-a-link"],  # an invitation's or a reset's link that does not exist
         "process_id": ["esf_plus", "utlysning"] if role == "styrelse" else ["esf_plus"],
         "version": [1],
         "fmt": ["json", "csv"],
@@ -181,7 +188,8 @@ def snapshot(finsam: Finsam) -> tuple[object, ...]:
     with finsam.db.read() as session:
         return tuple(
             session.scalar(select(func.count()).select_from(model))
-            for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken)
+            for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken,
+                          AdminEvent, UserLink, Organisation)
         ) + (
             tuple(session.execute(select(HumanTask.id, HumanTask.state, HumanTask.claimed_by)
                                   .order_by(HumanTask.id)).all()),

@@ -1,4 +1,6 @@
-"""User administration for the förbund's admin."""
+"""The förbund's admin: its people (invited by e-mail, their capacities changed, switched off or
+removed) and its member organisations (added, removed). Every change is recorded in the
+förbund's administrative history (`workflows.admin_history`), which the auditor reads."""
 
 from __future__ import annotations
 
@@ -11,7 +13,17 @@ from flask_login import login_required
 from engine import InvalidData, NotFound
 from workflows import policy
 from workflows.memberships import ADDED, CREATED, INVITED, Added, add_member, members_of, set_active
-from workflows.parties import ROLE_NAMES, ROLES
+from workflows.notify import SmtpConfig
+from workflows.parties import KIND_NAMES, PARTY_KINDS, ROLE_NAMES, ROLES
+from workflows.people import (
+    add_organisation,
+    change_membership,
+    invite,
+    organisations_of,
+    remove_membership,
+    remove_organisation,
+)
+from workflows.tenants import Member
 
 from .context import capacity, system
 
@@ -22,16 +34,21 @@ def _require_admin() -> None:
     policy.require(capacity(), policy.ADMINISTER)
 
 
-def _page(errors: dict[str, str], form: Any) -> str:
+def _page(errors: dict[str, str], form: Any, section: str = "add") -> str:
     me = capacity()
     return render_template(
         "admin/users.html",
         users=members_of(system().db, me.forbund),
         roles=[(r, ROLE_NAMES[r]) for r in ROLES],
         orgs=system().org_names(me.forbund),
-        errors=errors,
+        members=organisations_of(system().db, me.forbund),
+        kinds=[(k, KIND_NAMES[k]) for k in PARTY_KINDS],
+        errors=errors if section == "add" else {},
+        invite_errors=errors if section == "invite" else {},
+        member_errors=errors if section == "member" else {},
         form=form,
     )
+
 
 
 @bp.get("/users")
@@ -97,10 +114,108 @@ def activate(username: str) -> Any:
         flash(_("Du kan inte inaktivera dig själv."), "error")
         return redirect(url_for("admin.users"))
     try:
-        set_active(system().db, capacity().forbund, username, active)
+        set_active(system().db, capacity().forbund, username, active, by=capacity().username)
     except NotFound:
         # Not the förbund's (another förbund's account, or none): it does not exist here.
         raise NotFound(_("%(user)s har ingen roll i förbundet. Välj en användare i listan.",
                          user=username)) from None
     flash(_("Ändringen är sparad. Den gäller bara i det här förbundet."), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.post("/invite")
+@login_required
+def invite_user() -> Any:
+    """Invite a person by e-mail: a new account gets a one-time link, valid 72 hours, to choose
+    its password; an account that exists is invited to accept the capacity after login."""
+    _require_admin()
+    me = capacity()
+    form = request.form
+    try:
+        invited = invite(system().db, me.forbund, form.get("username", "").strip().lower(),
+                         form.get("email", ""), form.get("org", ""), form.get("role", ""),
+                         form.get("display_name", "").strip() or None, me.username)
+    except InvalidData as error:
+        return _page(error.details, form, "invite"), 422
+    if not invited.created:
+        flash(_("%(user)s har redan ett konto. Hen har fått rollen, eller en inbjudan att tacka "
+                "ja till när hen loggar in; lösenordet ändrades inte.", user=invited.username),
+              "success")
+    elif SmtpConfig.from_env() is None:
+        link = url_for("people.invitation", token=invited.link, _external=True)
+        flash(_("E-post är avstängd, så inbjudan skickades inte. Ge %(user)s den här länken "
+                "själv (den gäller i 72 timmar och fungerar en gång): %(link)s",
+                user=invited.username, link=link), "success")
+    else:
+        flash(_("%(user)s har fått en inbjudan med e-post. Länken gäller i 72 timmar.",
+                user=invited.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/memberships/<int:membership_id>")
+@login_required
+def change(membership_id: int) -> Any:
+    """Change one capacity's organisation and role."""
+    _require_admin()
+    me = capacity()
+    try:
+        username = change_membership(system().db, me.forbund, membership_id,
+                                     request.form.get("org", ""), request.form.get("role", ""),
+                                     me.username)
+    except NotFound:
+        raise NotFound(_("Rollen finns inte i förbundet. Välj en i listan.")) from None
+    except InvalidData as error:
+        return _page(error.details, {}, "member"), 422
+    flash(_("Rollen för %(user)s är ändrad. Hen behöver logga in igen.", user=username),
+          "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/memberships/<int:membership_id>/remove")
+@login_required
+def remove(membership_id: int) -> Any:
+    """Remove one capacity of a person in the förbund."""
+    _require_admin()
+    me = capacity()
+    try:
+        username = remove_membership(system().db, me.forbund, membership_id, me.username)
+    except NotFound:
+        raise NotFound(_("Rollen finns inte i förbundet. Välj en i listan.")) from None
+    except InvalidData as error:
+        return _page(error.details, {}, "member"), 422
+    flash(_("Rollen är borttagen för %(user)s.", user=username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/organisations")
+@login_required
+def add_member_organisation() -> Any:
+    """Add a member organisation to the förbund."""
+    _require_admin()
+    me = capacity()
+    form = request.form
+    try:
+        added = add_organisation(system().db, me.forbund, Member(
+            form.get("slug", "").strip(), form.get("kind", ""), form.get("name", "").strip()),
+            me.username)
+    except InvalidData as error:
+        return _page(error.details, form, "member"), 422
+    flash(_("%(org)s är nu medlem i förbundet.", org=added.name), "success")
+    return redirect(url_for("admin.users") + "#members")
+
+
+@bp.post("/organisations/<org>/remove")
+@login_required
+def remove_member_organisation(org: str) -> Any:
+    """Remove a member organisation that has no open tasks, running cases or people."""
+    _require_admin()
+    me = capacity()
+    try:
+        name = remove_organisation(system().db, me.forbund, org, me.username)
+    except NotFound:
+        raise NotFound(_("Organisationen är inte medlem i förbundet. Välj en i listan.")
+                       ) from None
+    except InvalidData as error:
+        return _page(error.details, {}, "member"), 422
+    flash(_("%(org)s är inte längre medlem i förbundet.", org=name), "success")
+    return redirect(url_for("admin.users") + "#members")

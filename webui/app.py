@@ -109,10 +109,11 @@ def _blueprints(app: Flask) -> None:
     for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, audit.bp, designer.bp, api.bp,
                       api.health):
         app.register_blueprint(blueprint)
-    from . import profile, reports  # each user's profile; the follow-up report
+    from . import people, profile, reports  # profile, own password; the follow-up report
 
     app.register_blueprint(reports.bp)
     app.register_blueprint(profile.bp)
+    app.register_blueprint(people.bp)
     from . import api_specs  # a förbund's process versions: deploy, publish, adopt
 
     app.register_blueprint(api_specs.bp)

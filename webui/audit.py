@@ -51,6 +51,34 @@ def index() -> Any:
                            names=system().org_names(me.forbund), results=None)
 
 
+def N_(message: str) -> str:
+    """Mark a text for translation where it is shown."""
+    return message
+
+
+ADMIN_KINDS = {
+    "invited": N_("Inbjuden med e-post"),
+    "membership_created": N_("Nytt konto med roll"),
+    "membership_added": N_("Roll tillagd"),
+    "membership_invited": N_("Inbjuden till roll"),
+    "membership_changed": N_("Roll ändrad"),
+    "membership_removed": N_("Roll borttagen"),
+    "membership_activated": N_("Aktiverad"),
+    "membership_deactivated": N_("Inaktiverad"),
+    "organisation_added": N_("Medlemsorganisation tillagd"),
+    "organisation_removed": N_("Medlemsorganisation borttagen"),
+}
+
+
+@bp.get("/administration")
+@login_required
+def administration() -> Any:
+    """Every administrative action in the förbund, and whether its chain verifies."""
+    events, check = auditing.administration(system(), capacity())
+    return render_template("audit/administration.html", events=events, check=check,
+                           admin_kinds=ADMIN_KINDS)
+
+
 @bp.post("/verify")
 @login_required
 def verify() -> Any:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
+from workflows import register as national
 from workflows import schema
+from workflows.memberships import OPERATOR
+from workflows.notify import SmtpConfig
+from workflows.parties import KANSLI
+from workflows.people import invite
 from workflows.system import bundled_diagrams
-from workflows.tenants import add_forbund
+from workflows.tenants import ForbundAdded, add_forbund
 
-from .cli_common import friendly, system
+from .cli_common import fail, friendly, system
 
 
 def register(main: click.Group) -> None:
@@ -18,26 +25,79 @@ def register(main: click.Group) -> None:
     def forbund() -> None:
         """Manage förbund (the tenants)."""
 
+    @forbund.command("register")
+    @click.argument("search", required=False, default="")
+    def forbund_register(search: str) -> None:
+        """List the register of samordningsförbund 2023 (those whose name holds SEARCH)."""
+        wanted = national.slugify(search)
+        for entry in national.register():
+            if wanted in national.slugify(entry.name):
+                kommuner = [k for ks in entry.kommuner.values() for k in ks]
+                click.echo(f"{entry.name} ({', '.join(entry.kommuner)}): {', '.join(kommuner)}")
+
     @forbund.command("add")
     @click.argument("slug")
-    @click.option("--name", required=True, help="The förbund's name.")
+    @click.option("--name", help="The förbund's name (default: its name in the register).")
+    @click.option("--from-register", "from_register", metavar="NAME",
+                  help="Take the förbund and its members from the register of samordningsförbund "
+                  "2023: its kommuner, the region of its län, Arbetsförmedlingen and "
+                  "Försäkringskassan (see finsam forbund register).")
     @click.option("--member", "members", multiple=True, metavar="ORG:KIND:NAME",
                   help="A member organisation (KIND: af, fk, kommun, region); repeatable.")
+    @click.option("--admin", "admin", metavar="USERNAME",
+                  help="The förbund's first admin: invited by e-mail (--admin-email) with a "
+                  "one-time link, valid 72 hours, to choose a password.")
+    @click.option("--admin-email", "admin_email", metavar="EMAIL",
+                  help="Where the first admin's invitation goes.")
+    @click.option("--admin-name", "admin_name", metavar="NAME", help="The admin's name.")
     @friendly
-    def forbund_add(slug: str, name: str, members: tuple[str, ...]) -> None:
+    def forbund_add(slug: str, name: str | None, from_register: str | None,
+                    members: tuple[str, ...], admin: str | None, admin_email: str | None,
+                    admin_name: str | None) -> None:
         """Create förbund SLUG with its member organisations and deploy the bundled diagrams to
         it. Idempotent: the same arguments again change nothing."""
+        wanted: list[str | national.Member] = list(members)
+        if from_register:
+            entry = national.find(from_register)
+            name = name or entry.name
+            wanted = [*entry.members, *wanted]
+        if not name:
+            fail("give the förbund's name with --name, or take it with --from-register NAME")
+            return
+        if bool(admin) != bool(admin_email):
+            fail("give the first admin with both --admin USERNAME and --admin-email EMAIL")
+            return
         with system() as finsam:
             schema.upgrade(finsam.db)
-            added = add_forbund(finsam.engine, slug, name, list(members), bundled_diagrams(),
+            added = add_forbund(finsam.engine, slug, name, wanted, bundled_diagrams(),
                                 "finsam forbund add")
-        if not added.changed:
-            click.echo(f"{slug}: unchanged (the förbund, its members and diagrams are there)")
+            invited = invite(finsam.db, slug, admin, admin_email or "", KANSLI, "admin",
+                             admin_name, OPERATOR) if admin else None
+        _say_added(added)
+        if invited is None:
             return
-        if added.created:
-            click.echo(f"{slug}: created ({added.name})")
-        if added.members_added:
-            click.echo(f"{slug}: members added: {', '.join(added.members_added)}")
-        for result in added.deployed:
-            state = "deployed" if result.created else "unchanged"
-            click.echo(f"{slug}: {result.process_id} version {result.version} ({state})")
+        if not invited.created:
+            click.echo(f"{slug}: admin {invited.username} has an account already; its "
+                       "password is not touched (it acts as admin once it has accepted)")
+        elif SmtpConfig.from_env() is None:
+            base = os.environ.get("FINSAM_BASE_URL", "http://localhost:5000").rstrip("/")
+            click.echo(f"{slug}: admin {invited.username} invited; mail is off "
+                       "(FINSAM_SMTP_HOST unset), so hand over this one-time link yourself, "
+                       f"valid 72 hours: {base}/invitation/{invited.link}")
+        else:
+            click.echo(f"{slug}: admin {invited.username} invited; `finsam worker` mails the "
+                       f"one-time link (valid 72 hours) to {admin_email}")
+
+
+def _say_added(added: ForbundAdded) -> None:
+    slug = added.slug
+    if not added.changed:
+        click.echo(f"{slug}: unchanged (the förbund, its members and diagrams are there)")
+        return
+    if added.created:
+        click.echo(f"{slug}: created ({added.name})")
+    if added.members_added:
+        click.echo(f"{slug}: members added: {', '.join(added.members_added)}")
+    for result in added.deployed:
+        state = "deployed" if result.created else "unchanged"
+        click.echo(f"{slug}: {result.process_id} version {result.version} ({state})")

@@ -13,7 +13,10 @@ from engine import InvalidData, NotFound, utc_now
 from workflows.memberships import answer_invitation, invitations_of
 from workflows.notify import preferences, set_preferences
 from workflows.tokens import revoke_token, tokens_of
+from workflows.users import authenticate, set_password
 
+from . import sessions
+from .auth import _throttle
 from .context import capacity, system
 
 bp = Blueprint("profile", __name__)
@@ -51,12 +54,52 @@ def edit() -> Any:
         else:
             flash(_("Dina val är sparade."), "success")
             return redirect(url_for("profile.edit"))
+    return _page(email or "", notify, errors), status
+
+
+def _page(email: str, notify: str, errors: dict[str, str],
+          password_errors: dict[str, str] | None = None) -> str:
+    me = capacity()
     first_error = next(iter(errors), "")
     return render_template("profile.html", email=email or "", notify=notify, errors=errors,
+                           password_errors=password_errors or {},
                            choices=CHOICES, first_error=first_error,
                            tokens=tokens_of(system().db, me.username), now=utc_now(),
                            states=STATES,
-                           invitations=invitations_of(system().db, me.username)), status
+                           invitations=invitations_of(system().db, me.username))
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password() -> Any:
+    """Change your own password: the current one, then the new one twice. Every other session
+    of yours ends; this one goes on."""
+    if current_user.via_token:
+        abort(403)
+    me = capacity()
+    form = request.form
+    errors: dict[str, str] = {}
+    key = f"{me.username}|{request.remote_addr}"  # the login's throttle: no guessing here either
+    wait = _throttle().attempt(key)
+    if wait:
+        errors["current"] = _("För många misslyckade försök. Försök igen om %(s)s sekunder.",
+                              s=wait)
+    elif not authenticate(system().db, me.username, form.get("current", "")):
+        errors["current"] = _("Det nuvarande lösenordet stämmer inte.")
+    elif form.get("password", "") != form.get("repeat", ""):
+        errors["repeat"] = _("Lösenorden är inte lika. Skriv samma lösenord två gånger.")
+    else:
+        _throttle().succeeded(key)
+        try:
+            set_password(system().db, me.username, form.get("password", ""),
+                         keep_session=sessions.current_token())
+        except InvalidData as error:
+            errors = dict(error.details)
+    if errors:
+        email, notify = preferences(system().db, me.username)
+        return _page(email or "", notify, {}, errors), 422
+    flash(_("Ditt lösenord är bytt. Du är utloggad överallt utom här."), "success")
+    return redirect(url_for("profile.edit") + "#password")
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

@@ -18,7 +18,7 @@ from engine import (
     sign_export,
 )
 
-from . import policy
+from . import admin_history, policy
 from .parties import Capacity
 from .system import Finsam
 
@@ -159,3 +159,11 @@ def export(finsam: Finsam, capacity: Capacity, instance_id: int,
     instance = finsam.instance(capacity, instance_id)
     document = export_document(instance, finsam.events(capacity, instance_id))
     return sign_export(document, key) if key else document
+
+
+def administration(finsam: Finsam, capacity: Capacity
+                   ) -> tuple[list[Any], admin_history.HistoryCheck]:
+    """The förbund's administrative history (who, when, what changed) and its verification."""
+    require_auditor(capacity)
+    return (admin_history.events(finsam.db, capacity.forbund),
+            admin_history.verify(finsam.db, capacity.forbund))

@@ -9,7 +9,7 @@ Only an accepted, active membership gives a capacity (`users.capacities`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,15 +17,18 @@ from sqlalchemy.orm import Session
 
 from engine import Database, InvalidData, NotFound, utc_now
 
+from . import passwords
+from .admin_history import record
 from .models import Forbund, Membership, Organisation, User
 from .parties import ORG_OF_ROLE, PARTY_KINDS, ROLES
 from .sessions import close_sessions_of
-from .users import MIN_PASSWORD_LENGTH, check_username, hash_password
+from .users import check_username, hash_password
 
 CREATED = "created"  # a new account with the password given
 ADDED = "added"  # another capacity of a person already in the förbund; password untouched
 INVITED = "invited"  # an account that exists elsewhere: the person must accept
 UNCHANGED = "unchanged"  # the membership was already there (or already invited)
+OPERATOR = "system (operatör)"  # how the history names the operator's CLI
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class MemberRow:
     display_name: str
     active: bool
     capacities: list[tuple[str, str, str]]
+    memberships: list[tuple[int, str, str, str]] = field(default_factory=list)  # id, org, ...
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,9 +105,9 @@ def add_member(
         org_name = _check_org(session, forbund_row, org, role)
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            if len(password) < MIN_PASSWORD_LENGTH:
-                raise InvalidData("invalid user", {
-                    "password": f"minst {MIN_PASSWORD_LENGTH} tecken"})
+            reason = passwords.problem(password, username)
+            if reason:
+                raise InvalidData("invalid user", {"password": reason})
             user = User(username=username, display_name=display_name or username,
                         password_hash=password_hash or hash_password(password), active=True,
                         created_at=at)
@@ -110,8 +115,13 @@ def add_member(
             session.flush()
             session.add(Membership(user_id=user.id, forbund_id=forbund_row.id, org=org,
                                    role=role))
-            return Added(username, org, org_name, role, CREATED)
-        outcome = _add_existing(session, user, forbund_row, org, role, added_by, by_operator, at)
+            outcome = CREATED
+        else:
+            outcome = _add_existing(session, user, forbund_row, org, role, added_by, by_operator,
+                                    at)
+        if outcome != UNCHANGED:
+            record(session, forbund, added_by or OPERATOR, "membership_" + outcome,
+                   {"username": username, "org": org, "role": role}, at)
         return Added(username, org, org_name, role, outcome)
 
 
@@ -162,22 +172,27 @@ def members_of(db: Database, forbund: str) -> list[MemberRow]:
     username; `active` is whether their memberships here are switched on."""
     with db.read() as session:
         rows = session.execute(
-            select(User.username, User.display_name, Membership)
+            select(User.username, User.display_name, User.email, Membership)
             .join(Membership, Membership.user_id == User.id)
             .join(Forbund, Forbund.id == Membership.forbund_id)
             .where(Forbund.slug == forbund)
             .order_by(User.username, Membership.id)
         ).all()
     result: dict[str, MemberRow] = {}
-    for username, display_name, membership in rows:
-        row = result.setdefault(username, MemberRow(username, display_name, False, []))
+    for username, display_name, email, membership in rows:
+        row = result.setdefault(username, MemberRow(username, display_name, False, [], [],
+                                                    email))
         if membership.active and not row.active:
-            row = result[username] = MemberRow(username, display_name, True, row.capacities)
+            row = result[username] = MemberRow(username, display_name, True, row.capacities,
+                                               row.memberships, email)
         row.capacities.append((membership.org, membership.role, membership.status))
+        row.memberships.append((membership.id, membership.org, membership.role,
+                                membership.status))
     return list(result.values())
 
 
-def set_active(db: Database, forbund: str, username: str, active: bool) -> None:
+def set_active(db: Database, forbund: str, username: str, active: bool,
+               by: str | None = None, now: datetime | None = None) -> None:
     """Switch a user's memberships in `forbund` on or off; no other förbund's membership and
     not the account change. A switched-off capacity's sessions and tokens stop at once.
     Raises NotFound when the user has no membership in `forbund`."""
@@ -190,6 +205,10 @@ def set_active(db: Database, forbund: str, username: str, active: bool) -> None:
         ).all()
         if not rows:
             raise NotFound(f"no user '{username}' in {forbund}")
+        if any(m.active != active for m in rows):
+            record(session, forbund, by or OPERATOR,
+                   "membership_activated" if active else "membership_deactivated",
+                   {"username": username}, now or utc_now())
         for membership in rows:
             membership.active = active
         if not active:  # a session kept now would come back with a later reactivation

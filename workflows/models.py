@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine import Base
@@ -104,3 +105,43 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]  # to the minute or so: see workflows/tokens.py
     revoked_at: Mapped[datetime | None]
     user: Mapped[User] = relationship()
+
+
+class UserLink(Base):
+    """A one-time link sent by e-mail: an invitation to set the first password (`invite`) or a
+    forgotten password's reset (`reset`). Only the sha256 of its token is kept, and the token
+    itself only until the worker has mailed it (`pending`); it works once, until `expires_at`."""
+
+    __tablename__ = "user_link"
+    __table_args__ = (Index("ix_user_link_unsent", "mailed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(300))
+    forbund_name: Mapped[str | None] = mapped_column(String(300))
+    pending: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    mailed_at: Mapped[datetime | None]
+
+
+class AdminEvent(Base):
+    """One administrative action in a förbund (an invitation, a membership added, changed,
+    switched off or removed, a member organisation added or removed), in a hash chain of its own
+    per förbund: `hash = sha256(prev_hash ‖ canonical JSON of the event)`."""
+
+    __tablename__ = "admin_event"
+    __table_args__ = (UniqueConstraint("tenant", "seq", name="uq_admin_event_tenant_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    seq: Mapped[int]
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -6,12 +6,12 @@ import re
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine import RESERVED_ACTORS, Database, InvalidData, NotFound, utc_now
 
+from . import passwords
 from .models import Forbund, Membership, Organisation, User
 from .parties import Capacity
 from .sessions import close_sessions_of
@@ -20,14 +20,14 @@ from .tokens import new_token, revoke_tokens, user_for_token
 __all__ = ["new_token", "revoke_tokens", "user_for_token"]  # kept here for their callers
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 # A hash to check against when the user does not exist, so that timing does not tell.
-_DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
+_DUMMY_HASH = passwords.hash_password("not-a-password")
 
 
 def hash_password(password: str) -> str:
-    """scrypt, salted, as werkzeug writes it."""
-    return generate_password_hash(password, method="scrypt")
+    """Argon2id, salted (`passwords`)."""
+    return passwords.hash_password(password)
 
 
 def add_user(
@@ -77,10 +77,7 @@ def set_password(
     """Replace a user's password (`password_hash` may carry its precomputed hash) and end every
     session of the user but the one whose token is `keep_session` (the session that changed it).
     """
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidData(
-            "invalid password", {"password": f"minst {MIN_PASSWORD_LENGTH} tecken"}
-        )
+    passwords.check(password, username)
     with db.write() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
@@ -90,15 +87,22 @@ def set_password(
 
 
 def authenticate(db: Database, username: str, password: str) -> bool:
-    """Whether the password is right for an active user (constant work either way)."""
-    if not USERNAME_PATTERN.fullmatch(username):  # no such user; and never a NUL into SQL
-        check_password_hash(_DUMMY_HASH, password)
+    """Whether the password is right for an active user (constant work either way). An older
+    hash that verifies is replaced by a current one (`passwords.needs_rehash`)."""
+    if not USERNAME_PATTERN.fullmatch(username) or len(password) > passwords.MAX_LENGTH:
+        passwords.verify(_DUMMY_HASH, password)  # no such user; and never a NUL into SQL
         return False
     with db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
-        stored = user.password_hash if user is not None and user.active else _DUMMY_HASH
-        ok = check_password_hash(stored, password)
-        return ok and user is not None and user.active
+        usable = user is not None and user.active and user.password_hash != passwords.UNUSABLE
+        stored = user.password_hash if user is not None and usable else _DUMMY_HASH
+        ok = passwords.verify(stored, password) and usable
+    if ok and passwords.needs_rehash(stored):
+        with db.write() as session:
+            session.execute(update(User).where(User.username == username,
+                                               User.password_hash == stored)
+                            .values(password_hash=passwords.hash_password(password)))
+    return ok
 
 
 def capacities(db: Database, username: str) -> list[Capacity]:

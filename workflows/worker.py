@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import notify, utlysningsplan
+from . import notify, people, utlysningsplan
 from .system import Finsam
 
 
@@ -17,6 +17,7 @@ class Tick:
     sent: int
     digests: int
     started: int = 0
+    links: int = 0  # invitation and reset links mailed
 
 
 def tick(finsam: Finsam, config: notify.SmtpConfig | None,
@@ -29,4 +30,7 @@ def tick(finsam: Finsam, config: notify.SmtpConfig | None,
     sent = notify.send_outbox(finsam.db, now, config, send)
     digests = notify.send_digests(
         finsam.db, now, lambda capacity: finsam.task_list(capacity), config, send)
-    return Tick(fired, sent, digests, started)
+    links = people.send_links(
+        finsam.db, now, config.sender if config else None,
+        config.base_url if config else "", (send or notify.smtp_sender(config)) if config else None)
+    return Tick(fired, sent, digests, started, links)
