@@ -18,10 +18,11 @@ from sqlalchemy import func, select
 
 from engine.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam, notify, policy
-from workflows.models import ApiToken, Membership, User
+from workflows.models import ApiToken, Membership, StandIn, User
+from workflows.standins import name_stand_in
 from workflows.system import diagrams_dir
 from workflows.tenants import add_forbund
-from workflows.users import add_user, capacities, new_token
+from workflows.users import add_user, capacities, new_token, today
 
 from .conftest import Browser
 from .test_processes import DESIGN, IDEA
@@ -44,6 +45,7 @@ HIDDEN = {
     "designer": CASE_MARKERS,
     "auditor": (OTHER,),
     "admin": CASE_MARKERS,
+    "bastad2": (ESF_IDEA, NON_PARTY, OTHER, STOPPED),  # stands in for bastad: sees what it does
 }
 ROLES = list(HIDDEN)
 MAIL_HIDDEN = {**HIDDEN, "fk": (OTHER,), "angelholm": (OTHER,)}
@@ -64,7 +66,8 @@ def _other_forbund(finsam: Finsam, database_url: str) -> dict[str, Any]:
                  "annan-kommun:kommun:Annans kommun"],
                 sorted(diagrams_dir().glob("*.bpmn")), "test")
     for user, org, role in (("annat-kansli", "kansli", "kansli"), ("annat-af", "af",
-                                                                    "representant")):
+                                                                    "representant"),
+                            ("annat-af2", "af", "representant")):
         add_user(finsam.db, user, OTHER_FORBUND, org, role, "finsam-demo")
     desk = Desk(database_url)
     result, _ = desk.need(["af", "annan-kommun"], "finansiell_samordning", user="annat-af",
@@ -72,12 +75,24 @@ def _other_forbund(finsam: Finsam, database_url: str) -> dict[str, Any]:
     route = finsam.engine.list_instances(OTHER_FORBUND, parent_id=result.instance.id)[0]
     return {"instances": [result.instance.id, route.id],
             "tasks": [t.id for t in finsam.engine.open_tasks_of(route.id)],
-            "usernames": ["annat-kansli", "annat-af"]}
+            "usernames": ["annat-kansli", "annat-af"],
+            "stand_ins": [_stand_in(finsam, "annat-af", "annat-af2")]}
+
+
+def _stand_in(finsam: Finsam, absent: str, deputy: str) -> int:
+    """`deputy` stands in for `absent` today; the stand-in's id."""
+    deputy_capacity = capacities(finsam.db, deputy)[0]
+    return name_stand_in(finsam.db, capacities(finsam.db, absent)[0],
+                         deputy_capacity.membership_id, today(), today()).id
 
 
 @pytest.fixture
 def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     desk = Desk(database_url)
+    # Stand-ins: bastad2 for bastad (a role of its own below); fk2 for fk, which no role may end.
+    for user, org in (("bastad2", "bastad"), ("fk2", "fk")):
+        add_user(finsam.db, user, "nnv-skane", org, "representant", "finsam-demo")
+    stand_ins = [_stand_in(finsam, "bastad", "bastad2"), _stand_in(finsam, "fk", "fk2")]
     for user in ("af", "fk", "angelholm", "bastad", "kansli", "styrelse", "designer",
                  "auditor", "admin"):
         notify.set_preferences(finsam.db, user, f"{user}@example.se", "each")
@@ -118,6 +133,7 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
         "kansli": other["instances"],
         "styrelse": [*esf_instances, party_need.instance.id, *other["instances"]],
         "auditor": other["instances"],
+        "bastad2": [esf, insats, *other["instances"]],
     }
     # Writes: every open task the policy does not let the role act on (all, for those without
     # a capacity to act), whether or not it may read it.
@@ -141,6 +157,9 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     return {"instances": hidden, "read_tasks": {r: tasks(*ids) for r, ids in hidden.items()},
             "write_tasks": forbidden, "usernames": other["usernames"],
             "other_instances": other["instances"],
+            "stand_ins": {role: [*other["stand_ins"], stand_ins[1]]
+                          + ([] if role in ("bastad", "bastad2") else [stand_ins[0]])
+                          for role in hidden},
             "tokens": {role: [i for u, i in token_ids.items() if u != role] for role in hidden}}
 
 
@@ -164,6 +183,7 @@ def urls(rule: Any, method: str, world: dict[str, Any], role: str) -> list[str]:
         "task_id": world["read_tasks" if method == "GET" else "write_tasks"][role],
         "username": world["usernames"],
         "token_id": world["tokens"][role],
+        "stand_in_id": world["stand_ins"][role],
         "process_id": ["esf_plus", "utlysning"] if role == "styrelse" else ["esf_plus"],
         "version": [1],
         "fmt": ["json", "csv"],
@@ -181,8 +201,11 @@ def snapshot(finsam: Finsam) -> tuple[object, ...]:
     with finsam.db.read() as session:
         return tuple(
             session.scalar(select(func.count()).select_from(model))
-            for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken)
+            for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken,
+                          StandIn)
         ) + (
+            tuple(session.execute(select(StandIn.id, StandIn.ended_at)
+                                  .order_by(StandIn.id)).all()),
             tuple(session.execute(select(HumanTask.id, HumanTask.state, HumanTask.claimed_by)
                                   .order_by(HumanTask.id)).all()),
             tuple(session.execute(select(User.username, User.active).order_by(User.id)).all()),

@@ -104,10 +104,10 @@ def _locale() -> str:
 
 
 def _blueprints(app: Flask) -> None:
-    from . import admin, api, audit, auth, designer, instances, tasks
+    from . import admin, api, audit, auth, designer, instances, standins, tasks
 
     for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, audit.bp, designer.bp, api.bp,
-                      api.health):
+                      api.health, standins.bp):
         app.register_blueprint(blueprint)
     from . import profile, reports  # each user's profile; the follow-up report
 
