@@ -20,7 +20,8 @@ from .test_processes import ESF_PARTIES, IDEA
 from .walk import Desk
 
 ROLES = ["anonymous", "bastad", "fk", "af", "kansli", "styrelse", "designer", "auditor", "admin"]
-PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz"}
+PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz",
+          "sso.start", "sso.callback"}
 SESSION_ONLY = {"auth.logout", "auth.switch_capacity", "auth.language", "auth.login"}
 READ_ONLY_POSTS = {"audit.verify"}  # verifying reads everything and writes nothing
 PERSONAL = {"profile.edit", "profile.revoke", "profile.answer"}  # one's own e-mail choice, API
@@ -70,7 +71,7 @@ def url_for_rule(rule: Any, world: dict[str, Any], role: str) -> str:
     values = {"task_id": foreign, "instance_id": world["esf"], "username": "fk", "token_id": token,
               "filename": "A.1.0.png" if rule.endpoint == "designer.corpus_file" else "app.css",
               "fmt": "json", "process_id": "esf_plus", "version": 1,
-              "stand_in_id": world["stand_in"]}  # fk's stand-in (fk2 for fk)
+              "stand_in_id": world["stand_in"], "provider_id": "not-configured"}  # fk's stand-in (fk2 for fk)
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
 

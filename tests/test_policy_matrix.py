@@ -50,7 +50,8 @@ HIDDEN = {
 ROLES = list(HIDDEN)
 MAIL_HIDDEN = {**HIDDEN, "fk": (OTHER,), "angelholm": (OTHER,)}
 SESSION_ONLY = {"auth.logout", "auth.switch_capacity", "auth.language", "auth.login"}
-PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz"}
+PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz",
+          "sso.start", "sso.callback"}
 EXTRA_READS = ("/reports/uppfoljning", "/api/reports/uppfoljning",
                "/api/reports/uppfoljning?format=csv", "/?process=esf_plus",
                "/instances?process=esf_plus", "/api/tasks?process_id=esf_plus",
@@ -184,6 +185,7 @@ def urls(rule: Any, method: str, world: dict[str, Any], role: str) -> list[str]:
         "username": world["usernames"],
         "token_id": world["tokens"][role],
         "stand_in_id": world["stand_ins"][role],
+        "provider_id": ["not-configured"],
         "process_id": ["esf_plus", "utlysning"] if role == "styrelse" else ["esf_plus"],
         "version": [1],
         "fmt": ["json", "csv"],

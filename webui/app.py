@@ -109,10 +109,12 @@ def _blueprints(app: Flask) -> None:
     for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, audit.bp, designer.bp, api.bp,
                       api.health, standins.bp):
         app.register_blueprint(blueprint)
-    from . import profile, reports  # each user's profile; the follow-up report
+    from . import profile, reports, sso  # each user's profile; the follow-up report; SSO
 
     app.register_blueprint(reports.bp)
     app.register_blueprint(profile.bp)
+    sso.init_app(app)
+    app.register_blueprint(sso.bp)
     from . import api_specs  # a förbund's process versions: deploy, publish, adopt
 
     app.register_blueprint(api_specs.bp)
