@@ -237,3 +237,17 @@ def test_the_pages_name_a_stand_in_and_hand_a_task_over(finsam: Finsam, held: di
 def test_a_role_without_work_has_no_stand_in_page(finsam: Finsam, browser: Browser) -> None:
     browser.login("designer")
     assert browser.get("/standins").status_code == 403
+
+
+def test_the_api_hands_a_held_task_over(finsam: Finsam, held: dict[str, Any], client) -> None:  # type: ignore[no-untyped-def]
+    from workflows.users import new_token
+
+    headers = {"Authorization": f"Bearer {new_token(finsam.db, 'af')}"}
+    url = f"/api/tasks/{held['task']}/handover"
+    assert client.post(url, json={"username": "fk"}, headers=headers).status_code == 403
+    assert client.post(url, json=["af2"], headers=headers).status_code == 422
+    answer = client.post(url, json={"username": "af2"}, headers=headers)
+    assert answer.status_code == 200 and answer.get_json()["claimed_by"] == "af2"
+    assert client.post(url, json={"username": "af2"}, headers=headers).status_code == 409
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    assert "/api/tasks/{task_id}/handover" in paths

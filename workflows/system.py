@@ -22,6 +22,7 @@ from engine import (
     Finding,
     Forbidden,
     InstanceView,
+    InvalidData,
     NotFound,
     ParsedSpec,
     TaskDetail,
@@ -140,6 +141,8 @@ class Finsam:
             raise Forbidden("uppgiften ska göras av en annan organisation eller roll")
         if not policy.task_actions(capacity, detail.task, instance).hand_over:
             raise Conflict("du har inte tagit uppgiften; ta den först")
+        if not username:
+            raise InvalidData("invalid hand-over", {"username": "välj en kollega i listan"})
         receiver = next((c for c in self.handover_candidates(capacity, task_id)
                          if c.username == username), None)
         if receiver is None:
