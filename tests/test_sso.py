@@ -281,3 +281,31 @@ def test_linking_needs_an_account_of_the_providers_forbund(finsam: Finsam) -> No
     assert sign_in(finsam.db, provider, {"iss": "https://idp.example", "sub": "s1"}) == "bo"
     with pytest.raises(Forbidden):  # a second identity of the same provider for the account
         sign_in(finsam.db, provider, {**claims, "sub": "s2", "email": "bo@af.example"})
+
+
+@pytest.mark.parametrize("between", ["_invited", "_link"])
+def test_two_first_sign_ins_of_one_identity_at_once_both_succeed(
+        finsam: Finsam, database_url: str, monkeypatch: pytest.MonkeyPatch,
+        between: str) -> None:
+    """The other sign-in links the identity after this one looked for a link: before it looks
+    for the account's other links (`_invited`), or just before it inserts its own."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite serializes writers: no other sign-in can come between")
+    from workflows import identities
+
+    provider = Provider("x", "X", "nnv-skane", "https://idp.example", "c", "s")
+    add_user(finsam.db, "bo", "nnv-skane", "af", "representant", "finsam-demo-2")
+    notify.set_preferences(finsam.db, "bo", "bo@af.example", "none")
+    claims = {"iss": "https://idp.example", "sub": "s1", "email": "bo@af.example",
+              "email_verified": True}
+    original = getattr(identities, between)
+
+    def meanwhile(*args: Any, **kwargs: Any) -> Any:  # the other sign-in commits its link
+        monkeypatch.setattr(identities, between, original)
+        assert identities.sign_in(finsam.db, provider, claims) == "bo"
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(identities, between, meanwhile)
+    assert identities.sign_in(finsam.db, provider, claims) == "bo"
+    with finsam.db.read() as session:
+        assert len(session.scalars(select(OidcIdentity.id)).all()) == 1

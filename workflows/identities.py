@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from engine import Database, Forbidden, utc_now
 
@@ -112,6 +113,14 @@ def sign_in(db: Database, provider: Provider, claims: Mapping[str, Any],
     """The username the validated ID token `claims` of `provider` signs in as, linking the
     identity on its first sign-in. Raises Forbidden (with the reason in Swedish) when it is
     linked to no account and no account of the provider's förbund waits for it."""
+    try:
+        return _sign_in(db, provider, claims, now)
+    except IntegrityError:  # a sign-in of the same identity linked it meanwhile: use that link
+        return _sign_in(db, provider, claims, now)
+
+
+def _sign_in(db: Database, provider: Provider, claims: Mapping[str, Any],
+             now: datetime | None) -> str:
     at = now or utc_now()
     issuer, subject = str(claims.get("iss", "")), str(claims.get("sub", ""))
     if issuer.rstrip("/") != provider.issuer.rstrip("/") or not subject:
@@ -128,14 +137,21 @@ def sign_in(db: Database, provider: Provider, claims: Mapping[str, Any],
         invited = _invited(session, provider, claims)
         if invited is None:
             raise Forbidden(NOT_INVITED)
-        taken = session.scalar(select(OidcIdentity.id).where(
+        taken = session.scalar(select(OidcIdentity.subject).where(
             OidcIdentity.issuer == issuer, OidcIdentity.user_id == invited.id))
+        if taken == subject:  # a sign-in of the same identity has linked it meanwhile
+            return invited.username
         if taken is not None:
             raise Forbidden("kontot är redan kopplat till en annan inloggning hos den här "
                             "leverantören; be förbundets administratör om hjälp")
-        session.add(OidcIdentity(issuer=issuer, subject=subject, user_id=invited.id,
-                                 linked_at=at, last_login_at=at))
+        _link(session, issuer, subject, invited.id, at)
         return invited.username
+
+
+def _link(session: Any, issuer: str, subject: str, user_id: int, at: datetime) -> None:
+    session.add(OidcIdentity(issuer=issuer, subject=subject, user_id=user_id, linked_at=at,
+                             last_login_at=at))
+    session.flush()  # a link another sign-in made meanwhile: IntegrityError here
 
 
 def _invited(session: Any, provider: Provider, claims: Mapping[str, Any]) -> User | None:
