@@ -40,10 +40,10 @@ def _narrowed(query: Select[Any], grant: Grant) -> Select[Any]:
 
 
 def newest_tasks(tenant: str, grants: Iterable[Grant], process_id: str | None,
-                 claimed_by: str | None, instance_id: int | None,
+                 claimed_by: str | tuple[str, ...] | None, instance_id: int | None,
                  limit: int) -> Select[HumanTask] | None:
     """The open tasks of `tenant` that any of `grants` allows, newest first, at most `limit`;
-    None when there is no grant."""
+    None when there is no grant. `claimed_by` narrows to tasks one of those users holds."""
     newest = []
     for grant in grants:
         if process_id is not None and grant.processes is not None \
@@ -55,8 +55,10 @@ def newest_tasks(tenant: str, grants: Iterable[Grant], process_id: str | None,
         ), grant)
         if process_id is not None:
             part = part.where(HumanTask.process_id == process_id)
-        if claimed_by is not None:
+        if isinstance(claimed_by, str):
             part = part.where(HumanTask.claimed_by == claimed_by)
+        elif claimed_by is not None:
+            part = part.where(HumanTask.claimed_by.in_(sorted(claimed_by)))
         if instance_id is not None:
             part = part.where(HumanTask.instance_id == instance_id)
         part = part.order_by(HumanTask.created_at.desc(), HumanTask.id.desc()).limit(limit)

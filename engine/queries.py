@@ -95,7 +95,7 @@ class Queries:
         tenant: str,
         assignees: Iterable[str | Grant],
         process_id: str | None = None,
-        claimed_by: str | None = None,
+        claimed_by: str | tuple[str, ...] | None = None,
         instance_id: int | None = None,
         limit: int = TASK_LIST_LIMIT,
     ) -> list[TaskView]:

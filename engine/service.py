@@ -27,6 +27,7 @@ from .queries import Queries
 from .replay import ReplayStep
 from .sources import SpecSource
 from .specs import ParsedSpec
+from .timer_models import Notification
 from .types import (
     Actor,
     CompletionResult,
@@ -135,8 +136,9 @@ class Engine(Queries):
         self._ctx.require_write(actor)
         with self._ctx.transaction() as session:
             instance, row = self._lock_task(session, actor, task_id)
-            if row.claimed_by and row.claimed_by != actor.username:
+            if row.claimed_by and not actor.holds(row.claimed_by):
                 raise Conflict(f"the task is claimed by {row.claimed_by}")
+            acting_as = actor.acting_as_for(row.claimed_by)
             parsed = self.parsed_spec(self.spec_row(session, instance.spec_version_id))
             workflow = self.workflows.take(instance.id, instance.head_hash)
             if workflow is None:
@@ -165,7 +167,7 @@ class Engine(Queries):
             row.completed_by = actor.username
             finished = steps.save_step(self._ctx, session, instance, workflow, parsed)
             append_event(
-                session, instance, now, actor.username, actor.acting_as, "completed",
+                session, instance, now, actor.username, acting_as, "completed",
                 {"form": form_data, "derived": derived, "item": row.item, "name": row.name,
                  "after": steps.snapshot(session, instance)},
                 task=row.bpmn_id,
@@ -186,10 +188,40 @@ class Engine(Queries):
         """Release a task you hold. Raises Conflict if you do not hold it."""
         self._set_claim(actor, task_id, claim=False)
 
+    def hand_over_task(self, actor: Actor, task_id: int, receiver: Actor) -> None:
+        """Hand a task the actor holds (claimed by it or by someone it stands in for) to
+        `receiver`, who then holds it. Raises Conflict when the actor does not hold it, Forbidden
+        when the receiver may not act on it (asked inside the instance's lock)."""
+        self._ctx.require_write(actor)
+        if receiver.tenant != actor.tenant or not receiver.can_write:
+            raise Forbidden("the receiver may not act on this task")
+        with self._ctx.transaction() as session:
+            instance, row = self._lock_task(session, actor, task_id)
+            if not actor.holds(row.claimed_by):
+                raise Conflict("you have not claimed this task")
+            if not receiver.may_act_on(row.assignee, row.process_id, instance.data):
+                raise Forbidden("the receiver may not act on this task")
+            if receiver.username == row.claimed_by:
+                return
+            before = instance.head_hash
+            now = self.clock()
+            append_event(
+                session, instance, now, actor.username, actor.acting_as_for(row.claimed_by),
+                "handed_over", {"name": row.name, "from": row.claimed_by,
+                                "to": receiver.username},
+                task=row.bpmn_id, task_guid=row.task_guid,
+            )
+            row.claimed_by = receiver.username
+            session.add(Notification(tenant=instance.tenant, kind="handed_over",
+                                     instance_id=instance.id, human_task_id=row.id,
+                                     assignee=receiver.username, created_at=now))
+            self.workflows.rekey_after_commit(session, instance, before)
+
     def _set_claim(self, actor: Actor, task_id: int, claim: bool) -> None:
         self._ctx.require_write(actor)
         with self._ctx.transaction() as session:
             instance, row = self._lock_task(session, actor, task_id)
+            acting_as = actor.acting_as
             if claim:
                 if row.claimed_by == actor.username:
                     return
@@ -197,8 +229,9 @@ class Engine(Queries):
                     raise Conflict(f"the task is claimed by {row.claimed_by}")
                 row.claimed_by = actor.username
             else:
-                if row.claimed_by != actor.username:
+                if not actor.holds(row.claimed_by):
                     raise Conflict("you have not claimed this task")
+                acting_as = actor.acting_as_for(row.claimed_by)
                 row.claimed_by = None
             before = instance.head_hash
             append_event(
@@ -206,7 +239,7 @@ class Engine(Queries):
                 instance,
                 self.clock(),
                 actor.username,
-                actor.acting_as,
+                acting_as,
                 "claimed" if claim else "unclaimed",
                 {"name": row.name},
                 task=row.bpmn_id,

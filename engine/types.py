@@ -52,6 +52,9 @@ class Actor:
     acting_as: str
     grants: tuple[Grant, ...] = ()
     can_write: bool = True
+    # Usernames this actor stands in for now: a task one of them holds (claimed) the actor may
+    # complete, release or hand on, recorded as "<acting_as> för <username>".
+    stands_in_for: frozenset[str] = frozenset()
 
     @classmethod
     def of_groups(cls, username: str, tenant: str, acting_as: str, groups: frozenset[str],
@@ -68,6 +71,20 @@ class Actor:
     def may_act_on(self, assignee: str, process_id: str, data: dict[str, Any]) -> bool:
         """Whether some grant covers a task of `assignee` in an instance with `data`."""
         return any(grant.allows(assignee, process_id, data) for grant in self.grants)
+
+    def holds(self, claimed_by: str | None) -> bool:
+        """Whether a task claimed by `claimed_by` is the actor's to complete, release or hand
+        on: its own, or one held by someone it stands in for."""
+        return claimed_by is not None and (
+            claimed_by == self.username or claimed_by in self.stands_in_for)
+
+    def acting_as_for(self, claimed_by: str | None) -> str:
+        """How the history records this actor on a task held by `claimed_by`: "X för Y" when it
+        acts as a stand-in."""
+        if claimed_by is not None and claimed_by != self.username \
+                and claimed_by in self.stands_in_for:
+            return f"{self.acting_as} för {claimed_by}"
+        return self.acting_as
 
 
 SYSTEM = "system"  # the worker, starting instances and in `acting_as` of what it does

@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 
 from engine.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam
-from workflows.models import ApiToken, Membership, User
+from workflows.models import ApiToken, Membership, StandIn, User
+from workflows.standins import name_stand_in
 from workflows.tokens import new_token, tokens_of
+from workflows.users import add_user, capacities, today
 
 from .conftest import Browser
 from .test_processes import ESF_PARTIES, IDEA
@@ -19,7 +21,8 @@ from .walk import Desk
 
 ROLES = ["anonymous", "bastad", "fk", "af", "kansli", "styrelse", "designer", "auditor", "admin"]
 PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz",
-          "people.invitation", "people.reset", "people.forgot"}  # links by e-mail, no login
+          "people.invitation", "people.reset", "people.forgot",  # links by e-mail, no login
+          "sso.start", "sso.callback"}
 SESSION_ONLY = {"auth.logout", "auth.switch_capacity", "auth.language", "auth.login"}
 READ_ONLY_POSTS = {"audit.verify"}  # verifying reads everything and writes nothing
 PERSONAL = {"profile.edit", "profile.revoke", "profile.answer", "profile.change_password",
@@ -39,16 +42,22 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     for user in ("fk", "af"):
         new_token(finsam.db, user)
     api_tokens = {user: tokens_of(finsam.db, user)[0].id for user in ("fk", "af")}
+    add_user(finsam.db, "fk2", "nnv-skane", "fk", "representant", "finsam-demo")
+    stand_in = name_stand_in(finsam.db, capacities(finsam.db, "fk")[0],
+                             capacities(finsam.db, "fk2")[0].membership_id, today(), today())
     return {"need": result.instance.id, "esf": esf, "finsam": started["finansiell_samordning"].id,
-            "tasks": tasks, "api_tokens": api_tokens}
+            "tasks": tasks, "api_tokens": api_tokens, "stand_in": stand_in.id}
 
 
 def snapshot(finsam: Finsam) -> tuple[object, ...]:
     with finsam.db.read() as session:
         return tuple(
             session.scalar(select(func.count()).select_from(model))
-            for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken)
+            for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken,
+                          StandIn)
         ) + (
+            tuple(session.execute(select(StandIn.id, StandIn.ended_at)
+                                  .order_by(StandIn.id)).all()),
             tuple(session.execute(select(ApiToken.id, ApiToken.revoked_at)
                                   .order_by(ApiToken.id)).all()),
             tuple(session.execute(select(HumanTask.id, HumanTask.state, HumanTask.claimed_by)
@@ -64,7 +73,9 @@ def url_for_rule(rule: Any, world: dict[str, Any], role: str) -> str:
     values = {"task_id": foreign, "instance_id": world["esf"], "username": "fk", "token_id": token,
               "filename": "A.1.0.png" if rule.endpoint == "designer.corpus_file" else "app.css",
               "fmt": "json", "process_id": "esf_plus", "version": 1,
-              "membership_id": 10**6, "org": "bastad", "token": "not-a-link"}
+              "membership_id": 10**6, "org": "bastad", "token": "not-a-link",
+              "stand_in_id": world["stand_in"],  # fk's stand-in (fk2 for fk)
+              "provider_id": "not-configured"}
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
 
@@ -111,6 +122,8 @@ def test_route_matrix(app: Flask, client, finsam: Finsam, world: dict[str, Any],
             continue
         if "token_id" in rule.arguments:
             assert status == 404, where  # never another user's token
+        if "stand_in_id" in rule.arguments and role != "fk":
+            assert status in (403, 404), where  # nobody ends another person's stand-in
         if "task_id" in rule.arguments and not (role == "auditor" and method == "GET"):
             # Another organisation's task: never seen, claimed or completed (the auditor reads).
             assert status in (403, 404), where

@@ -18,10 +18,19 @@ from sqlalchemy import func, select
 
 from engine.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam, notify, policy
-from workflows.models import AdminEvent, ApiToken, Membership, Organisation, User, UserLink
+from workflows.models import (
+    AdminEvent,
+    ApiToken,
+    Membership,
+    Organisation,
+    StandIn,
+    User,
+    UserLink,
+)
+from workflows.standins import name_stand_in
 from workflows.system import diagrams_dir
 from workflows.tenants import add_forbund
-from workflows.users import add_user, capacities, new_token
+from workflows.users import add_user, capacities, new_token, today
 
 from .conftest import Browser
 from .test_processes import DESIGN, IDEA
@@ -44,12 +53,14 @@ HIDDEN = {
     "designer": CASE_MARKERS,
     "auditor": (OTHER,),
     "admin": CASE_MARKERS,
+    "bastad2": (ESF_IDEA, NON_PARTY, OTHER, STOPPED),  # stands in for bastad: sees what it does
 }
 ROLES = list(HIDDEN)
 MAIL_HIDDEN = {**HIDDEN, "fk": (OTHER,), "angelholm": (OTHER,)}
 SESSION_ONLY = {"auth.logout", "auth.switch_capacity", "auth.language", "auth.login"}
 PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz",
-          "people.invitation", "people.reset", "people.forgot"}  # links by e-mail, no login
+          "people.invitation", "people.reset", "people.forgot",  # links by e-mail, no login
+          "sso.start", "sso.callback"}
 EXTRA_READS = ("/reports/uppfoljning", "/api/reports/uppfoljning",
                "/api/reports/uppfoljning?format=csv", "/?process=esf_plus",
                "/instances?process=esf_plus", "/api/tasks?process_id=esf_plus",
@@ -65,7 +76,8 @@ def _other_forbund(finsam: Finsam, database_url: str) -> dict[str, Any]:
                  "annan-kommun:kommun:Annans kommun"],
                 sorted(diagrams_dir().glob("*.bpmn")), "test")
     for user, org, role in (("annat-kansli", "kansli", "kansli"), ("annat-af", "af",
-                                                                    "representant")):
+                                                                    "representant"),
+                            ("annat-af2", "af", "representant")):
         add_user(finsam.db, user, OTHER_FORBUND, org, role, "finsam-demo")
     desk = Desk(database_url)
     result, _ = desk.need(["af", "annan-kommun"], "finansiell_samordning", user="annat-af",
@@ -76,12 +88,24 @@ def _other_forbund(finsam: Finsam, database_url: str) -> dict[str, Any]:
             User.username.in_(["annat-kansli", "annat-af"]))))
     return {"instances": [result.instance.id, route.id],
             "tasks": [t.id for t in finsam.engine.open_tasks_of(route.id)],
-            "usernames": ["annat-kansli", "annat-af"], "memberships": memberships}
+            "usernames": ["annat-kansli", "annat-af"], "memberships": memberships,
+            "stand_ins": [_stand_in(finsam, "annat-af", "annat-af2")]}
+
+
+def _stand_in(finsam: Finsam, absent: str, deputy: str) -> int:
+    """`deputy` stands in for `absent` today; the stand-in's id."""
+    deputy_capacity = capacities(finsam.db, deputy)[0]
+    return name_stand_in(finsam.db, capacities(finsam.db, absent)[0],
+                         deputy_capacity.membership_id, today(), today()).id
 
 
 @pytest.fixture
 def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     desk = Desk(database_url)
+    # Stand-ins: bastad2 for bastad (a role of its own below); fk2 for fk, which no role may end.
+    for user, org in (("bastad2", "bastad"), ("fk2", "fk")):
+        add_user(finsam.db, user, "nnv-skane", org, "representant", "finsam-demo")
+    stand_ins = [_stand_in(finsam, "bastad", "bastad2"), _stand_in(finsam, "fk", "fk2")]
     for user in ("af", "fk", "angelholm", "bastad", "kansli", "styrelse", "designer",
                  "auditor", "admin"):
         notify.set_preferences(finsam.db, user, f"{user}@example.se", "each")
@@ -122,6 +146,7 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
         "kansli": other["instances"],
         "styrelse": [*esf_instances, party_need.instance.id, *other["instances"]],
         "auditor": other["instances"],
+        "bastad2": [esf, insats, *other["instances"]],
     }
     # Writes: every open task the policy does not let the role act on (all, for those without
     # a capacity to act), whether or not it may read it.
@@ -145,6 +170,9 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     return {"instances": hidden, "read_tasks": {r: tasks(*ids) for r, ids in hidden.items()},
             "write_tasks": forbidden, "usernames": other["usernames"],
             "other_instances": other["instances"], "memberships": other["memberships"],
+            "stand_ins": {role: [*other["stand_ins"], stand_ins[1]]
+                          + ([] if role in ("bastad", "bastad2") else [stand_ins[0]])
+                          for role in hidden},
             "tokens": {role: [i for u, i in token_ids.items() if u != role] for role in hidden}}
 
 
@@ -171,6 +199,8 @@ def urls(rule: Any, method: str, world: dict[str, Any], role: str) -> list[str]:
         "membership_id": world["memberships"],  # another förbund's
         "org": ["annan-kommun"],  # another förbund's member organisation
         "token": ["not-a-link"],  # an invitation's or a reset's link that does not exist
+        "stand_in_id": world["stand_ins"][role],
+        "provider_id": ["not-configured"],
         "process_id": ["esf_plus", "utlysning"] if role == "styrelse" else ["esf_plus"],
         "version": [1],
         "fmt": ["json", "csv"],
@@ -189,8 +219,10 @@ def snapshot(finsam: Finsam) -> tuple[object, ...]:
         return tuple(
             session.scalar(select(func.count()).select_from(model))
             for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken,
-                          AdminEvent, UserLink, Organisation)
+                          AdminEvent, UserLink, Organisation, StandIn)
         ) + (
+            tuple(session.execute(select(StandIn.id, StandIn.ended_at)
+                                  .order_by(StandIn.id)).all()),
             tuple(session.execute(select(HumanTask.id, HumanTask.state, HumanTask.claimed_by)
                                   .order_by(HumanTask.id)).all()),
             tuple(session.execute(select(User.username, User.active).order_by(User.id)).all()),

@@ -139,6 +139,18 @@ def unclaim(task_id: int) -> Any:
     return jsonify({"id": task_id, "claimed_by": None})
 
 
+@bp.post("/tasks/<int:task_id>/handover")
+@api_login_required
+def hand_over(task_id: int) -> Any:
+    """Hand a task you hold to a colleague: `{"username": "..."}`."""
+    body = _body()
+    username = body.get("username") if isinstance(body, dict) else None
+    wanted = username if isinstance(username, str) and len(username) <= 100 else ""
+    # The task is checked first (404/403/409); then a missing or unknown colleague (422/403).
+    receiver = system().hand_over_task(capacity(), task_id, wanted)
+    return jsonify({"id": task_id, "claimed_by": receiver.username})
+
+
 @bp.post("/tasks/<int:task_id>/complete")
 @api_login_required
 def complete(task_id: int) -> Any:

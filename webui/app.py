@@ -104,16 +104,18 @@ def _locale() -> str:
 
 
 def _blueprints(app: Flask) -> None:
-    from . import admin, api, audit, auth, designer, instances, tasks
+    from . import admin, api, audit, auth, designer, instances, standins, tasks
 
     for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, audit.bp, designer.bp, api.bp,
-                      api.health):
+                      api.health, standins.bp):
         app.register_blueprint(blueprint)
-    from . import people, profile, reports  # profile, own password; the follow-up report
+    from . import people, profile, reports, sso  # profile, own password; report; SSO
 
     app.register_blueprint(reports.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(people.bp)
+    sso.init_app(app)
+    app.register_blueprint(sso.bp)
     from . import api_specs  # a förbund's process versions: deploy, publish, adopt
 
     app.register_blueprint(api_specs.bp)

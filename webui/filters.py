@@ -143,6 +143,9 @@ def event_text(event: Any, names: dict[str, str]) -> str:
         return _("%(who)s tog »%(step)s«.", who=who, step=data.get("name") or event.task)
     if event.kind == "unclaimed":
         return _("%(who)s släppte »%(step)s«.", who=who, step=data.get("name") or event.task)
+    if event.kind == "handed_over":
+        return _("%(who)s lämnade »%(step)s« till %(to)s.", who=who,
+                 step=data.get("name") or event.task, to=data.get("to"))
     if event.kind == "outcome":
         return _("Ärendet avslutades (%(outcome)s).", outcome=data.get("outcome"))
     if event.kind == "child_started":

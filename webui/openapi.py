@@ -61,6 +61,14 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "Release the task", "parameters": [_id("task_id")],
                 "responses": {"200": _response("Released", {"type": "object"}),
                               **_errors(400, 401, 403, 404, 409)}}},
+            "/api/tasks/{task_id}/handover": {"post": {
+                "summary": "Hand a task you hold to a colleague who may act on it",
+                "parameters": [_id("task_id")],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["username"],
+                    "properties": {"username": {"type": "string", "maxLength": 100}}}}}},
+                "responses": {"200": _response("Handed over", {"type": "object"}),
+                              **_errors(400, 401, 403, 404, 409, 422)}}},
             "/api/tasks/{task_id}/complete": {"post": {
                 "summary": "Complete the task with its form data",
                 "parameters": [_id("task_id")],

@@ -76,6 +76,7 @@ def detail(task_id: int) -> Any:
         form_error=errors.get("_form", ""),
         rows=describe(page.data, page.schemas, page.names, hidden=page.hidden_fields),
         processes=PROCESS_NAMES,
+        receivers=finsam.handover_candidates(me, task_id) if page.can_hand_over else [],
     ), status
 
 
@@ -113,3 +114,12 @@ def unclaim(task_id: int) -> Any:
     system().unclaim_task(capacity(), task_id)
     flash(_("Du har släppt uppgiften."), "success")
     return redirect(url_for("tasks.detail", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/handover")
+@login_required
+def hand_over(task_id: int) -> Any:
+    """Hand a task you hold to a named colleague, who is told by e-mail."""
+    receiver = system().hand_over_task(capacity(), task_id, request.form.get("username", ""))
+    flash(_("Uppgiften är lämnad till %(name)s.", name=receiver.display_name), "success")
+    return redirect(url_for("tasks.index"))

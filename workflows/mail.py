@@ -56,11 +56,15 @@ def message(sender: str, to: str, subject: str, lines: Iterable[str]) -> EmailMe
 
 def task_message(sender: str, base_url: str, to: str, kind: str, task_id: int, step: str,
                  title: str | None) -> EmailMessage:
-    """A new task (`task_ready`) or a reminder (`reminder`) for one recipient."""
+    """A new task (`task_ready`), a reminder (`reminder`) or a task a colleague handed to the
+    recipient (`handed_over`) for one recipient."""
     name = one_line(step)
     if kind == "reminder":
         subject = f"Påminnelse: {name}"
         lead = "Påminnelse: din organisation har en uppgift som väntar på er."
+    elif kind == "handed_over":
+        subject = f"En uppgift har lämnats till dig: {name}"
+        lead = "En kollega har lämnat över en uppgift till dig i finsam-flow. Den är din nu."
     else:
         subject = f"Ny uppgift: {name}"
         lead = "Din organisation har fått en ny uppgift i finsam-flow."

@@ -145,3 +145,42 @@ class AdminEvent(Base):
     data: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class StandIn(Base):
+    """A ställföreträdare: the capacity `deputy_membership_id` stands in for the capacity
+    `absent_membership_id` (a colleague of the same organisation and förbund) from `starts_on`
+    to `ends_on`, both whole days in Swedish time, unless `ended_at` cut it short. Who may name
+    whom is the policy's `may_stand_in`; what the deputy may then do is the absent capacity's
+    grants (`policy.grants`)."""
+
+    __tablename__ = "stand_in"
+    __table_args__ = (Index("ix_stand_in_deputy", "deputy_membership_id", "ends_on"),
+                      Index("ix_stand_in_absent", "absent_membership_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forbund_id: Mapped[int] = mapped_column(ForeignKey("forbund.id"))
+    absent_membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id"))
+    deputy_membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class OidcIdentity(Base):
+    """A sign-in identity of an identity provider (`issuer` and its `subject`, the `sub` claim)
+    linked to one account. Linked once, by a verified claim of an account a förbund's admin
+    added (`workflows/identities.py`); never created from the identity alone."""
+
+    __tablename__ = "oidc_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_oidc_identity"),
+                      Index("ix_oidc_identity_user", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    linked_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]

@@ -129,6 +129,21 @@ def _recipients(db: Database, task: TaskView, tenant: str, data: dict[str, Any],
     return found
 
 
+def _receiver(db: Database, task: TaskView, tenant: str, data: dict[str, Any],
+              username: str) -> list[str]:
+    """The e-mail of the colleague a task was handed to, if it still holds the task, may act on
+    it (`hears_of`) and wants mail at all."""
+    if task.claimed_by != username:
+        return []
+    with db.read() as session:
+        email = session.scalar(select(User.email).where(
+            User.username == username, User.active.is_(True), User.notify != "none"))
+    if not email or not any(policy.hears_of(c, tenant, task, data)
+                            for c in capacities(db, username)):
+        return []
+    return [str(email)]
+
+
 def send_outbox(db: Database, now: datetime, config: SmtpConfig | None,
                 send: Send | None = None) -> int:
     """Send every unsent notification once; return how many messages went out.
@@ -158,8 +173,11 @@ def send_outbox(db: Database, now: datetime, config: SmtpConfig | None,
                     row.sent_at = now
                     continue
                 data = session.get_one(Instance, task.instance_id).data
-                emails = [email for email, _ in _recipients(db, task_view(task), row.tenant,
-                                                            data, "each")]
+                if row.kind == "handed_over":
+                    emails = _receiver(db, task_view(task), row.tenant, data, row.assignee)
+                else:
+                    emails = [email for email, _ in _recipients(db, task_view(task), row.tenant,
+                                                                data, "each")]
                 try:
                     count, failures = _send_each(config, send or smtp_sender(config), emails,
                                                  row.kind, task)

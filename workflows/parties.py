@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
@@ -38,6 +39,17 @@ ORG_OF_ROLE = {"kansli": KANSLI, "styrelse": STYRELSE}
 
 
 @dataclass(frozen=True)
+class Absence:
+    """A colleague's capacity that a capacity stands in for today (until `until`, inclusive)."""
+
+    username: str
+    display_name: str
+    org: str
+    role: str
+    until: date
+
+
+@dataclass(frozen=True)
 class Capacity:
     """A user acting in one role for one organisation of one förbund."""
 
@@ -49,6 +61,8 @@ class Capacity:
     org_name: str
     role: str
     membership_id: int
+    # The colleagues' capacities this one stands in for today (`workflows/standins.py`).
+    stands_in_for: tuple[Absence, ...] = ()
 
     @property
     def acting_as(self) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 from engine import Actor, EventView, Forbidden, Grant, InstanceView, TaskView
 
 from . import catalogue as c
-from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Capacity
+from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Absence, Capacity
 
 # -- abilities ---------------------------------------------------------------------------------
 
@@ -82,31 +82,60 @@ def nav(capacity: Capacity) -> frozenset[str]:
 # -- tasks: who must act where -----------------------------------------------------------------
 
 def grants(capacity: Capacity) -> tuple[Grant, ...]:
-    """The tasks the capacity may see in its task list and act on (`engine.Grant`)."""
+    """The tasks the capacity may see in its task list and act on (`engine.Grant`): its role's,
+    and those of every colleague it stands in for today."""
     if not may(capacity, WORK):
         return ()
-    if capacity.role == "representant":
-        party = (c.PARTIES_VARIABLE, capacity.org)
+    found = list(_role_grants(capacity.role, capacity.org))
+    for absent in capacity.stands_in_for:
+        if may_stand_in(capacity, absent):
+            found.extend(g for g in _role_grants(absent.role, absent.org) if g not in found)
+    return tuple(found)
+
+
+def _role_grants(role: str, org: str) -> tuple[Grant, ...]:
+    if role == "representant":
+        party = (c.PARTIES_VARIABLE, org)
         return (
-            Grant(capacity.org, where=party),
+            Grant(org, where=party),
             Grant(BEREDNINGSGRUPP, processes=c.WHOLE_GROUP_PROCESSES),
             Grant(BEREDNINGSGRUPP, where=party),
         )
-    if capacity.role == "kansli":
+    if role == "kansli":
         return (Grant(KANSLI), Grant(BEREDNINGSGRUPP))
-    if capacity.role == "styrelse":
+    if role == "styrelse":
         return (Grant(STYRELSE, processes=c.STYRELSE_PROCESSES),)
     return ()
 
 
+def may_stand_in(deputy: Capacity, absent: Capacity | Absence) -> bool:
+    """Whether `deputy` may be (and, on a day of the period, is) ställföreträdare for `absent`:
+    another person acting for the same organisation (of the same förbund: a stand-in is only
+    ever stored within one), both in roles that do work."""
+    return (
+        deputy.username != absent.username
+        and deputy.org == absent.org
+        and may(deputy, WORK)
+        and WORK in ABILITIES.get(absent.role, frozenset())
+        and (not isinstance(absent, Capacity) or absent.forbund == deputy.forbund)
+    )
+
+
+def stands_in_for(capacity: Capacity) -> frozenset[str]:
+    """The usernames whose held tasks the capacity may complete, release or hand on today."""
+    return frozenset(a.username for a in capacity.stands_in_for if may_stand_in(capacity, a))
+
+
 def actor(capacity: Capacity) -> Actor:
-    """The engine's view of the capacity: its grants, and whether it may write at all."""
+    """The engine's view of the capacity: its grants, whether it may write at all, and whom it
+    stands in for (recorded as "X för Y" where it acts on their held tasks)."""
     return Actor(
         username=capacity.username,
         tenant=capacity.forbund,
         acting_as=capacity.acting_as,
         grants=grants(capacity),
         can_write=bool(nav(capacity) & WRITES),
+        stands_in_for=stands_in_for(capacity),
     )
 
 
@@ -123,6 +152,7 @@ class TaskActions:
     complete: bool
     claim: bool
     unclaim: bool
+    hand_over: bool
 
 
 def may_act(capacity: Capacity, task: TaskView, instance: InstanceView) -> bool:
@@ -138,10 +168,26 @@ def may_act(capacity: Capacity, task: TaskView, instance: InstanceView) -> bool:
 def task_actions(capacity: Capacity, task: TaskView, instance: InstanceView) -> TaskActions:
     """Complete, claim and unclaim as offered on the task's page."""
     mine = may_act(capacity, task, instance)
+    holds = actor(capacity).holds(task.claimed_by)
     return TaskActions(
-        complete=mine and task.claimed_by in (None, capacity.username),
+        complete=mine and (task.claimed_by is None or holds),
         claim=mine and task.claimed_by is None,
-        unclaim=mine and task.claimed_by == capacity.username,
+        unclaim=mine and holds,
+        hand_over=mine and holds,
+    )
+
+
+def may_receive(giver: Capacity, receiver: Capacity, task: TaskView, instance: InstanceView
+                ) -> bool:
+    """Whether `giver` may hand `task` (which it holds) to `receiver`: a colleague of the same
+    organisation and förbund who may act on it. The list offered is exactly these."""
+    return (
+        receiver.username != giver.username
+        and receiver.forbund == giver.forbund
+        and receiver.org == giver.org
+        and task_actions(giver, task, instance).hand_over
+        and may_act(receiver, task, instance)
+        and bool(nav(receiver) & WRITES)
     )
 
 
@@ -238,6 +284,7 @@ _STYRELSE_EVENT_KEYS = {
     "outcome": ("outcome",),
     "claimed": ("name",),
     "unclaimed": ("name",),
+    "handed_over": ("name", "from", "to"),
 }
 _FIELD_MAPS = ("data", "form", "derived")
 
@@ -297,7 +344,8 @@ def styrelse_may_work_in(process_id: str, data: dict[str, Any] | None = None) ->
 
 
 __all__ = ["ABILITIES", "TaskActions", "actor", "grants", "hears_of", "is_esf", "may",
-           "may_act", "may_start", "nav", "opens_report_instances", "report_sections",
+           "may_act", "may_receive", "may_stand_in", "may_start", "nav", "opens_report_instances",
+           "report_sections",
            "require", "sees_definition", "sees_instance", "sees_links", "sees_process", "sees_task",
-           "styrelse_may_work_in", "task_actions", "visible_data", "visible_event",
+           "stands_in_for", "styrelse_may_work_in", "task_actions", "visible_data", "visible_event",
            "visible_events", "visible_field"]

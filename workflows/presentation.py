@@ -26,6 +26,7 @@ class TaskPage:
     can_complete: bool
     can_claim: bool
     can_unclaim: bool
+    can_hand_over: bool
     assignee_name: str
 
 
@@ -61,6 +62,7 @@ def task_page(finsam: Finsam, capacity: Capacity, task_id: int) -> TaskPage:
         can_complete=actions.complete,
         can_claim=actions.claim,
         can_unclaim=actions.unclaim,
+        can_hand_over=actions.hand_over,
         assignee_name=names.get(task.assignee, task.assignee),
     )
 

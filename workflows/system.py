@@ -14,6 +14,7 @@ from typing import Any
 
 from engine import (
     CompletionResult,
+    Conflict,
     Database,
     DeployResult,
     Engine,
@@ -21,6 +22,7 @@ from engine import (
     Finding,
     Forbidden,
     InstanceView,
+    InvalidData,
     NotFound,
     ParsedSpec,
     TaskDetail,
@@ -30,7 +32,7 @@ from engine import (
     utc_now,
 )
 
-from . import deadlines, policy, schema, tenants
+from . import deadlines, policy, schema, standins, tenants
 from .catalogue import NEED_PROCESS
 from .hooks import FinsamHooks
 from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Capacity, forbund_slugs, parties_of
@@ -114,8 +116,39 @@ class Finsam:
         self.engine.claim_task(policy.actor(capacity), task_id)
 
     def unclaim_task(self, capacity: Capacity, task_id: int) -> None:
-        """Release a task you hold."""
+        """Release a task you hold (or one held by someone you stand in for)."""
         self.engine.unclaim_task(policy.actor(capacity), task_id)
+
+    def handover_candidates(self, capacity: Capacity, task_id: int) -> list[Capacity]:
+        """The colleagues the capacity may hand the task to (`policy.may_receive`); none when it
+        does not hold the task. NotFound when it may not see the task."""
+        detail = self.task(capacity, task_id)
+        instance = self.engine.get_instance(capacity.forbund, detail.task.instance_id)
+        if not policy.task_actions(capacity, detail.task, instance).hand_over:
+            return []
+        return [c for c in standins.colleagues(self.db, capacity.forbund, capacity.org,
+                                               self.engine.clock())
+                if policy.may_receive(capacity, c, detail.task, instance)]
+
+    def hand_over_task(self, capacity: Capacity, task_id: int, username: str) -> Capacity:
+        """Hand a task the capacity holds to the colleague `username`, who then holds it and is
+        told by mail; return the colleague's capacity. Raises Forbidden when the policy does not
+        let them receive it, Conflict when the capacity does not hold it."""
+        detail = self.task(capacity, task_id)
+        instance = self.engine.get_instance(capacity.forbund, detail.task.instance_id)
+        if not policy.may_act(capacity, detail.task, instance):
+            policy.require(capacity, policy.WORK)
+            raise Forbidden("uppgiften ska göras av en annan organisation eller roll")
+        if not policy.task_actions(capacity, detail.task, instance).hand_over:
+            raise Conflict("du har inte tagit uppgiften; ta den först")
+        if not username:
+            raise InvalidData("invalid hand-over", {"username": "välj en kollega i listan"})
+        receiver = next((c for c in self.handover_candidates(capacity, task_id)
+                         if c.username == username), None)
+        if receiver is None:
+            raise Forbidden("den personen kan inte ta över uppgiften")
+        self.engine.hand_over_task(policy.actor(capacity), task_id, policy.actor(receiver))
+        return receiver
 
     def _visible_result(self, capacity: Capacity, result: CompletionResult) -> CompletionResult:
         """A step's result as the capacity may see it: the instance and the ones it started
@@ -146,7 +179,8 @@ class Finsam:
             capacity.forbund,
             grants,
             process_id=process_id,
-            claimed_by=capacity.username if claimed_by_me else None,
+            claimed_by=(capacity.username, *sorted(policy.stands_in_for(capacity)))
+            if claimed_by_me else None,
         )
         return deadlines.by_due(tasks) if sort == "due" else tasks
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import RESERVED_ACTORS, Database, InvalidData, NotFound, utc_now
 
-from . import passwords
-from .models import Forbund, Membership, Organisation, User
-from .parties import Capacity
+from . import passwords, policy
+from .models import Forbund, Membership, Organisation, StandIn, User
+from .parties import Absence, Capacity
 from .sessions import close_sessions_of
 from .tokens import new_token, revoke_tokens, user_for_token
 
@@ -105,9 +107,19 @@ def authenticate(db: Database, username: str, password: str) -> bool:
     return ok
 
 
-def capacities(db: Database, username: str) -> list[Capacity]:
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def today(now: datetime | None = None) -> date:
+    """The date in Sweden now (a stand-in's period is whole Swedish days)."""
+    return (now or utc_now()).astimezone(STOCKHOLM).date()
+
+
+def capacities(db: Database, username: str, now: datetime | None = None) -> list[Capacity]:
     """Every capacity a user can act in (accepted, active memberships of an unlocked account),
-    in the order they were added. Login, tokens, switching and mail all ask this."""
+    in the order they were added, each with the colleagues it stands in for on the day of `now`.
+    Login, tokens, switching and mail all ask this."""
+    day = today(now)
     with db.read() as session:
         rows = session.execute(
             select(User, Membership, Forbund)
@@ -118,7 +130,8 @@ def capacities(db: Database, username: str) -> list[Capacity]:
             .order_by(Membership.id)
         ).all()
         names = _org_names(session, {forbund.id for _, _, forbund in rows})
-        return [
+        absences = _absences(session, [membership.id for _, membership, _ in rows], day)
+        found = [
             Capacity(
                 username=user.username,
                 display_name=user.display_name,
@@ -131,6 +144,31 @@ def capacities(db: Database, username: str) -> list[Capacity]:
             )
             for user, membership, forbund in rows
         ]
+    return [replace(c, stands_in_for=tuple(
+        a for a in absences.get(c.membership_id, []) if policy.may_stand_in(c, a)))
+        for c in found]
+
+
+def _absences(session: Session, membership_ids: list[int], day: date
+              ) -> dict[int, list[Absence]]:
+    """Per deputy membership, the colleagues' capacities it stands in for on `day` (their
+    memberships accepted and active, their accounts unlocked)."""
+    if not membership_ids:
+        return {}
+    rows = session.execute(
+        select(StandIn.deputy_membership_id, User.username, User.display_name, Membership.org,
+               Membership.role, StandIn.ends_on)
+        .join(Membership, Membership.id == StandIn.absent_membership_id)
+        .join(User, User.id == Membership.user_id)
+        .where(StandIn.deputy_membership_id.in_(membership_ids), StandIn.ended_at.is_(None),
+               StandIn.starts_on <= day, StandIn.ends_on >= day, User.active.is_(True),
+               Membership.active.is_(True), Membership.status == "accepted")
+        .order_by(StandIn.id)
+    ).all()
+    found: dict[int, list[Absence]] = {}
+    for deputy, name, display, org, role, until in rows:
+        found.setdefault(deputy, []).append(Absence(name, display, org, role, until))
+    return found
 
 
 def _org_names(session: Session, forbund_ids: set[int]) -> dict[tuple[int, str], str]:
