@@ -15,11 +15,12 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from . import catalog, firing, maintenance, runtime, singleton, steps
-from .audit import Finding, Verification
+from .audit import Verification
 from .chain import append_event
 from .context import EngineContext, SpecCatalogue
 from .db import Database
 from .errors import Conflict, Forbidden, InvalidData, NotFound
+from .findings import Finding
 from .forms import validate_form_data
 from .migrate import MigrationCheck
 from .models import HumanTask, Instance, SpecVersion
