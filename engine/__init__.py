@@ -9,7 +9,7 @@ these, never a module inside `engine` (import-linter checks it, pyproject.toml).
 
 from __future__ import annotations
 
-from .audit import Finding, Verification
+from .audit import Verification
 from .canonical import GENESIS_HASH, canonical_json
 from .csvsafe import Writer as CsvWriter
 from .db import Database
@@ -28,6 +28,7 @@ from .errors import (
 from .export import check_export, export_document, kept_head, to_csv, to_json
 from .export import parse as parse_export
 from .export import sign as sign_export
+from .findings import Finding
 from .ledger import signed_head
 from .lint import diagram_complete, gateways_decide, lane_members, path_from_start, paths_end
 from .meanings import choice_labels

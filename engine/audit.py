@@ -16,31 +16,12 @@ from sqlalchemy.orm import Session
 
 from .canonical import GENESIS_HASH
 from .chain import chain_hash, event_body
+from .findings import Finding
 from .ledger import entry_body, entry_hash
 from .models import Event, Instance, LedgerEntry, LedgerHead
 
 if TYPE_CHECKING:
     from .context import EngineContext
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing that does not match."""
-
-    instance_id: int | None
-    what: str
-    seq: int | None = None
-    step: str | None = None
-
-    def __str__(self) -> str:
-        where = []
-        if self.instance_id is not None:
-            where.append(f"instance {self.instance_id}")
-        if self.seq is not None:
-            where.append(f"event {self.seq}")
-        if self.step:
-            where.append(f"step {self.step}")
-        return (", ".join(where) + ": " if where else "") + self.what
 
 
 @dataclass

@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 from . import ledger, runtime
 from .db import Database
 from .errors import Forbidden
-from .limits import cardinality_bounded, fits_columns
+from .limits import cardinality_bounded, fits_columns, forms_bounded
 from .models import SpecVersion
 from .schedule import due_in_valid, timers_valid
-from .schemas import forms_bounded
 from .sources import SpecSource
 from .specs import ParsedSpec, parsed_once, validate_source
 from .types import Actor, Hooks

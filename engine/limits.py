@@ -6,7 +6,8 @@ creates the task, leaving its instances stuck. This rule refuses it at deploy, w
 can fix it. The engine always applies it (it is not one of the domain's optional rules).
 
 Likewise a multi-instance task's constant `loopCardinality` must be within what one step may
-create (`script_engine.MAX_INSTANCES`).
+create (`script_engine.MAX_INSTANCES`), and every form must keep the rules of `engine/schemas.py`
+(`forms_bounded`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .errors import ExpressionError, Problem
 from .expressions import compile_expression, evaluate
 from .expressions.language import free_names
 from .models import HumanTask, Instance, SpecVersion
+from .schemas import schema_problems
 from .script_engine import MAX_INSTANCES
 from .specs import ParsedSpec
 
@@ -75,4 +77,21 @@ def cardinality_bounded(parsed: ParsedSpec) -> list[Problem]:
                     f"{MAX_INSTANCES}", element_id=str(task_spec.bpmn_id),
                     element_name=task_spec.bpmn_name, file=parsed.source.filename,
                     hint=f"loop at most {MAX_INSTANCES} times, or loop over a list"))
+    return problems
+
+
+def forms_bounded(parsed: ParsedSpec) -> list[Problem]:
+    """Deploy rule: every form of the spec keeps the rules above; each problem names the form
+    file and the first element that uses it."""
+    users: dict[str, tuple[str | None, str | None]] = {}
+    if parsed.start_form:
+        users[parsed.start_form] = (None, None)  # the start event
+    for task in parsed.user_tasks.values():
+        if task.form:
+            users.setdefault(task.form, (task.bpmn_id, task.name))
+    problems = []
+    for path, (element, name) in users.items():
+        for message, hint in schema_problems(parsed.source.forms.get(path)):
+            problems.append(Problem(f"the form '{path}': {message}", element_id=element,
+                                    element_name=name, file=path, hint=hint))
     return problems

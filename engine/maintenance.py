@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import migrate, steps
-from .audit import Finding, Verification, verify_instances
+from .audit import Verification, verify_instances
 from .canonical import GENESIS_HASH
 from .chain import append_event
 from .errors import Conflict, NotFound
+from .findings import Finding
 from .migrate import MigrationCheck
 from .models import Event, Instance, LedgerHead, SpecVersion
 from .queries import instance_view

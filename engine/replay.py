@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import migrate, runtime, timers
-from .audit import Finding
 from .catalog import by_hash
 from .errors import EngineError
+from .findings import Finding
 from .meanings import changed_meanings, recorded_choices
 from .models import Event, HumanTask, Instance, SpecVersion
 from .pruning import prune

@@ -1,8 +1,8 @@
 """What a form's JSON Schema may contain: bounded, self-contained, checkable in linear time.
 
-Checked at deploy (`forms_bounded`, a rule `Engine.lint` always applies; the size already when
-the spec is read, `engine/specs.py`, before jsonschema walks the schema), and again before every
-validation (`engine/forms.py`), for versions deployed before these rules:
+Checked at deploy (`limits.forms_bounded`, a rule `Engine.lint` always applies; the size already
+when the spec is read, `engine/specs.py`, before jsonschema walks the schema), and again before
+every validation (`engine/forms.py`), for versions deployed before these rules:
 
 - at most `MAX_DEPTH` levels of nesting and `MAX_VALUES` values in the file;
 - `$ref` only inside the form's own file (`#` or `#/...`, to a place that exists), without
@@ -19,15 +19,10 @@ validation (`engine/forms.py`), for versions deployed before these rules:
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 import re2
-
-from .errors import Problem
-
-if TYPE_CHECKING:
-    from .specs import ParsedSpec
 
 MAX_DEPTH = 32
 MAX_VALUES = 5000
@@ -92,23 +87,6 @@ def size_problems(schema: Any) -> Problems:
         return [(f"more than {MAX_VALUES} values",
                  "split the form into smaller ones, one per task")]
     return []
-
-
-def forms_bounded(parsed: ParsedSpec) -> list[Problem]:
-    """Deploy rule: every form of the spec keeps the rules above; each problem names the form
-    file and the first element that uses it."""
-    users: dict[str, tuple[str | None, str | None]] = {}
-    if parsed.start_form:
-        users[parsed.start_form] = (None, None)  # the start event
-    for task in parsed.user_tasks.values():
-        if task.form:
-            users.setdefault(task.form, (task.bpmn_id, task.name))
-    problems = []
-    for path, (element, name) in users.items():
-        for message, hint in schema_problems(parsed.source.forms.get(path)):
-            problems.append(Problem(f"the form '{path}': {message}", element_id=element,
-                                    element_name=name, file=path, hint=hint))
-    return problems
 
 
 def schema_problems(schema: Any) -> Problems:

@@ -11,23 +11,20 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from . import catalog, firing, maintenance, runtime, singleton, steps
-from .audit import Finding, Verification
-from .chain import append_event
+from . import catalog, firing, maintenance, runtime, singleton, steps, tasks
+from .audit import Verification
 from .context import EngineContext, SpecCatalogue
 from .db import Database
-from .errors import Conflict, Forbidden, InvalidData, NotFound
-from .forms import validate_form_data
+from .errors import InvalidData
+from .findings import Finding
 from .migrate import MigrationCheck
-from .models import HumanTask, Instance, SpecVersion
+from .models import SpecVersion
 from .queries import Queries
 from .replay import ReplayStep
 from .sources import SpecSource
 from .specs import ParsedSpec
-from .timer_models import Notification
 from .types import (
     Actor,
     CompletionResult,
@@ -36,9 +33,7 @@ from .types import (
     Hooks,
     InstanceView,
     SpecVersionView,
-    TaskContext,
 )
-from .unit_of_work import UnitOfWork
 from .workflow_cache import DEFAULT_SIZE as DEFAULT_CACHE_SIZE
 from .workflow_cache import WorkflowCache
 
@@ -133,155 +128,21 @@ class Engine(Queries):
         claimed by another), InvalidData (form or domain rule). Committed: the new state, the
         human tasks, the `completed` event and any outcome and started instances.
         """
-        self._ctx.require_write(actor)
-        with self._ctx.transaction() as session:
-            instance, row = self._lock_task(session, actor, task_id)
-            if row.claimed_by and not actor.holds(row.claimed_by):
-                raise Conflict(f"the task is claimed by {row.claimed_by}")
-            acting_as = actor.acting_as_for(row.claimed_by)
-            parsed = self.parsed_spec(self.spec_row(session, instance.spec_version_id))
-            workflow = self.workflows.take(instance.id, instance.head_hash)
-            if workflow is None:
-                workflow = self.codec.loads(instance.state, parsed)
-            info = parsed.user_tasks[row.bpmn_id]
-            task_data = self._task_data(instance, info, row)
-            ctx = TaskContext(
-                instance.tenant,
-                instance.process_id,
-                instance.id,
-                row.bpmn_id,
-                row.name,
-                row.lane,
-                task_data.get(info.item_name) if info.item_name else None,
-                task_data,
-            )
-            schema = parsed.form_schema(info.form)
-            if schema is not None:
-                schema = self.hooks.prepare_form(schema, ctx)
-            form_data = validate_form_data(schema, data, info.form)
-            derived = self.hooks.before_complete(ctx, form_data)
-            runtime.complete_human_task(workflow, parsed, row.task_guid, {**form_data, **derived})
-            now = self.clock()
-            row.state = "completed"
-            row.completed_at = now
-            row.completed_by = actor.username
-            finished = steps.save_step(self._ctx, session, instance, workflow, parsed)
-            append_event(
-                session, instance, now, actor.username, acting_as, "completed",
-                {"form": form_data, "derived": derived, "item": row.item, "name": row.name,
-                 "after": steps.snapshot(session, instance)},
-                task=row.bpmn_id,
-                task_guid=row.task_guid,
-            )
-            if finished:
-                started = steps.conclude(self._ctx, session, actor, instance)
-            else:
-                started = []
-                self.workflows.keep_after_commit(session, instance, workflow)
-            return steps.result(self._ctx, session, instance, started)
+        return tasks.complete(self._ctx, actor, task_id, data)
 
     def claim_task(self, actor: Actor, task_id: int) -> None:
         """Take an open task for yourself. Raises Conflict if someone else holds it."""
-        self._set_claim(actor, task_id, claim=True)
+        tasks.set_claim(self._ctx, actor, task_id, claim=True)
 
     def unclaim_task(self, actor: Actor, task_id: int) -> None:
         """Release a task you hold. Raises Conflict if you do not hold it."""
-        self._set_claim(actor, task_id, claim=False)
+        tasks.set_claim(self._ctx, actor, task_id, claim=False)
 
     def hand_over_task(self, actor: Actor, task_id: int, receiver: Actor) -> None:
         """Hand a task the actor holds (claimed by it or by someone it stands in for) to
         `receiver`, who then holds it. Raises Conflict when the actor does not hold it, Forbidden
         when the receiver may not act on it (asked inside the instance's lock)."""
-        self._ctx.require_write(actor)
-        if receiver.tenant != actor.tenant or not receiver.can_write:
-            raise Forbidden("the receiver may not act on this task")
-        with self._ctx.transaction() as session:
-            instance, row = self._lock_task(session, actor, task_id)
-            if not actor.holds(row.claimed_by):
-                raise Conflict("you have not claimed this task")
-            if not receiver.may_act_on(row.assignee, row.process_id, instance.data):
-                raise Forbidden("the receiver may not act on this task")
-            if receiver.username == row.claimed_by:
-                return
-            before = instance.head_hash
-            now = self.clock()
-            append_event(
-                session, instance, now, actor.username, actor.acting_as_for(row.claimed_by),
-                "handed_over", {"name": row.name, "from": row.claimed_by,
-                                "to": receiver.username},
-                task=row.bpmn_id, task_guid=row.task_guid,
-            )
-            row.claimed_by = receiver.username
-            session.add(Notification(tenant=instance.tenant, kind="handed_over",
-                                     instance_id=instance.id, human_task_id=row.id,
-                                     assignee=receiver.username, created_at=now))
-            self.workflows.rekey_after_commit(session, instance, before)
-
-    def _set_claim(self, actor: Actor, task_id: int, claim: bool) -> None:
-        self._ctx.require_write(actor)
-        with self._ctx.transaction() as session:
-            instance, row = self._lock_task(session, actor, task_id)
-            acting_as = actor.acting_as
-            if claim:
-                if row.claimed_by == actor.username:
-                    return
-                if row.claimed_by:
-                    raise Conflict(f"the task is claimed by {row.claimed_by}")
-                row.claimed_by = actor.username
-            else:
-                if not actor.holds(row.claimed_by):
-                    raise Conflict("you have not claimed this task")
-                acting_as = actor.acting_as_for(row.claimed_by)
-                row.claimed_by = None
-            before = instance.head_hash
-            append_event(
-                session,
-                instance,
-                self.clock(),
-                actor.username,
-                acting_as,
-                "claimed" if claim else "unclaimed",
-                {"name": row.name},
-                task=row.bpmn_id,
-                task_guid=row.task_guid,
-            )
-            self.workflows.rekey_after_commit(session, instance, before)
-
-    def _lock_task(
-        self, session: UnitOfWork, actor: Actor, task_id: int
-    ) -> tuple[Instance, HumanTask]:
-        # One statement finds and locks the instance; the task row is read after the lock so
-        # that it is current (a task's instance never changes), together with the instance's
-        # other open tasks, which the step's `sync_human_tasks` then need not read again.
-        instance = session.scalars(
-            select(Instance)
-            .where(Instance.id == select(HumanTask.instance_id).where(
-                HumanTask.id == task_id, HumanTask.tenant == actor.tenant
-            ).scalar_subquery())
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one_or_none()
-        if instance is None:
-            raise NotFound(f"task {task_id} does not exist")
-        rows = session.scalars(
-            select(HumanTask)
-            .where(or_(HumanTask.id == task_id, and_(HumanTask.instance_id == instance.id,
-                                                      HumanTask.state == "open")))
-            .execution_options(populate_existing=True)
-        ).all()
-        row = next(r for r in rows if r.id == task_id)
-        steps.open_rows_read(session, instance, [r for r in rows if r.state == "open"])
-        if not actor.may_act_on(row.assignee, row.process_id, instance.data):
-            raise Forbidden("this task is for another organisation or role")
-        if row.state != "open":
-            raise Conflict(f"the task is already {row.state}")
-        return instance, row
-
-    def _task_data(self, instance: Instance, info: Any, row: HumanTask) -> dict[str, Any]:
-        data = dict(instance.data)
-        if info.item_name and row.item is not None:
-            data[info.item_name] = row.item
-        return data
+        tasks.hand_over(self._ctx, actor, task_id, receiver)
 
     # -- singletons, timers, migration and audit (engine/singleton.py, firing.py, maintenance.py)
 

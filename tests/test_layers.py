@@ -52,3 +52,19 @@ def test_engine_state_of_a_write_is_typed(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert "session.info" not in text
     assert "self: Engine" not in text
+
+
+@pytest.mark.parametrize("package", ["engine", "webui"])
+def test_no_import_cycle(package: str) -> None:
+    # Every import inside the package, TYPE_CHECKING ones included, points one way only.
+    # (workflows has one left, users <-> memberships; it is listed in issue 15's report.)
+    import grimp
+
+    graph = grimp.build_graph(package, cache_dir=None)
+    cycles = sorted(
+        (module, imported)
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+        if graph.chain_exists(importer=imported, imported=module)
+    )
+    assert cycles == []
