@@ -370,3 +370,18 @@ def test_forbund_from_register_with_its_first_admin(finsam: Finsam, database_url
     assert [(e.actor, e.kind) for e in events] == [("system (operatör)", "invited")]
     # The demo förbund is untouched.
     assert [c.forbund for c in capacities(finsam.db, "admin")] == ["nnv-skane"]
+
+
+def test_the_answer_to_an_invitation_is_in_the_history(finsam: Finsam) -> None:
+    add_forbund(finsam.engine, "sodra", "Samordningsförbundet Södra",
+                ["af:af:Arbetsförmedlingen"], bundled_diagrams(), "test")
+    add_user(finsam.db, "s-admin", "sodra", "kansli", "admin", "finsam-demo")
+    invite(finsam.db, "sodra", "af", "af@af.se", "af", "representant", None, "s-admin")
+    from workflows.memberships import answer_invitation, invitations_of
+
+    [waiting] = invitations_of(finsam.db, "af")
+    answer_invitation(finsam.db, "af", waiting.membership_id, accept=True)
+    events = admin_history.events(finsam.db, "sodra")
+    assert [(e.actor, e.kind) for e in events[-2:]] == [
+        ("s-admin", "membership_invited"), ("af", "invitation_accepted")]
+    assert admin_history.verify(finsam.db, "sodra").ok
