@@ -385,3 +385,19 @@ def test_the_answer_to_an_invitation_is_in_the_history(finsam: Finsam) -> None:
     assert [(e.actor, e.kind) for e in events[-2:]] == [
         ("s-admin", "membership_invited"), ("af", "invitation_accepted")]
     assert admin_history.verify(finsam.db, "sodra").ok
+
+
+def test_finsam_audit_admin_verifies_and_prints_the_head(finsam: Finsam, database_url: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINSAM_DATABASE_URL", database_url)
+    monkeypatch.delenv("FINSAM_AUDIT_KEY", raising=False)
+    add_user(finsam.db, "per", "nnv-skane", "bastad", "representant", "pers-losenord")
+    check = admin_history.verify(finsam.db, "nnv-skane")
+    result = CliRunner().invoke(main, ["audit", "admin", "--forbund", "nnv-skane"])
+    assert result.exit_code == 0, result.output
+    assert f"administrative events verifies; head nnv-skane/admin:{check.head}" in result.output
+    with finsam.db.write() as session:
+        session.execute(update(AdminEvent).where(AdminEvent.seq == 2).values(kind="x"))
+    broken = CliRunner().invoke(main, ["audit", "admin"])
+    assert broken.exit_code == 1
+    assert "nnv-skane: händelse 2 har ändrats efter att den skrevs" in broken.output
