@@ -97,7 +97,8 @@ def test_admin_cannot_give_a_new_account_a_common_password(finsam: Finsam,
 
 # -- invitations -------------------------------------------------------------------------------
 
-def test_invitation_by_email_sets_the_password_once(finsam: Finsam, browser: Browser) -> None:
+def test_invitation_by_email_sets_the_password_once(finsam: Finsam, browser: Browser,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
     browser.login("admin")
     response = browser.post("/admin/invite", {
         "username": "eva", "display_name": "Eva Ek", "email": "eva@bastad.se", "org": "bastad",
@@ -126,6 +127,10 @@ def test_invitation_by_email_sets_the_password_once(finsam: Finsam, browser: Bro
     assert again.status_code == 410 and "redan använd" in text(again)
     assert authenticate(finsam.db, "eva", NEW_PASSWORD)
     assert browser.get("/invitation/inte-en-riktig-lank").status_code == 410
+    token = link.rsplit("/", 1)[1]
+    logged = [r.getMessage() for r in caplog.records if r.name == "finsam.requests"]
+    assert any("/invitation/[token]" in line for line in logged)
+    assert not any(token in line for line in logged)  # the log never holds a working link
 
 
 def test_an_expired_invitation_is_refused(finsam: Finsam) -> None:
@@ -249,6 +254,8 @@ def test_admin_changes_and_removes_a_membership_and_the_auditor_sees_it(
     add_user(finsam.db, "per", "nnv-skane", "bastad", "representant", "pers-losenord")
     browser.login("admin")
     per = membership_id(finsam, "per", "bastad", "representant")
+    page = text(browser.get("/admin/users/per"))
+    assert f'action="/admin/memberships/{per}/remove"' in page
     changed = browser.post(f"/admin/memberships/{per}", {"org": "af", "role": "representant"})
     assert changed.status_code == 302
     assert [(c.org, c.role) for c in capacities(finsam.db, "per")] == [("af", "representant")]
@@ -330,6 +337,7 @@ def test_an_admin_of_another_forbund_touches_nothing_here(finsam: Finsam,
     assert browser.post(f"/admin/memberships/{target}", {"org": "kansli", "role": "kansli"}
                         ).status_code == 404
     assert browser.post("/admin/organisations/bastad/remove").status_code == 404
+    assert browser.get("/admin/users/af").status_code == 404
     assert capacities(finsam.db, "af")
     assert len(admin_history.events(finsam.db, "nnv-skane")) == len(before)
 
@@ -353,7 +361,8 @@ def test_forbund_from_register_with_its_first_admin(finsam: Finsam, database_url
         ("trelleborg-finsam", "admin")]
     admin = Browser(browser.client, NEW_PASSWORD)
     assert admin.login("t-admin").status_code == 302
-    page = text(admin.get("/admin/users"))
+    assert "t-admin" in text(admin.get("/admin/users"))
+    page = text(admin.get("/admin/organisations"))
     for member in ("Arbetsförmedlingen", "Försäkringskassan", "Region Skåne", "Trelleborg"):
         assert member in page
     assert "af@" not in page and "nnv-skane" not in page
@@ -361,3 +370,34 @@ def test_forbund_from_register_with_its_first_admin(finsam: Finsam, database_url
     assert [(e.actor, e.kind) for e in events] == [("system (operatör)", "invited")]
     # The demo förbund is untouched.
     assert [c.forbund for c in capacities(finsam.db, "admin")] == ["nnv-skane"]
+
+
+def test_the_answer_to_an_invitation_is_in_the_history(finsam: Finsam) -> None:
+    add_forbund(finsam.engine, "sodra", "Samordningsförbundet Södra",
+                ["af:af:Arbetsförmedlingen"], bundled_diagrams(), "test")
+    add_user(finsam.db, "s-admin", "sodra", "kansli", "admin", "finsam-demo")
+    invite(finsam.db, "sodra", "af", "af@af.se", "af", "representant", None, "s-admin")
+    from workflows.memberships import answer_invitation, invitations_of
+
+    [waiting] = invitations_of(finsam.db, "af")
+    answer_invitation(finsam.db, "af", waiting.membership_id, accept=True)
+    events = admin_history.events(finsam.db, "sodra")
+    assert [(e.actor, e.kind) for e in events[-2:]] == [
+        ("s-admin", "membership_invited"), ("af", "invitation_accepted")]
+    assert admin_history.verify(finsam.db, "sodra").ok
+
+
+def test_finsam_audit_admin_verifies_and_prints_the_head(finsam: Finsam, database_url: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINSAM_DATABASE_URL", database_url)
+    monkeypatch.delenv("FINSAM_AUDIT_KEY", raising=False)
+    add_user(finsam.db, "per", "nnv-skane", "bastad", "representant", "pers-losenord")
+    check = admin_history.verify(finsam.db, "nnv-skane")
+    result = CliRunner().invoke(main, ["audit", "admin", "--forbund", "nnv-skane"])
+    assert result.exit_code == 0, result.output
+    assert f"administrative events verifies; head nnv-skane/admin:{check.head}" in result.output
+    with finsam.db.write() as session:
+        session.execute(update(AdminEvent).where(AdminEvent.seq == 2).values(kind="x"))
+    broken = CliRunner().invoke(main, ["audit", "admin"])
+    assert broken.exit_code == 1
+    assert "nnv-skane: händelse 2 har ändrats efter att den skrevs" in broken.output

@@ -34,21 +34,68 @@ def _require_admin() -> None:
     policy.require(capacity(), policy.ADMINISTER)
 
 
-def _page(errors: dict[str, str], form: Any, section: str = "add") -> str:
+def _common() -> dict[str, Any]:
     me = capacity()
-    return render_template(
-        "admin/users.html",
-        users=members_of(system().db, me.forbund),
-        roles=[(r, ROLE_NAMES[r]) for r in ROLES],
-        orgs=system().org_names(me.forbund),
-        members=organisations_of(system().db, me.forbund),
-        kinds=[(k, KIND_NAMES[k]) for k in PARTY_KINDS],
-        errors=errors if section == "add" else {},
-        invite_errors=errors if section == "invite" else {},
-        member_errors=errors if section == "member" else {},
-        form=form,
-    )
+    return {"roles": [(r, ROLE_NAMES[r]) for r in ROLES], "orgs": system().org_names(me.forbund)}
 
+
+def _page(errors: dict[str, str], form: Any) -> str:
+    """The people of the förbund, and the form to add one with a password."""
+    return render_template("admin/users.html", users=members_of(system().db, capacity().forbund),
+                           errors=errors, form=form, **_common())
+
+
+def _person_page(username: str, errors: dict[str, str] | None = None) -> str:
+    """One person's capacities in the förbund, each to change or remove; NotFound when the
+    person has none here."""
+    for row in members_of(system().db, capacity().forbund):
+        if row.username == username:
+            return render_template("admin/person.html", person=row, errors=errors or {},
+                                   **_common())
+    raise NotFound(_("%(user)s har ingen roll i förbundet. Välj en användare i listan.",
+                     user=username))
+
+
+def _owner_of(membership_id: int) -> str:
+    for row in members_of(system().db, capacity().forbund):
+        if any(m[0] == membership_id for m in row.memberships):
+            return row.username
+    raise NotFound(_("Rollen finns inte i förbundet. Välj en i listan."))
+
+
+def _invite_page(errors: dict[str, str], form: Any) -> str:
+    return render_template("admin/invite.html", errors=errors, form=form, **_common())
+
+
+def _organisations_page(errors: dict[str, str], form: Any) -> str:
+    return render_template("admin/organisations.html",
+                           members=organisations_of(system().db, capacity().forbund),
+                           kinds=[(k, KIND_NAMES[k]) for k in PARTY_KINDS], errors=errors,
+                           form=form)
+
+
+@bp.get("/users/<username>")
+@login_required
+def person(username: str) -> Any:
+    """One person's capacities in the admin's förbund."""
+    _require_admin()
+    return _person_page(username)
+
+
+@bp.get("/invite")
+@login_required
+def invite_form() -> Any:
+    """The form to invite a person by e-mail."""
+    _require_admin()
+    return _invite_page({}, {})
+
+
+@bp.get("/organisations")
+@login_required
+def organisations() -> Any:
+    """The förbund's member organisations: listed, added, removed."""
+    _require_admin()
+    return _organisations_page({}, {})
 
 
 @bp.get("/users")
@@ -136,7 +183,7 @@ def invite_user() -> Any:
                          form.get("email", ""), form.get("org", ""), form.get("role", ""),
                          form.get("display_name", "").strip() or None, me.username)
     except InvalidData as error:
-        return _page(error.details, form, "invite"), 422
+        return _invite_page(error.details, form), 422
     if not invited.created:
         flash(_("%(user)s har redan ett konto. Hen har fått rollen, eller en inbjudan att tacka "
                 "ja till när hen loggar in; lösenordet ändrades inte.", user=invited.username),
@@ -158,6 +205,7 @@ def change(membership_id: int) -> Any:
     """Change one capacity's organisation and role."""
     _require_admin()
     me = capacity()
+    owner = _owner_of(membership_id)
     try:
         username = change_membership(system().db, me.forbund, membership_id,
                                      request.form.get("org", ""), request.form.get("role", ""),
@@ -165,10 +213,10 @@ def change(membership_id: int) -> Any:
     except NotFound:
         raise NotFound(_("Rollen finns inte i förbundet. Välj en i listan.")) from None
     except InvalidData as error:
-        return _page(error.details, {}, "member"), 422
+        return _person_page(owner, error.details), 422
     flash(_("Rollen för %(user)s är ändrad. Hen behöver logga in igen.", user=username),
           "success")
-    return redirect(url_for("admin.users"))
+    return redirect(url_for("admin.person", username=username))
 
 
 @bp.post("/memberships/<int:membership_id>/remove")
@@ -177,12 +225,13 @@ def remove(membership_id: int) -> Any:
     """Remove one capacity of a person in the förbund."""
     _require_admin()
     me = capacity()
+    owner = _owner_of(membership_id)
     try:
         username = remove_membership(system().db, me.forbund, membership_id, me.username)
     except NotFound:
         raise NotFound(_("Rollen finns inte i förbundet. Välj en i listan.")) from None
     except InvalidData as error:
-        return _page(error.details, {}, "member"), 422
+        return _person_page(owner, error.details), 422
     flash(_("Rollen är borttagen för %(user)s.", user=username), "success")
     return redirect(url_for("admin.users"))
 
@@ -199,9 +248,9 @@ def add_member_organisation() -> Any:
             form.get("slug", "").strip(), form.get("kind", ""), form.get("name", "").strip()),
             me.username)
     except InvalidData as error:
-        return _page(error.details, form, "member"), 422
+        return _organisations_page(error.details, form), 422
     flash(_("%(org)s är nu medlem i förbundet.", org=added.name), "success")
-    return redirect(url_for("admin.users") + "#members")
+    return redirect(url_for("admin.organisations"))
 
 
 @bp.post("/organisations/<org>/remove")
@@ -216,6 +265,6 @@ def remove_member_organisation(org: str) -> Any:
         raise NotFound(_("Organisationen är inte medlem i förbundet. Välj en i listan.")
                        ) from None
     except InvalidData as error:
-        return _page(error.details, {}, "member"), 422
+        return _organisations_page(error.details, {}), 422
     flash(_("%(org)s är inte längre medlem i förbundet.", org=name), "success")
-    return redirect(url_for("admin.users") + "#members")
+    return redirect(url_for("admin.organisations"))

@@ -67,6 +67,8 @@ ADMIN_KINDS = {
     "membership_deactivated": N_("Inaktiverad"),
     "organisation_added": N_("Medlemsorganisation tillagd"),
     "organisation_removed": N_("Medlemsorganisation borttagen"),
+    "invitation_accepted": N_("Tackade ja till inbjudan"),
+    "invitation_declined": N_("Tackade nej till inbjudan"),
 }
 
 

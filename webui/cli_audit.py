@@ -20,6 +20,7 @@ from engine import (
     to_csv,
     to_json,
 )
+from workflows import admin_history
 
 from .cli_common import fail, friendly, system
 
@@ -114,6 +115,27 @@ def register(main: click.Group) -> None:
             for tenant in [forbund] if forbund else finsam.forbunds():
                 seq, digest = finsam.engine.ledger_head(tenant)
                 click.echo(signed_head(seq, digest, tenant, key))
+
+    @audit.command("admin")
+    @click.option("--forbund", "forbund", default=None)
+    @friendly
+    def admin(forbund: str | None) -> None:
+        """Verify each förbund's history of administrative actions and print its head to keep
+        (signed with FINSAM_AUDIT_KEY when set); exit 1 on any problem."""
+        key = _audit_key()
+        failed = False
+        with system() as finsam:
+            for tenant in [forbund] if forbund else finsam.forbunds():
+                check = admin_history.verify(finsam.db, tenant)
+                seq, digest = check.head.split(":", 1)
+                state = "verifies" if check.ok else f"{len(check.problems)} problem(s)"
+                click.echo(f"{tenant}: {check.count} administrative events {state}; head "
+                           f"{signed_head(int(seq), digest, tenant + '/admin', key)}")
+                for problem in check.problems:
+                    click.echo(f"{tenant}: {problem}", err=True)
+                failed = failed or not check.ok
+        if failed:
+            sys.exit(1)
 
     @audit.command("export")
     @click.argument("instance_id", type=int)

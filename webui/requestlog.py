@@ -50,6 +50,15 @@ def _who() -> tuple[str | None, str | None]:
     return capacity.username, f"{capacity.org}/{capacity.role}@{capacity.forbund}"
 
 
+def _path() -> str:
+    """The request's path, with a one-time link's token (an invitation's, a reset's) left out:
+    the log must not hold what opens an account."""
+    secret = (request.view_args or {}).get("token")
+    if isinstance(secret, str) and secret:
+        return request.path.replace(secret, "[token]")
+    return request.path
+
+
 def init_app(app: Flask) -> None:
     """Register first, so that every other hook and handler already has the id."""
     if not app.testing and not LOGGER.handlers:
@@ -70,7 +79,7 @@ def init_app(app: Flask) -> None:
         started = g.get("request_started")
         user, capacity = _who()
         log_event(
-            logging.INFO, "request", method=request.method, path=request.path,
+            logging.INFO, "request", method=request.method, path=_path(),
             status=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 1) if started else None,
             user=user, capacity=capacity,
@@ -80,6 +89,6 @@ def init_app(app: Flask) -> None:
 
     def _crashed(sender: Flask, exception: BaseException, **_extra: Any) -> None:
         log_event(logging.ERROR, "unhandled_exception", method=request.method,
-                  path=request.path, error=type(exception).__name__, message=str(exception)[:500])
+                  path=_path(), error=type(exception).__name__, message=str(exception)[:500])
 
     got_request_exception.connect(_crashed, app, weak=False)

@@ -250,6 +250,10 @@ def answer_invitation(db: Database, username: str, membership_id: int, accept: b
             raise NotFound("no such invitation")
         membership.status = "accepted" if accept else "declined"
         membership.answered_at = now or utc_now()
+        record(session, invitation.forbund, username,
+               "invitation_accepted" if accept else "invitation_declined",
+               {"username": username, "org": invitation.org, "role": invitation.role},
+               membership.answered_at)
     return invitation
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from engine import Database, HumanTask, Instance, InvalidData, NotFound, utc_now
@@ -343,7 +343,7 @@ def send_links(db: Database, now: datetime, sender: str | None, base_url: str,
     sent = 0
     with db.write() as session:
         rows = session.scalars(select(UserLink).where(
-            UserLink.mailed_at.is_(None), or_(UserLink.pending.is_not(None)))
+            UserLink.mailed_at.is_(None))
             .order_by(UserLink.id).limit(100).with_for_update(skip_locked=True)).all()
         for row in rows:
             token, row.pending, row.mailed_at = row.pending, None, now

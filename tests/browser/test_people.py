@@ -52,13 +52,16 @@ def test_a_forbund_from_the_register_invites_its_people(
     choose_password(ui, found.group(1), "invitation")
     sign_in(ui, "nils-admin")
     ui.visit("/admin/users", "admin-users")
+    assert "nils-admin" in ui.page.locator("main").inner_text()
+    ui.visit("/admin/organisations", "admin-organisations")
     main_text = ui.page.locator("main").inner_text()
     for member in ("Arbetsförmedlingen", "Försäkringskassan", "Region Skåne", "Svedala",
                    "Skurup"):
         assert member in main_text
     assert "Ängelholm" not in main_text  # the demo förbund's members are not here
 
-    invite = ui.page.locator("#invite")
+    ui.visit("/admin/invite", "admin-invite")
+    invite = ui.page.locator("main form")
     invite.get_by_label("Användarnamn", exact=True).fill("eva")
     invite.get_by_label("Namn", exact=True).fill("Eva Ek")
     invite.get_by_label("E-postadress").fill("eva@skurup.se")
@@ -70,6 +73,8 @@ def test_a_forbund_from_the_register_invites_its_people(
     link = re.search(re.escape(live_server.url) + r"(/invitation/\S+?):?$", message.strip())
     assert link, message
     ui.check("admin-invited")
+    ui.visit("/admin/users/eva", "admin-person")
+    assert "Skurup" in ui.page.locator("main h3").inner_text()
     with ui.page.expect_navigation():
         ui.page.get_by_role("button", name="Logga ut").click()
 
