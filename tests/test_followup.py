@@ -102,7 +102,7 @@ def esf_to_agreement(desk: ClockDesk, iid: int, positions: dict[str, dict[str, b
 
 def esf_submit(desk: ClockDesk, iid: int, owner: str, cofinanciers: list[str]) -> None:
     desk.act(desk.user(owner), iid, "formulera_ansokan",
-             {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+             {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     desk.parties(iid, "beslut_projektansokan", {
         org: {"beslut": "ja", "beslut_referens": "r"} for org in [owner, *cofinanciers]})
     desk.act(desk.user(owner), iid, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})
@@ -112,6 +112,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     """The hand-counted instances of nnv-skane; returns their ids by name."""
     ids: dict[str, int] = {}
     everyone = {org: position() for org in ESF}
+    af_owns = {org: position(org == "af") for org in ESF}  # AF declared it will be projektägare
 
     # E_a: granted and finished, Ängelholm owner, AF and FK co-finance.
     ids["E_a"] = iid = esf_route(desk, "2025-02-01T10:00")
@@ -134,9 +135,9 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
 
     # E_f: agreed (AF owner), AF then says no, and the parties stop: no stale projektägare.
     ids["E_f"] = iid = esf_route(desk, "2025-05-01T10:00")
-    esf_to_agreement(desk, iid, everyone)
+    esf_to_agreement(desk, iid, af_owns)
     desk.act("af", iid, "overenskommelse", agree("af", ["fk"]))
-    desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+    desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     desk.parties(iid, "beslut_projektansokan", {"af": {"beslut": "nej", "beslut_referens": "r"},
                                                 "fk": {"beslut": "ja", "beslut_referens": "r"}})
     positions_stated(desk, iid, everyone)
@@ -145,7 +146,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
 
     # E_c: submitted and rejected; identified just after midnight on 1 July, Swedish time.
     ids["E_c"] = iid = esf_route(desk, "2025-07-01T00:30")
-    esf_to_agreement(desk, iid, everyone)
+    esf_to_agreement(desk, iid, af_owns)
     desk.act("af", iid, "overenskommelse", agree("af", ["fk", "angelholm"]))
     esf_submit(desk, iid, "af", ["fk", "angelholm"])
     desk.act("af", iid, "registrera_esf_beslut", {"esf_beslut": "avslag",

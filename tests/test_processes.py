@@ -307,7 +307,7 @@ def test_fk_fallback_with_agreement_rejection_and_guard_again(desk: Desk) -> Non
         ("ansvarsoverenskommelse", "fk")
     ]
     desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 2025-17"})
-    desk.act("fk", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+    desk.act("fk", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     result = desk.each_party(iid, "beslut_projektansokan", {
         "fk": {"beslut": "ja", "beslut_referens": "FK-1"},
         "af": {"beslut": "ja", "beslut_referens": "AF-1"},
@@ -316,7 +316,7 @@ def test_fk_fallback_with_agreement_rejection_and_guard_again(desk: Desk) -> Non
     # A medfinansiär said no: back to the mandate step, and the FK guard is evaluated again.
     assert sorted(t.assignee for t in result.open_tasks) == sorted(ESF_PARTIES)
     assert {t.bpmn_id for t in result.open_tasks} == {"mandat_projektagarskap"}
-    positions_stated(desk, iid, {"af": position(), "fk": position(),
+    positions_stated(desk, iid, {"af": position(True), "fk": position(),
                                  "angelholm": position(cofinance=False)})
     with pytest.raises(InvalidData):
         desk.act("af", iid, "overenskommelse", agree("fk", ["af"]))
@@ -327,9 +327,9 @@ def test_fk_fallback_with_agreement_rejection_and_guard_again(desk: Desk) -> Non
 
 def test_esf_ansokan_avslagen(desk: Desk) -> None:
     iid = esf_route(desk)
-    to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
+    to_agreement(desk, iid, {org: position(org == "af") for org in ESF_PARTIES})
     desk.act("af", iid, "overenskommelse", agree("af", ["fk", "angelholm"]))
-    desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+    desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     desk.each_party(iid, "beslut_projektansokan",
                     {org: {"beslut": "ja", "beslut_referens": "r"} for org in ["af", "fk", "angelholm"]})
     desk.act("af", iid, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})
@@ -341,9 +341,9 @@ def test_esf_ansokan_avslagen(desk: Desk) -> None:
 
 def test_projektagare_no_goes_back_to_b3(desk: Desk) -> None:
     iid = esf_route(desk)
-    to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
+    to_agreement(desk, iid, {org: position(org == "af") for org in ESF_PARTIES})
     desk.act("af", iid, "overenskommelse", agree("af", ["fk", "angelholm"]))
-    desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+    desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     result = desk.each_party(iid, "beslut_projektansokan", {
         "af": {"beslut": "nej", "beslut_referens": "AF-2"},
         "fk": {"beslut": "ja", "beslut_referens": "FK-2"},
@@ -358,7 +358,7 @@ def test_projektagare_no_goes_back_to_b3(desk: Desk) -> None:
 def test_styrelse_never_sees_an_esf_matter(desk: Desk, finsam: Finsam, as_user) -> None:  # type: ignore[no-untyped-def]
     _, started = desk.need(ESF_PARTIES, "bada")
     iid = started["esf_plus"].id
-    to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
+    to_agreement(desk, iid, {org: position(org == "af") for org in ESF_PARTIES})
     desk.act("af", iid, "overenskommelse", agree("af", ["fk"]))
     styrelse = as_user("styrelse")
     assert all(t.process_id == "finansiell_samordning" for t in finsam.task_list(styrelse))

@@ -152,7 +152,7 @@ def test_a_second_forbund_runs_both_routes_beside_the_demo(
                {"af": position(), "fk": position(), "trelleborg": position(True)})
     desk.act("s-af", esf, "overenskommelse", agree("trelleborg", ["af", "fk"]))
     desk.act("s-trelleborg", esf, "formulera_ansokan",
-             {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+             {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     each_party(desk, esf, "beslut_projektansokan",
                {o: {"beslut": "ja", "beslut_referens": "r"} for o in PARTIES})
     desk.act("s-trelleborg", esf, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})

@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from engine import Actor, Database, Forbidden, InvalidData, StartRequest, TaskContext
+from engine import Actor, Database, Forbidden, InvalidData, StartRequest, TaskContext, utc_now
 from engine.lint import diagram_complete, gateways_decide, paths_end
 
 from . import policy, rules
@@ -80,8 +82,10 @@ class DirectoryCache:
 class FinsamHooks:
     """The engine hooks of finsam-flow."""
 
-    def __init__(self, db: Database, directory_ttl: float = DIRECTORY_TTL_SECONDS) -> None:
+    def __init__(self, db: Database, directory_ttl: float = DIRECTORY_TTL_SECONDS,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.db = db
+        self.clock = clock
         self._directory = DirectoryCache(db, directory_ttl)
 
     # -- deploy ------------------------------------------------------------------------------
@@ -151,7 +155,18 @@ class FinsamHooks:
         elif ctx.bpmn_id == "utforma_insats":
             errors = rules.check_design(data, ctx.data)
         elif ctx.bpmn_id == "overenskommelse":
-            errors, derived = rules.check_agreement(data, ctx.data, parties, forbunds)
+            errors, derived = rules.check_agreement(data, ctx.data, parties, forbunds,
+                                                    self.clock().date())
+        elif ctx.bpmn_id == "styrelsebeslut":
+            errors = rules.check_board_decision(data, ctx.data)
+        elif ctx.bpmn_id == "genomfora_insats":
+            errors = rules.check_insats_done(data, ctx.data)
+        elif ctx.bpmn_id == "registrera_esf_beslut":
+            errors, derived = rules.check_esf_decision(data, ctx.data)
+        elif ctx.bpmn_id == "genomfora_projekt":
+            errors = rules.check_project_done(data, ctx.data)
+        elif ctx.bpmn_id == "slutrapportera":
+            errors = rules.check_final_report(data, ctx.data)
         if errors:
             raise InvalidData("regeln tillåter inte detta", errors)
         return derived

@@ -53,7 +53,7 @@ class Finsam:
 
     def __init__(self, database_url: str, clock: Callable[[], datetime] = utc_now) -> None:
         self.db = Database(database_url)
-        self.engine = Engine(self.db, FinsamHooks(self.db), clock)
+        self.engine = Engine(self.db, FinsamHooks(self.db, clock=clock), clock)
 
     def close(self) -> None:
         """Release the database connections."""

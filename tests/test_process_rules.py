@@ -1,0 +1,199 @@
+"""The processes as seed 000 states them (issue 16): each rule a form or a gateway must hold, walked
+by the demo users through the system's public functions, on SQLite and on PostgreSQL. Every
+refusal names the rule in plain Swedish and records nothing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from engine import InvalidData
+from workflows import Finsam
+
+from .test_processes import (
+    DESIGN,
+    ESF_PARTIES,
+    GRANTED,
+    agree,
+    anchor_all,
+    esf_route,
+    events_count,
+    finsam_route,
+    position,
+    to_agreement,
+)
+from .walk import Desk
+
+INTERNAL_CODE = re.compile(r"\b[RUQ]-[A-Z]*\d+\b")
+
+
+@pytest.fixture
+def desk(finsam: Finsam, database_url: str) -> Desk:
+    return Desk(database_url)
+
+
+def refused(finsam: Finsam, desk: Desk, user: str, iid: int, bpmn_id: str,
+            data: dict[str, Any], field: str, item: str | None = None) -> str:
+    """Completing the task is refused on `field`, with a message free of internal codes, and
+    nothing is recorded; return the message."""
+    before = events_count(finsam)
+    with pytest.raises(InvalidData) as error:
+        desk.act(user, iid, bpmn_id, data, item=item)
+    assert field in error.value.details, error.value.details
+    message = error.value.details[field]
+    assert not INTERNAL_CODE.search(message), message
+    assert events_count(finsam) == before
+    return message
+
+
+# -- finding 5: impossible values -----------------------------------------------------------------
+
+
+def to_board(desk: Desk) -> int:
+    iid = finsam_route(desk)
+    desk.act("klippan", iid, "utforma_insats", {**DESIGN, "sokt_belopp": 1_000_000})
+    anchor_all(desk, iid)
+    desk.act("angelholm", iid, "ansvarsfordelning", {"ansvarsfordelning": "x"})
+    desk.act("kansli", iid, "bereda_arende", {"tjansteutlatande": "x", "forslag_till_beslut": "y"})
+    return iid
+
+
+def test_board_cannot_grant_more_than_applied_for(desk: Desk, finsam: Finsam) -> None:
+    iid = to_board(desk)
+    message = refused(finsam, desk, "styrelse", iid, "styrelsebeslut",
+                      {**GRANTED, "beviljat_belopp": 5_000_000}, "beviljat_belopp")
+    assert "sökta" in message
+    result = desk.act("styrelse", iid, "styrelsebeslut", {**GRANTED, "beviljat_belopp": 1_000_000})
+    assert [t.bpmn_id for t in result.open_tasks] == ["genomfora_insats"]
+
+
+def test_board_period_cannot_end_before_it_starts(desk: Desk, finsam: Finsam) -> None:
+    iid = to_board(desk)
+    message = refused(finsam, desk, "styrelse", iid, "styrelsebeslut",
+                      {**GRANTED, "beviljat_belopp": 900_000, "period_start": "2025-03-01",
+                       "period_slut": "2025-02-01"}, "period_slut")
+    assert "2025-03-01" in message
+
+
+def test_insats_completion_within_its_period(desk: Desk, finsam: Finsam) -> None:
+    iid = to_board(desk)
+    desk.act("styrelse", iid, "styrelsebeslut", {**GRANTED, "beviljat_belopp": 1_000_000})
+    done = {"deltagare_kvinnor": 1, "deltagare_man": 1}
+    for day in ("2019-06-30", "2025-02-28", "2030-01-01"):  # years back, before it began, years on
+        refused(finsam, desk, "angelholm", iid, "genomfora_insats",
+                {**done, "genomford_datum": day}, "genomford_datum")
+    result = desk.act("angelholm", iid, "genomfora_insats", {**done, "genomford_datum": "2026-02-28"})
+    assert result.instance.outcome == "insats_genomford"
+
+
+def to_esf_decision(desk: Desk, owner: str = "angelholm", applied: int = 1_000_000) -> int:
+    iid = esf_route(desk)
+    to_agreement(desk, iid, {org: position(org == owner) for org in ESF_PARTIES})
+    cofinanciers = [p for p in ESF_PARTIES if p != owner]
+    desk.act("af", iid, "overenskommelse", agree(owner, cofinanciers))
+    if owner == "fk":
+        desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 1"})
+    desk.act(owner, iid, "formulera_ansokan", {"ansokan_sammanfattning": "x",
+                                               "sokt_belopp": applied})
+    desk.each_party(iid, "beslut_projektansokan",
+                    {org: {"beslut": "ja", "beslut_referens": "r"} for org in ESF_PARTIES})
+    desk.act(owner, iid, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})
+    return iid
+
+
+ESF_GRANTED = {"esf_beslut": "beviljad", "esf_diarienummer": "2025/1", "beslut_datum": "2025-12-01",
+               "beviljat_belopp": 1_000_000, "projektperiod_start": "2026-01-01",
+               "projektperiod_slut": "2027-12-31"}
+
+
+def test_esf_decision_amount_and_period(desk: Desk, finsam: Finsam) -> None:
+    iid = to_esf_decision(desk)
+    refused(finsam, desk, "angelholm", iid, "registrera_esf_beslut",
+            {**ESF_GRANTED, "beviljat_belopp": 5_000_000}, "beviljat_belopp")
+    refused(finsam, desk, "angelholm", iid, "registrera_esf_beslut",
+            {**ESF_GRANTED, "projektperiod_slut": "2025-12-31"}, "projektperiod_slut")
+    desk.act("angelholm", iid, "registrera_esf_beslut", ESF_GRANTED)
+    desk.act("angelholm", iid, "bilda_projektorganisation", {"projektorganisation": "x"})
+    refused(finsam, desk, "angelholm", iid, "genomfora_projekt",
+            {"genomford_datum": "2021-05-01"}, "genomford_datum")
+    desk.act("angelholm", iid, "genomfora_projekt", {"genomford_datum": "2027-12-31"})
+    message = refused(finsam, desk, "angelholm", iid, "slutrapportera",
+                      {"slutrapport_datum": "2027-06-30"}, "slutrapport_datum")
+    assert "2027-12-31" in message
+    refused(finsam, desk, "angelholm", iid, "slutrapportera",
+            {"slutrapport_datum": "2034-01-01"}, "slutrapport_datum")
+    result = desk.act("angelholm", iid, "slutrapportera", {"slutrapport_datum": "2028-02-28"})
+    assert result.instance.outcome == "projekt_avslutat"
+
+
+# -- finding 2: the agreement matches each party's declaration --------------------------------------
+
+
+def test_projektagare_must_have_declared_it(desk: Desk, finsam: Finsam) -> None:
+    iid = esf_route(desk)
+    to_agreement(desk, iid, {"af": position(), "fk": position(), "angelholm": position(True)})
+    message = refused(finsam, desk, "af", iid, "overenskommelse", agree("af", ["fk", "angelholm"]),
+                      "projektagare")
+    assert "Arbetsförmedlingen" in message
+
+
+def test_medfinansiar_must_have_declared_it(desk: Desk, finsam: Finsam) -> None:
+    iid = esf_route(desk)
+    to_agreement(desk, iid, {"af": position(), "fk": position(cofinance=False),
+                             "angelholm": position(True)})
+    message = refused(finsam, desk, "af", iid, "overenskommelse",
+                      agree("angelholm", ["af", "fk"]), "medfinansiarer")
+    assert "Försäkringskassan" in message
+    result = desk.act("af", iid, "overenskommelse", agree("angelholm", ["af"]))
+    assert result.instance.data["projektparter"] == ["angelholm", "af"]
+
+
+def test_projektagare_is_not_its_own_medfinansiar(desk: Desk, finsam: Finsam) -> None:
+    iid = esf_route(desk)
+    to_agreement(desk, iid, {"af": position(), "fk": position(), "angelholm": position(True)})
+    message = refused(finsam, desk, "af", iid, "overenskommelse",
+                      agree("angelholm", ["angelholm", "af"]), "medfinansiarer")
+    assert "egen medfinansiär" in message
+
+
+# -- finding 3: the FK fallback within the ESF+ programme period -----------------------------------
+
+
+def test_fk_fallback_only_within_the_programme_period(
+    desk: Desk, finsam: Finsam, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    iid = esf_route(desk)
+    to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
+    monkeypatch.setenv("FINSAM_ESF_PROGRAMPERIOD", "2014-01-01..2020-12-31")
+    message = refused(finsam, desk, "af", iid, "overenskommelse", agree("fk", ["af", "angelholm"]),
+                      "projektagare")
+    assert "2014-01-01" in message and "2020-12-31" in message
+    monkeypatch.delenv("FINSAM_ESF_PROGRAMPERIOD")  # the default, 2021–2027, holds today
+    result = desk.act("af", iid, "overenskommelse", agree("fk", ["af", "angelholm"]))
+    assert result.instance.data["fk_fallback"] is True
+
+
+def test_programme_period_setting() -> None:
+    from workflows.rules import programme_period
+
+    assert str(programme_period({})[0]) == "2021-01-01"
+    assert str(programme_period({})[1]) == "2027-12-31"
+    assert str(programme_period({"FINSAM_ESF_PROGRAMPERIOD": "2028-01-01..2034-12-31"})[1]) \
+        == "2034-12-31"
+    for bad in ("2027", "2027-12-31..2021-01-01", "x..y"):
+        with pytest.raises(ValueError, match="FINSAM_ESF_PROGRAMPERIOD"):
+            programme_period({"FINSAM_ESF_PROGRAMPERIOD": bad})
+
+
+def test_fk_project_past_2029_is_recorded_with_a_warning(desk: Desk) -> None:
+    iid = to_esf_decision(desk, owner="fk")
+    result = desk.act("fk", iid, "registrera_esf_beslut",
+                      {**ESF_GRANTED, "projektperiod_slut": "2030-06-30"})
+    warning = result.instance.data["fk_varning"]
+    assert "2029" in warning and "Försäkringskassan" in warning
+    iid = to_esf_decision(desk, owner="angelholm")
+    result = desk.act("angelholm", iid, "registrera_esf_beslut",
+                      {**ESF_GRANTED, "projektperiod_slut": "2030-06-30"})
+    assert "fk_varning" not in result.instance.data
