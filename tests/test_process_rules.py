@@ -197,3 +197,25 @@ def test_fk_project_past_2029_is_recorded_with_a_warning(desk: Desk) -> None:
     result = desk.act("angelholm", iid, "registrera_esf_beslut",
                       {**ESF_GRANTED, "projektperiod_slut": "2030-06-30"})
     assert "fk_varning" not in result.instance.data
+
+
+# -- finding 6: a need outside Finsam's target group leads visibly to "utanför rutinen" -----------
+
+
+def test_need_outside_the_target_group_says_so_on_the_page(client, finsam: Finsam) -> None:  # type: ignore[no-untyped-def]
+    from .webwalk import PageDesk
+
+    desk = PageDesk(client, finsam)
+    need = desk.start_need("angelholm", "Arbetsintegrerande sociala företag")
+    desk.act("angelholm", need, "identifiera_behov", {
+        "titel": "Arbetsintegrerande sociala företag", "malgrupp": "Långt från arbete",
+        "inom_finsam_malgrupp": False, "parter": ["af", "angelholm"],
+        "finansieringsform": "esf_plus", "skal": "Hänvisas till arbetsmarknadsenheten"})
+    page = desk.browser.get("/").get_data(as_text=True)
+    assert "Klart. Ärendet är avslutat: Utanför rutinen." in page
+    assert "Behovet gäller inte Finsams målgrupp" in page
+    assert "vald finansieringsform (ESF+-projekt) används inte och inget ärende startades" in page
+    assert "Hänvisas till arbetsmarknadsenheten" in page
+    instance = finsam.engine.get_instance("nnv-skane", need)
+    assert (instance.outcome, finsam.engine.list_instances("nnv-skane", parent_id=need)) == (
+        "utanfor_rutinen", [])
