@@ -197,6 +197,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
                 "specifik_malgrupp": ["enbart_kvinnor", "unga"], "sokt_belopp": 1_000_000}
     finsam_to_board(desk, iid, design_e, FS)
     desk.act("styrelse", iid, "styrelsebeslut", {"styrelsebeslut": "aterremitteras",
+                                                 "motivering": "Kompletteras",
                                                  "motesdatum": "2025-10-01",
                                                  "protokoll_paragraf": "§ 3"})
     finsam_to_board(desk, iid, design_e, FS)

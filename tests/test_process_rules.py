@@ -219,3 +219,63 @@ def test_need_outside_the_target_group_says_so_on_the_page(client, finsam: Finsa
     instance = finsam.engine.get_instance("nnv-skane", need)
     assert (instance.outcome, finsam.engine.list_instances("nnv-skane", parent_id=need)) == (
         "utanfor_rutinen", [])
+
+
+# -- finding 7: reasons that travel ---------------------------------------------------------------
+
+
+def task_page(client, finsam: Finsam, user: str, iid: int, bpmn_id: str) -> str:  # type: ignore[no-untyped-def]
+    from .conftest import Browser
+
+    (task,) = [t for t in finsam.engine.open_tasks_of(iid) if t.bpmn_id == bpmn_id
+               and (t.item is None or t.item == user)]
+    browser = Browser(client)
+    browser.login(user)
+    response = browser.get(f"/tasks/{task.id}")
+    assert response.status_code == 200
+    return str(response.get_data(as_text=True))
+
+
+def test_the_boards_aterremiss_is_shown_on_the_design_that_comes_back(
+    desk: Desk, finsam: Finsam, client  # type: ignore[no-untyped-def]
+) -> None:
+    iid = to_board(desk)
+    refused(finsam, desk, "styrelse", iid, "styrelsebeslut",
+            {"styrelsebeslut": "aterremitteras", "motesdatum": "2025-02-06",
+             "protokoll_paragraf": "§ 9"}, "motivering")
+    desk.act("styrelse", iid, "styrelsebeslut", {
+        "styrelsebeslut": "aterremitteras", "motesdatum": "2025-02-06", "protokoll_paragraf": "§ 9",
+        "motivering": "Målgruppen är för bred", "anvisningar": "Avgränsa till unga 16–24 år"})
+    page = task_page(client, finsam, "klippan", iid, "utforma_insats")
+    assert "Styrelsen har återremitterat ärendet" in page
+    assert "Målgruppen är för bred" in page and "Avgränsa till unga 16–24 år" in page
+    assert "2025-02-06, § 9" in page
+
+
+def test_a_no_at_forankring_is_shown_with_its_comment(desk: Desk, finsam: Finsam, client) -> None:  # type: ignore[no-untyped-def]
+    iid = finsam_route(desk)
+    desk.act("klippan", iid, "utforma_insats", DESIGN)
+    refused(finsam, desk, "klippan", iid, "forankra_insats", {"forankrad": False}, "kommentar",
+            item="klippan")
+    anchor_all(desk, iid, ok=False)
+    page = task_page(client, finsam, "klippan", iid, "utforma_insats")
+    assert "inte förankrat hos alla parter" in page
+    assert "Klippans kommun" in page and "Klippan behöver se budgeten" in page
+
+
+def test_ej_overens_needs_a_reason_shown_on_the_idea_that_comes_back(
+    desk: Desk, finsam: Finsam, client  # type: ignore[no-untyped-def]
+) -> None:
+    iid = esf_route(desk)
+    to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
+    refused(finsam, desk, "af", iid, "overenskommelse", {"overenskommelse": "ej_overens"}, "skal")
+    desk.act("af", iid, "overenskommelse", {"overenskommelse": "ej_overens",
+                                            "skal": "Region Skåne behöver vara med"})
+    page = task_page(client, finsam, "af", iid, "utforma_projektide")
+    assert "Parterna kom inte överens" in page and "Region Skåne behöver vara med" in page
+
+
+def test_a_first_round_has_no_banner(desk: Desk, finsam: Finsam, client) -> None:  # type: ignore[no-untyped-def]
+    iid = finsam_route(desk)
+    page = task_page(client, finsam, "klippan", iid, "utforma_insats")
+    assert 'class="notice returned"' not in page

@@ -126,7 +126,9 @@ def finsam_route(desk: Desk) -> int:
 
 def anchor_all(desk: Desk, instance_id: int, ok: bool = True) -> None:
     desk.each_party(instance_id, "forankra_insats",
-                    {org: {"forankrad": ok or org != "klippan"} for org in FINSAM_PARTIES})
+                    {org: {"forankrad": True} if ok or org != "klippan" else
+                     {"forankrad": False, "kommentar": "Klippan behöver se budgeten"}
+                     for org in FINSAM_PARTIES})
 
 
 def test_finsam_route_with_loops_to_insats_genomford(desk: Desk) -> None:
@@ -139,7 +141,8 @@ def test_finsam_route_with_loops_to_insats_genomford(desk: Desk) -> None:
     desk.act("kansli", iid, "bereda_arende",
              {"tjansteutlatande": "Förslaget uppfyller 2 §", "forslag_till_beslut": "Bevilja"})
     desk.act("styrelse", iid, "styrelsebeslut",
-             {"styrelsebeslut": "aterremitteras", "motesdatum": "2025-01-20",
+             {"styrelsebeslut": "aterremitteras", "motivering": "Målen behöver preciseras",
+              "motesdatum": "2025-01-20",
               "protokoll_paragraf": "§ 3"})
     desk.act("kansli", iid, "utforma_insats", DESIGN)  # the kansli is in the beredningsgrupp
     anchor_all(desk, iid)
@@ -251,7 +254,8 @@ def test_esf_avbryts_ends_ej_ansokan_with_reason(desk: Desk) -> None:
 def test_esf_ej_overens_goes_back_to_the_idea(desk: Desk) -> None:
     iid = esf_route(desk)
     to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
-    result = desk.act("af", iid, "overenskommelse", {"overenskommelse": "ej_overens"})
+    result = desk.act("af", iid, "overenskommelse", {"overenskommelse": "ej_overens",
+                                                     "skal": "Kretsen av parter ses över"})
     assert [t.bpmn_id for t in result.open_tasks] == ["utforma_projektide"]
 
 

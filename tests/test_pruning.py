@@ -29,7 +29,8 @@ def desk(finsam: Finsam, database_url: str) -> Desk:
 def loop_back(desk: Desk, iid: int) -> None:
     """One round from the project idea to the agreement, answered `ej_overens`."""
     walks.to_agreement(desk, iid, {org: walks.position() for org in walks.ESF_PARTIES})
-    result = desk.act("af", iid, "overenskommelse", {"overenskommelse": "ej_overens"})
+    result = desk.act("af", iid, "overenskommelse", {"overenskommelse": "ej_overens",
+                                                     "skal": "Idén arbetas om"})
     assert [t.bpmn_id for t in result.open_tasks] == ["utforma_projektide"]
 
 

@@ -282,7 +282,10 @@ def _hemmasittare_autumn(desk: _Desk) -> None:
               "mal": "Hemmasittare får en väg in till samordnat stöd.", "sokt_belopp": 1_200_000,
               "processagare": "hoganas"}
     desk.design(("2025-10-09", "2025-10-23", "2025-11-06", "2025-11-20"), iid, parter, design)
-    desk.board("2025-12-04", iid, "aterremitteras", "§ 44")
+    desk.board("2025-12-04", iid, "aterremitteras", "§ 44",
+               motivering="Underlaget behöver visa hur insatsen bygger vidare på En väg in.",
+               anvisningar="Beredningsgruppen ser över budgeten och återkommer till nästa "
+                           "sammanträde.")
     desk.act("2026-01-15", "kansli", iid, "utforma_insats", {**design, "sokt_belopp": 950_000})
 
     parter = ["af", "angelholm", "bastad", "region-skane"]
