@@ -26,6 +26,7 @@ from .test_processes import (
 )
 from .walk import Desk
 
+IDEA_B2 = {"projektide": "Knutpunkt", "syfte": "Samlat stöd", "mal": "Fler i arbete"}
 INTERNAL_CODE = re.compile(r"\b[RUQ]-[A-Z]*\d+\b")
 
 
@@ -279,3 +280,42 @@ def test_a_first_round_has_no_banner(desk: Desk, finsam: Finsam, client) -> None
     iid = finsam_route(desk)
     page = task_page(client, finsam, "klippan", iid, "utforma_insats")
     assert 'class="notice returned"' not in page
+
+
+# -- finding 4: the set of parties can be reworked at B2 and A2 -----------------------------------
+
+
+def test_after_ej_overens_a_party_can_be_dropped_and_fk_becomes_the_fallback(
+    desk: Desk, finsam: Finsam
+) -> None:
+    iid = esf_route(desk)
+    to_agreement(desk, iid, {"af": position(), "fk": position(),
+                             "angelholm": position(cofinance=False)})
+    refused(finsam, desk, "af", iid, "overenskommelse", agree("fk", ["af"]), "projektagare")
+    desk.act("af", iid, "overenskommelse", {"overenskommelse": "ej_overens",
+                                            "skal": "Ängelholm medfinansierar inte"})
+    refused(finsam, desk, "af", iid, "utforma_projektide",
+            {**IDEA_B2, "parter": ["af", "fk", "nnv-skane"]}, "parter")
+    result = desk.act("af", iid, "utforma_projektide", {**IDEA_B2, "parter": ["af", "fk"]})
+    assert result.instance.data["parter"] == ["af", "fk"]
+    assert sorted(t.assignee for t in result.open_tasks) == ["af", "fk"]  # förankring
+    desk.each_party(iid, "forankra_projektide", {org: {"forankrad": True} for org in ("af", "fk")})
+    desk.each_party(iid, "mandat_projektagarskap", {"af": position(), "fk": position()})
+    result = desk.act("af", iid, "overenskommelse", agree("fk", ["af"]))
+    assert (result.instance.data["fk_fallback"], result.instance.data["projektparter"]) == (
+        True, ["fk", "af"])
+
+
+def test_the_insats_parties_can_be_revised_with_a_processagare_among_them(
+    desk: Desk, finsam: Finsam
+) -> None:
+    iid = finsam_route(desk)
+    refused(finsam, desk, "klippan", iid, "utforma_insats",
+            {**DESIGN, "parter": ["klippan", "region-skane"], "processagare": "angelholm"},
+            "processagare")
+    result = desk.act("klippan", iid, "utforma_insats",
+                      {**DESIGN, "parter": ["angelholm", "region-skane", "af"],
+                       "processagare": "angelholm"})
+    assert result.instance.data["parter"] == ["angelholm", "region-skane", "af"]
+    assert sorted(t.assignee for t in finsam.engine.open_tasks_of(iid)) == [
+        "af", "angelholm", "region-skane"]

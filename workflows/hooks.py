@@ -153,7 +153,9 @@ class FinsamHooks:
         if ctx.bpmn_id == "identifiera_behov":
             errors = rules.check_need(data, parties, forbunds)
         elif ctx.bpmn_id == "utforma_insats":
-            errors = rules.check_design(data, ctx.data)
+            errors = rules.check_design(data, ctx.data, parties, forbunds)
+        elif ctx.bpmn_id == "utforma_projektide":
+            errors = rules.check_parties_revised(data, parties, forbunds)
         elif ctx.bpmn_id == "overenskommelse":
             errors, derived = rules.check_agreement(data, ctx.data, parties, forbunds,
                                                     self.clock().date())

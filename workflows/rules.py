@@ -27,7 +27,7 @@ FK_ARRANGEMENT_END = date(2029, 12, 31)
 PLAUSIBLE_AFTER_PERIOD = timedelta(days=2 * 366)
 
 FORBUND_NEVER_PARTY = (
-    "ett samordningsförbund kan aldrig vara part, projektägare eller medfinansiär (R-X1)"
+    "ett samordningsförbund kan aldrig vara part, projektägare eller medfinansiär"
 )
 
 
@@ -41,7 +41,7 @@ def check_party_list(
         if value not in parties:
             return {
                 field: f"'{value}' är inte en medlemsorganisation i förbundet; parter kan bara "
-                "vara Arbetsförmedlingen, Försäkringskassan, medlemskommuner och regioner (R-X7)"
+                "vara Arbetsförmedlingen, Försäkringskassan, medlemskommuner och regioner"
             }
     return {}
 
@@ -52,7 +52,7 @@ def check_need(data: dict[str, Any], parties: dict[str, Party], forbunds: set[st
     form = data.get("finansieringsform")
     within = data.get("inom_finsam_malgrupp")
     if (form == "utanfor_rutinen" or within is False) and not (data.get("skal") or "").strip():
-        errors.setdefault("skal", "ange skälet till att behovet ligger utanför rutinen (R-S5)")
+        errors.setdefault("skal", "ange skälet till att behovet ligger utanför rutinen")
     return errors
 
 
@@ -181,11 +181,27 @@ def check_final_report(data: dict[str, Any], task_data: dict[str, Any]) -> Error
     return {}
 
 
-def check_design(data: dict[str, Any], task_data: dict[str, Any]) -> Errors:
-    """The insats design (A2): the processägare is one of the parties."""
+def check_parties_revised(
+    data: dict[str, Any], parties: dict[str, Party], forbunds: set[str]
+) -> Errors:
+    """A2/B2: a revised set of parties (`parter`) stays within the closed list (R-M1, R-X1, R-X7)."""
+    return check_party_list("parter", data.get("parter") or [], parties, forbunds)
+
+
+def check_design(
+    data: dict[str, Any], task_data: dict[str, Any], parties: dict[str, Party],
+    forbunds: set[str],
+) -> Errors:
+    """The insats design (A2): the parties, possibly revised, within the closed list, and the
+    processägare one of them."""
+    errors = check_parties_revised(data, parties, forbunds)
+    if errors:
+        return errors
     owner = data.get("processagare")
-    if owner is not None and owner not in (task_data.get("parter") or []):
-        return {"processagare": "processägaren måste vara en av parterna"}
+    participants = data.get("parter") or task_data.get("parter") or []
+    if owner is not None and owner not in participants:
+        return {"processagare": "processägaren måste vara en av de deltagande parterna; välj en "
+                                "av dem eller lägg till organisationen bland parterna"}
     return {}
 
 
@@ -201,7 +217,7 @@ def check_agreement(
     on `today`. Returns the errors and the derived `fk_fallback` and `projektparter`."""
     if data.get("overenskommelse") != "overens":
         if data.get("overenskommelse") == "avbryts" and not (data.get("skal") or "").strip():
-            return {"skal": "ange skälet till att arbetet avbryts (följs upp, U-E6)"}, {}
+            return {"skal": "ange skälet till att arbetet avbryts; skälet följs upp"}, {}
         return {}, {"fk_fallback": False, "projektparter": []}
     participants: list[str] = list(task_data.get("parter") or [])
     owner = data.get("projektagare")
@@ -223,7 +239,7 @@ def check_agreement(
     if without_mandate:
         return {
             "overenskommelse": "överenskommelse kräver att varje parts företrädare har mandat; "
-            "mandat saknas för: " + ", ".join(without_mandate) + " (R-E2)"
+            "mandat saknas för: " + ", ".join(without_mandate)
         }, {}
     fk_fallback = parties[owner].kind == "fk"
     if fk_fallback:
@@ -282,7 +298,7 @@ def _fk_fallback_error(
         return (
             "Försäkringskassan kan bara vara projektägare när ingen annan part vill vara det; "
             + ", ".join(volunteers)
-            + " har förklarat att de vill vara projektägare (R-E4)"
+            + " har förklarat att de vill vara projektägare"
         )
     not_cofinancing = [
         p
@@ -292,11 +308,11 @@ def _fk_fallback_error(
     if not_cofinancing:
         return (
             "Försäkringskassan kan bara vara projektägare när alla deltagande parter "
-            "medfinansierar; det gör inte: " + ", ".join(not_cofinancing) + " (R-E4)"
+            "medfinansierar; det gör inte: " + ", ".join(not_cofinancing)
         )
     if not others:
         return (
             "när Försäkringskassan är projektägare måste minst en annan part utföra "
-            "rehabiliteringsinsatserna (R-E10)"
+            "rehabiliteringsinsatserna"
         )
     return None
