@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted(diagrams_dir().glob("*.bpmn"))
 END_EVENTS = {
     "behovsanalys": {"routes_started", "utanfor_rutinen"},
-    "finansiell_samordning": {"insats_genomford", "avslag"},
+    # insats_avbruten: the beredningsgrupp stops the need before A4 (issue 16, finding 8)
+    "finansiell_samordning": {"insats_genomford", "avslag", "insats_avbruten"},
     # the two "Påminnelse skickad" ends close the reminder branches only, never an instance
     "esf_plus": {"projekt_avslutat", "ej_ansokan", "ansokan_avslagen",
                  "overenskommelse_paminnelse_skickad", "beslut_paminnelse_skickad"},

@@ -319,3 +319,58 @@ def test_the_insats_parties_can_be_revised_with_a_processagare_among_them(
     assert result.instance.data["parter"] == ["angelholm", "region-skane", "af"]
     assert sorted(t.assignee for t in finsam.engine.open_tasks_of(iid)) == [
         "af", "angelholm", "region-skane"]
+
+
+# -- finding 8: the beredningsgrupp may stop a Finsam need before A4 ------------------------------
+
+
+def test_the_beredningsgrupp_stops_a_finsam_need_before_the_board(
+    desk: Desk, finsam: Finsam
+) -> None:
+    iid = finsam_route(desk)
+    refused(finsam, desk, "klippan", iid, "utforma_insats", {"avbryt": True}, "skal")
+    with pytest.raises(InvalidData) as error:  # without stopping, the design is still required
+        desk.act("klippan", iid, "utforma_insats", {"avbryt": False})
+    assert {"insatstyp", "syfte", "processagare"} <= set(error.value.details)
+    result = desk.act("klippan", iid, "utforma_insats",
+                      {"avbryt": True, "skal": "Behovet möts redan av kommunens insats"})
+    assert (result.instance.status, result.instance.outcome) == ("completed", "insats_avbruten")
+    assert result.instance.data["skal"] == "Behovet möts redan av kommunens insats"
+    assert not any(e.actor == "styrelse" for e in finsam.engine.events("nnv-skane", iid))
+
+
+def test_a_design_without_stopping_goes_on_to_forankring(desk: Desk, finsam: Finsam) -> None:
+    iid = finsam_route(desk)
+    result = desk.act("klippan", iid, "utforma_insats", DESIGN)
+    assert result.instance.data["avbryt"] is False
+    assert {t.bpmn_id for t in finsam.engine.open_tasks_of(iid)} == {"forankra_insats"}
+
+
+def test_a_stopped_insats_is_counted_in_the_follow_up(desk: Desk, finsam: Finsam) -> None:
+    from workflows.followup import Period, build_report
+
+    iid = finsam_route(desk)
+    desk.act("klippan", iid, "utforma_insats", {"avbryt": True, "skal": "Ingen part kan delta"})
+    finsam_route(desk)  # another, still running
+    figures = build_report(finsam.db, ("nnv-skane",), Period())["finansiell_samordning"]
+    assert (figures["insatser"], figures["avbrutna"], figures["pagaende"]) == (2, 1, 1)
+    (stopped,) = [r for r in figures["insatslista"] if r["instance_id"] == iid]
+    assert stopped["outcome"] == "insats_avbruten"
+
+
+# -- every new path replays clean -----------------------------------------------------------------
+
+
+def test_the_new_paths_replay_clean(desk: Desk, finsam: Finsam, client) -> None:  # type: ignore[no-untyped-def]
+    test_the_beredningsgrupp_stops_a_finsam_need_before_the_board(desk, finsam)
+    test_after_ej_overens_a_party_can_be_dropped_and_fk_becomes_the_fallback(desk, finsam)
+    test_the_insats_parties_can_be_revised_with_a_processagare_among_them(desk, finsam)
+    test_fk_project_past_2029_is_recorded_with_a_warning(desk)
+    test_esf_decision_amount_and_period(desk, finsam)
+    test_insats_completion_within_its_period(desk, finsam)
+    test_the_boards_aterremiss_is_shown_on_the_design_that_comes_back(desk, finsam, client)
+    results, other = finsam.engine.verify("nnv-skane")
+    assert other == []
+    assert all(r.ok for r in results), [str(f) for r in results for f in r.findings]
+    outcomes = {i.outcome for i in finsam.engine.list_instances("nnv-skane")}
+    assert {"insats_avbruten", "insats_genomford", "projekt_avslutat"} <= outcomes

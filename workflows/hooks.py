@@ -154,6 +154,7 @@ class FinsamHooks:
             errors = rules.check_need(data, parties, forbunds)
         elif ctx.bpmn_id == "utforma_insats":
             errors = rules.check_design(data, ctx.data, parties, forbunds)
+            derived = {"avbryt": data.get("avbryt") is True}  # the gateway reads it every round
         elif ctx.bpmn_id == "utforma_projektide":
             errors = rules.check_parties_revised(data, parties, forbunds)
         elif ctx.bpmn_id == "overenskommelse":
