@@ -194,31 +194,33 @@ def _insatser_2025(desk: _Desk) -> None:
 
 
 def _esf_ideas(desk: _Desk) -> None:
-    """ESF+ project ideas with every outcome (illustrative)."""
+    """ESF+ project ideas with every outcome (illustrative), each identified under the 2025
+    routine: after FK's report of May 2025 (000; the assignment of 13 March 2025 applies at once
+    and for the current programme period)."""
     parter = ["af", "klippan", "perstorp", "region-skane"]
-    iid = desk.need("2022-02-10", "kansli", "Arbetsgivarsamverkan för långtidssjukskrivna",
+    iid = desk.need("2025-05-15", "kansli", "Arbetsgivarsamverkan för långtidssjukskrivna",
                     "Långtidssjukskrivna som behöver stöd tillbaka till arbete.", parter,
                     "esf_plus")["esf_plus"]
-    desk.idea(("2022-02-24", "2022-03-10", "2022-03-24"), iid, parter,
+    desk.idea(("2025-05-22", "2025-06-05", "2025-06-12"), iid, parter,
               "Arbetsgivarnätverk och stegvis återgång", owner="klippan")
-    desk.apply(("2022-04-07", "2022-04-21", "2022-05-05", "2022-05-12"), iid, "klippan",
+    desk.apply(("2025-06-19", "2025-07-03", "2025-08-14", "2025-08-21"), iid, "klippan",
                ["af", "perstorp", "region-skane"], 4_200_000)
-    desk.act("2022-10-20", "klippan", iid, "registrera_esf_beslut", {
-        "esf_beslut": "beviljad", "esf_diarienummer": "2022/00417", "beslut_datum": "2022-10-20",
-        "beviljat_belopp": 3_900_000, "projektperiod_start": "2023-01-01",
-        "projektperiod_slut": "2025-06-30"})
-    desk.act("2022-12-01", "klippan", iid, "bilda_projektorganisation",
+    desk.act("2025-10-23", "klippan", iid, "registrera_esf_beslut", {
+        "esf_beslut": "beviljad", "esf_diarienummer": "2025/01271", "beslut_datum": "2025-10-23",
+        "beviljat_belopp": 3_900_000, "projektperiod_start": "2025-11-01",
+        "projektperiod_slut": "2026-06-30"})
+    desk.act("2025-10-30", "klippan", iid, "bilda_projektorganisation",
              {"projektorganisation": "Projektledare, styrgrupp med alla parter"})
-    desk.act("2025-06-30", "klippan", iid, "genomfora_projekt", {"genomford_datum": "2025-06-30"})
-    desk.act("2025-09-30", "klippan", iid, "slutrapportera", {"slutrapport_datum": "2025-09-30"})
+    desk.act("2026-06-30", "klippan", iid, "genomfora_projekt", {"genomford_datum": "2026-06-30"})
+    desk.act("2026-09-30", "klippan", iid, "slutrapportera", {"slutrapport_datum": "2026-09-30"})
 
     parter = ["af", "angelholm", "klippan", "region-skane"]
-    iid = desk.need("2025-02-13", "angelholm", "Vägar till arbete för unga vuxna",
+    iid = desk.need("2025-05-20", "angelholm", "Vägar till arbete för unga vuxna",
                     "Unga vuxna 18–29 år långt från arbetsmarknaden.", parter, "esf_plus",
                     utlysning="Unga som varken arbetar eller studerar")["esf_plus"]
-    desk.idea(("2025-02-20", "2025-03-06", "2025-03-20"), iid, parter,
+    desk.idea(("2025-05-27", "2025-06-10", "2025-06-17"), iid, parter,
               "Stegförflyttning med coach och arbetsgivarkontakter", owner="angelholm")
-    desk.apply(("2025-04-03", "2025-04-24", "2025-05-08", "2025-05-14"), iid, "angelholm",
+    desk.apply(("2025-06-24", "2025-07-08", "2025-08-19", "2025-08-26"), iid, "angelholm",
                ["af", "klippan", "region-skane"], 7_800_000)
     desk.act("2025-10-23", "angelholm", iid, "registrera_esf_beslut", {
         "esf_beslut": "beviljad", "esf_diarienummer": "2025/01288", "beslut_datum": "2025-10-23",
@@ -228,23 +230,23 @@ def _esf_ideas(desk: _Desk) -> None:
              {"projektorganisation": "Projektledare, två coacher, styrgrupp med parterna"})
 
     parter = ["af", "perstorp", "orkelljunga"]
-    iid = desk.need("2025-03-06", "perstorp", "Digital vägledning för arbetssökande med psykisk "
+    iid = desk.need("2025-05-27", "perstorp", "Digital vägledning för arbetssökande med psykisk "
                     "ohälsa", "Arbetssökande med psykisk ohälsa i de mindre kommunerna.", parter,
                     "esf_plus")["esf_plus"]
-    desk.idea(("2025-03-13", "2025-03-27", "2025-04-03"), iid, parter,
+    desk.idea(("2025-06-03", "2025-06-17", "2025-06-24"), iid, parter,
               "Digital vägledning och gruppstöd", owner="perstorp")
-    desk.apply(("2025-04-10", "2025-04-24", "2025-05-15", "2025-05-20"), iid, "perstorp",
+    desk.apply(("2025-07-01", "2025-07-15", "2025-08-21", "2025-08-28"), iid, "perstorp",
                ["af", "orkelljunga"], 2_100_000)
     desk.act("2025-10-23", "perstorp", iid, "registrera_esf_beslut", {
         "esf_beslut": "avslag", "esf_diarienummer": "2025/01302", "beslut_datum": "2025-10-23"})
 
     parter = ["af", "bastad", "hoganas"]
-    iid = desk.need("2025-03-06", "bastad", "Språkstöd i arbetsträning",
+    iid = desk.need("2025-05-27", "bastad", "Språkstöd i arbetsträning",
                     "Nyanlända med ohälsa som behöver språkstöd i arbetsträning.", parter,
                     "esf_plus")["esf_plus"]
-    desk.idea(("2025-03-13", "2025-03-27", "2025-04-10"), iid, parter,
+    desk.idea(("2025-06-03", "2025-06-17", "2025-07-01"), iid, parter,
               "Språkstöd integrerat i arbetsträning", owner=None)
-    desk.act("2025-04-24", "kansli", iid, "overenskommelse", {
+    desk.act("2025-08-14", "kansli", iid, "overenskommelse", {
         "overenskommelse": "avbryts",
         "skal": "Ingen part kan medfinansiera under innevarande programperiod; idén tas upp "
                 "igen inför nästa utlysningsplan."})
