@@ -75,11 +75,12 @@ class ClockDesk(Desk):
 
 
 def finsam_to_board(desk: ClockDesk, iid: int, design: dict[str, Any], parter: list[str]) -> None:
-    kansli = desk.user("kansli")
-    desk.act(kansli, iid, "utforma_insats", design)
+    party = desk.user(parter[0])  # the parties decide (issue 16); the kansli prepares the matter
+    desk.act(party, iid, "utforma_insats", design)
     desk.parties(iid, "forankra_insats", {org: {"forankrad": True} for org in parter})
-    desk.act(kansli, iid, "ansvarsfordelning", {"ansvarsfordelning": "Processägaren leder"})
-    desk.act(kansli, iid, "bereda_arende", {"tjansteutlatande": "x", "forslag_till_beslut": "y"})
+    desk.act(party, iid, "ansvarsfordelning", {"ansvarsfordelning": "Processägaren leder"})
+    desk.act(desk.user("kansli"), iid, "bereda_arende",
+             {"tjansteutlatande": "x", "forslag_till_beslut": "y"})
 
 
 def finsam_route(desk: ClockDesk, when: str, parter: list[str] = FS) -> int:
@@ -95,7 +96,7 @@ def esf_route(desk: ClockDesk, when: str, parter: list[str] = ESF) -> int:
 
 
 def esf_to_agreement(desk: ClockDesk, iid: int, positions: dict[str, dict[str, bool]]) -> None:
-    desk.act(desk.user("kansli"), iid, "utforma_projektide", IDEA)
+    desk.act(desk.user(next(iter(positions))), iid, "utforma_projektide", IDEA)
     desk.parties(iid, "forankra_projektide", {org: {"forankrad": True} for org in positions})
     desk.parties(iid, "mandat_projektagarskap", positions)
 

@@ -374,3 +374,51 @@ def test_the_new_paths_replay_clean(desk: Desk, finsam: Finsam, client) -> None:
     assert all(r.ok for r in results), [str(f) for r in results for f in r.findings]
     outcomes = {i.outcome for i in finsam.engine.list_instances("nnv-skane")}
     assert {"insats_avbruten", "insats_genomford", "projekt_avslutat"} <= outcomes
+
+
+# -- finding 1: the parties decide, the kansli supports --------------------------------------------
+
+
+@pytest.mark.parametrize(("route", "bpmn_id"), [
+    ("finansiell_samordning", "utforma_insats"), ("esf_plus", "utforma_projektide")])
+def test_the_kansli_does_not_record_the_parties_decisions(
+    desk: Desk, finsam: Finsam, route: str, bpmn_id: str
+) -> None:
+    from engine import Forbidden
+
+    _, started = desk.need(["af", "fk", "angelholm"], route)
+    iid = started[route].id
+    (task,) = finsam.engine.open_tasks_of(iid)
+    assert task.bpmn_id == bpmn_id and task.assignee == "parternas_foretradare"
+    assert desk.tasks("kansli", iid) == []  # not in the kansli's list
+    system = desk.system()
+    try:
+        from workflows.users import capacities
+
+        with pytest.raises(Forbidden):
+            system.complete_task(capacities(system.db, "kansli")[0], task.id,
+                                 DESIGN if route == "finansiell_samordning" else IDEA_B2)
+        assert desk.tasks("klippan", iid) == []  # no party to this case
+        assert [t.id for t in desk.tasks("fk", iid)] == [task.id]  # each party's representative
+    finally:
+        system.close()
+    assert desk.instance("kansli", iid).id == iid  # the kansli still follows the case
+
+
+def test_b3_is_recorded_by_a_party_not_the_kansli(desk: Desk, finsam: Finsam) -> None:
+    from engine import Forbidden
+
+    iid = esf_route(desk)
+    to_agreement(desk, iid, {org: position(org == "af") for org in ESF_PARTIES})
+    (task,) = [t for t in finsam.engine.open_tasks_of(iid) if t.bpmn_id == "overenskommelse"]
+    system = desk.system()
+    try:
+        from workflows.users import capacities
+
+        with pytest.raises(Forbidden):
+            system.complete_task(capacities(system.db, "kansli")[0], task.id,
+                                 agree("af", ["fk", "angelholm"]))
+    finally:
+        system.close()
+    result = desk.act("angelholm", iid, "overenskommelse", agree("af", ["fk", "angelholm"]))
+    assert result.instance.data["projektagare"] == "af"

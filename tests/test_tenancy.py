@@ -136,7 +136,7 @@ def test_a_second_forbund_runs_both_routes_beside_the_demo(
     assert set(routes) == {"esf_plus", "finansiell_samordning"}
 
     fs = routes["finansiell_samordning"]
-    desk.act("s-kansli", fs, "utforma_insats", {**DESIGN, "processagare": "trelleborg"})
+    desk.act("s-trelleborg", fs, "utforma_insats", {**DESIGN, "processagare": "trelleborg"})
     each_party(desk, fs, "forankra_insats", {o: {"forankrad": True} for o in PARTIES})
     desk.act("s-trelleborg", fs, "ansvarsfordelning", {"ansvarsfordelning": "Trelleborg leder"})
     desk.act("s-kansli", fs, "bereda_arende", {"tjansteutlatande": "x", "forslag_till_beslut": "y"})

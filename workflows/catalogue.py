@@ -8,7 +8,7 @@ styrelse: its fields are an allow-list here, not "everything but").
 
 from __future__ import annotations
 
-from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE
+from .parties import BEREDNINGSGRUPP, KANSLI, PARTY_REPRESENTATIVES, STYRELSE
 
 NEED_PROCESS = "behovsanalys"
 FINSAM_PROCESS = "finansiell_samordning"
@@ -41,6 +41,9 @@ PARTIES_VARIABLE = "parter"
 # Lane name → how the organisation that must act is found.
 LANE_GROUPS = {
     "Beredningsgrupp": BEREDNINGSGRUPP,
+    # the parties' decisions in the beredningsgrupp: a participating party's representative
+    # confirms; the kansli does not (issue 16, finding 1)
+    "Parternas företrädare": PARTY_REPRESENTATIVES,
     "Förbundskansli": KANSLI,
     "Styrelse": STYRELSE,
 }

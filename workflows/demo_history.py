@@ -88,8 +88,10 @@ class _Desk:
     # -- finansiell samordning (A2–A5) -------------------------------------------------------
 
     def design(self, days: tuple[str, str, str, str], iid: int, parter: list[str],
-               design: dict[str, Any], user: str = "kansli") -> None:
-        """A2 design, every party's förankring, A3 and the kansli's beredning."""
+               design: dict[str, Any], user: str | None = None) -> None:
+        """A2 design, every party's förankring, A3 (recorded by a party's representative, the
+        processägare unless `user` says otherwise) and the kansli's beredning."""
+        user = user or str(design["processagare"])
         self.act(days[0], user, iid, "utforma_insats", design)
         self.each(days[1], iid, "forankra_insats", {p: {"forankrad": True} for p in parter})
         self.act(days[2], user, iid, "ansvarsfordelning", {
@@ -107,8 +109,9 @@ class _Desk:
     # -- ESF+ (B2–B8) ------------------------------------------------------------------------
 
     def idea(self, days: tuple[str, str, str], iid: int, parter: list[str], idea: str,
-             owner: str | None, user: str = "kansli") -> None:
+             owner: str | None, user: str | None = None) -> None:
         """B2 idea and förankring, B3 every party's position (`owner` volunteers)."""
+        user = user or owner or parter[0]  # a party's representative records the idea
         self.act(days[0], user, iid, "utforma_projektide",
                  {"projektide": idea, "syfte": idea, "mal": "Fler i arbete eller studier"})
         self.each(days[1], iid, "forankra_projektide", {p: {"forankrad": True} for p in parter})
@@ -119,7 +122,7 @@ class _Desk:
     def apply(self, days: tuple[str, str, str, str], iid: int, owner: str,
               cofinanciers: list[str], amount: int) -> None:
         """B3 agreement, B4 application, B5 each party's decision, B6 submission."""
-        self.act(days[0], "kansli", iid, "overenskommelse", {
+        self.act(days[0], owner, iid, "overenskommelse", {
             "overenskommelse": "overens", "projektagare": owner, "medfinansiarer": cofinanciers})
         if owner == "fk":
             self.act(days[0], "fk", iid, "ansvarsoverenskommelse",
@@ -246,7 +249,7 @@ def _esf_ideas(desk: _Desk) -> None:
                     "esf_plus")["esf_plus"]
     desk.idea(("2025-06-03", "2025-06-17", "2025-07-01"), iid, parter,
               "Språkstöd integrerat i arbetsträning", owner=None)
-    desk.act("2025-08-14", "kansli", iid, "overenskommelse", {
+    desk.act("2025-08-14", "bastad", iid, "overenskommelse", {
         "overenskommelse": "avbryts",
         "skal": "Ingen part kan medfinansiera under innevarande programperiod; idén tas upp "
                 "igen inför nästa utlysningsplan."})
@@ -288,7 +291,7 @@ def _hemmasittare_autumn(desk: _Desk) -> None:
                motivering="Underlaget behöver visa hur insatsen bygger vidare på En väg in.",
                anvisningar="Beredningsgruppen ser över budgeten och återkommer till nästa "
                            "sammanträde.")
-    desk.act("2026-01-15", "kansli", iid, "utforma_insats", {**design, "sokt_belopp": 950_000})
+    desk.act("2026-01-15", "hoganas", iid, "utforma_insats", {**design, "sokt_belopp": 950_000})
 
     parter = ["af", "angelholm", "bastad", "region-skane"]
     iid = desk.need("2025-10-02", "kansli", "Parterna berättar – gemensamma träffar",
@@ -315,11 +318,11 @@ def _hemmasittare_autumn(desk: _Desk) -> None:
     parter = ["af", "fk", "region-skane", "angelholm", "bastad", "hoganas"]
     routes = desk.need("2025-10-16", "angelholm", "Knutpunkt för hemmasittare i varje kommun",
                        "Hemmasittare och deras närstående.", parter, "bada")
-    desk.act("2025-10-23", "kansli", routes["finansiell_samordning"], "utforma_insats", {
+    desk.act("2025-10-23", "angelholm", routes["finansiell_samordning"], "utforma_insats", {
         "insatstyp": "strukturovergripande", "preciserad_inriktning": ["utveckla_samverkan"],
         "syfte": "Utreda en fysisk knutpunkt.", "mal": "Beslutsunderlag per kommun.",
         "sokt_belopp": 150_000, "processagare": "angelholm"})
-    desk.act("2025-10-30", "kansli", routes["esf_plus"], "utforma_projektide",
+    desk.act("2025-10-30", "angelholm", routes["esf_plus"], "utforma_projektide",
              {"projektide": "Knutpunkt med samverkansråd", "syfte": "Samlat stöd",
               "mal": "Fler hemmasittare i aktivitet"})
 

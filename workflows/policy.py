@@ -25,7 +25,7 @@ from typing import Any
 from engine import Actor, EventView, Forbidden, Grant, InstanceView, TaskView
 
 from . import catalogue as c
-from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Capacity
+from .parties import BEREDNINGSGRUPP, KANSLI, PARTY_REPRESENTATIVES, STYRELSE, Capacity
 
 # -- abilities ---------------------------------------------------------------------------------
 
@@ -91,6 +91,7 @@ def grants(capacity: Capacity) -> tuple[Grant, ...]:
             Grant(capacity.org, where=party),
             Grant(BEREDNINGSGRUPP, processes=c.WHOLE_GROUP_PROCESSES),
             Grant(BEREDNINGSGRUPP, where=party),
+            Grant(PARTY_REPRESENTATIVES, where=party),
         )
     if capacity.role == "kansli":
         return (Grant(KANSLI), Grant(BEREDNINGSGRUPP))

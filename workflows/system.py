@@ -33,7 +33,15 @@ from engine import (
 from . import deadlines, policy, schema, tenants
 from .catalogue import NEED_PROCESS
 from .hooks import FinsamHooks
-from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Capacity, forbund_slugs, parties_of
+from .parties import (
+    BEREDNINGSGRUPP,
+    KANSLI,
+    PARTY_REPRESENTATIVES,
+    STYRELSE,
+    Capacity,
+    forbund_slugs,
+    parties_of,
+)
 
 BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
 
@@ -221,7 +229,8 @@ class Finsam:
         """Display names of the förbund's organisations and bodies, by slug."""
         names = {p.slug: p.name for p in parties_of(self.db, forbund)}
         names.update(
-            {KANSLI: "Förbundskansliet", STYRELSE: "Styrelsen", BEREDNINGSGRUPP: "Beredningsgruppen"}
+            {KANSLI: "Förbundskansliet", STYRELSE: "Styrelsen", BEREDNINGSGRUPP: "Beredningsgruppen",
+             PARTY_REPRESENTATIVES: "Parternas företrädare"}
         )
         return names
 
