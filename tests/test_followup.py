@@ -158,7 +158,8 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     ids["E_d"] = iid = esf_route(desk, "2025-08-01T10:00")
     esf_to_agreement(desk, iid, everyone)
     desk.act("af", iid, "overenskommelse", agree("fk", ["af", "angelholm"]))
-    desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 1"})
+    desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 1",
+                                                      "rehabilitering_utfors_av": ["angelholm"]})
 
     # E_e: a new idea in 2026, at its first step.
     ids["E_e"] = esf_route(desk, "2026-01-10T10:00")

@@ -95,7 +95,8 @@ def to_esf_decision(desk: Desk, owner: str = "angelholm", applied: int = 1_000_0
     cofinanciers = [p for p in ESF_PARTIES if p != owner]
     desk.act("af", iid, "overenskommelse", agree(owner, cofinanciers))
     if owner == "fk":
-        desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 1"})
+        desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 1",
+                                                          "rehabilitering_utfors_av": ["af"]})
     desk.act(owner, iid, "formulera_ansokan", {"ansokan_sammanfattning": "x",
                                                "sokt_belopp": applied})
     desk.each_party(iid, "beslut_projektansokan",
@@ -422,3 +423,20 @@ def test_b3_is_recorded_by_a_party_not_the_kansli(desk: Desk, finsam: Finsam) ->
         system.close()
     result = desk.act("angelholm", iid, "overenskommelse", agree("af", ["fk", "angelholm"]))
     assert result.instance.data["projektagare"] == "af"
+
+
+# -- finding 9: who carries out the rehabilitation when FK owns the project -----------------------
+
+
+def test_fk_as_owner_records_who_carries_out_the_rehabilitation(desk: Desk, finsam: Finsam) -> None:
+    iid = esf_route(desk)
+    to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
+    desk.act("af", iid, "overenskommelse", agree("fk", ["af", "angelholm"]))
+    refused(finsam, desk, "fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 7"},
+            "rehabilitering_utfors_av")
+    refused(finsam, desk, "fk", iid, "ansvarsoverenskommelse",
+            {"ansvarsoverenskommelse": "ÖK 7", "rehabilitering_utfors_av": ["fk"]},
+            "rehabilitering_utfors_av")
+    result = desk.act("fk", iid, "ansvarsoverenskommelse",
+                      {"ansvarsoverenskommelse": "ÖK 7", "rehabilitering_utfors_av": ["angelholm"]})
+    assert result.instance.data["rehabilitering_utfors_av"] == ["angelholm"]

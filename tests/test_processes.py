@@ -310,7 +310,8 @@ def test_fk_fallback_with_agreement_rejection_and_guard_again(desk: Desk) -> Non
     assert [(t.bpmn_id, t.assignee) for t in result.open_tasks] == [
         ("ansvarsoverenskommelse", "fk")
     ]
-    desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 2025-17"})
+    desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 2025-17",
+                                                        "rehabilitering_utfors_av": ["angelholm"]})
     desk.act("fk", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     result = desk.each_party(iid, "beslut_projektansokan", {
         "fk": {"beslut": "ja", "beslut_referens": "FK-1"},

@@ -126,7 +126,9 @@ class _Desk:
             "overenskommelse": "overens", "projektagare": owner, "medfinansiarer": cofinanciers})
         if owner == "fk":
             self.act(days[0], "fk", iid, "ansvarsoverenskommelse",
-                     {"ansvarsoverenskommelse": "Överenskommelse om ansvar FK/parterna"})
+                     {"ansvarsoverenskommelse": "Överenskommelse om ansvar FK/parterna",
+                      "rehabilitering_utfors_av": [c for c in cofinanciers if c != "af"]
+                      or cofinanciers})
         self.act(days[1], owner, iid, "formulera_ansokan",
                  {"ansokan_sammanfattning": "Ansökan enligt projektidén", "sokt_belopp": amount})
         self.each(days[2], iid, "beslut_projektansokan", {
