@@ -85,7 +85,8 @@ def test_insats_completion_within_its_period(desk: Desk, finsam: Finsam) -> None
     for day in ("2019-06-30", "2025-02-28", "2030-01-01"):  # years back, before it began, years on
         refused(finsam, desk, "angelholm", iid, "genomfora_insats",
                 {**done, "genomford_datum": day}, "genomford_datum")
-    result = desk.act("angelholm", iid, "genomfora_insats", {**done, "genomford_datum": "2026-02-28"})
+    result = desk.act("angelholm", iid, "genomfora_insats",
+                      {**done, "genomford_datum": "2026-02-28"})
     assert result.instance.outcome == "insats_genomford"
 
 
@@ -130,7 +131,7 @@ def test_esf_decision_amount_and_period(desk: Desk, finsam: Finsam) -> None:
     assert result.instance.outcome == "projekt_avslutat"
 
 
-# -- finding 2: the agreement matches each party's declaration --------------------------------------
+# -- finding 2: the agreement matches each party's declaration -------------------------------
 
 
 def test_projektagare_must_have_declared_it(desk: Desk, finsam: Finsam) -> None:

@@ -78,7 +78,8 @@ STYRELSE_FIELDS = frozenset({
     "specifik_malgrupp", "syfte", "mal", "sokt_belopp", "processagare", "forankringar",
     "forankrad", "kommentar", "ansvarsfordelning", "tjansteutlatande", "forslag_till_beslut",
     "styrelsebeslut", "beviljat_belopp", "period_start", "period_slut", "motivering",
-    "anvisningar", "motesdatum", "protokoll_paragraf", "deltagare_kvinnor", "deltagare_man", "genomford_datum",
+    "anvisningar", "motesdatum", "protokoll_paragraf", "deltagare_kvinnor", "deltagare_man",
+    "genomford_datum",
 })
 # Bookkeeping a person does not need to read on a page (the API still carries it to those who
 # see the case).

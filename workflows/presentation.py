@@ -158,5 +158,6 @@ def nameable_processes(capacity: Capacity, names: dict[str, str]) -> dict[str, s
     return {pid: name for pid, name in names.items() if policy.sees_process(capacity, pid)}
 
 
-__all__ = ["InstancePage", "ReturnReason", "TaskPage", "count_labels", "instance_page", "may_start_need",
+__all__ = ["InstancePage", "ReturnReason", "TaskPage", "count_labels", "instance_page",
+           "may_start_need",
            "nameable_processes", "task_page"]

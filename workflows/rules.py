@@ -184,7 +184,8 @@ def check_final_report(data: dict[str, Any], task_data: dict[str, Any]) -> Error
 def check_parties_revised(
     data: dict[str, Any], parties: dict[str, Party], forbunds: set[str]
 ) -> Errors:
-    """A2/B2: a revised set of parties (`parter`) stays within the closed list (R-M1, R-X1, R-X7)."""
+    """A2/B2: a revised set of parties (`parter`) stays within the closed list (R-M1, R-X1,
+    R-X7)."""
     return check_party_list("parter", data.get("parter") or [], parties, forbunds)
 
 

@@ -229,8 +229,8 @@ class Finsam:
         """Display names of the förbund's organisations and bodies, by slug."""
         names = {p.slug: p.name for p in parties_of(self.db, forbund)}
         names.update(
-            {KANSLI: "Förbundskansliet", STYRELSE: "Styrelsen", BEREDNINGSGRUPP: "Beredningsgruppen",
-             PARTY_REPRESENTATIVES: "Parternas företrädare"}
+            {KANSLI: "Förbundskansliet", STYRELSE: "Styrelsen",
+             BEREDNINGSGRUPP: "Beredningsgruppen", PARTY_REPRESENTATIVES: "Parternas företrädare"}
         )
         return names
 
