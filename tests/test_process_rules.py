@@ -194,12 +194,12 @@ def test_fk_project_past_2029_is_recorded_with_a_warning(desk: Desk) -> None:
     iid = to_esf_decision(desk, owner="fk")
     result = desk.act("fk", iid, "registrera_esf_beslut",
                       {**ESF_GRANTED, "projektperiod_slut": "2030-06-30"})
-    warning = result.instance.data["fk_varning"]
+    warning = result.instance.data["varning"]
     assert "2029" in warning and "Försäkringskassan" in warning
     iid = to_esf_decision(desk, owner="angelholm")
     result = desk.act("angelholm", iid, "registrera_esf_beslut",
                       {**ESF_GRANTED, "projektperiod_slut": "2030-06-30"})
-    assert "fk_varning" not in result.instance.data
+    assert "varning" not in result.instance.data
 
 
 # -- finding 6: a need outside Finsam's target group leads visibly to "utanför rutinen" -----------

@@ -145,7 +145,7 @@ def check_esf_decision(
 ) -> tuple[Errors, dict[str, Any]]:
     """B7: a granted project has a period that ends after it starts and an amount no larger
     than the one applied for; with Försäkringskassan as fallback projektägare, a project period
-    past the expected end of the arrangement is recorded with a warning (`fk_varning`)."""
+    past the expected end of the arrangement is recorded with a warning (`varning`)."""
     if data.get("esf_beslut") != "beviljad":
         return {}, {}
     errors = _period_order(data, "projektperiod_start", "projektperiod_slut", "projektperioden")
@@ -153,7 +153,7 @@ def check_esf_decision(
     end = _date(data.get("projektperiod_slut"))
     if errors or not task_data.get("fk_fallback") or end is None or end <= FK_ARRANGEMENT_END:
         return errors, {}
-    return {}, {"fk_varning": (
+    return {}, {"varning": (
         f"Projektperioden slutar {_swedish(end)}, efter {FK_ARRANGEMENT_END.year} då "
         "ordningen med Försäkringskassan som projektägare väntas upphöra; stäm av med "
         "Försäkringskassan hur projektet avslutas.")}
