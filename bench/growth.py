@@ -35,7 +35,8 @@ def one_loop(driver: Driver, iid: int) -> list[float]:
     driver.each(iid, "mandat_projektagarskap", {o: {
         "mandat": True, "vill_vara_projektagare": o == "af", "medfinansierar": True}
         for o in ESF_PARTIES})
-    driver.act("af", iid, "overenskommelse", {"overenskommelse": "ej_overens"})
+    driver.act("af", iid, "overenskommelse", {"overenskommelse": "ej_overens",
+                                              "skal": "Idén arbetas om"})
     return driver.completion_seconds[before:]
 
 

@@ -116,7 +116,8 @@ class PlainSpiff:
         state = self.complete(state, "utforma_insats", {
             "insatstyp": "individinriktad", "preciserad_inriktning": ["arbetslivsinriktad"],
             "specifik_malgrupp": ["unga"], "syfte": "Stöd", "mal": "Arbete",
-            "sokt_belopp": 3_500_000, "processagare": "angelholm"})
+            "sokt_belopp": 3_500_000, "processagare": "angelholm",
+            "avbryt": False})  # derived by the domain at A2, as fk_fallback is at B3
         state = self.each(state, "forankra_insats", {o: {"forankrad": True}
                                                      for o in FINSAM_PARTIES})
         state = self.complete(state, "ansvarsfordelning", {"ansvarsfordelning": "Ängelholm"})

@@ -49,6 +49,12 @@ _REFUSED_ELEMENTS: dict[str, tuple[str, str]] = {
         "an untyped task would wait forever: nobody can complete it",
         "make it a user task (with a lane and a form) or remove it",
     ),
+    # Lint and run must agree: the runtime starts no task inside an embedded sub-process.
+    **{tag: (
+        "embedded sub-processes are not supported by this engine: the tasks inside would not "
+        "run",
+        "draw the sub-process's steps in the process itself, each task in its lane",
+    ) for tag in ("subProcess", "adHocSubProcess", "transaction")},
 }
 _REFUSED_EXTENSIONS = ("preScript", "postScript")
 _BUDGET_HINT = ("make it do less: at most 10,000 comprehension rounds, texts of 100,000 "

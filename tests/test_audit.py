@@ -220,13 +220,15 @@ def test_replay_survives_a_new_version_deployed_under_running_instances(
     assert (result.version, result.created) == (2, True)
     new = walks.esf_route(desk)
     for iid in (old, new):
-        walks.to_agreement(desk, iid, {org: walks.position() for org in walks.ESF_PARTIES})
+        walks.to_agreement(desk, iid, {org: walks.position(org == "af")
+                                        for org in walks.ESF_PARTIES})
         result2 = desk.act("af", iid, "overenskommelse", walks.agree("af", ["fk"]))
         [task] = result2.open_tasks
         assert task.name == ("Projektägare formulerar ansökan" if iid == old
                              else "Projektägaren formulerar ansökan med medfinansiärerna")
     for iid in (old, new):  # both run to their end, each on its own version
-        desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+        desk.act("af", iid, "formulera_ansokan",
+                 {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
         desk.each_party(iid, "beslut_projektansokan",
                         {org: {"beslut": "ja", "beslut_referens": "r"} for org in ["af", "fk"]})
         desk.act("af", iid, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted(diagrams_dir().glob("*.bpmn"))
 END_EVENTS = {
     "behovsanalys": {"routes_started", "utanfor_rutinen"},
-    "finansiell_samordning": {"insats_genomford", "avslag"},
+    # insats_avbruten: the beredningsgrupp stops the need before A4 (issue 16, finding 8)
+    "finansiell_samordning": {"insats_genomford", "avslag", "insats_avbruten"},
     # the two "Påminnelse skickad" ends close the reminder branches only, never an instance
     "esf_plus": {"projekt_avslutat", "ej_ansokan", "ansokan_avslagen",
                  "overenskommelse_paminnelse_skickad", "beslut_paminnelse_skickad"},
@@ -77,3 +78,35 @@ def test_bpmnlint_recommended_passes() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_esf_diagram_draws_the_zones_and_the_goal_of_bilaga_1() -> None:
+    """000 Bilaga 1: two zones and one goal; each drawn, and shown by the renderer."""
+    from engine.diagram import render_svg
+
+    path = diagrams_dir() / "esf_plus.bpmn"
+    root = etree.parse(str(path)).getroot()
+    values = {v.get("id"): v.get("value") for v in root.iterfind(".//bpmn:categoryValue", NS)}
+    groups = {g.get("id"): values[g.get("categoryValueRef")]
+              for g in root.iterfind(".//bpmn:group", NS)}
+    assert sorted(groups.values()) == ["Parternas arbete utanför beredningsstrukturen",
+                                       "Samordningsförbundens beredningsstruktur"]
+    drawn = {s.get("bpmnElement") for s in root.iterfind(".//bpmndi:BPMNShape", NS)}
+    assert set(groups) <= drawn
+    goal = "Mål: Målgruppen får tillgång till samordnade rehabiliteringsinsatser"
+    for name in ("esf_plus", "finansiell_samordning"):
+        tree = etree.parse(str(diagrams_dir() / f"{name}.bpmn")).getroot()
+        (note,) = [t for t in tree.iterfind(".//bpmn:textAnnotation", NS)
+                   if t.findtext("bpmn:text", namespaces=NS) == goal]
+        (link,) = [a for a in tree.iterfind(".//bpmn:association", NS)
+                   if a.get("targetRef") == note.get("id")]
+        assert link.get("sourceRef") in {"projekt_avslutat", "insats_genomford"}
+    svg = render_svg(path.read_bytes())
+    assert "Parternas arbete utanför" in svg and "Samordningsförbundens" in svg
+
+
+def test_the_shared_first_step_has_its_full_name() -> None:
+    parsed = validate_source(read_source(diagrams_dir() / "behovsanalys.bpmn"))
+    assert parsed.user_tasks["identifiera_behov"].name == (
+        "Beredningsgruppen kartlägger målgruppens behov och identifierar behov av insatser för "
+        "finansiell samordning eller av ESF+-projekt")

@@ -75,11 +75,12 @@ class ClockDesk(Desk):
 
 
 def finsam_to_board(desk: ClockDesk, iid: int, design: dict[str, Any], parter: list[str]) -> None:
-    kansli = desk.user("kansli")
-    desk.act(kansli, iid, "utforma_insats", design)
+    party = desk.user(parter[0])  # the parties decide (issue 16); the kansli prepares the matter
+    desk.act(party, iid, "utforma_insats", design)
     desk.parties(iid, "forankra_insats", {org: {"forankrad": True} for org in parter})
-    desk.act(kansli, iid, "ansvarsfordelning", {"ansvarsfordelning": "Processägaren leder"})
-    desk.act(kansli, iid, "bereda_arende", {"tjansteutlatande": "x", "forslag_till_beslut": "y"})
+    desk.act(party, iid, "ansvarsfordelning", {"ansvarsfordelning": "Processägaren leder"})
+    desk.act(desk.user("kansli"), iid, "bereda_arende",
+             {"tjansteutlatande": "x", "forslag_till_beslut": "y"})
 
 
 def finsam_route(desk: ClockDesk, when: str, parter: list[str] = FS) -> int:
@@ -95,14 +96,14 @@ def esf_route(desk: ClockDesk, when: str, parter: list[str] = ESF) -> int:
 
 
 def esf_to_agreement(desk: ClockDesk, iid: int, positions: dict[str, dict[str, bool]]) -> None:
-    desk.act(desk.user("kansli"), iid, "utforma_projektide", IDEA)
+    desk.act(desk.user(next(iter(positions))), iid, "utforma_projektide", IDEA)
     desk.parties(iid, "forankra_projektide", {org: {"forankrad": True} for org in positions})
     desk.parties(iid, "mandat_projektagarskap", positions)
 
 
 def esf_submit(desk: ClockDesk, iid: int, owner: str, cofinanciers: list[str]) -> None:
     desk.act(desk.user(owner), iid, "formulera_ansokan",
-             {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+             {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     desk.parties(iid, "beslut_projektansokan", {
         org: {"beslut": "ja", "beslut_referens": "r"} for org in [owner, *cofinanciers]})
     desk.act(desk.user(owner), iid, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})
@@ -112,6 +113,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     """The hand-counted instances of nnv-skane; returns their ids by name."""
     ids: dict[str, int] = {}
     everyone = {org: position() for org in ESF}
+    af_owns = {org: position(org == "af") for org in ESF}  # AF declared it will be projektägare
 
     # E_a: granted and finished, Ängelholm owner, AF and FK co-finance.
     ids["E_a"] = iid = esf_route(desk, "2025-02-01T10:00")
@@ -134,9 +136,10 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
 
     # E_f: agreed (AF owner), AF then says no, and the parties stop: no stale projektägare.
     ids["E_f"] = iid = esf_route(desk, "2025-05-01T10:00")
-    esf_to_agreement(desk, iid, everyone)
+    esf_to_agreement(desk, iid, af_owns)
     desk.act("af", iid, "overenskommelse", agree("af", ["fk"]))
-    desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+    desk.act("af", iid, "formulera_ansokan",
+             {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     desk.parties(iid, "beslut_projektansokan", {"af": {"beslut": "nej", "beslut_referens": "r"},
                                                 "fk": {"beslut": "ja", "beslut_referens": "r"}})
     positions_stated(desk, iid, everyone)
@@ -145,7 +148,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
 
     # E_c: submitted and rejected; identified just after midnight on 1 July, Swedish time.
     ids["E_c"] = iid = esf_route(desk, "2025-07-01T00:30")
-    esf_to_agreement(desk, iid, everyone)
+    esf_to_agreement(desk, iid, af_owns)
     desk.act("af", iid, "overenskommelse", agree("af", ["fk", "angelholm"]))
     esf_submit(desk, iid, "af", ["fk", "angelholm"])
     desk.act("af", iid, "registrera_esf_beslut", {"esf_beslut": "avslag",
@@ -156,7 +159,8 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     ids["E_d"] = iid = esf_route(desk, "2025-08-01T10:00")
     esf_to_agreement(desk, iid, everyone)
     desk.act("af", iid, "overenskommelse", agree("fk", ["af", "angelholm"]))
-    desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 1"})
+    desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 1",
+                                                      "rehabilitering_utfors_av": ["angelholm"]})
 
     # E_e: a new idea in 2026, at its first step.
     ids["E_e"] = esf_route(desk, "2026-01-10T10:00")
@@ -196,6 +200,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
                 "specifik_malgrupp": ["enbart_kvinnor", "unga"], "sokt_belopp": 1_000_000}
     finsam_to_board(desk, iid, design_e, FS)
     desk.act("styrelse", iid, "styrelsebeslut", {"styrelsebeslut": "aterremitteras",
+                                                 "motivering": "Kompletteras",
                                                  "motesdatum": "2025-10-01",
                                                  "protokoll_paragraf": "§ 3"})
     finsam_to_board(desk, iid, design_e, FS)

@@ -280,10 +280,14 @@ def test_demo_history_runs_once_through_the_engine(run) -> None:  # type: ignore
         "2025-02-06", "2025-03-01", "2026-02-28", 3_500_000)
     outcomes = {p["outcome"] for p in esf["projekt"]}
     assert {"ej_ansokan", "ansokan_avslagen", None} <= outcomes
+    # two granted since the project ideas were re-dated under the 2025 routine (issue 16)
     assert (esf["beviljade"], esf["avslagna"], esf["ej_ansokan"], esf["fk_fallback"]) == (
-        1, 1, 1, 1)
+        2, 1, 1, 1)
     everything = json.loads(run("report", "uppfoljning", "--format", "json").output)
     assert "projekt_avslutat" in {p["outcome"] for p in everything["esf_plus"]["projekt"]}
+    # Every ESF+ idea is identified under the 2025 routine (FK's report of May 2025, 000).
+    identified = [p["identifierad"] for p in everything["esf_plus"]["projekt"]]
+    assert identified and min(identified) >= "2025-05-13", identified
     assert run("replay", "--all").exit_code == 0  # the history verifies
 
 

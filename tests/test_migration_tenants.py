@@ -120,9 +120,9 @@ def test_upgrade_gives_each_forbund_its_own_copy_of_shared_versions(
         # both go on; a deploy of one no longer reaches the other
         again = Desk(database_url)
         again.act("af", esf_a, "formulera_ansokan", {"ansokan_sammanfattning": "x",
-                                                      "sokt_belopp": 1})
+                                                      "sokt_belopp": 9_000_000})
         again.act("s-af", esf_b, "formulera_ansokan", {"ansokan_sammanfattning": "x",
-                                                        "sokt_belopp": 1})
+                                                        "sokt_belopp": 9_000_000})
         third = changed.replace('name="Behov av ESF+-projekt identifierat"',
                                 'name="ESF+-behov identifierat"')
         assert third != changed

@@ -264,7 +264,8 @@ def test_a_loop_with_no_way_out_is_refused_at_its_first_element(system: Finsam) 
 @pytest.mark.parametrize(("old", "new", "what"), [
     ('name="Behovsanalys"', 'name="' + "B" * 301 + '"', "process name"),
     ('"utanfor_rutinen"', '"' + "u" * 201 + '"', "end event id"),
-    ('name="Beredningsgruppen kartlägger målgruppens behov och identifierar behov"',
+    ('name="Beredningsgruppen kartlägger målgruppens behov och identifierar behov av insatser '
+     'för finansiell samordning eller av ESF+-projekt"',
      'name="' + "T" * 301 + '"', "task name"),
 ])
 def test_names_longer_than_their_columns_are_refused_at_deploy(

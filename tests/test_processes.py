@@ -126,7 +126,9 @@ def finsam_route(desk: Desk) -> int:
 
 def anchor_all(desk: Desk, instance_id: int, ok: bool = True) -> None:
     desk.each_party(instance_id, "forankra_insats",
-                    {org: {"forankrad": ok or org != "klippan"} for org in FINSAM_PARTIES})
+                    {org: {"forankrad": True} if ok or org != "klippan" else
+                     {"forankrad": False, "kommentar": "Klippan behöver se budgeten"}
+                     for org in FINSAM_PARTIES})
 
 
 def test_finsam_route_with_loops_to_insats_genomford(desk: Desk) -> None:
@@ -139,9 +141,10 @@ def test_finsam_route_with_loops_to_insats_genomford(desk: Desk) -> None:
     desk.act("kansli", iid, "bereda_arende",
              {"tjansteutlatande": "Förslaget uppfyller 2 §", "forslag_till_beslut": "Bevilja"})
     desk.act("styrelse", iid, "styrelsebeslut",
-             {"styrelsebeslut": "aterremitteras", "motesdatum": "2025-01-20",
+             {"styrelsebeslut": "aterremitteras", "motivering": "Målen behöver preciseras",
+              "motesdatum": "2025-01-20",
               "protokoll_paragraf": "§ 3"})
-    desk.act("kansli", iid, "utforma_insats", DESIGN)  # the kansli is in the beredningsgrupp
+    desk.act("angelholm", iid, "utforma_insats", DESIGN)  # any participating party's representative
     anchor_all(desk, iid)
     desk.act("angelholm", iid, "ansvarsfordelning", {"ansvarsfordelning": "Ängelholm leder"})
     desk.act("kansli", iid, "bereda_arende",
@@ -254,7 +257,8 @@ def test_esf_avbryts_ends_ej_ansokan_with_reason(desk: Desk) -> None:
 def test_esf_ej_overens_goes_back_to_the_idea(desk: Desk) -> None:
     iid = esf_route(desk)
     to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
-    result = desk.act("af", iid, "overenskommelse", {"overenskommelse": "ej_overens"})
+    result = desk.act("af", iid, "overenskommelse", {"overenskommelse": "ej_overens",
+                                                     "skal": "Kretsen av parter ses över"})
     assert [t.bpmn_id for t in result.open_tasks] == ["utforma_projektide"]
 
 
@@ -276,7 +280,7 @@ def test_fk_refused_while_another_party_volunteered(desk: Desk, finsam: Finsam) 
     with pytest.raises(InvalidData) as error:
         desk.act("af", iid, "overenskommelse", agree("fk", ["af", "angelholm"]))
     message = error.value.details["projektagare"]
-    assert "angelholm" in message and "R-E4" in message
+    assert "angelholm" in message and "ingen annan part vill vara det" in message
     assert events_count(finsam) == before
 
 
@@ -309,8 +313,10 @@ def test_fk_fallback_with_agreement_rejection_and_guard_again(desk: Desk) -> Non
     assert [(t.bpmn_id, t.assignee) for t in result.open_tasks] == [
         ("ansvarsoverenskommelse", "fk")
     ]
-    desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 2025-17"})
-    desk.act("fk", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+    desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 2025-17",
+                                                        "rehabilitering_utfors_av": ["angelholm"]})
+    desk.act("fk", iid, "formulera_ansokan",
+             {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     result = desk.each_party(iid, "beslut_projektansokan", {
         "fk": {"beslut": "ja", "beslut_referens": "FK-1"},
         "af": {"beslut": "ja", "beslut_referens": "AF-1"},
@@ -319,7 +325,7 @@ def test_fk_fallback_with_agreement_rejection_and_guard_again(desk: Desk) -> Non
     # A medfinansiär said no: back to the mandate step, and the FK guard is evaluated again.
     assert sorted(t.assignee for t in result.open_tasks) == sorted(ESF_PARTIES)
     assert {t.bpmn_id for t in result.open_tasks} == {"mandat_projektagarskap"}
-    positions_stated(desk, iid, {"af": position(), "fk": position(),
+    positions_stated(desk, iid, {"af": position(True), "fk": position(),
                                  "angelholm": position(cofinance=False)})
     with pytest.raises(InvalidData):
         desk.act("af", iid, "overenskommelse", agree("fk", ["af"]))
@@ -330,9 +336,10 @@ def test_fk_fallback_with_agreement_rejection_and_guard_again(desk: Desk) -> Non
 
 def test_esf_ansokan_avslagen(desk: Desk) -> None:
     iid = esf_route(desk)
-    to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
+    to_agreement(desk, iid, {org: position(org == "af") for org in ESF_PARTIES})
     desk.act("af", iid, "overenskommelse", agree("af", ["fk", "angelholm"]))
-    desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+    desk.act("af", iid, "formulera_ansokan",
+             {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     desk.each_party(iid, "beslut_projektansokan",
                     {org: {"beslut": "ja", "beslut_referens": "r"}
                      for org in ["af", "fk", "angelholm"]})
@@ -345,9 +352,10 @@ def test_esf_ansokan_avslagen(desk: Desk) -> None:
 
 def test_projektagare_no_goes_back_to_b3(desk: Desk) -> None:
     iid = esf_route(desk)
-    to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
+    to_agreement(desk, iid, {org: position(org == "af") for org in ESF_PARTIES})
     desk.act("af", iid, "overenskommelse", agree("af", ["fk", "angelholm"]))
-    desk.act("af", iid, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+    desk.act("af", iid, "formulera_ansokan",
+             {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     result = desk.each_party(iid, "beslut_projektansokan", {
         "af": {"beslut": "nej", "beslut_referens": "AF-2"},
         "fk": {"beslut": "ja", "beslut_referens": "FK-2"},
@@ -362,7 +370,7 @@ def test_projektagare_no_goes_back_to_b3(desk: Desk) -> None:
 def test_styrelse_never_sees_an_esf_matter(desk: Desk, finsam: Finsam, as_user) -> None:  # type: ignore[no-untyped-def]
     _, started = desk.need(ESF_PARTIES, "bada")
     iid = started["esf_plus"].id
-    to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
+    to_agreement(desk, iid, {org: position(org == "af") for org in ESF_PARTIES})
     desk.act("af", iid, "overenskommelse", agree("af", ["fk"]))
     styrelse = as_user("styrelse")
     assert all(t.process_id == "finansiell_samordning" for t in finsam.task_list(styrelse))

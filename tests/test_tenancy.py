@@ -136,7 +136,7 @@ def test_a_second_forbund_runs_both_routes_beside_the_demo(
     assert set(routes) == {"esf_plus", "finansiell_samordning"}
 
     fs = routes["finansiell_samordning"]
-    desk.act("s-kansli", fs, "utforma_insats", {**DESIGN, "processagare": "trelleborg"})
+    desk.act("s-trelleborg", fs, "utforma_insats", {**DESIGN, "processagare": "trelleborg"})
     each_party(desk, fs, "forankra_insats", {o: {"forankrad": True} for o in PARTIES})
     desk.act("s-trelleborg", fs, "ansvarsfordelning", {"ansvarsfordelning": "Trelleborg leder"})
     desk.act("s-kansli", fs, "bereda_arende", {"tjansteutlatande": "x", "forslag_till_beslut": "y"})
@@ -152,7 +152,7 @@ def test_a_second_forbund_runs_both_routes_beside_the_demo(
                {"af": position(), "fk": position(), "trelleborg": position(True)})
     desk.act("s-af", esf, "overenskommelse", agree("trelleborg", ["af", "fk"]))
     desk.act("s-trelleborg", esf, "formulera_ansokan",
-             {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
+             {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     each_party(desk, esf, "beslut_projektansokan",
                {o: {"beslut": "ja", "beslut_referens": "r"} for o in PARTIES})
     desk.act("s-trelleborg", esf, "skicka_ansokan", {"inskickad_datum": "2025-10-01"})

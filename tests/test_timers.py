@@ -171,7 +171,8 @@ def test_the_reminder_waits_for_its_time_and_fires_once(desk: ClockDesk, clock: 
         reminders = session.scalars(select(Notification).where(
             Notification.instance_id == iid, Notification.kind == "reminder")).all()
     system.close()
-    assert [n.assignee for n in reminders] == ["beredningsgrupp"]
+    # B3 is the parties' own decision (issue 16): the reminder goes to their representatives
+    assert [n.assignee for n in reminders] == ["parternas_foretradare"]
     result = desk.act("af", iid, "overenskommelse", agree("angelholm", ["af", "fk"]))
     assert [t.bpmn_id for t in result.open_tasks] == ["formulera_ansokan"]
     assert verify(desk, iid) == []

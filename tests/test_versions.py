@@ -55,7 +55,7 @@ def test_diff_names_added_removed_and_changed() -> None:
 
 def test_safe_migration_continues_and_replays(desk: Desk, finsam: Finsam, tmp_path: Path) -> None:
     iid = walks.esf_route(desk)
-    walks.to_agreement(desk, iid, {org: walks.position() for org in walks.ESF_PARTIES})
+    walks.to_agreement(desk, iid, {org: walks.position(org == "af") for org in walks.ESF_PARTIES})
     assert deploy_changed(finsam, tmp_path, RENAME) == 2
     check = finsam.engine.check_migration(TENANT, iid)
     assert check.safe and (check.from_version, check.to_version) == (1, 2)

@@ -38,7 +38,8 @@ def walk_both_routes(desk: Any, finsam: Finsam) -> tuple[int, int]:
                     {org: position(volunteer=org == "klippan") for org in everyone})
     others = [o for o in everyone if o != "klippan"]
     desk.act("af", esf, "overenskommelse", agree("klippan", others))
-    desk.act("klippan", esf, "formulera_ansokan", {"ansokan_sammanfattning": "x", "sokt_belopp": 5})
+    desk.act("klippan", esf, "formulera_ansokan",
+             {"ansokan_sammanfattning": "x", "sokt_belopp": 5_000_000})
     desk.each_party(esf, "beslut_projektansokan",
                     {org: {"beslut": "ja", "beslut_referens": f"{org}-1"}
                      for org in ["klippan", *others]})

@@ -88,6 +88,9 @@ def build_fields(
     values = values or {}
     errors = errors or {}
     required = set(schema.get("required") or [])
+    for rule in schema.get("allOf") or []:  # required unless an exception (`if`) holds
+        if isinstance(rule, dict) and isinstance(rule.get("else"), dict):
+            required |= set(rule["else"].get("required") or [])
     fields = []
     for name, prop in (schema.get("properties") or {}).items():
         kind = _kind(prop)

@@ -32,6 +32,7 @@ FIGURES = {
     "behov_utanfor_rutinen": N_("Behov utanför rutinen"),
     "insatser": N_("Insatser identifierade"),
     "genomforda": N_("Genomförda"),
+    "avbrutna": N_("Avbrutna före styrelsen"),
     "individinriktade": N_("Individinriktade (beviljade)"),
     "strukturovergripande": N_("Strukturövergripande (beviljade)"),
     "belopp_individinriktade": N_("Beviljat till individinriktade"),

@@ -9,13 +9,15 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import CompletionResult, InvalidData
-from workflows.catalogue import PROCESS_NAMES
+from workflows.catalogue import CHOICES, NEED_PROCESS, PROCESS_NAMES, ROUTES_OF_FORM
 from workflows.presentation import count_labels, may_start_need, task_page
 
 from .context import capacity, system
 from .forms import build_fields, describe, parse_submission
 
 bp = Blueprint("tasks", __name__)
+# The end of a need that starts no route (behovsanalys.bpmn).
+OUTSIDE_ROUTINE = "utanfor_rutinen"
 
 
 
@@ -83,7 +85,12 @@ def detail(task_id: int) -> Any:
 def _flash_next(result: CompletionResult) -> None:
     names = system().org_names(capacity().forbund)
     if result.instance.status == "completed":
-        flash(_("Klart. Ärendet är avslutat."), "success")
+        outcome = system().end_event_names(result.instance).get(result.instance.outcome or "")
+        if outcome:
+            flash(_("Klart. Ärendet är avslutat: %(outcome)s.", outcome=outcome), "success")
+        else:
+            flash(_("Klart. Ärendet är avslutat."), "success")
+        _flash_outside_routine(result)
     elif result.open_tasks:
         steps = "; ".join(
             f"{t.name} – {names.get(t.assignee, t.assignee)}" for t in result.open_tasks
@@ -95,6 +102,26 @@ def _flash_next(result: CompletionResult) -> None:
               process=PROCESS_NAMES.get(started.process_id, started.process_id)),
             "success",
         )
+
+
+def _flash_outside_routine(result: CompletionResult) -> None:
+    """A need that ended outside the routine says so, and why, in words: no route started,
+    also when a financing form was chosen for a need outside Finsam's target group (R-S5)."""
+    instance = result.instance
+    if instance.process_id != NEED_PROCESS or instance.outcome != OUTSIDE_ROUTINE:
+        return
+    data = instance.data
+    form = data.get("finansieringsform")
+    if data.get("inom_finsam_malgrupp") is False and form in ROUTES_OF_FORM:
+        flash(_("Behovet gäller inte Finsams målgrupp (individer i behov av samordnade "
+                "rehabiliteringsinsatser), så det hanteras utanför rutinen: vald "
+                "finansieringsform (%(form)s) används inte och inget ärende startades. "
+                "Skäl: %(reason)s",
+                form=CHOICES["finansieringsform"].get(str(form), str(form)),
+                reason=data.get("skal") or ""), "warning")
+    else:
+        flash(_("Behovet hanteras utanför rutinen och inget ärende startades. Skäl: %(reason)s",
+                reason=data.get("skal") or ""), "warning")
 
 
 @bp.post("/tasks/<int:task_id>/claim")

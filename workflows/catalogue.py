@@ -8,7 +8,7 @@ styrelse: its fields are an allow-list here, not "everything but").
 
 from __future__ import annotations
 
-from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE
+from .parties import BEREDNINGSGRUPP, KANSLI, PARTY_REPRESENTATIVES, STYRELSE
 
 NEED_PROCESS = "behovsanalys"
 FINSAM_PROCESS = "finansiell_samordning"
@@ -41,6 +41,9 @@ PARTIES_VARIABLE = "parter"
 # Lane name → how the organisation that must act is found.
 LANE_GROUPS = {
     "Beredningsgrupp": BEREDNINGSGRUPP,
+    # the parties' decisions in the beredningsgrupp: a participating party's representative
+    # confirms; the kansli does not (issue 16, finding 1)
+    "Parternas företrädare": PARTY_REPRESENTATIVES,
     "Förbundskansli": KANSLI,
     "Styrelse": STYRELSE,
 }
@@ -74,8 +77,9 @@ STYRELSE_FIELDS = frozenset({
     "titel", "malgrupp", PARTIES_VARIABLE, "insatstyp", "preciserad_inriktning",
     "specifik_malgrupp", "syfte", "mal", "sokt_belopp", "processagare", "forankringar",
     "forankrad", "kommentar", "ansvarsfordelning", "tjansteutlatande", "forslag_till_beslut",
-    "styrelsebeslut", "beviljat_belopp", "period_start", "period_slut", "motesdatum",
-    "protokoll_paragraf", "deltagare_kvinnor", "deltagare_man", "genomford_datum",
+    "styrelsebeslut", "beviljat_belopp", "period_start", "period_slut", "motivering",
+    "anvisningar", "motesdatum", "protokoll_paragraf", "deltagare_kvinnor", "deltagare_man",
+    "genomford_datum",
 })
 # Bookkeeping a person does not need to read on a page (the API still carries it to those who
 # see the case).
@@ -96,6 +100,17 @@ INDEXED_VARIABLES: dict[str, tuple[str, ...]] = {
                      "specifik_malgrupp", "sokt_belopp", "processagare", "styrelsebeslut",
                      "beviljat_belopp", "motesdatum", "period_start", "period_slut",
                      "deltagare_kvinnor", "deltagare_man", "genomford_datum"),
+}
+
+# Steps that an earlier step can send back, and why (issue 16, finding 7): (process, the task
+# that comes back) → the step whose answer sent it back → what kind of return it is. The task
+# page shows the reason as a banner.
+RETURNS: dict[tuple[str, str], dict[str, str]] = {
+    (FINSAM_PROCESS, "utforma_insats"): {"styrelsebeslut": "aterremiss",
+                                         "forankra_insats": "forankring"},
+    (ESF_PROCESS, "utforma_projektide"): {"overenskommelse": "ej_overens",
+                                          "forankra_projektide": "forankring"},
+    (ESF_PROCESS, "mandat_projektagarskap"): {"beslut_projektansokan": "partsbeslut"},
 }
 
 # The choices whose values the gateways, the rules and the follow-up read, with what each value

@@ -88,8 +88,10 @@ class _Desk:
     # -- finansiell samordning (A2–A5) -------------------------------------------------------
 
     def design(self, days: tuple[str, str, str, str], iid: int, parter: list[str],
-               design: dict[str, Any], user: str = "kansli") -> None:
-        """A2 design, every party's förankring, A3 and the kansli's beredning."""
+               design: dict[str, Any], user: str | None = None) -> None:
+        """A2 design, every party's förankring, A3 (recorded by a party's representative, the
+        processägare unless `user` says otherwise) and the kansli's beredning."""
+        user = user or str(design["processagare"])
         self.act(days[0], user, iid, "utforma_insats", design)
         self.each(days[1], iid, "forankra_insats", {p: {"forankrad": True} for p in parter})
         self.act(days[2], user, iid, "ansvarsfordelning", {
@@ -107,8 +109,9 @@ class _Desk:
     # -- ESF+ (B2–B8) ------------------------------------------------------------------------
 
     def idea(self, days: tuple[str, str, str], iid: int, parter: list[str], idea: str,
-             owner: str | None, user: str = "kansli") -> None:
+             owner: str | None, user: str | None = None) -> None:
         """B2 idea and förankring, B3 every party's position (`owner` volunteers)."""
+        user = user or owner or parter[0]  # a party's representative records the idea
         self.act(days[0], user, iid, "utforma_projektide",
                  {"projektide": idea, "syfte": idea, "mal": "Fler i arbete eller studier"})
         self.each(days[1], iid, "forankra_projektide", {p: {"forankrad": True} for p in parter})
@@ -119,11 +122,13 @@ class _Desk:
     def apply(self, days: tuple[str, str, str, str], iid: int, owner: str,
               cofinanciers: list[str], amount: int) -> None:
         """B3 agreement, B4 application, B5 each party's decision, B6 submission."""
-        self.act(days[0], "kansli", iid, "overenskommelse", {
+        self.act(days[0], owner, iid, "overenskommelse", {
             "overenskommelse": "overens", "projektagare": owner, "medfinansiarer": cofinanciers})
         if owner == "fk":
             self.act(days[0], "fk", iid, "ansvarsoverenskommelse",
-                     {"ansvarsoverenskommelse": "Överenskommelse om ansvar FK/parterna"})
+                     {"ansvarsoverenskommelse": "Överenskommelse om ansvar FK/parterna",
+                      "rehabilitering_utfors_av": [c for c in cofinanciers if c != "af"]
+                      or cofinanciers})
         self.act(days[1], owner, iid, "formulera_ansokan",
                  {"ansokan_sammanfattning": "Ansökan enligt projektidén", "sokt_belopp": amount})
         self.each(days[2], iid, "beslut_projektansokan", {
@@ -194,31 +199,33 @@ def _insatser_2025(desk: _Desk) -> None:
 
 
 def _esf_ideas(desk: _Desk) -> None:
-    """ESF+ project ideas with every outcome (illustrative)."""
+    """ESF+ project ideas with every outcome (illustrative), each identified under the 2025
+    routine: after FK's report of May 2025 (000; the assignment of 13 March 2025 applies at once
+    and for the current programme period)."""
     parter = ["af", "klippan", "perstorp", "region-skane"]
-    iid = desk.need("2022-02-10", "kansli", "Arbetsgivarsamverkan för långtidssjukskrivna",
+    iid = desk.need("2025-05-15", "kansli", "Arbetsgivarsamverkan för långtidssjukskrivna",
                     "Långtidssjukskrivna som behöver stöd tillbaka till arbete.", parter,
                     "esf_plus")["esf_plus"]
-    desk.idea(("2022-02-24", "2022-03-10", "2022-03-24"), iid, parter,
+    desk.idea(("2025-05-22", "2025-06-05", "2025-06-12"), iid, parter,
               "Arbetsgivarnätverk och stegvis återgång", owner="klippan")
-    desk.apply(("2022-04-07", "2022-04-21", "2022-05-05", "2022-05-12"), iid, "klippan",
+    desk.apply(("2025-06-19", "2025-07-03", "2025-08-14", "2025-08-21"), iid, "klippan",
                ["af", "perstorp", "region-skane"], 4_200_000)
-    desk.act("2022-10-20", "klippan", iid, "registrera_esf_beslut", {
-        "esf_beslut": "beviljad", "esf_diarienummer": "2022/00417", "beslut_datum": "2022-10-20",
-        "beviljat_belopp": 3_900_000, "projektperiod_start": "2023-01-01",
-        "projektperiod_slut": "2025-06-30"})
-    desk.act("2022-12-01", "klippan", iid, "bilda_projektorganisation",
+    desk.act("2025-10-23", "klippan", iid, "registrera_esf_beslut", {
+        "esf_beslut": "beviljad", "esf_diarienummer": "2025/01271", "beslut_datum": "2025-10-23",
+        "beviljat_belopp": 3_900_000, "projektperiod_start": "2025-11-01",
+        "projektperiod_slut": "2026-06-30"})
+    desk.act("2025-10-30", "klippan", iid, "bilda_projektorganisation",
              {"projektorganisation": "Projektledare, styrgrupp med alla parter"})
-    desk.act("2025-06-30", "klippan", iid, "genomfora_projekt", {"genomford_datum": "2025-06-30"})
-    desk.act("2025-09-30", "klippan", iid, "slutrapportera", {"slutrapport_datum": "2025-09-30"})
+    desk.act("2026-06-30", "klippan", iid, "genomfora_projekt", {"genomford_datum": "2026-06-30"})
+    desk.act("2026-09-30", "klippan", iid, "slutrapportera", {"slutrapport_datum": "2026-09-30"})
 
     parter = ["af", "angelholm", "klippan", "region-skane"]
-    iid = desk.need("2025-02-13", "angelholm", "Vägar till arbete för unga vuxna",
+    iid = desk.need("2025-05-20", "angelholm", "Vägar till arbete för unga vuxna",
                     "Unga vuxna 18–29 år långt från arbetsmarknaden.", parter, "esf_plus",
                     utlysning="Unga som varken arbetar eller studerar")["esf_plus"]
-    desk.idea(("2025-02-20", "2025-03-06", "2025-03-20"), iid, parter,
+    desk.idea(("2025-05-27", "2025-06-10", "2025-06-17"), iid, parter,
               "Stegförflyttning med coach och arbetsgivarkontakter", owner="angelholm")
-    desk.apply(("2025-04-03", "2025-04-24", "2025-05-08", "2025-05-14"), iid, "angelholm",
+    desk.apply(("2025-06-24", "2025-07-08", "2025-08-19", "2025-08-26"), iid, "angelholm",
                ["af", "klippan", "region-skane"], 7_800_000)
     desk.act("2025-10-23", "angelholm", iid, "registrera_esf_beslut", {
         "esf_beslut": "beviljad", "esf_diarienummer": "2025/01288", "beslut_datum": "2025-10-23",
@@ -228,23 +235,23 @@ def _esf_ideas(desk: _Desk) -> None:
              {"projektorganisation": "Projektledare, två coacher, styrgrupp med parterna"})
 
     parter = ["af", "perstorp", "orkelljunga"]
-    iid = desk.need("2025-03-06", "perstorp", "Digital vägledning för arbetssökande med psykisk "
+    iid = desk.need("2025-05-27", "perstorp", "Digital vägledning för arbetssökande med psykisk "
                     "ohälsa", "Arbetssökande med psykisk ohälsa i de mindre kommunerna.", parter,
                     "esf_plus")["esf_plus"]
-    desk.idea(("2025-03-13", "2025-03-27", "2025-04-03"), iid, parter,
+    desk.idea(("2025-06-03", "2025-06-17", "2025-06-24"), iid, parter,
               "Digital vägledning och gruppstöd", owner="perstorp")
-    desk.apply(("2025-04-10", "2025-04-24", "2025-05-15", "2025-05-20"), iid, "perstorp",
+    desk.apply(("2025-07-01", "2025-07-15", "2025-08-21", "2025-08-28"), iid, "perstorp",
                ["af", "orkelljunga"], 2_100_000)
     desk.act("2025-10-23", "perstorp", iid, "registrera_esf_beslut", {
         "esf_beslut": "avslag", "esf_diarienummer": "2025/01302", "beslut_datum": "2025-10-23"})
 
     parter = ["af", "bastad", "hoganas"]
-    iid = desk.need("2025-03-06", "bastad", "Språkstöd i arbetsträning",
+    iid = desk.need("2025-05-27", "bastad", "Språkstöd i arbetsträning",
                     "Nyanlända med ohälsa som behöver språkstöd i arbetsträning.", parter,
                     "esf_plus")["esf_plus"]
-    desk.idea(("2025-03-13", "2025-03-27", "2025-04-10"), iid, parter,
+    desk.idea(("2025-06-03", "2025-06-17", "2025-07-01"), iid, parter,
               "Språkstöd integrerat i arbetsträning", owner=None)
-    desk.act("2025-04-24", "kansli", iid, "overenskommelse", {
+    desk.act("2025-08-14", "bastad", iid, "overenskommelse", {
         "overenskommelse": "avbryts",
         "skal": "Ingen part kan medfinansiera under innevarande programperiod; idén tas upp "
                 "igen inför nästa utlysningsplan."})
@@ -282,8 +289,11 @@ def _hemmasittare_autumn(desk: _Desk) -> None:
               "mal": "Hemmasittare får en väg in till samordnat stöd.", "sokt_belopp": 1_200_000,
               "processagare": "hoganas"}
     desk.design(("2025-10-09", "2025-10-23", "2025-11-06", "2025-11-20"), iid, parter, design)
-    desk.board("2025-12-04", iid, "aterremitteras", "§ 44")
-    desk.act("2026-01-15", "kansli", iid, "utforma_insats", {**design, "sokt_belopp": 950_000})
+    desk.board("2025-12-04", iid, "aterremitteras", "§ 44",
+               motivering="Underlaget behöver visa hur insatsen bygger vidare på En väg in.",
+               anvisningar="Beredningsgruppen ser över budgeten och återkommer till nästa "
+                           "sammanträde.")
+    desk.act("2026-01-15", "hoganas", iid, "utforma_insats", {**design, "sokt_belopp": 950_000})
 
     parter = ["af", "angelholm", "bastad", "region-skane"]
     iid = desk.need("2025-10-02", "kansli", "Parterna berättar – gemensamma träffar",
@@ -310,11 +320,11 @@ def _hemmasittare_autumn(desk: _Desk) -> None:
     parter = ["af", "fk", "region-skane", "angelholm", "bastad", "hoganas"]
     routes = desk.need("2025-10-16", "angelholm", "Knutpunkt för hemmasittare i varje kommun",
                        "Hemmasittare och deras närstående.", parter, "bada")
-    desk.act("2025-10-23", "kansli", routes["finansiell_samordning"], "utforma_insats", {
+    desk.act("2025-10-23", "angelholm", routes["finansiell_samordning"], "utforma_insats", {
         "insatstyp": "strukturovergripande", "preciserad_inriktning": ["utveckla_samverkan"],
         "syfte": "Utreda en fysisk knutpunkt.", "mal": "Beslutsunderlag per kommun.",
         "sokt_belopp": 150_000, "processagare": "angelholm"})
-    desk.act("2025-10-30", "kansli", routes["esf_plus"], "utforma_projektide",
+    desk.act("2025-10-30", "angelholm", routes["esf_plus"], "utforma_projektide",
              {"projektide": "Knutpunkt med samverkansråd", "syfte": "Samlat stöd",
               "mal": "Fler hemmasittare i aktivitet"})
 

@@ -17,7 +17,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 ESF_FIGURES = ("identifierade", "ansokningar", "beviljade", "avslagna", "ej_ansokan",
                "pagaende", "fk_fallback", "beviljat_belopp", "behov_utanfor_rutinen")
-FINSAM_FIGURES = ("insatser", "beviljade", "avslagna", "pagaende", "genomforda",
+FINSAM_FIGURES = ("insatser", "beviljade", "avslagna", "avbrutna", "pagaende", "genomforda",
                   "individinriktade", "strukturovergripande", "beviljat_belopp",
                   "belopp_individinriktade", "belopp_strukturovergripande",
                   "deltagare_kvinnor", "deltagare_man")
@@ -148,6 +148,8 @@ def finsam_part(
         "insatser": q.count_if(c.id.is_not(None)),
         "beviljade": q.count_if(granted),
         "avslagna": q.count_if(c.outcome == "avslag"),
+        # stopped by the beredningsgrupp before A4, with a reason (like ESF+'s ej ansökan)
+        "avbrutna": q.count_if(c.outcome == "insats_avbruten"),
         "pagaende": q.count_if(c.status == "running"),
         "genomforda": q.count_if(c.outcome == "insats_genomford"),
         "individinriktade": q.count_if(individ),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from engine import (
@@ -17,6 +19,7 @@ from engine import (
     diagram_complete,
     gateways_decide,
     paths_end,
+    utc_now,
 )
 
 from . import policy, rules
@@ -89,8 +92,10 @@ class DirectoryCache:
 class FinsamHooks:
     """The engine hooks of finsam-flow."""
 
-    def __init__(self, db: Database, directory_ttl: float = DIRECTORY_TTL_SECONDS) -> None:
+    def __init__(self, db: Database, directory_ttl: float = DIRECTORY_TTL_SECONDS,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.db = db
+        self.clock = clock
         self._directory = DirectoryCache(db, directory_ttl)
 
     # -- deploy ------------------------------------------------------------------------------
@@ -158,9 +163,23 @@ class FinsamHooks:
         if ctx.bpmn_id == "identifiera_behov":
             errors = rules.check_need(data, parties, forbunds)
         elif ctx.bpmn_id == "utforma_insats":
-            errors = rules.check_design(data, ctx.data)
+            errors = rules.check_design(data, ctx.data, parties, forbunds)
+            derived = {"avbryt": data.get("avbryt") is True}  # the gateway reads it every round
+        elif ctx.bpmn_id == "utforma_projektide":
+            errors = rules.check_parties_revised(data, parties, forbunds)
         elif ctx.bpmn_id == "overenskommelse":
-            errors, derived = rules.check_agreement(data, ctx.data, parties, forbunds)
+            errors, derived = rules.check_agreement(data, ctx.data, parties, forbunds,
+                                                    self.clock().date())
+        elif ctx.bpmn_id == "styrelsebeslut":
+            errors = rules.check_board_decision(data, ctx.data)
+        elif ctx.bpmn_id == "genomfora_insats":
+            errors = rules.check_insats_done(data, ctx.data)
+        elif ctx.bpmn_id == "registrera_esf_beslut":
+            errors, derived = rules.check_esf_decision(data, ctx.data)
+        elif ctx.bpmn_id == "genomfora_projekt":
+            errors = rules.check_project_done(data, ctx.data)
+        elif ctx.bpmn_id == "slutrapportera":
+            errors = rules.check_final_report(data, ctx.data)
         if errors:
             raise InvalidData("regeln tillåter inte detta", errors)
         return derived

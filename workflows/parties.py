@@ -24,6 +24,9 @@ KIND_NAMES = {
 KANSLI = "kansli"
 STYRELSE = "styrelse"
 BEREDNINGSGRUPP = "beredningsgrupp"
+# The participating parties' representatives: the parties' own decisions in the beredningsgrupp
+# (A2, A3, B2, B3) are theirs; the kansli supports but never records them (000 §5.1, §5.1.1).
+PARTY_REPRESENTATIVES = "parternas_foretradare"
 
 ROLES = ("representant", "kansli", "styrelse", "designer", "auditor", "admin")
 ROLE_NAMES = {

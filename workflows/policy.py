@@ -25,7 +25,7 @@ from typing import Any
 from engine import Actor, EventView, Forbidden, Grant, InstanceView, TaskView
 
 from . import catalogue as c
-from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Absence, Capacity
+from .parties import BEREDNINGSGRUPP, KANSLI, PARTY_REPRESENTATIVES, STYRELSE, Absence, Capacity
 
 # -- abilities ---------------------------------------------------------------------------------
 
@@ -100,6 +100,7 @@ def _role_grants(role: str, org: str) -> tuple[Grant, ...]:
             Grant(org, where=party),
             Grant(BEREDNINGSGRUPP, processes=c.WHOLE_GROUP_PROCESSES),
             Grant(BEREDNINGSGRUPP, where=party),
+            Grant(PARTY_REPRESENTATIVES, where=party),
         )
     if role == "kansli":
         return (Grant(KANSLI), Grant(BEREDNINGSGRUPP))

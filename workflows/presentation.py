@@ -8,9 +8,21 @@ from typing import Any
 from engine import EventView, InstanceView, TaskDetail, TaskView, task_count_cap
 
 from . import policy
-from .catalogue import INTERNAL_FIELDS
+from .catalogue import INTERNAL_FIELDS, RETURNS
 from .parties import Capacity
 from .system import Finsam
+
+
+@dataclass(frozen=True)
+class ReturnReason:
+    """Why a task came back (`catalogue.RETURNS`): the kind of return, and what the people who
+    sent it back wrote. `parties` pairs a party's name with its comment or decision reference."""
+
+    kind: str
+    reason: str = ""
+    instructions: str = ""
+    meeting: str = ""
+    parties: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,7 @@ class TaskPage:
     can_unclaim: bool
     can_hand_over: bool
     assignee_name: str
+    returned: ReturnReason | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,50 @@ def task_page(finsam: Finsam, capacity: Capacity, task_id: int) -> TaskPage:
         can_unclaim=actions.unclaim,
         can_hand_over=actions.hand_over,
         assignee_name=names.get(task.assignee, task.assignee),
+        returned=return_reason(finsam, capacity, task, names) if task.state == "open" else None,
     )
+
+
+def return_reason(
+    finsam: Finsam, capacity: Capacity, task: TaskView, names: dict[str, str]
+) -> ReturnReason | None:
+    """Why `task` came back, from the step completed last before it became ready (the other
+    parties' answers to the same step do not count), with what that round recorded."""
+    senders = RETURNS.get((task.process_id, task.bpmn_id))
+    if not senders:
+        return None
+    events = finsam.events(capacity, task.instance_id)
+    sender = next((e.task for e in reversed(events)
+                   if e.kind == "completed" and e.task != task.bpmn_id), None)
+    kind = senders.get(sender or "")
+    if kind is None:
+        return None
+    data = finsam.visible_data(capacity, finsam.instance(capacity, task.instance_id))
+
+    def text(key: str) -> str:
+        value = data.get(key)
+        return value.strip() if isinstance(value, str) else ""
+
+    def said(collection: str, refused: Any, comment: str) -> tuple[tuple[str, str], ...]:
+        rows = data.get(collection) or []
+        return tuple((names.get(str(r.get("part")), str(r.get("part"))), text_of(r, comment))
+                     for r in rows if isinstance(r, dict) and refused(r))
+
+    if kind == "aterremiss":
+        meeting = ", ".join(v for v in (text("motesdatum"), text("protokoll_paragraf")) if v)
+        return ReturnReason(kind, text("motivering"), text("anvisningar"), meeting)
+    if kind == "ej_overens":
+        return ReturnReason(kind, text("skal"))
+    if kind == "forankring":
+        return ReturnReason(kind, parties=said("forankringar", lambda r: not r.get("forankrad"),
+                                               "kommentar"))
+    return ReturnReason(kind, parties=said("partsbeslut_lista",
+                                           lambda r: r.get("beslut") == "nej", "beslut_referens"))
+
+
+def text_of(row: dict[str, Any], key: str) -> str:
+    value = row.get(key)
+    return value.strip() if isinstance(value, str) else ""
 
 
 def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> InstancePage:
@@ -104,5 +160,6 @@ def nameable_processes(capacity: Capacity, names: dict[str, str]) -> dict[str, s
     return {pid: name for pid, name in names.items() if policy.sees_process(capacity, pid)}
 
 
-__all__ = ["InstancePage", "TaskPage", "count_labels", "instance_page", "may_start_need",
+__all__ = ["InstancePage", "ReturnReason", "TaskPage", "count_labels", "instance_page",
+           "may_start_need",
            "nameable_processes", "task_page"]

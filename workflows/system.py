@@ -35,7 +35,15 @@ from engine import (
 from . import deadlines, policy, schema, standins, tenants
 from .catalogue import NEED_PROCESS
 from .hooks import FinsamHooks
-from .parties import BEREDNINGSGRUPP, KANSLI, STYRELSE, Capacity, forbund_slugs, parties_of
+from .parties import (
+    BEREDNINGSGRUPP,
+    KANSLI,
+    PARTY_REPRESENTATIVES,
+    STYRELSE,
+    Capacity,
+    forbund_slugs,
+    parties_of,
+)
 
 BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
 
@@ -55,7 +63,7 @@ class Finsam:
 
     def __init__(self, database_url: str, clock: Callable[[], datetime] = utc_now) -> None:
         self.db = Database(database_url)
-        self.engine = Engine(self.db, FinsamHooks(self.db), clock)
+        self.engine = Engine(self.db, FinsamHooks(self.db, clock=clock), clock)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -259,6 +267,7 @@ class Finsam:
                 KANSLI: "Förbundskansliet",
                 STYRELSE: "Styrelsen",
                 BEREDNINGSGRUPP: "Beredningsgruppen",
+                PARTY_REPRESENTATIVES: "Parternas företrädare",
             }
         )
         return names
