@@ -26,7 +26,7 @@ def tick(finsam: Finsam, config: notify.SmtpConfig | None,
     now = finsam.engine.clock()
     started = utlysningsplan.ensure_running(finsam)
     fired = finsam.engine.fire_due_timers(now)
-    sent = notify.send_outbox(finsam.db, now, config, send)
+    sent = notify.send_outbox(finsam.db, finsam.engine.clock, config, send)
     digests = notify.send_digests(
-        finsam.db, now, lambda capacity: finsam.task_list(capacity), config, send)
+        finsam.db, finsam.engine.clock, lambda capacity: finsam.task_list(capacity), config, send)
     return Tick(fired, sent, digests, started)
