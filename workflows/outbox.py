@@ -14,6 +14,7 @@ once), and after CLAIM_LOST the next worker writes INTERRUPTED on it and logs it
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from engine.timer_models import Notification
 
 from . import mail, policy
 from .models import Forbund, Membership, User
+from .outages import DATABASE_ERRORS, describe
 from .parties import Capacity
 from .smtp import Send, SmtpConfig, server_failed, smtp_sender
 from .users import capacities
@@ -102,7 +104,7 @@ def send_outbox(db: Database, clock: Clock, config: SmtpConfig | None,
         if claimed == 0 or config is None:
             continue  # only rows with nothing to send were handled
         outcome = _send_row(db, config, send or smtp_sender(config), claimed)
-        _mark(db, claimed, outcome, clock())
+        _mark_surely(db, claimed, outcome, clock)
         sent += outcome.count
         if outcome.server is not None:
             return sent  # the rest waits for the next tick
@@ -164,6 +166,24 @@ def _send_row(db: Database, config: SmtpConfig, deliver: Send, row_id: int) -> _
         else:
             outcome.count += 1
     return outcome
+
+
+MARK_PAUSES = (1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def _mark_surely(db: Database, row_id: int, outcome: _Outcome, clock: Clock) -> None:
+    """`_mark`, tried again over about half a minute while the database is away: the messages
+    are out, and a row left claimed is never sent again."""
+    for pause in MARK_PAUSES:
+        try:
+            _mark(db, row_id, outcome, clock())
+            return
+        except DATABASE_ERRORS as error:
+            log.warning("notification %s sent but not yet marked (%s); trying again in %.0f s",
+                        row_id, describe(error), pause)
+            db.dispose()
+            time.sleep(pause)
+    _mark(db, row_id, outcome, clock())
 
 
 def _mark(db: Database, row_id: int, outcome: _Outcome, now: datetime) -> None:
