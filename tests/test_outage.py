@@ -29,7 +29,7 @@ from workflows.worker import tick
 
 from .conftest import Browser
 from .history import check_history, open_tasks
-from .load import USERS, Client, HttpClient, Load, Reply, Unavailable
+from .load import USERS, HttpClient, Load, Reply, Unavailable
 from .proxy import Proxy
 from .server import Server
 from .test_notifications import Inbox, _free_port
