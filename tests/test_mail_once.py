@@ -23,7 +23,8 @@ from sqlalchemy import create_engine, select, text
 
 from engine.timer_models import Notification
 from workflows import Finsam, mail
-from workflows.notify import SmtpConfig, send_outbox, set_preferences
+from workflows.models import User
+from workflows.notify import SmtpConfig, send_digests, send_outbox, set_preferences
 from workflows.outbox import INTERRUPTED
 from workflows.worker import tick
 
@@ -185,3 +186,35 @@ def test_no_transaction_is_open_while_the_mail_server_is_talked_to(
     finally:
         other.dispose()
     assert written and all(count > 0 for count in written)
+
+
+def test_a_digest_is_claimed_for_the_day_and_given_back_only_when_the_server_fails(
+        finsam: Finsam, database_url: str) -> None:
+    set_preferences(finsam.db, "af", "af@example.se", "digest")
+    tick(finsam, None)
+    esf_route(Desk(database_url))  # af has open tasks
+    tasks = lambda capacity: finsam.task_list(capacity)  # noqa: E731
+    clock = finsam.engine.clock
+
+    def down(messages: list[EmailMessage]) -> None:
+        raise ConnectionRefusedError("the mail server is down")
+
+    assert send_digests(finsam.db, clock, tasks, config_for(25), down) == 0
+    sent: list[EmailMessage] = []
+    assert send_digests(finsam.db, clock, tasks, config_for(25), sent.extend) == 1
+    [digest] = sent  # given back after the server failed, sent on the next tick
+    assert str(digest["Message-ID"]) == mail.message_id(
+        "noreply@finsam.test", "af@example.se", "digest", clock().date())
+
+    def seen_while_sending(messages: list[EmailMessage]) -> None:
+        with finsam.db.read() as session:  # claimed before it goes out, in its own commit
+            user = session.scalars(select(User).where(User.username == "af")).one()
+            claimed.append(user.digest_sent_on)
+        sent.extend(messages)
+
+    claimed: list[Any] = []
+    with finsam.db.write() as session:
+        session.scalars(select(User).where(User.username == "af")).one().digest_sent_on = None
+    assert send_digests(finsam.db, clock, tasks, config_for(25), seen_while_sending) == 1
+    assert claimed == [clock().date()]
+    assert send_digests(finsam.db, clock, tasks, config_for(25), sent.extend) == 0  # once a day

@@ -5,17 +5,22 @@ app is driven."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
 
+from engine.models import HumanTask
 from webui import create_app
 from workflows import Finsam
+from workflows.figures import figures
 from workflows.notify import send_outbox
 from workflows.users import new_token
 
 from .load import form_data
+from .test_timers import Clock, ClockDesk, at_agreement
 
 TOKEN = "metrics-token-0123456789abcdef0123"
 
@@ -89,3 +94,19 @@ def test_the_figures_move_as_the_app_is_driven(finsam: Finsam) -> None:
     send_outbox(finsam.db, finsam.engine.clock, None)
     assert value(scrape(client), "finsam_outbox_backlog") == 0
     assert value(after, "finsam_due_timers") == 0 and value(after, "finsam_mail_given_up") == 0
+
+
+def test_overdue_tasks_and_due_timers_are_counted(finsam: Finsam, database_url: str) -> None:
+    clock = Clock()
+    at_agreement(ClockDesk(database_url, clock))  # the agreement is due in 30 days
+    with finsam.db.read() as session:
+        dated = session.scalar(select(func.count()).select_from(HumanTask).where(
+            HumanTask.state == "open", HumanTask.due_at.is_not(None),
+            HumanTask.tenant == "nnv-skane"))
+    assert dated == 1
+    assert figures(finsam, clock.now).overdue_tasks.get("nnv-skane", 0) == 0
+    later = figures(finsam, clock.now + timedelta(days=31))
+    assert later.overdue_tasks["nnv-skane"] == 1 and later.due_timers >= 1
+    scraped = scrape(app_with(finsam).test_client())  # on the real clock, long after T0
+    assert value(scraped, "finsam_overdue_tasks", forbund="nnv-skane") == 1
+    assert value(scraped, "finsam_due_timers") >= 1
