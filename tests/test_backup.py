@@ -71,6 +71,7 @@ def test_a_restore_drill_names_exactly_what_the_backup_lacks(
     second = esf_route(desk)  # new instances: the need and its route
     kept = finsam_cli(database_url, monkeypatch, "heads", "-o", str(tmp_path / "kept.json"))
     assert kept.exit_code == 0, kept.output
+    [ledger_head] = finsam_cli(database_url, monkeypatch, "audit", "head").output.split()
     now = seqs(finsam)
     expected = sorted(
         [f"nnv-skane: instance {i} is missing (events 1-{s})" for i, s in now.items()
@@ -79,14 +80,21 @@ def test_a_restore_drill_names_exactly_what_the_backup_lacks(
          if i in at_backup and at_backup[i] < s])
     assert second in now and second not in at_backup and now[first] > at_backup[first]
 
+    forged = ledger_head[:-1] + ("0" if ledger_head[-1] != "0" else "1")
+    refused = finsam_cli(empty_url, monkeypatch, "restore", str(tmp_path / "b.zip"),
+                         "--expect-head", forged)
+    assert refused.exit_code == 1 and "signature does not match" in refused.output
+    assert tables(empty_url) == []
     restored = finsam_cli(empty_url, monkeypatch, "restore", str(tmp_path / "b.zip"),
-                          "--kept", str(tmp_path / "kept.json"))
+                          "--kept", str(tmp_path / "kept.json"), "--expect-head", ledger_head)
     assert restored.exit_code == 3, restored.output
     assert "every chain and ledger verifies" in restored.output
     named = [line.removeprefix("MISSING ") for line in restored.output.splitlines()
              if line.startswith("MISSING ") and "ledger entries" not in line]
     assert sorted(named) == expected
-    assert sum("ledger entries" in line for line in restored.output.splitlines()) == 1
+    ledger_lines = [line for line in restored.output.splitlines() if "ledger entries" in line]
+    assert len(ledger_lines) == 2 and ledger_lines[0] == ledger_lines[1]  # heads and audit head
+    assert ledger_lines[0].startswith("MISSING nnv-skane: ledger entries ")
     again = Finsam(empty_url)
     try:
         assert seqs(again) == at_backup  # exactly the backup's moment

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import click
 
 from engine import utc_now
+from engine.ledger import signed_head
 from workflows import backups
 
 from .checks import check_all
@@ -78,14 +80,18 @@ def register_backups(main: click.Group) -> None:
     @main.command("restore")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--kept", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                  help="Heads kept outside since the backup (finsam heads): name what the "
-                       "restored database lacks of them.")
+                  help="Heads kept outside since the backup (finsam heads): name the instances "
+                       "and events the restored database lacks of them.")
+    @click.option("--expect-head", "expected", multiple=True, metavar="TENANT:SEQ:HASH[:HMAC]",
+                  help="A ledger head kept outside (finsam audit head); repeatable.")
     @friendly
-    def restore_command(path: Path, kept: Path | None) -> None:
+    def restore_command(path: Path, kept: Path | None, expected: tuple[str, ...]) -> None:
         """Load a backup into the empty database of FINSAM_DATABASE_URL and verify it: the
         signature, the dump, every chain and ledger, the heads of the backup. Exit 0 when it
-        verifies; 1 on any problem; 3 when it verifies but lacks what --kept heads hold."""
+        verifies; 1 on any problem; 3 when it verifies but lacks what --kept or --expect-head
+        heads hold."""
         key = _key()
+        ledger_heads = [_ledger_head(text, key) for text in expected]
         kept_document = None
         if kept is not None:
             try:
@@ -109,6 +115,14 @@ def register_backups(main: click.Group) -> None:
                 findings += [f"{tenant}: {f}" for r in results for f in r.findings]
                 findings += [f"{tenant}: {f}" for f in ledger]
             now = backups.heads_of_database(finsam.db)
+            lacks: list[str] = []
+            for tenant, seq, digest in ledger_heads:
+                have = now.get(tenant, {"ledger": [0, ""]})["ledger"][0]
+                if have < seq:
+                    lacks.append(f"{tenant}: ledger entries {have + 1}-{seq} are missing")
+                else:
+                    _, ledger = finsam.verify(tenant, [], None, (seq, digest))
+                    findings += [f"{tenant}: {f}" for f in ledger]
         if now != manifest["heads"]:
             findings.append("the restored heads differ from the heads the backup recorded")
         for finding in findings:
@@ -118,11 +132,24 @@ def register_backups(main: click.Group) -> None:
         click.echo(f"{path}: restored ({manifest['backend']}, {manifest['created_at']}); every "
                    "chain and ledger verifies and matches the backup's heads")
         if kept_document is not None:
-            lacks = backups.missing(kept_document["heads"], now)
-            for line in lacks:
-                click.echo(f"MISSING {line}")
-            if lacks:
-                click.echo(f"the restored database lacks {len(lacks)} item(s) of the heads kept "
-                           f"at {kept_document['taken_at']}")
-                sys.exit(3)
-            click.echo(f"nothing is missing of the heads kept at {kept_document['taken_at']}")
+            lacks += backups.missing(kept_document["heads"], now)
+        for line in lacks:
+            click.echo(f"MISSING {line}")
+        if lacks:
+            click.echo(f"the restored database lacks {len(lacks)} item(s) of the heads kept "
+                       "outside")
+            sys.exit(3)
+        if kept_document is not None or ledger_heads:
+            click.echo("nothing is missing of the heads kept outside")
+
+
+def _ledger_head(text: str, key: bytes) -> tuple[str, int, str]:
+    """(tenant, seq, hash) of a head from `finsam audit head`; its HMAC checked when it has one.
+    Exits with a one-line message when it is malformed or its signature does not match."""
+    parts = text.split(":")
+    if len(parts) not in (3, 4) or not (parts[1].isascii() and parts[1].isdigit()):
+        fail(f"--expect-head {text!r}: expected TENANT:SEQ:HASH[:HMAC] (finsam audit head)")
+    tenant, seq, digest = parts[0], int(parts[1]), parts[2]
+    if len(parts) == 4 and not hmac.compare_digest(signed_head(seq, digest, tenant, key), text):
+        fail(f"--expect-head {text!r}: the signature does not match FINSAM_AUDIT_KEY")
+    return tenant, seq, digest
