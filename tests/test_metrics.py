@@ -6,21 +6,27 @@ app is driven."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from engine.models import HumanTask
+from engine.models import Event, HumanTask
 from webui import create_app
+from webui.cli import main
 from workflows import Finsam
 from workflows.figures import figures
 from workflows.notify import send_outbox
 from workflows.users import new_token
 
 from .load import form_data
+from .test_processes import esf_route
 from .test_timers import Clock, ClockDesk, at_agreement
+from .walk import Desk
 
 TOKEN = "metrics-token-0123456789abcdef0123"
 
@@ -110,3 +116,26 @@ def test_overdue_tasks_and_due_timers_are_counted(finsam: Finsam, database_url: 
     scraped = scrape(app_with(finsam).test_client())  # on the real clock, long after T0
     assert value(scraped, "finsam_overdue_tasks", forbund="nnv-skane") == 1
     assert value(scraped, "finsam_due_timers") >= 1
+
+
+def test_replay_writes_its_findings_for_the_textfile_collector(
+        finsam: Finsam, database_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    esf_route(Desk(database_url))
+    monkeypatch.setenv("FINSAM_DATABASE_URL", database_url)
+    out = tmp_path / "finsam_replay.prom"
+
+    def replay() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        CliRunner().invoke(main, ["replay", "--all", "--metrics-file", str(out)],
+                           catch_exceptions=False)
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(out.read_text(encoding="utf-8"))
+                for s in family.samples}
+
+    clean = replay()
+    assert value(clean, "finsam_replay_findings", forbund="nnv-skane") == 0
+    assert value(clean, "finsam_replay_instances", forbund="nnv-skane") > 0
+    assert value(clean, "finsam_replay_last_run_seconds") > 0
+    with finsam.db.write() as session:
+        session.execute(update(Event).where(Event.seq == 1).values(actor="someone-else"))
+    assert value(replay(), "finsam_replay_findings", forbund="nnv-skane") > 0
