@@ -6,7 +6,8 @@
     python3 run.py check     # the static walls: ruff, mypy strict, import-linter's contracts
 
 Each creates `.venv/` and installs the project into it on first use (and again when
-pyproject.toml changes). Only the standard library is used here.
+pyproject.toml changes): `serve` only what the app needs, `test` and `check` the test tools too.
+Only the standard library is used here.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def main(argv: list[str]) -> int:
     if command not in ("serve", "test", "check"):
         print(__doc__)
         return 2
-    ensure_environment()
+    ensure_environment(with_tests=command in ("test", "check"))
     if command == "serve":
         return serve(args)
     if command == "check":
@@ -42,18 +43,21 @@ def main(argv: list[str]) -> int:
     return test(args)
 
 
-def ensure_environment() -> None:
-    """Create the virtual environment and install the project with its test extras."""
+def ensure_environment(with_tests: bool) -> None:
+    """Create the virtual environment and install the project: the app's dependencies, and the
+    test extras only `with_tests` (the stamp records which were installed)."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+    installed = STAMP.read_text().split() if STAMP.exists() and PYTHON.exists() else []
+    if installed[:1] == [wanted] and (not with_tests or "test" in installed[1:]):
         return
     if not PYTHON.exists():
         print("Creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
     print("Installing finsam-flow into .venv (first run only) ...", flush=True)
     run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"])
-    STAMP.write_text(wanted)
+    target = f"{ROOT}[test]" if with_tests else str(ROOT)
+    run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", target])
+    STAMP.write_text(f"{wanted} test" if with_tests else wanted)
 
 
 def ensure_node_packages() -> None:

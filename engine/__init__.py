@@ -33,13 +33,13 @@ from .ledger import signed_head
 from .lint import diagram_complete, gateways_decide, lane_members, path_from_start, paths_end
 from .meanings import choice_labels
 from .migrate import MigrationCheck
-from .models import Base, HumanTask, Instance, InstanceAttribute
+from .models import Base, Event, HumanTask, Instance, InstanceAttribute, LedgerHead
 from .queries import task_count_cap, task_view
 from .replay import ReplayStep
 from .service import Engine, utc_now
 from .sources import SpecSource, read_source, source_from_upload
 from .specs import ParsedSpec, UserTaskInfo
-from .timer_models import Notification
+from .timer_models import Notification, Timer
 from .types import (
     CLI,
     RESERVED_ACTORS,
@@ -69,11 +69,14 @@ __all__ = [
     "Base",
     "CsvWriter",
     "Finding",
+    "Event",
     "HumanTask",
     "Instance",
     "InstanceAttribute",
     "MigrationCheck",
+    "LedgerHead",
     "Notification",
+    "Timer",
     "ReplayStep",
     "SpecDiff",
     "UserTaskInfo",

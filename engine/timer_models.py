@@ -38,6 +38,7 @@ class Notification(Base):
     receives it and how; `sent_at` is set once, when it has been handled. A row that could not
     be sent keeps `sent_at` empty and records its `attempts`, the `last_error` and when to try
     again (`retry_at`); after the domain's bounded number of attempts it stays as it is, visible.
+    `claimed_at` is when a sender took the row to hand it to the mail server (at most once).
     """
 
     __tablename__ = "notification"
@@ -54,5 +55,6 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(String(500))
     retry_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
     human_task: Mapped[HumanTask | None] = relationship(
         primaryjoin="foreign(Notification.human_task_id) == HumanTask.id")

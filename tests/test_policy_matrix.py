@@ -280,7 +280,7 @@ def test_every_route_hides_and_refuses(app: Flask, client, finsam: Finsam,  # ty
 def test_mail_reaches_only_those_who_may_act(finsam: Finsam, world: dict[str, Any]) -> None:
     sent: list[EmailMessage] = []
     config = notify.SmtpConfig(host="unused")
-    notify.send_outbox(finsam.db, finsam.engine.clock(), config, send=sent.extend)
+    notify.send_outbox(finsam.db, finsam.engine.clock, config, send=sent.extend)
     assert sent
     by_user: dict[str, str] = {}
     for message in sent:

@@ -197,10 +197,10 @@ def test_the_colleague_handed_a_task_is_told_by_mail(finsam: Finsam,
     notify.set_preferences(finsam.db, "fk", "fk@example.se", "each")
     sent: list[EmailMessage] = []
     config = notify.SmtpConfig(host="unused")
-    notify.send_outbox(finsam.db, finsam.engine.clock(), config, send=sent.extend)
+    notify.send_outbox(finsam.db, finsam.engine.clock, config, send=sent.extend)
     sent.clear()
     finsam.hand_over_task(_me(finsam, "af"), held["task"], "af2")
-    notify.send_outbox(finsam.db, finsam.engine.clock(), config, send=sent.extend)
+    notify.send_outbox(finsam.db, finsam.engine.clock, config, send=sent.extend)
     assert [str(m["To"]) for m in sent] == ["af2@example.se"]
     assert "lämnats till dig" in str(sent[0]["Subject"])
 

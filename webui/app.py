@@ -14,7 +14,7 @@ from workflows import Finsam
 from workflows.sessions import LIFETIME
 from workflows.users import capacity_by_membership
 
-from . import errors, filters, inputs, keys, requestlog, security, sessions
+from . import errors, filters, inputs, keys, metrics, requestlog, security, sessions
 from .context import WebUser
 
 LANGUAGES = ("sv", "en")
@@ -29,6 +29,7 @@ def build_app(config: dict[str, Any]) -> Flask:
         ENV_NAME=os.environ.get("FINSAM_ENV", "development"),
         TRUSTED_PROXIES=os.environ.get("FINSAM_TRUSTED_PROXIES", "0"),  # see webui/sessions.py
         AUDIT_KEY=os.environ.get("FINSAM_AUDIT_KEY", ""),  # signs the heads of exports
+        METRICS_TOKEN=os.environ.get("FINSAM_METRICS_TOKEN", ""),  # /metrics: see metrics.py
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("FINSAM_INSECURE_COOKIES") != "1",
@@ -62,6 +63,7 @@ def build_app(config: dict[str, Any]) -> Flask:
     Babel(app, locale_selector=_locale)
     security.init_app(app)
     errors.init_app(app)
+    metrics.init_app(app, system)
     filters.init_app(app)
     _blueprints(app)
     return app

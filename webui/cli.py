@@ -235,9 +235,11 @@ def render(file: Path, output: Path | None, diagram: int) -> None:
         click.echo(f"{output}: diagram {diagram} of {file}")
 
 
-from . import cli_audit, cli_report, cli_tenants, cli_worker  # noqa: E402  (register on `main`)
+# The other commands register on `main`.
+from . import cli_audit, cli_ops, cli_report, cli_tenants, cli_worker  # noqa: E402
 
 cli_audit.register(main)
+cli_ops.register(main)
 cli_report.register(main)
 cli_tenants.register(main)
 cli_worker.register(main)

@@ -60,6 +60,25 @@ def _summary(results: list[Verification]) -> None:
         click.echo(f"{process:<24}{count:>10}{ok:>10}{bad:>10}{events:>9}{steps:>8}")
 
 
+def _write_metrics(path: Path, per_tenant: dict[str, tuple[int, int]]) -> None:
+    """`finsam_replay_instances{forbund}` and `finsam_replay_findings{forbund}` (instances
+    verified, findings) of this run and its time, in Prometheus' text format, written atomically
+    (`/metrics` does not replay: it would cost too much)."""
+    from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
+
+    registry = CollectorRegistry()
+    checked = Gauge("finsam_replay_instances", "Instances the last finsam replay verified.",
+                    ["forbund"], registry=registry)
+    found = Gauge("finsam_replay_findings", "Findings of the last finsam replay, per förbund.",
+                  ["forbund"], registry=registry)
+    for tenant, (instances, findings) in sorted(per_tenant.items()):
+        checked.labels(tenant).set(instances)
+        found.labels(tenant).set(findings)
+    Gauge("finsam_replay_last_run_seconds", "When finsam replay last ran (Unix time).",
+          registry=registry).set_to_current_time()
+    write_to_textfile(str(path), registry)
+
+
 def register(main: click.Group) -> None:
     """Add the audit commands to the `finsam` group."""
 
@@ -69,9 +88,12 @@ def register(main: click.Group) -> None:
     @click.option("--forbund", "forbund", default=None, help="Only this förbund (default: all).")
     @click.option("--expect-head", default=None,
                   help="A ledger head kept outside (from 'finsam audit head'): TENANT:SEQ:HASH.")
+    @click.option("--metrics-file", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Also write the findings per förbund in Prometheus' text format (for "
+                       "node_exporter's textfile collector).")
     @friendly
     def replay(ids: tuple[int, ...], everything: bool, forbund: str | None,
-               expect_head: str | None) -> None:
+               expect_head: str | None, metrics_file: Path | None) -> None:
         """Re-execute instances from their history and verify them (exit 1 on any finding)."""
         if not ids and not everything:
             fail("name instance ids, or --all")
@@ -79,6 +101,7 @@ def register(main: click.Group) -> None:
             tenants = [forbund] if forbund else finsam.forbunds()
             results: list[Verification] = []
             other = []
+            per_tenant: dict[str, tuple[int, int]] = {}
             for tenant in tenants:
                 count = len(finsam.engine.list_instances(tenant, ids=ids or None, limit=10**9))
                 with click.progressbar(length=count, label=f"Verifying {tenant}",
@@ -87,11 +110,15 @@ def register(main: click.Group) -> None:
                         tenant, ids or None, bar.update, _expected(expect_head, tenant))
                 results.extend(found)
                 other.extend(ledger)
+                per_tenant[tenant] = (len(found), sum(len(r.findings) for r in found)
+                                      + len(ledger))
         if ids and len(results) < len(set(ids)):
             missing = sorted(set(ids) - {r.instance_id for r in results})
             fail(f"no instance {', '.join(map(str, missing))}")
         _summary(results)
         findings = [f for r in results for f in r.findings] + other
+        if metrics_file is not None:
+            _write_metrics(metrics_file, per_tenant)
         for finding in findings:
             click.echo(f"FINDING {finding}")
         if findings:

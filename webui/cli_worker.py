@@ -4,7 +4,9 @@ ended."""
 
 from __future__ import annotations
 
+import logging
 import signal
+import sys
 import threading
 from types import FrameType
 
@@ -12,7 +14,7 @@ import click
 
 from workflows import utlysningsplan
 from workflows.notify import SmtpConfig
-from workflows.worker import tick
+from workflows.worker import Tick, run, tick
 
 from .cli_common import friendly, system
 
@@ -28,7 +30,8 @@ def register(main: click.Group) -> None:
     def worker(once: bool, interval: float) -> None:
         """Start each förbund's bevakning of the utlysningsplan, fire due timers and send e-mail
         (FINSAM_SMTP_HOST; off when unset). Several workers may run at once: each förbund gets one
-        bevakning, each timer fires and each notification is sent once."""
+        bevakning, each timer fires once and each notification is sent at most once. When the
+        database goes away the worker logs it, waits and carries on by itself."""
         stop = threading.Event()
 
         def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -40,14 +43,21 @@ def register(main: click.Group) -> None:
         config = SmtpConfig.from_env()
         if config is None and not once:
             click.echo("e-mail is off (FINSAM_SMTP_HOST is not set)")
+        if not once and not logging.getLogger().handlers:
+            # The loop's warnings (mail not sent, the database away and back) go to stderr.
+            logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                                format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+        def report(done: Tick) -> None:
+            if once or done.started or done.fired or done.sent or done.digests:
+                click.echo(f"bevakningar started: {done.started}, timers fired: {done.fired}, "
+                           f"messages sent: {done.sent}, digests: {done.digests}")
+
         with system() as finsam:
-            while True:
-                done = tick(finsam, config)
-                if once or done.started or done.fired or done.sent or done.digests:
-                    click.echo(f"bevakningar started: {done.started}, timers fired: {done.fired}, "
-                               f"messages sent: {done.sent}, digests: {done.digests}")
-                if once or stop.wait(interval):
-                    break
+            if once:
+                report(tick(finsam, config))
+            else:  # outlives the database's outages (workflows/worker.py)
+                run(finsam, config, stop, interval, report)
 
     @main.group("utlysningsplan")
     def utlysningsplan_group() -> None:

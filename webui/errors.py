@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine import (
@@ -19,6 +22,7 @@ from engine import (
     SpecError,
     WorkflowFailure,
 )
+from workflows.outages import describe
 
 from .inputs import BadQuery
 from .requestlog import log_event
@@ -64,8 +68,33 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+RETRY_AFTER_SECONDS = 5
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(error: Exception) -> Any:
+        # The database cannot be reached (restarting, a dropped connection, the pool exhausted)
+        # or is busy: nothing was done, and the same request may succeed in a moment. The pool
+        # drops a broken connection itself; the next request takes a new one.
+        log_event(logging.WARNING, "database_unavailable", status=503, error=describe(error))
+        message = _("Databasen går inte att nå just nu, så inget har sparats. Vänta en stund "
+                    "och försök igen.")
+        if wants_json():
+            response = api_error(503, "unavailable", message)
+        else:
+            # Rendered without the context processors: they would load the user from the
+            # database that is away.
+            page = app.jinja_env.get_template("unavailable.html").render(
+                _=_, message=message, lang=str(get_locale() or "sv"), request=request,
+                url_for=url_for)
+            response = app.response_class(page, status=503, mimetype="text/html")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(EngineError)
     def _engine_error(error: EngineError) -> Any:

@@ -10,11 +10,13 @@ link, nothing else of the case.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 SUBJECT_LENGTH = 150
 VALUE_LENGTH = 300
@@ -42,22 +44,36 @@ def address(text: str) -> Address:
         raise ValueError(f"ogiltig e-postadress ({error})") from error
 
 
-def message(sender: str, to: str, subject: str, lines: Iterable[str]) -> EmailMessage:
-    """A plain-text message; `lines` are the body's lines, each already one line.
+def message_id(sender: str, to: str, *parts: object) -> str:
+    """The Message-ID of the message `parts` name for recipient `to`: the same every time it
+    is built, so a message handed to the mail server twice is recognisably one message."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "finsam-flow.invalid"
+    who = hashlib.sha256(to.strip().lower().encode("utf-8")).hexdigest()[:16]
+    name = ".".join(str(part) for part in parts)
+    return f"<finsam.{name}.{who}@{domain}>"
+
+
+def message(sender: str, to: str, subject: str, lines: Iterable[str],
+            identity: str | None = None) -> EmailMessage:
+    """A plain-text message; `lines` are the body's lines, each already one line; `identity`
+    its Message-ID (`message_id`).
 
     Raises ValueError when `to` is not one address."""
     built = EmailMessage()
     built["From"] = one_line(sender)  # configured by the operator, may carry a display name
     built["To"] = address(to)
     built["Subject"] = one_line(subject, SUBJECT_LENGTH)
+    if identity is not None:
+        built["Message-ID"] = identity
     built.set_content("\n".join(lines) + "\n")
     return built
 
 
 def task_message(sender: str, base_url: str, to: str, kind: str, task_id: int, step: str,
-                 title: str | None) -> EmailMessage:
+                 title: str | None, notification_id: int | None = None) -> EmailMessage:
     """A new task (`task_ready`), a reminder (`reminder`) or a task a colleague handed to the
-    recipient (`handed_over`) for one recipient."""
+    recipient (`handed_over`) for one recipient; with the outbox row's id, a stable
+    Message-ID."""
     name = one_line(step)
     if kind == "reminder":
         subject = f"Påminnelse: {name}"
@@ -70,15 +86,19 @@ def task_message(sender: str, base_url: str, to: str, kind: str, task_id: int, s
         lead = "Din organisation har fått en ny uppgift i finsam-flow."
     return message(sender, to, subject, [
         lead, "", f"Steg: {name}", f"Ärende: {one_line(title or '') or NO_TITLE}", "",
-        f"Öppna uppgiften: {base_url}/tasks/{task_id}", "", FOOTER_EACH])
+        f"Öppna uppgiften: {base_url}/tasks/{task_id}", "", FOOTER_EACH],
+        None if notification_id is None else message_id(sender, to, kind, notification_id))
 
 
 def digest_message(sender: str, base_url: str, to: str,
-                   tasks: Sequence[tuple[int, str, str | None]]) -> EmailMessage:
-    """One day's open tasks (id, step name, title) for one recipient."""
+                   tasks: Sequence[tuple[int, str, str | None]],
+                   day: object | None = None) -> EmailMessage:
+    """One day's open tasks (id, step name, title) for one recipient; with the `day`, a stable
+    Message-ID."""
     lines = ["Det här väntar på din organisation i finsam-flow:", ""]
     for task_id, step, title in tasks:
         lines += [f"- {one_line(step)} – {one_line(title or '') or NO_TITLE}",
                   f"  {base_url}/tasks/{task_id}"]
     return message(sender, to, f"Dagens uppgifter i finsam-flow ({len(tasks)})",
-                   [*lines, "", FOOTER_DIGEST])
+                   [*lines, "", FOOTER_DIGEST],
+                   None if day is None else message_id(sender, to, "digest", day))

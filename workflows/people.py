@@ -337,10 +337,13 @@ def link_message(sender: str, base_url: str, link: UserLink, token: str) -> Emai
 
 def send_links(db: Database, now: datetime, sender: str | None, base_url: str,
                send: Callable[[list[EmailMessage]], None] | None) -> int:
-    """Mail every link waiting in the outbox once and forget its token; how many went out.
-    With mail off (`send` None) the tokens are forgotten unsent: the operator hands an
-    invitation's link over by hand (`finsam forbund add --admin` prints it)."""
-    sent = 0
+    """Mail every link waiting in the outbox at most once and forget its token; how many went
+    out. The links are claimed (token taken, `mailed_at` stamped) in one short transaction and
+    sent after it with no transaction open, so the mail server is never talked to under a lock
+    and a killed worker never mails a link twice (it can be asked for again). With mail off
+    (`send` None) the tokens are forgotten unsent: the operator hands an invitation's link over
+    by hand (`finsam forbund add --admin` prints it)."""
+    messages: list[tuple[int, EmailMessage]] = []
     with db.write() as session:
         rows = session.scalars(select(UserLink).where(
             UserLink.mailed_at.is_(None))
@@ -350,11 +353,18 @@ def send_links(db: Database, now: datetime, sender: str | None, base_url: str,
             if send is None or sender is None or token is None or row.used_at is not None:
                 continue
             try:
-                send([link_message(sender, base_url, row, token)])
+                messages.append((row.id, link_message(sender, base_url, row, token)))
             except Exception as error:  # logged; the link can be asked for again
                 log.warning("link %s not mailed: %s", row.id, error)
-            else:
-                sent += 1
+    sent = 0
+    for row_id, message in messages:
+        assert send is not None
+        try:
+            send([message])
+        except Exception as error:  # logged; the link can be asked for again
+            log.warning("link %s not mailed: %s", row_id, error)
+        else:
+            sent += 1
     return sent
 
 

@@ -1,12 +1,20 @@
 """What `finsam worker` does on each tick: start the bevakningar, fire due timers, then send the
-outbox and digests."""
+outbox and digests; and the loop that ticks until stopped and outlives the database's outages."""
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import notify, people, utlysningsplan
+from .outages import DATABASE_ERRORS, describe
 from .system import Finsam
+
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 60.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,10 +35,39 @@ def tick(finsam: Finsam, config: notify.SmtpConfig | None,
     now = finsam.engine.clock()
     started = utlysningsplan.ensure_running(finsam)
     fired = finsam.engine.fire_due_timers(now)
-    sent = notify.send_outbox(finsam.db, now, config, send)
+    sent = notify.send_outbox(finsam.db, finsam.engine.clock, config, send)
     digests = notify.send_digests(
-        finsam.db, now, lambda capacity: finsam.task_list(capacity), config, send)
+        finsam.db, finsam.engine.clock, lambda capacity: finsam.task_list(capacity), config, send)
     links = people.send_links(
-        finsam.db, now, config.sender if config else None,
+        finsam.db, finsam.engine.clock(), config.sender if config else None,
         config.base_url if config else "", (send or notify.smtp_sender(config)) if config else None)
     return Tick(fired, sent, digests, started, links)
+
+
+def run(finsam: Finsam, config: notify.SmtpConfig | None, stop: threading.Event,
+        interval: float, report: Callable[[Tick], None],
+        send: notify.Send | None = None) -> None:
+    """Tick every `interval` seconds until `stop` is set.
+
+    A database error (DATABASE_ERRORS: the server restarting, a dropped connection, the pool
+    exhausted, SQLite busy) never ends the loop: it is logged, the pool's connections are
+    dropped, and the tick is tried again after a pause that doubles from BACKOFF_FIRST up to
+    BACKOFF_MAX seconds. Each tick is its own short transactions, so a broken one leaves nothing
+    half done (the outbox: see `outbox`). Any other error is a bug and ends the loop."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            done = tick(finsam, config, send)
+        except DATABASE_ERRORS as error:
+            failures += 1
+            pause = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (failures - 1))
+            log.warning("database unavailable (%s); %s ticks in a row failed, trying again "
+                        "in %.0f s", describe(error), failures, pause)
+            finsam.db.dispose()
+            stop.wait(pause)
+            continue
+        if failures:
+            log.warning("database reachable again after %s failed ticks", failures)
+            failures = 0
+        report(done)
+        stop.wait(interval)
