@@ -22,7 +22,7 @@ from .admin_history import record
 from .models import Forbund, Membership, Organisation, User
 from .parties import ORG_OF_ROLE, PARTY_KINDS, ROLES
 from .sessions import close_sessions_of
-from .users import check_username, hash_password
+from .usernames import check_username
 
 CREATED = "created"  # a new account with the password given
 ADDED = "added"  # another capacity of a person already in the förbund; password untouched
@@ -109,8 +109,8 @@ def add_member(
             if reason:
                 raise InvalidData("invalid user", {"password": reason})
             user = User(username=username, display_name=display_name or username,
-                        password_hash=password_hash or hash_password(password), active=True,
-                        created_at=at)
+                        password_hash=password_hash or passwords.hash_password(password),
+                        active=True, created_at=at)
             session.add(user)
             session.flush()
             session.add(Membership(user_id=user.id, forbund_id=forbund_row.id, org=org,

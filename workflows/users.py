@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -11,17 +9,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import RESERVED_ACTORS, Database, InvalidData, NotFound, utc_now
+from engine import Database, InvalidData, NotFound, utc_now
 
 from . import passwords, policy
+from .memberships import add_member
 from .models import Forbund, Membership, Organisation, StandIn, User
 from .parties import Absence, Capacity
 from .sessions import close_sessions_of
 from .tokens import new_token, revoke_tokens, user_for_token
+from .usernames import USERNAME_PATTERN, check_username
 
-__all__ = ["new_token", "revoke_tokens", "user_for_token"]  # kept here for their callers
+# kept here for their callers
+__all__ = ["USERNAME_PATTERN", "check_username", "new_token", "revoke_tokens", "user_for_token"]
 
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 # A hash to check against when the user does not exist, so that timing does not tell.
 _DUMMY_HASH = passwords.hash_password("not-a-password")
@@ -49,8 +49,6 @@ def add_user(
     `password_hash` may carry an already computed hash of `password` (the demo shares one).
     Raises InvalidData naming the field that is wrong, or when the membership is switched off.
     """
-    from .memberships import add_member
-
     add_member(db, forbund, username, org, role, password, display_name, by_operator=True,
                now=now, password_hash=password_hash)
     for capacity in capacities(db, username):
@@ -58,18 +56,6 @@ def add_user(
             return capacity
     raise InvalidData("invalid user", {"username": (
         f"{username} är inaktiverad i {forbund}; förbundets administratör kan aktivera hen")})
-
-
-def check_username(username: str) -> None:
-    """Refuse a username that is malformed or that the history already uses for the system
-    (`system`, `timer`, ... in any case or width); raise InvalidData with a Swedish message."""
-    if unicodedata.normalize("NFKC", username).casefold() in RESERVED_ACTORS:
-        raise InvalidData("invalid user", {"username": (
-            f"'{username}' är reserverat: så står systemet självt i ärendenas historik. "
-            "Välj ett annat användarnamn.")})
-    if not USERNAME_PATTERN.fullmatch(username):
-        raise InvalidData("invalid user", {
-            "username": "använd a–z, 0–9, punkt, understreck eller bindestreck"})
 
 
 def set_password(

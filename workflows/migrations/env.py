@@ -6,6 +6,8 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 import workflows.models  # noqa: F401  (registers the domain's tables on the shared metadata)
+import workflows.sessions  # noqa: F401  (login_session)
+import workflows.throttle  # noqa: F401  (login_failure)
 from engine import Base
 
 config = context.config
