@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
 
 from workflows import Capacity, Finsam
@@ -50,13 +51,52 @@ def demo_system(url: str | None = None) -> Iterator[Finsam]:
             finsam.close()
 
 
-class Driver:
-    """Completes tasks as the demo users, timing each completion."""
+def parameter_bytes(parameters: Any) -> int:
+    """The bytes of a statement's parameters (text as UTF-8): what a write sends to the database."""
+    if isinstance(parameters, dict):
+        return sum(parameter_bytes(v) for v in parameters.values())
+    if isinstance(parameters, list | tuple):
+        return sum(parameter_bytes(v) for v in parameters)
+    if parameters is None:
+        return 0
+    if isinstance(parameters, bytes | bytearray | memoryview):
+        return len(parameters)
+    return len(str(parameters).encode("utf-8"))
 
-    def __init__(self, finsam: Finsam) -> None:
+
+class StatementMeter:
+    """Counts the statements an SQLAlchemy engine sends (every cursor execute, `BEGIN` included,
+    plus each `COMMIT`) and the bytes of their parameters: a deterministic measure beside time."""
+
+    def __init__(self, sa_engine: SAEngine) -> None:
+        self.statements = 0
+        self.bytes = 0
+        event.listen(sa_engine, "before_cursor_execute", self._execute)
+        event.listen(sa_engine, "commit", self._commit)
+
+    def _execute(self, _conn: Any, _cursor: Any, statement: str, parameters: Any,
+                 _context: Any, executemany: bool) -> None:
+        self.statements += 1
+        self.bytes += len(statement.encode("utf-8")) + parameter_bytes(parameters)
+
+    def _commit(self, _conn: Any) -> None:
+        self.statements += 1
+
+    def reading(self) -> tuple[int, int]:
+        return self.statements, self.bytes
+
+
+class Driver:
+    """Completes tasks as the demo users, timing each completion (and, with a `meter`, counting
+    its statements and bytes)."""
+
+    def __init__(self, finsam: Finsam, meter: StatementMeter | None = None) -> None:
         self.finsam = finsam
+        self.meter = meter
         self.caps: dict[str, Capacity] = {}
         self.completion_seconds: list[float] = []
+        self.completion_statements: list[int] = []
+        self.completion_bytes: list[int] = []
 
     def cap(self, user: str) -> Capacity:
         if user not in self.caps:
@@ -67,9 +107,13 @@ class Driver:
             item: str | None = None) -> Any:
         task = next(t for t in self.finsam.engine.open_tasks_of(instance_id)
                     if t.bpmn_id == bpmn_id and (item is None or t.item == item))
+        before = self.meter.reading() if self.meter else (0, 0)
         started = time.perf_counter()
         result = self.finsam.complete_task(self.cap(user), task.id, data)
         self.completion_seconds.append(time.perf_counter() - started)
+        if self.meter:
+            self.completion_statements.append(self.meter.statements - before[0])
+            self.completion_bytes.append(self.meter.bytes - before[1])
         return result
 
     def each(self, instance_id: int, bpmn_id: str, answers: dict[str, dict[str, Any]]) -> None:

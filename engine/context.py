@@ -1,7 +1,8 @@
 """What every engine operation works with: one frozen `EngineContext` per `Engine`.
 
 The database, the domain's hooks, the clock, the workflow codec, the spec catalogue (the one
-cache of deployed versions and their parsed specs) and the workflow cache. The operations
+cache of deployed versions and their parsed specs), the workflow cache and the ledger heads this
+process last committed (`ledger.KnownHeads`, checked under the head's lock). The operations
 (`catalog`, `steps`, `firing`, `singleton`, `maintenance`, `migrate`, `replay`, `audit`,
 `queries`) are plain functions of a context; `Engine` (`engine/service.py`) is the façade that
 builds the context and calls them. No module below `service` imports `Engine`.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -65,6 +66,7 @@ class EngineContext:
     codec: runtime.WorkflowCodec
     specs: SpecCatalogue
     workflows: WorkflowCache
+    heads: ledger.KnownHeads = field(default_factory=ledger.KnownHeads)
 
     def lint(self, source: SpecSource) -> ParsedSpec:
         """Validate a spec with the engine's and the domain's rules; SpecError if not valid."""
@@ -86,7 +88,7 @@ class EngineContext:
         callables in its `after_commit` run once it has committed."""
         with self.db.write() as work:
             yield work
-            ledger.seal(work, self.clock())
+            ledger.seal(work, self.clock(), self.heads)
         for callback in work.after_commit:
             callback()
 

@@ -1,5 +1,10 @@
 """Database access: one SQLAlchemy engine, short explicit sessions, writes that serialize.
 
+On SQLite the database runs in WAL mode with `synchronous=FULL`: a step is on disk (the WAL is
+synced) before its commit returns, so an acknowledged step survives a power loss as well as a
+crash of the process (`NORMAL` would survive only the latter). PostgreSQL's commits are durable
+by its own default (`synchronous_commit=on`).
+
 A write on SQLite is an immediate transaction (the database's write lock is taken at BEGIN, so two
 writers queue instead of deadlocking on upgrade); on PostgreSQL a write takes row locks with
 `SELECT ... FOR UPDATE` on the instance it changes.
@@ -77,7 +82,7 @@ def _configure_sqlite(sa_engine: SAEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # durable on power loss; see the docstring
         cursor.close()
 
     @event.listens_for(sa_engine, "begin")

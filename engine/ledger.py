@@ -6,6 +6,13 @@ each touched instance's new head (seq and hash) in a chain of its own, ordered b
 tenant's head row. Deleting an instance's tail, or a whole instance, then contradicts the ledger;
 deleting the ledger's own tail as well is caught by comparing with a head kept outside the
 database (`signed_head`).
+
+The tenant's head row is the lock that orders the entries. A process remembers each tenant's head
+as it committed it (`KnownHeads`); the next seal moves the head with one conditional `UPDATE`
+(`WHERE last_seq = known AND head_hash = known`), which takes the same row lock and matches only
+if no one else has moved the head since, so the usual seal is two statements (that `UPDATE` and
+one insert of the entries). When it matches nothing (another process moved the head, or none is
+known) the seal locks and reads the head as before.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -47,7 +54,24 @@ def entry_hash(prev_hash: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
 
 
-def seal(session: UnitOfWork, at: datetime) -> None:
+class KnownHeads:
+    """Each tenant's ledger head (seq, hash) as this process last committed it: a guess that the
+    seal checks in the database under the head's lock, never trusted on its own."""
+
+    def __init__(self) -> None:
+        self._heads: dict[str, tuple[int, str]] = {}
+
+    def get(self, tenant: str) -> tuple[int, str] | None:
+        return self._heads.get(tenant)
+
+    def committed(self, tenant: str, head: tuple[int, str]) -> None:
+        self._heads[tenant] = head
+
+    def clear(self) -> None:
+        self._heads.clear()
+
+
+def seal(session: UnitOfWork, at: datetime, known: KnownHeads | None = None) -> None:
     """Record the new heads of every instance touched in this transaction (call before commit)."""
     touched, session.touched = session.touched, {}
     if not touched:
@@ -57,20 +81,53 @@ def seal(session: UnitOfWork, at: datetime) -> None:
     for instance in touched.values():
         by_tenant.setdefault(instance.tenant, []).append(instance)
     for tenant in sorted(by_tenant):
-        head = _lock_head(session, tenant)
-        for instance in sorted(by_tenant[tenant], key=lambda i: i.id):
-            seq = head.last_seq + 1
-            body = entry_body(seq, tenant, at, instance.id, instance.last_seq, instance.head_hash)
-            digest = entry_hash(head.head_hash, body)
-            session.add(
-                LedgerEntry(
-                    tenant=tenant, seq=seq, at=at, instance_id=instance.id,
-                    instance_seq=instance.last_seq, instance_hash=instance.head_hash,
-                    prev_hash=head.head_hash, hash=digest,
-                )
-            )
-            head.last_seq = seq
-            head.head_hash = digest
+        instances = sorted(by_tenant[tenant], key=lambda i: i.id)
+        guess = known.get(tenant) if known is not None else None
+        new = None if guess is None else _advance(session, tenant, guess, instances, at)
+        if new is None:
+            head = _lock_head(session, tenant)
+            new = _advance(session, tenant, (head.last_seq, head.head_hash), instances, at)
+            if new is None:  # pragma: no cover - the head is locked by this transaction
+                raise RuntimeError("the ledger head moved while it was locked")
+        if known is not None:
+            session.after_commit.append(
+                lambda t=tenant, h=new: known.committed(t, h))  # type: ignore[misc]
+
+
+def _entries(tenant: str, head: tuple[int, str], instances: list[Instance],
+             at: datetime) -> tuple[list[dict[str, Any]], tuple[int, str]]:
+    """The entries that record `instances` after `head`, and the head they lead to."""
+    seq, digest = head
+    rows: list[dict[str, Any]] = []
+    for instance in instances:
+        seq += 1
+        body = entry_body(seq, tenant, at, instance.id, instance.last_seq, instance.head_hash)
+        new = entry_hash(digest, body)
+        rows.append({"tenant": tenant, "seq": seq, "at": at, "instance_id": instance.id,
+                     "instance_seq": instance.last_seq, "instance_hash": instance.head_hash,
+                     "prev_hash": digest, "hash": new})
+        digest = new
+    return rows, (seq, digest)
+
+
+def _advance(session: Session, tenant: str, head: tuple[int, str], instances: list[Instance],
+             at: datetime) -> tuple[int, str] | None:
+    """Move the tenant's head from `head` with one conditional UPDATE (it takes the head's row
+    lock) and insert the entries in one statement; the new head, or None with nothing written if
+    the head is not `head`."""
+    rows, (seq, digest) = _entries(tenant, head, instances, at)
+    moved = session.execute(
+        update(LedgerHead)
+        .where(LedgerHead.tenant == tenant, LedgerHead.last_seq == head[0],
+               LedgerHead.head_hash == head[1])
+        .values(last_seq=seq, head_hash=digest)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(moved, CursorResult)
+    if moved.rowcount != 1:
+        return None
+    session.execute(insert(LedgerEntry).values(rows))
+    return seq, digest
 
 
 def _lock_head(session: Session, tenant: str) -> LedgerHead:
