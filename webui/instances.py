@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import InvalidData
-from workflows.catalogue import PROCESS_NAMES
+from workflows.catalogue import COLLECTION_LABELS, PROCESS_NAMES
 from workflows.presentation import instance_page, may_start_need, nameable_processes
 
 from .context import capacity, system
-from .forms import build_fields, describe, parse_submission
+from .filters import Story
+from .forms import build_fields, describe, labels_of, parse_submission
 
 bp = Blueprint("instances", __name__)
 
@@ -38,7 +39,8 @@ def detail(instance_id: int) -> Any:
     """An instance: status, outcome, data, the path taken, open tasks and links."""
     page = instance_page(system(), capacity(), instance_id)
     rows = describe(page.data, page.schemas, page.names, hidden=page.hidden_fields)
-    return render_template("instances/detail.html", page=page, rows=rows,
+    story = Story(labels_of(page.schemas, COLLECTION_LABELS), page.outcome_names, page.people)
+    return render_template("instances/detail.html", page=page, rows=rows, story=story,
                            processes=PROCESS_NAMES)
 
 

@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import CompletionResult, InvalidData
+from workflows import policy
 from workflows.catalogue import CHOICES, NEED_PROCESS, PROCESS_NAMES, ROUTES_OF_FORM
-from workflows.presentation import count_labels, may_start_need, task_page
+from workflows.presentation import count_labels, may_start_need, start_section, task_page
 
-from .context import capacity, system
+from .context import capacity, start_url, system
 from .forms import build_fields, describe, parse_submission
 
 bp = Blueprint("tasks", __name__)
@@ -24,8 +25,11 @@ OUTSIDE_ROUTINE = "utanfor_rutinen"
 @bp.get("/")
 @login_required
 def index() -> Any:
-    """The open tasks of the user's organisation and role, newest first."""
+    """The open tasks of the user's organisation and role, newest first; a role without
+    tasks (designer, auditor, admin) is sent to its own start page."""
     me = capacity()
+    if start_section(me) != policy.WORK:
+        return redirect(start_url(me))
     process = request.args.get("process") or None
     mine = request.args.get("mine") == "1"
     finsam = system()

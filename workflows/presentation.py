@@ -56,6 +56,8 @@ class InstancePage:
     links: list[InstanceView]
     hidden_fields: frozenset[str]
     outcome_name: str
+    outcome_names: dict[str, str]
+    people: dict[str, str]
 
 
 def task_page(finsam: Finsam, capacity: Capacity, task_id: int) -> TaskPage:
@@ -127,16 +129,23 @@ def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> Insta
     """Everything the instance page needs."""
     instance = finsam.instance(capacity, instance_id)
     spec_ends = finsam.end_event_names(instance)
+    events = finsam.events(capacity, instance_id)
+    open_tasks = finsam.open_tasks(capacity, instance)
+    people = finsam.people_names({e.actor for e in events}
+                                 | {str(e.data.get("to")) for e in events if e.data.get("to")}
+                                 | {t.claimed_by for t in open_tasks if t.claimed_by})
     return InstancePage(
         instance=instance,
         data=finsam.visible_data(capacity, instance),
         schemas=finsam.forms_of(capacity, instance),
         names=finsam.org_names(capacity.forbund),
-        events=finsam.events(capacity, instance_id),
-        open_tasks=finsam.open_tasks(capacity, instance),
+        events=events,
+        open_tasks=open_tasks,
         links=finsam.links(capacity, instance),
         hidden_fields=INTERNAL_FIELDS,
         outcome_name=spec_ends.get(instance.outcome or "", instance.outcome or ""),
+        outcome_names=spec_ends,
+        people=people,
     )
 
 
@@ -155,11 +164,26 @@ def count_labels(counts: dict[str, int]) -> tuple[dict[str, str], str]:
     return labels, f"{total}+" if capped else str(total)
 
 
+# Where each role starts: the first of these abilities it has (policy.ABILITIES).
+START_SECTIONS = (policy.WORK, policy.DESIGN, policy.AUDIT, policy.ADMINISTER, policy.CASES)
+
+
+def start_section(capacity: Capacity) -> str:
+    """The section a capacity lands on after login: its own work first, else its role's page."""
+    return next((s for s in START_SECTIONS if policy.may(capacity, s)), "")
+
+
+def acts_for_organisation(capacity: Capacity) -> bool:
+    """Whether the capacity acts for its organisation (it has work to do in its name); the
+    auditor, designer and admin are named by their role alone."""
+    return policy.may(capacity, policy.WORK)
+
+
 def nameable_processes(capacity: Capacity, names: dict[str, str]) -> dict[str, str]:
     """The processes (id → name) a page may offer `capacity` as choices."""
     return {pid: name for pid, name in names.items() if policy.sees_process(capacity, pid)}
 
 
-__all__ = ["InstancePage", "ReturnReason", "TaskPage", "count_labels", "instance_page",
-           "may_start_need",
+__all__ = ["InstancePage", "ReturnReason", "TaskPage", "acts_for_organisation", "count_labels",
+           "instance_page", "may_start_need", "start_section",
            "nameable_processes", "task_page"]
