@@ -9,7 +9,7 @@ from engine import EventView, InstanceView, TaskDetail, TaskView, task_count_cap
 
 from . import policy
 from .catalogue import INTERNAL_FIELDS, RETURNS
-from .parties import Capacity
+from .parties import PARTY_REPRESENTATIVES, Capacity
 from .system import Finsam
 
 
@@ -149,6 +149,102 @@ def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> Insta
     )
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """One open step of a case: what, whom it waits for, since when, and whether it is late."""
+
+    task: TaskView
+    party: str
+    days: int
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case on the overview with where it stands."""
+
+    instance: InstanceView
+    waiting: tuple[Waiting, ...]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The *Ärenden* page: each need with its routes as one group, one page of them."""
+
+    groups: list[list[CaseRow]]
+    page: int
+    pages: int
+    total: int
+
+
+OVERVIEW_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class OverviewFilters:
+    """What the overview is narrowed to: process, status, a words search over titles (`q`),
+    the party a case waits for, cases waiting on the viewer's organisation, overdue ones."""
+
+    process: str | None = None
+    status: str | None = None
+    q: str = ""
+    party: str | None = None
+    mine: bool = False
+    overdue: bool = False
+    page: int = 1
+
+
+def case_overview(finsam: Finsam, capacity: Capacity, filters: OverviewFilters) -> Overview:
+    """The cases the policy lets `capacity` see (`Finsam.instances`), grouped need with routes,
+    each with its open steps; the filters narrow the groups, the page is one slice of them."""
+    rows = finsam.instances(capacity, process_id=filters.process, status=filters.status)
+    names = finsam.org_names(capacity.forbund)
+    now = finsam.engine.clock()
+    by_id = {r.id: r for r in rows}
+    children: dict[int, list[InstanceView]] = {}
+    roots: list[InstanceView] = []
+    for row in rows:
+        if row.parent_id is not None and row.parent_id in by_id:
+            children.setdefault(row.parent_id, []).append(row)
+        else:
+            roots.append(row)
+    groups = [[root, *sorted(children.get(root.id, []), key=lambda r: r.id)] for root in roots]
+    words = [w.casefold() for w in filters.q.split() if w]
+    if words:
+        groups = [g for g in groups
+                  if any(all(w in (r.title or "").casefold() for w in words) for r in g)]
+    cache: dict[int, tuple[Waiting, ...]] = {}
+
+    def waiting(instance: InstanceView) -> tuple[Waiting, ...]:
+        if instance.id not in cache:
+            cache[instance.id] = tuple(
+                Waiting(t, names.get(t.assignee, t.assignee), max((now - t.created_at).days, 0),
+                        finsam.is_overdue(t))
+                for t in finsam.open_tasks(capacity, instance))
+        return cache[instance.id]
+
+    def waits_for(instance: InstanceView, task: TaskView, party: str) -> bool:
+        """A step waits for a party when it is the party's, or the case's parties' as a body."""
+        return party in (task.assignee, task.item) or (
+            task.assignee == PARTY_REPRESENTATIVES and party in (instance.data.get("parter") or []))
+
+    def keeps(group: list[InstanceView]) -> bool:
+        steps = [(r, w) for r in group for w in waiting(r)]
+        return ((not filters.party
+                 or any(waits_for(r, w.task, filters.party) for r, w in steps))
+                and (not filters.mine
+                     or any(policy.may_act(capacity, w.task, r) for r, w in steps))
+                and (not filters.overdue or any(w.overdue for _r, w in steps)))
+
+    if filters.party or filters.mine or filters.overdue:
+        groups = [g for g in groups if keeps(g)]
+    pages = max(1, -(-len(groups) // OVERVIEW_PAGE_SIZE))
+    page = min(max(filters.page, 1), pages)
+    shown = groups[(page - 1) * OVERVIEW_PAGE_SIZE: page * OVERVIEW_PAGE_SIZE]
+    return Overview([[CaseRow(r, waiting(r)) for r in g] for g in shown], page, pages,
+                    len(groups))
+
+
 def may_start_need(capacity: Capacity) -> bool:
     """Whether the page offers recording a need (`policy.START_NEED`)."""
     return policy.may(capacity, policy.START_NEED)
@@ -184,6 +280,7 @@ def nameable_processes(capacity: Capacity, names: dict[str, str]) -> dict[str, s
     return {pid: name for pid, name in names.items() if policy.sees_process(capacity, pid)}
 
 
-__all__ = ["InstancePage", "ReturnReason", "TaskPage", "acts_for_organisation", "count_labels",
+__all__ = ["CaseRow", "InstancePage", "Overview", "OverviewFilters", "Waiting",
+           "case_overview", "ReturnReason", "TaskPage", "acts_for_organisation", "count_labels",
            "instance_page", "may_start_need", "start_section",
            "nameable_processes", "task_page"]
