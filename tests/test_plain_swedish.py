@@ -129,3 +129,14 @@ def test_each_role_lands_on_its_own_start_page(client, finsam: Finsam) -> None: 
             assert "Revisor" in page
         landing = desk.browser.get("/")
         assert landing.status_code == (200 if start == "/" else 302), username
+
+
+def test_a_stand_in_is_named_with_for_whom(app) -> None:  # type: ignore[no-untyped-def]
+    from webui.filters import who_did
+
+    with app.test_request_context():
+        assert who_did("af2", "af (representant) för af", {"af": "Arbetsförmedlingen"},
+                       {"af2": "Anna Andersson", "af": "Bo Berg"}) == (
+            "Anna Andersson (Arbetsförmedlingen) för Bo Berg")
+        assert who_did("auditor", "kansli (auditor)", {"kansli": "Förbundskansliet"},
+                       {"auditor": "Revisorn"}) == "Revisorn (Förbundskansliet)"

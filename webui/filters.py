@@ -140,11 +140,15 @@ class Story:
 
 def who_did(actor: str, acting_as: str, names: dict[str, str], people: dict[str, str]) -> str:
     """"Anna Berg (Ängelholms kommun)": a person by display name and organisation."""
-    org, _sep, role = acting_as.partition(" (")
+    capacity, _sep, absent = acting_as.partition(" för ")  # a stand-in: "X för Y"
+    org, _sep, role = capacity.partition(" (")
     role = role.rstrip(")")
     where = names.get(org) or (role_name(role) if role else org)
     person = people.get(actor, actor)
-    return f"{person} ({where})" if where and where != person else person
+    who = f"{person} ({where})" if where and where != person else person
+    if absent:
+        return _("%(who)s för %(absent)s", who=who, absent=people.get(absent, absent))
+    return who
 
 
 def capacity_label(capacity: Any) -> str:
