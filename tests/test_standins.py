@@ -231,7 +231,7 @@ def test_the_pages_name_a_stand_in_and_hand_a_task_over(finsam: Finsam, held: di
     browser.logout()
     browser.login("af2")
     page = browser.get(f"/instances/{held['instance']}").get_data(as_text=True)
-    assert "lämnade" in page and "af2" in page
+    assert "lämnade" in page and "till Anna Andersson" in page  # by name (issue 19)
 
 
 def test_a_role_without_work_has_no_stand_in_page(finsam: Finsam, browser: Browser) -> None:

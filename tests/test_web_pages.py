@@ -139,7 +139,9 @@ def test_instance_page_has_timeline_and_open_tasks(browser: Browser, esf: int) -
     browser.login("af")
     html = browser.get(f"/instances/{esf}").get_data(as_text=True)
     assert "Vägen hittills" in html
-    assert "af som af (representant) slutförde »Parterna utformar projektidé«" in html
+    # the person by display name and organisation, not "af som af (representant)" (issue 19)
+    assert ("Representant Arbetsförmedlingen (Arbetsförmedlingen) slutförde "
+            "»Parterna utformar projektidé«") in html
     assert "Försäkringskassan" in html  # an open task and who must act
     assert "Kopplade ärenden" in html
 

@@ -14,13 +14,24 @@ from workflows import auditing
 from workflows.catalogue import PROCESS_NAMES
 
 from .context import capacity, system
+from .filters import N_
 from .inputs import query_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
-OUTCOMES = ("routes_started", "utanfor_rutinen", "insats_genomford", "avslag",
-            "projekt_avslutat", "ej_ansokan", "ansokan_avslagen", "bevakning_avslutad")
+# The outcomes (end events of the bundled diagrams) by id, named as the diagrams name them.
+OUTCOMES = {
+    "routes_started": N_("Rutterna startade"),
+    "utanfor_rutinen": N_("Utanför rutinen"),
+    "insats_genomford": N_("Insats genomförd"),
+    "insats_avbruten": N_("Arbetet avbrutet"),
+    "avslag": N_("Avslag"),
+    "projekt_avslutat": N_("Projekt avslutat"),
+    "ej_ansokan": N_("Ej ansökan"),
+    "ansokan_avslagen": N_("Ansökan avslagen"),
+    "bevakning_avslutad": N_("Bevakning avslutad"),
+}
 
 
 def _date(name: str) -> date | None:
@@ -49,11 +60,6 @@ def index() -> Any:
     return render_template("audit/list.html", instances=rows, filters=filters,
                            processes=PROCESS_NAMES, outcomes=OUTCOMES,
                            names=system().org_names(me.forbund), results=None)
-
-
-def N_(message: str) -> str:
-    """Mark a text for translation where it is shown."""
-    return message
 
 
 ADMIN_KINDS = {

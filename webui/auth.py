@@ -21,7 +21,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from workflows.users import authenticate, capacities
 
 from . import sessions
-from .context import WebUser, capacity, system
+from .context import WebUser, capacity, start_url, system
 from .filters import role_name
 from .ratelimit import LoginThrottle
 from .security import csrf_token
@@ -39,7 +39,8 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.netloc and not parts.scheme:
             return target
-    return url_for("tasks.index")
+    return start_url(current_user.capacity) if current_user.is_authenticated else url_for(
+        "tasks.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_login import UserMixin, current_user
 
-from workflows import Capacity, Finsam
+from workflows import Capacity, Finsam, policy
+from workflows.presentation import start_section
 
 
 class WebUser(UserMixin):
@@ -29,3 +30,18 @@ def system() -> Finsam:
 def capacity() -> Capacity:
     """The capacity of the logged-in user (views are behind login_required)."""
     return cast(WebUser, current_user).capacity
+
+
+# The page each section starts on (`presentation.start_section` picks the section).
+START_PAGES = {
+    policy.WORK: "tasks.index",
+    policy.DESIGN: "designer.index",
+    policy.AUDIT: "audit.index",
+    policy.ADMINISTER: "admin.users",
+    policy.CASES: "instances.index",
+}
+
+
+def start_url(who: Capacity) -> str:
+    """Where `who` lands after login: its own start page."""
+    return url_for(START_PAGES.get(start_section(who), "profile.edit"))

@@ -71,6 +71,19 @@ def wants_json() -> bool:
 RETRY_AFTER_SECONDS = 5
 
 
+def _task_conflict(message: str) -> str:
+    """The engine's conflicts over a task, in Swedish for people (the API keeps its codes)."""
+    if message.startswith("the task is claimed by"):
+        return _("En kollega har redan tagit uppgiften. Be hen släppa den, eller välj en annan "
+                 "uppgift i listan.")
+    if message.startswith(("the task is already", "the task is no longer ready")):
+        return _("Uppgiften är redan slutförd, kanske i ett annat fönster eller av en kollega. "
+                 "Se ärendet för vad som väntar nu.")
+    if message == "you have not claimed this task":
+        return _("Du har inte tagit den här uppgiften, så du kan inte släppa den.")
+    return message
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
 
@@ -104,6 +117,8 @@ def init_app(app: Flask) -> None:
                   status=status, error=error.code, message=message[:500])
         if wants_json():
             return api_error(status, error.code, message, details_of(error))
+        if isinstance(error, Conflict):
+            message = _task_conflict(message)
         if isinstance(error, WorkflowFailure | ExpressionError | SpecError):
             # Designer content that failed at run time: the user cannot fix it; say so, and
             # what to hand on to the one who can.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -127,16 +128,51 @@ def role_name(role: str) -> str:
     return _(ROLE_NAMES_SV.get(role, role))
 
 
-def event_text(event: Any, names: dict[str, str]) -> str:
-    """One line of an instance's timeline: who, acting as what, did what."""
-    who = _("%(actor)s som %(capacity)s", actor=event.actor, capacity=event.acting_as)
+@dataclass(frozen=True)
+class Story:
+    """What a case's history needs to read as sentences: the labels of its forms
+    (`webui.forms.Labels`), its outcomes' names by end event id, and people's display names."""
+
+    labels: Any = None
+    outcomes: dict[str, str] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)
+
+
+def who_did(actor: str, acting_as: str, names: dict[str, str], people: dict[str, str]) -> str:
+    """"Anna Berg (Ängelholms kommun)": a person by display name and organisation."""
+    capacity, _sep, absent = acting_as.partition(" för ")  # a stand-in: "X för Y"
+    org, _sep, role = capacity.partition(" (")
+    role = role.rstrip(")")
+    where = names.get(org) or (role_name(role) if role else org)
+    person = people.get(actor, actor)
+    who = f"{person} ({where})" if where and where != person else person
+    if absent:
+        return _("%(who)s för %(absent)s", who=who, absent=people.get(absent, absent))
+    return who
+
+
+def capacity_label(capacity: Any) -> str:
+    """"Klippans kommun · representant" for who acts for an organisation; the auditor,
+    designer and admin by their role alone ("Revisor")."""
+    from workflows.presentation import acts_for_organisation
+
+    role = role_name(capacity.role)
+    if acts_for_organisation(capacity):
+        return f"{capacity.org_name} · {role}"
+    return role[:1].upper() + role[1:]
+
+
+def event_text(event: Any, names: dict[str, str], story: Story | None = None) -> str:
+    """One line of an instance's timeline: who, from which organisation, did what."""
+    story = story or Story()
+    who = who_did(event.actor, event.acting_as, names, story.people)
     data = event.data or {}
     if event.kind == "started":
         return _("%(who)s startade ärendet.", who=who)
     if event.kind == "completed":
         step = data.get("name") or event.task
         part = f" – {names.get(data['item'], data['item'])}" if data.get("item") else ""
-        summary = _summary(data.get("form") or {}, names)
+        summary = _summary(data.get("form") or {}, names, story.labels)
         text = _("%(who)s slutförde »%(step)s«%(part)s.", who=who, step=step, part=part)
         return f"{text} {summary}".strip()
     if event.kind == "claimed":
@@ -144,29 +180,29 @@ def event_text(event: Any, names: dict[str, str]) -> str:
     if event.kind == "unclaimed":
         return _("%(who)s släppte »%(step)s«.", who=who, step=data.get("name") or event.task)
     if event.kind == "handed_over":
+        to = str(data.get("to") or "")
         return _("%(who)s lämnade »%(step)s« till %(to)s.", who=who,
-                 step=data.get("name") or event.task, to=data.get("to"))
+                 step=data.get("name") or event.task, to=story.people.get(to, to))
     if event.kind == "outcome":
-        return _("Ärendet avslutades (%(outcome)s).", outcome=data.get("outcome"))
+        outcome = str(data.get("outcome") or "")
+        if outcome in story.outcomes:
+            return _("Ärendet avslutades: %(outcome)s.", outcome=story.outcomes[outcome])
+        return _("Ärendet avslutades.")
     if event.kind == "child_started":
         return _("Ärende #%(id)s startades.", id=data.get("instance_id"))
     return f"{event.kind}: {who}"
 
 
-def _summary(form: dict[str, Any], names: dict[str, str]) -> str:
+def _summary(form: dict[str, Any], names: dict[str, str], labels: Any = None) -> str:
+    from .forms import labels_of, show
+
+    labels = labels or labels_of([])
     parts = []
     for key, value in list(form.items())[:6]:
-        if isinstance(value, bool):
-            shown = _("ja") if value else _("nej")
-        elif isinstance(value, list):
-            shown = ", ".join(names.get(str(v), str(v)) for v in value)
-        elif isinstance(value, int):
-            shown = sv_number(value)
-        else:
-            shown = names.get(str(value), str(value))
+        shown = show(key, value, labels, names)
         if len(shown) > 60:
             shown = shown[:57] + "…"
-        parts.append(f"{key.replace('_', ' ')}: {shown}")
+        parts.append(f"{labels.title(key)}: {shown}")
     return "; ".join(parts)
 
 
@@ -208,5 +244,6 @@ def _register_globals(app: Flask) -> None:
         my_invitations=my_invitations,
         field_error=field_error,
         role_name=role_name,
+        capacity_label=capacity_label,
         event_text=event_text,
     )

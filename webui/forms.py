@@ -9,7 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
+
+from workflows.catalogue import COLLECTION_LABELS
+
+from .filters import kronor, sv_number
 
 RADIO_LIMIT = 4
 
@@ -163,6 +168,48 @@ def _number(text: str, kind: str) -> Any:
         return text
 
 
+@dataclass(frozen=True)
+class Labels:
+    """What a person reads for a variable and its values: the forms' titles, the choices'
+    labels, and whether a number is an amount in kronor (its title says "(kr)")."""
+
+    titles: dict[str, str]
+    choices: dict[str, dict[str, str]]
+    amounts: frozenset[str]
+
+    def title(self, key: str) -> str:
+        return self.titles.get(key) or key.replace("_", " ").capitalize()
+
+
+def labels_of(schemas: list[dict[str, Any]], extra: dict[str, str] | None = None) -> Labels:
+    """The labels of every property in `schemas`, rows of lists included; `extra` names
+    variables no form asks for (the lists a step collects from each party)."""
+    titles: dict[str, str] = dict(extra or {})
+    choices: dict[str, dict[str, str]] = {}
+    amounts: set[str] = set()
+
+    def walk(schema: dict[str, Any]) -> None:
+        for name, prop in (schema.get("properties") or {}).items():
+            if not isinstance(prop, dict):
+                continue
+            title = str(prop.get("title") or "")
+            if title.endswith("(kr)"):
+                amounts.add(name)
+                title = title.removesuffix("(kr)").strip()
+            if title:
+                titles.setdefault(name, title)
+            target = prop.get("items", prop) if prop.get("type") == "array" else prop
+            if isinstance(target, dict):
+                found = dict(_choices(target))
+                if found:
+                    choices.setdefault(name, found)
+                walk(target)
+
+    for schema in schemas:
+        walk(schema)
+    return Labels(titles, choices, frozenset(amounts))
+
+
 def describe(
     data: dict[str, Any],
     schemas: list[dict[str, Any]],
@@ -170,39 +217,39 @@ def describe(
     hidden: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str]]:
     """The instance data as (label, value) rows, labelled by the forms' titles, with choices
-    and organisation slugs shown by name. Lists of per-party answers are summarised."""
-    titles: dict[str, str] = {}
-    choice_titles: dict[str, dict[str, str]] = {}
-    for schema in schemas:
-        for name, prop in (schema.get("properties") or {}).items():
-            titles.setdefault(name, str(prop.get("title") or name))
-            target = prop.get("items", prop) if prop.get("type") == "array" else prop
-            choice_titles.setdefault(name, dict(_choices(target)))
+    and organisation slugs shown by name, amounts in kronor. Lists of per-party answers are
+    summarised."""
+    labels = labels_of(schemas, COLLECTION_LABELS)
     rows = []
     for key, value in data.items():
         if key in hidden or key.startswith("_") or value is None or value == "":
             continue
-        label = titles.get(key, key.replace("_", " ").capitalize())
-        rows.append((label, _show(value, choice_titles.get(key, {}), names)))
+        rows.append((labels.title(key), show(key, value, labels, names)))
     return rows
 
 
-def _show(value: Any, choices: dict[str, str], names: dict[str, str]) -> str:
+def show(key: str, value: Any, labels: Labels, names: dict[str, str]) -> str:
+    """One value as a person reads it."""
     if isinstance(value, bool):
-        return "Ja" if value else "Nej"
+        return _("Ja") if value else _("Nej")
     if isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):
-            return "; ".join(_answer(v, names) for v in value)
-        return ", ".join(_show(v, choices, names) for v in value)
+            return "; ".join(_answer(v, labels, names) for v in value)
+        return ", ".join(show(key, v, labels, names) for v in value)
     if isinstance(value, dict):
-        return _answer(value, names)
+        return _answer(value, labels, names)
+    if key in labels.amounts and isinstance(value, int | float):
+        return kronor(value)
+    if isinstance(value, int | float):
+        return sv_number(value)
     text = str(value)
-    return choices.get(text) or names.get(text) or text
+    return labels.choices.get(key, {}).get(text) or names.get(text) or text
 
 
-def _answer(value: dict[str, Any], names: dict[str, str]) -> str:
+def _answer(value: dict[str, Any], labels: Labels, names: dict[str, str]) -> str:
     part = value.get("part")
     rest = ", ".join(
-        f"{k.replace('_', ' ')}: {_show(v, {}, names)}" for k, v in value.items() if k != "part"
+        f"{labels.title(k)}: {show(k, v, labels, names)}" for k, v in value.items()
+        if k != "part"
     )
     return f"{names.get(str(part), str(part))}: {rest}" if part else rest

@@ -9,11 +9,19 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import InvalidData
-from workflows.catalogue import PROCESS_NAMES
-from workflows.presentation import instance_page, may_start_need, nameable_processes
+from workflows.catalogue import COLLECTION_LABELS, PROCESS_NAMES
+from workflows.presentation import (
+    OverviewFilters,
+    case_overview,
+    instance_page,
+    may_start_need,
+    nameable_processes,
+)
 
 from .context import capacity, system
-from .forms import build_fields, describe, parse_submission
+from .filters import Story
+from .forms import build_fields, describe, labels_of, parse_submission
+from .inputs import query_int
 
 bp = Blueprint("instances", __name__)
 
@@ -21,14 +29,25 @@ bp = Blueprint("instances", __name__)
 @bp.get("/instances")
 @login_required
 def index() -> Any:
-    """The instances the user may see, newest first."""
-    process = request.args.get("process") or None
-    status = request.args.get("status") or None
+    """The case overview: the cases the user may see, newest first, each need with its
+    routes as one group, where each stands and whom it waits for; filters, search, pages."""
     me = capacity()
-    rows = system().instances(me, process_id=process, status=status)
+    status = request.args.get("status") or None
+    filters = OverviewFilters(
+        process=request.args.get("process") or None,
+        status=status if status in ("running", "completed") else None,
+        q=request.args.get("q", "")[:200],
+        party=request.args.get("party") or None,
+        mine=request.args.get("mine") == "1",
+        overdue=request.args.get("overdue") == "1",
+        page=query_int("page", _("Sidnumret ska vara ett heltal från 1."),
+                       (url_for("instances.index"), _("Till ärendena")), lowest=1) or 1,
+    )
+    finsam = system()
+    overview = case_overview(finsam, me, filters)
     return render_template(
-        "instances/list.html", instances=rows, process=process, status=status,
-        processes=nameable_processes(me, PROCESS_NAMES),
+        "instances/list.html", overview=overview, filters=filters,
+        processes=nameable_processes(me, PROCESS_NAMES), parties=finsam.org_names(me.forbund),
     )
 
 
@@ -38,7 +57,8 @@ def detail(instance_id: int) -> Any:
     """An instance: status, outcome, data, the path taken, open tasks and links."""
     page = instance_page(system(), capacity(), instance_id)
     rows = describe(page.data, page.schemas, page.names, hidden=page.hidden_fields)
-    return render_template("instances/detail.html", page=page, rows=rows,
+    story = Story(labels_of(page.schemas, COLLECTION_LABELS), page.outcome_names, page.people)
+    return render_template("instances/detail.html", page=page, rows=rows, story=story,
                            processes=PROCESS_NAMES)
 
 

@@ -8,12 +8,19 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import CompletionResult, InvalidData
-from workflows.catalogue import CHOICES, NEED_PROCESS, PROCESS_NAMES, ROUTES_OF_FORM
-from workflows.presentation import count_labels, may_start_need, task_page
+from engine import CompletionResult, Conflict, InvalidData, NotFound
+from workflows import policy
+from workflows.catalogue import (
+    CHOICES,
+    COLLECTION_LABELS,
+    NEED_PROCESS,
+    PROCESS_NAMES,
+    ROUTES_OF_FORM,
+)
+from workflows.presentation import count_labels, may_start_need, start_section, task_page
 
-from .context import capacity, system
-from .forms import build_fields, describe, parse_submission
+from .context import capacity, start_url, system
+from .forms import build_fields, describe, labels_of, parse_submission, show
 
 bp = Blueprint("tasks", __name__)
 # The end of a need that starts no route (behovsanalys.bpmn).
@@ -24,8 +31,11 @@ OUTSIDE_ROUTINE = "utanfor_rutinen"
 @bp.get("/")
 @login_required
 def index() -> Any:
-    """The open tasks of the user's organisation and role, newest first."""
+    """The open tasks of the user's organisation and role, newest first; a role without
+    tasks (designer, auditor, admin) is sent to its own start page."""
     me = capacity()
+    if start_section(me) != policy.WORK:
+        return redirect(start_url(me))
     process = request.args.get("process") or None
     mine = request.args.get("mine") == "1"
     finsam = system()
@@ -66,6 +76,8 @@ def detail(task_id: int) -> Any:
             errors = dict(error.details) or {"_form": error.message}
             raw = request.form
             status = 422
+        except (Conflict, NotFound):
+            return _conflict(task_id, page.detail.task.instance_id, schema, data)
         else:
             _flash_next(result)
             return redirect(url_for("tasks.index"))
@@ -80,6 +92,33 @@ def detail(task_id: int) -> Any:
         processes=PROCESS_NAMES,
         receivers=finsam.handover_candidates(me, task_id) if page.can_hand_over else [],
     ), status
+
+
+def _conflict(task_id: int, instance_id: int, schema: dict[str, Any],
+              data: dict[str, Any]) -> Any:
+    """The step could not be saved because the task changed under the user (done in another
+    browser, taken by a colleague): say what happened in Swedish, show what they wrote so it is
+    not lost, and where to go on."""
+    me = capacity()
+    finsam = system()
+    try:
+        now = finsam.task(me, task_id).task
+    except (Conflict, NotFound):
+        now = None
+    if now is not None and now.state == "open" and now.claimed_by and now.claimed_by != me.username:
+        holder = finsam.people_names({now.claimed_by}).get(now.claimed_by, now.claimed_by)
+        message = _("%(who)s har tagit uppgiften, så det du skrev har inte sparats. Det finns "
+                    "kvar nedan: kopiera det och lämna det till %(who)s, eller be om att få "
+                    "uppgiften.", who=holder)
+    else:
+        message = _("Uppgiften är redan slutförd – kanske i ett annat fönster eller av en "
+                    "kollega – så det du skrev har inte sparats. Det finns kvar nedan: se i "
+                    "ärendet vad som gäller nu.")
+    labels = labels_of([schema], COLLECTION_LABELS)
+    kept = [(labels.title(k), show(k, v, labels, finsam.org_names(me.forbund)))
+            for k, v in data.items()]
+    return render_template("tasks/conflict.html", message=message, kept=kept,
+                           instance_id=instance_id), 409
 
 
 def _flash_next(result: CompletionResult) -> None:

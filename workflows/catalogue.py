@@ -116,6 +116,14 @@ RETURNS: dict[tuple[str, str], dict[str, str]] = {
 # The choices whose values the gateways, the rules and the follow-up read, with what each value
 # means. A form offers them with exactly these labels (`deploy_rules.choices_keep_their_meaning`):
 # a recorded `beviljas` is counted as granted, so it never shows as anything but "Beviljas".
+# The lists a multi-instance step collects, one answer per party (their rows are labelled by the
+# step's form): what the case pages call them.
+COLLECTION_LABELS: dict[str, str] = {
+    "forankringar": "Förankring hos parterna",
+    "stallningstaganden": "Parternas ställningstaganden",
+    "partsbeslut_lista": "Parternas beslut om ansökan",
+}
+
 CHOICES: dict[str, dict[str, str]] = {
     "finansieringsform": {
         "finansiell_samordning": "Finansiell samordning (förbundet finansierar)",

@@ -9,7 +9,7 @@ from engine import EventView, InstanceView, TaskDetail, TaskView, task_count_cap
 
 from . import policy
 from .catalogue import INTERNAL_FIELDS, RETURNS
-from .parties import Capacity
+from .parties import PARTY_REPRESENTATIVES, Capacity
 from .system import Finsam
 
 
@@ -56,6 +56,8 @@ class InstancePage:
     links: list[InstanceView]
     hidden_fields: frozenset[str]
     outcome_name: str
+    outcome_names: dict[str, str]
+    people: dict[str, str]
 
 
 def task_page(finsam: Finsam, capacity: Capacity, task_id: int) -> TaskPage:
@@ -127,17 +129,122 @@ def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> Insta
     """Everything the instance page needs."""
     instance = finsam.instance(capacity, instance_id)
     spec_ends = finsam.end_event_names(instance)
+    events = finsam.events(capacity, instance_id)
+    open_tasks = finsam.open_tasks(capacity, instance)
+    people = finsam.people_names({e.actor for e in events}
+                                 | {e.acting_as.partition(" för ")[2] for e in events
+                                    if " för " in e.acting_as}
+                                 | {str(e.data.get("to")) for e in events if e.data.get("to")}
+                                 | {t.claimed_by for t in open_tasks if t.claimed_by})
     return InstancePage(
         instance=instance,
         data=finsam.visible_data(capacity, instance),
         schemas=finsam.forms_of(capacity, instance),
         names=finsam.org_names(capacity.forbund),
-        events=finsam.events(capacity, instance_id),
-        open_tasks=finsam.open_tasks(capacity, instance),
+        events=events,
+        open_tasks=open_tasks,
         links=finsam.links(capacity, instance),
         hidden_fields=INTERNAL_FIELDS,
         outcome_name=spec_ends.get(instance.outcome or "", instance.outcome or ""),
+        outcome_names=spec_ends,
+        people=people,
     )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One open step of a case: what, whom it waits for, since when, and whether it is late."""
+
+    task: TaskView
+    party: str
+    days: int
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case on the overview with where it stands."""
+
+    instance: InstanceView
+    waiting: tuple[Waiting, ...]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The *Ärenden* page: each need with its routes as one group, one page of them."""
+
+    groups: list[list[CaseRow]]
+    page: int
+    pages: int
+    total: int
+
+
+OVERVIEW_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class OverviewFilters:
+    """What the overview is narrowed to: process, status, a words search over titles (`q`),
+    the party a case waits for, cases waiting on the viewer's organisation, overdue ones."""
+
+    process: str | None = None
+    status: str | None = None
+    q: str = ""
+    party: str | None = None
+    mine: bool = False
+    overdue: bool = False
+    page: int = 1
+
+
+def case_overview(finsam: Finsam, capacity: Capacity, filters: OverviewFilters) -> Overview:
+    """The cases the policy lets `capacity` see (`Finsam.instances`), grouped need with routes,
+    each with its open steps; the filters narrow the groups, the page is one slice of them."""
+    rows = finsam.instances(capacity, process_id=filters.process, status=filters.status)
+    names = finsam.org_names(capacity.forbund)
+    now = finsam.engine.clock()
+    by_id = {r.id: r for r in rows}
+    children: dict[int, list[InstanceView]] = {}
+    roots: list[InstanceView] = []
+    for row in rows:
+        if row.parent_id is not None and row.parent_id in by_id:
+            children.setdefault(row.parent_id, []).append(row)
+        else:
+            roots.append(row)
+    groups = [[root, *sorted(children.get(root.id, []), key=lambda r: r.id)] for root in roots]
+    words = [w.casefold() for w in filters.q.split() if w]
+    if words:
+        groups = [g for g in groups
+                  if any(all(w in (r.title or "").casefold() for w in words) for r in g)]
+    cache: dict[int, tuple[Waiting, ...]] = {}
+
+    def waiting(instance: InstanceView) -> tuple[Waiting, ...]:
+        if instance.id not in cache:
+            cache[instance.id] = tuple(
+                Waiting(t, names.get(t.assignee, t.assignee), max((now - t.created_at).days, 0),
+                        finsam.is_overdue(t))
+                for t in finsam.open_tasks(capacity, instance))
+        return cache[instance.id]
+
+    def waits_for(instance: InstanceView, task: TaskView, party: str) -> bool:
+        """A step waits for a party when it is the party's, or the case's parties' as a body."""
+        return party in (task.assignee, task.item) or (
+            task.assignee == PARTY_REPRESENTATIVES and party in (instance.data.get("parter") or []))
+
+    def keeps(group: list[InstanceView]) -> bool:
+        steps = [(r, w) for r in group for w in waiting(r)]
+        return ((not filters.party
+                 or any(waits_for(r, w.task, filters.party) for r, w in steps))
+                and (not filters.mine
+                     or any(policy.may_act(capacity, w.task, r) for r, w in steps))
+                and (not filters.overdue or any(w.overdue for _r, w in steps)))
+
+    if filters.party or filters.mine or filters.overdue:
+        groups = [g for g in groups if keeps(g)]
+    pages = max(1, -(-len(groups) // OVERVIEW_PAGE_SIZE))
+    page = min(max(filters.page, 1), pages)
+    shown = groups[(page - 1) * OVERVIEW_PAGE_SIZE: page * OVERVIEW_PAGE_SIZE]
+    return Overview([[CaseRow(r, waiting(r)) for r in g] for g in shown], page, pages,
+                    len(groups))
 
 
 def may_start_need(capacity: Capacity) -> bool:
@@ -155,11 +262,27 @@ def count_labels(counts: dict[str, int]) -> tuple[dict[str, str], str]:
     return labels, f"{total}+" if capped else str(total)
 
 
+# Where each role starts: the first of these abilities it has (policy.ABILITIES).
+START_SECTIONS = (policy.WORK, policy.DESIGN, policy.AUDIT, policy.ADMINISTER, policy.CASES)
+
+
+def start_section(capacity: Capacity) -> str:
+    """The section a capacity lands on after login: its own work first, else its role's page."""
+    return next((s for s in START_SECTIONS if policy.may(capacity, s)), "")
+
+
+def acts_for_organisation(capacity: Capacity) -> bool:
+    """Whether the capacity acts for its organisation (it has work to do in its name); the
+    auditor, designer and admin are named by their role alone."""
+    return policy.may(capacity, policy.WORK)
+
+
 def nameable_processes(capacity: Capacity, names: dict[str, str]) -> dict[str, str]:
     """The processes (id → name) a page may offer `capacity` as choices."""
     return {pid: name for pid, name in names.items() if policy.sees_process(capacity, pid)}
 
 
-__all__ = ["InstancePage", "ReturnReason", "TaskPage", "count_labels", "instance_page",
-           "may_start_need",
+__all__ = ["CaseRow", "InstancePage", "Overview", "OverviewFilters", "Waiting",
+           "case_overview", "ReturnReason", "TaskPage", "acts_for_organisation", "count_labels",
+           "instance_page", "may_start_need", "start_section",
            "nameable_processes", "task_page"]

@@ -44,6 +44,7 @@ from .parties import (
     forbund_slugs,
     parties_of,
 )
+from .users import display_names
 
 BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
 
@@ -277,8 +278,16 @@ class Finsam:
         return policy.visible_data(capacity, instance)
 
     def forms_of(self, capacity: Capacity, instance: InstanceView) -> list[dict[str, Any]]:
-        """The form schemas of the instance's spec version (for labelling its data)."""
-        return self.engine.forms_of_instance(capacity.forbund, instance.id)
+        """The form schemas of the instance's spec version (for labelling its data), then those
+        of the need it came from: a route carries the need's answers, labelled by its forms."""
+        schemas = self.engine.forms_of_instance(capacity.forbund, instance.id)
+        if instance.parent_id is not None:
+            schemas = schemas + self.engine.forms_of_instance(capacity.forbund, instance.parent_id)
+        return schemas
+
+    def people_names(self, usernames: set[str]) -> dict[str, str]:
+        """Display names of the named users, by username (who did what in a case's history)."""
+        return display_names(self.db, usernames)
 
     def need_form(self, capacity: Capacity) -> dict[str, Any]:
         """The start form of a need, from the capacity's förbund's newest version."""

@@ -176,6 +176,16 @@ def _now() -> datetime:
     return utc_now()
 
 
+def display_names(db: Database, usernames: set[str]) -> dict[str, str]:
+    """Display names of the named users, by username."""
+    if not usernames:
+        return {}
+    with db.read() as session:
+        rows = session.execute(
+            select(User.username, User.display_name).where(User.username.in_(sorted(usernames))))
+        return {str(username): str(name) for username, name in rows if name}
+
+
 def capacity_by_membership(db: Database, membership_id: int) -> Capacity | None:
     """The capacity of one membership, if its user is still active."""
     with db.read() as session:

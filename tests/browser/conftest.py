@@ -252,7 +252,8 @@ class UI:
     # -- common steps --
 
     def login(self, username: str, password: str = DEMO_PASSWORD) -> None:
-        """Type into the login form and send it with Enter; land on the task list."""
+        """Type into the login form and send it with Enter; land on the user's start page (the
+        task list, or the auditor's, designer's and admin's own page: issue 19)."""
         self.visit("/login", "login")
         self.page.get_by_label("Användarnamn").focus()
         self.page.keyboard.type(username)
@@ -260,7 +261,7 @@ class UI:
         self.page.keyboard.type(password)
         with self.page.expect_navigation():
             self.page.keyboard.press("Enter")
-        assert self.page.url == self.url("/"), self.page.url
+        assert self.page.url == self.url(START_PAGES.get(username, "/")), self.page.url
 
     def logout(self) -> None:
         with self.page.expect_navigation():
@@ -269,6 +270,10 @@ class UI:
 
     def flash(self) -> str:
         return str(self.page.locator(".flashes").inner_text())
+
+
+# Where a demo user without tasks lands after login.
+START_PAGES = {"auditor": "/audit/", "designer": "/designer/", "admin": "/admin/users"}
 
 
 def _test_name(request: pytest.FixtureRequest) -> str:

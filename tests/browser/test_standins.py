@@ -42,4 +42,6 @@ def test_name_a_stand_in_who_then_completes_the_held_task(ui: UI,
     system.complete_task(capacities(system.db, "af2")[0], task.id,  # the form: test_forms
                          {**DESIGN, "processagare": "af"})
     ui.visit(f"/instances/{insats}", "history-for-whom")
-    assert "af (representant) för af" in page.content()
+    # by name and organisation, for whom (issue 19), not "af (representant) för af"
+    assert "Anna Andersson (Arbetsförmedlingen) för Representant Arbetsförmedlingen" in (
+        page.content())
