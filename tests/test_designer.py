@@ -178,3 +178,21 @@ def test_designer_pages_are_for_designers(browser: Browser, user: str) -> None:
     browser.login(user)
     assert browser.get("/designer/").status_code == 403
     assert browser.get("/designer/corpus").status_code == 403
+
+
+def test_diagrams_are_readable_without_javascript_and_zoomable_with_it(designer: Browser) -> None:
+    """Every diagram sits in a scrollable, focusable frame at its own size (no script needed);
+    the zoom buttons are there for app.js to reveal, and no inline script is added."""
+    response = designer.get("/designer/processes/esf_plus/versions/1")
+    page = response.get_data(as_text=True)
+    assert 'class="diagram-frame" tabindex="0" role="region"' in page
+    assert '<div class="diagram-tools" hidden>' in page and 'data-zoom="in"' in page
+    assert "<script>" not in page and "onclick" not in page
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    static = designer.get("/static/app.css")
+    css = static.get_data(as_text=True)
+    static.close()
+    assert ".diagram-frame { overflow: auto;" in css and "max-width: none" in css
+    upload(designer, [("esf_plus.bpmn", RENAMED.encode())], action="deploy")
+    diff = designer.get("/designer/processes/esf_plus/diff?a=1&b=2").get_data(as_text=True)
+    assert diff.count('class="diagram-frame"') == 2
