@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,7 +147,13 @@ def test_migration_page_moves_a_safe_instance(designer: Browser, finsam: Finsam,
     assert finsam.engine.events("nnv-skane", iid)[-1].kind == "migrated"
 
 
-def test_corpus_page_shows_every_reference_model(designer: Browser) -> None:
+MIWG = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "miwg"
+
+
+def test_corpus_page_shows_every_reference_model(designer: Browser,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINSAM_MIWG_DIR", str(MIWG))
+    assert "/designer/corpus" in designer.get("/designer/").get_data(as_text=True)
     page = designer.get("/designer/corpus").get_data(as_text=True)
     assert page.count('class="card corpus"') == 21
     assert "/designer/corpus/C.4.0.1.png" in page
@@ -196,3 +203,16 @@ def test_diagrams_are_readable_without_javascript_and_zoomable_with_it(designer:
     upload(designer, [("esf_plus.bpmn", RENAMED.encode())], action="deploy")
     diff = designer.get("/designer/processes/esf_plus/diff?a=1&b=2").get_data(as_text=True)
     assert diff.count('class="diagram-frame"') == 2
+
+
+def test_reference_models_only_when_a_corpus_folder_is_configured(
+        designer: Browser, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("FINSAM_MIWG_DIR", raising=False)
+    index = designer.get("/designer/").get_data(as_text=True)
+    assert "/designer/corpus" not in index and "Referensmodell" not in index
+    assert designer.get("/designer/corpus").status_code == 404
+    assert designer.get("/designer/corpus/A.1.0.png").status_code == 404
+    monkeypatch.setenv("FINSAM_MIWG_DIR", str(tmp_path / "secret-server-folder"))
+    page = designer.get("/designer/corpus").get_data(as_text=True)
+    assert "Den angivna mappen har inga referensmodeller" in page
+    assert "secret-server-folder" not in page and str(tmp_path) not in page

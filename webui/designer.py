@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -37,7 +37,8 @@ def _index(result: designing.LintResult | None) -> str:
     me = capacity()
     return render_template("designer/index.html", grouped=designing.versions(system(), me),
                            result=result, published=designing.published_elsewhere(system(), me),
-                           forbund_names=forbund_names(system().db))
+                           forbund_names=forbund_names(system().db),
+                           corpus=designing.corpus_configured(me))
 
 
 @bp.get("/")
@@ -184,8 +185,11 @@ def migrate(instance_id: int) -> Any:
 @bp.get("/corpus")
 @login_required
 def corpus() -> Any:
-    """Every MIWG reference model drawn by the renderer, beside its reference image."""
+    """Every MIWG reference model drawn by the renderer, beside its reference image (only where
+    a corpus folder is configured: FINSAM_MIWG_DIR)."""
     me = capacity()
+    if not designing.corpus_configured(me):
+        abort(404)
     names = designing.corpus(me)
     models = []
     for name in names:
@@ -193,13 +197,15 @@ def corpus() -> Any:
         svgs = [render_svg(content, diagram=i, filename=f"{name}.bpmn")
                 for i in range(diagram_count(content, filename=f"{name}.bpmn"))]
         models.append((name, svgs, designing.corpus_images(me, name)))
-    return render_template("designer/corpus.html", models=models,
-                           folder=str(designing.corpus_dir()))
+    return render_template("designer/corpus.html", models=models)
 
 
 @bp.get("/corpus/<filename>")
 @login_required
 def corpus_file(filename: str) -> Any:
     """A reference image of the corpus."""
-    path = designing.corpus_file(capacity(), filename)
+    try:
+        path = designing.corpus_file(capacity(), filename)
+    except NotFound:
+        abort(404)
     return send_file(path, mimetype="image/png" if filename.endswith(".png") else "text/xml")
