@@ -119,8 +119,10 @@ def test_problems_are_marked_on_the_diagram(designer: Browser) -> None:
     response = upload(designer, [("esf_plus.bpmn", broken.encode())])
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 422
-    assert "gw_esf_beslut" in html and "no flow is taken when esf_beslut is 'avslag'" in html
-    assert "Åtgärd" in html and "data:image/svg+xml;base64," in html
+    assert "gw_esf_beslut" in html and ("Grinden ”Beviljad?” har inget flöde att ta när "
+                                        "esf_beslut är 'avslag', och inget standardflöde") in html
+    assert "Åtgärd: Lägg till ett standardflöde (”annars”)" in html
+    assert "data:image/svg+xml;base64," in html
 
 
 def test_a_form_that_is_neither_uploaded_nor_deployed(designer: Browser) -> None:
@@ -216,3 +218,48 @@ def test_reference_models_only_when_a_corpus_folder_is_configured(
     page = designer.get("/designer/corpus").get_data(as_text=True)
     assert "Den angivna mappen har inga referensmodeller" in page
     assert "secret-server-folder" not in page and str(tmp_path) not in page
+
+
+def test_lint_messages_in_swedish_and_english_from_the_engine_codes(designer: Browser) -> None:
+    """The engine gives a code, its parameters and the element's name; the page says it in the
+    reader's language (the engine's English text stays the engine's)."""
+    flow = ('<bpmn:sequenceFlow id="flow_esf_beslut_avslag" name="Avslag" '
+            'sourceRef="gw_esf_beslut" targetRef="ansokan_avslagen" />')
+    broken = ESF.replace(' default="flow_esf_beslut_avslag"', "")
+    assert flow in broken
+    response = upload(designer, [("esf_plus.bpmn", broken.encode())])
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert ("Flödet ”Avslag” lämnar en exklusiv grind utan villkor och är inte grindens "
+            "standardflöde.") in html
+    assert "Sätt ett villkor på flödet, eller gör det till grindens standardflöde." in html
+    assert "without condition" not in html
+    designer.post("/language", {"lang": "en", "next": "/"})
+    english = unescape(upload(designer, [("esf_plus.bpmn", broken.encode())]).get_data(
+        as_text=True))
+    assert ("The flow “Avslag” leaves an exclusive gateway without a condition and is not the "
+            "gateway's default flow.") in english
+    assert "Set a condition on the flow, or make it the gateway's default flow." in english
+
+
+def test_migration_reasons_in_swedish_with_the_steps_name(designer: Browser, finsam: Finsam,
+                                                          database_url: str) -> None:
+    desk = Desk(database_url)
+    iid = walks.esf_route(desk)
+    walks.to_agreement(desk, iid, {org: walks.position() for org in walks.ESF_PARTIES})
+    changed = ESF.replace('name="Parterna utformar projektidé"', 'name="Parterna formar en idé"')
+    assert changed != ESF
+    upload(designer, [("esf_plus.bpmn", changed.encode())], action="deploy")
+    check = finsam.engine.check_migration("nnv-skane", iid)
+    assert "migrate.changed_completed" in {getattr(r, "code", "") for r in check.reasons}
+    page = designer.get("/designer/processes/esf_plus/instances").get_data(as_text=True)
+    assert ("Steget ”Parterna utformar projektidé” är redan gjort och är ändrat i den nya "
+            "versionen.") in unescape(page)
+    assert "has already been completed" not in page
+    refused = designer.post(f"/designer/instances/{iid}/migrate", {"process_id": "esf_plus"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert f"Ärende #{iid} kan inte flyttas till den nyaste versionen" in refused
+    designer.post("/language", {"lang": "en", "next": "/"})
+    english = designer.get("/designer/processes/esf_plus/instances").get_data(as_text=True)
+    assert ("The step “Parterna utformar projektidé” has already been completed and is changed "
+            "in the new version.") in unescape(english)

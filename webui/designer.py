@@ -13,6 +13,7 @@ from engine import Conflict, NotFound, SpecError, diagram_count, render_svg
 from workflows import designing
 from workflows.tenants import forbund_names
 
+from . import problem_texts
 from .context import capacity, system
 from .inputs import MAX_ID, required_int
 
@@ -31,6 +32,11 @@ def svg_uri(svg: str | None) -> str:
 @bp.app_template_filter("svg_uri")
 def _svg_uri(svg: str | None) -> str:
     return svg_uri(svg)
+
+
+bp.add_app_template_filter(problem_texts.problem_message, "problem_message")
+bp.add_app_template_filter(problem_texts.problem_hint, "problem_hint")
+bp.add_app_template_filter(problem_texts.reason_text, "reason_text")
 
 
 def _index(result: designing.LintResult | None) -> str:
@@ -175,8 +181,9 @@ def migrate(instance_id: int) -> Any:
     process_id = request.form.get("process_id", "")
     try:
         moved = designing.migrate(system(), capacity(), instance_id)
-    except Conflict as error:
-        flash(str(error), "error")
+    except Conflict:
+        flash(_("Ärende #%(id)s kan inte flyttas till den nyaste versionen. Skälen står vid "
+                "ärendet i listan nedan.", id=instance_id), "error")
     else:
         flash(_("Ärende #%(id)s kör nu version %(v)s.", id=moved.id, v=moved.version), "success")
     return redirect(url_for("designer.instances", process_id=process_id or "esf_plus"))
