@@ -263,3 +263,32 @@ def test_migration_reasons_in_swedish_with_the_steps_name(designer: Browser, fin
     english = designer.get("/designer/processes/esf_plus/instances").get_data(as_text=True)
     assert ("The step “Parterna utformar projektidé” has already been completed and is changed "
             "in the new version.") in unescape(english)
+
+
+def test_api_lint_gives_problems_with_codes_in_the_callers_language(client, finsam: Finsam  # type: ignore[no-untyped-def]
+                                                                    ) -> None:
+    from workflows.users import new_token
+
+    headers = {"Authorization": f"Bearer {new_token(finsam.db, 'designer')}",
+               "Content-Type": "application/xml"}
+    before = versions(finsam)
+    clean = client.post("/api/specs/lint?filename=esf_plus.bpmn", data=RENAMED.encode(),
+                        headers=headers)
+    assert clean.status_code == 200
+    assert clean.get_json() == {"ok": True, "process_id": "esf_plus", "problems": []}
+    broken = ESF.replace(' default="flow_esf_beslut_avslag"', "")
+    answer = client.post("/api/specs/lint?filename=esf_plus.bpmn", data=broken.encode(),
+                         headers=headers).get_json()
+    assert answer["ok"] is False
+    problem = answer["problems"][0]
+    assert problem["element_id"] == "flow_esf_beslut_avslag"
+    assert problem["code"] == "spec.flow_without_condition"
+    assert problem["params"] == {"name": "Avslag"}
+    assert problem["text"].startswith("Flödet ”Avslag” lämnar en exklusiv grind")
+    assert "without condition" in problem["message"]
+    assert versions(finsam) == before
+    fk = {**headers, "Authorization": f"Bearer {new_token(finsam.db, 'fk')}"}
+    assert client.post("/api/specs/lint", data=broken.encode(), headers=fk).status_code == 403
+    anonymous = client.post("/api/specs/lint", data=broken.encode(),
+                            headers={**headers, "Authorization": "Bearer not-a-token"})
+    assert anonymous.status_code == 401
