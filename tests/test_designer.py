@@ -292,3 +292,60 @@ def test_api_lint_gives_problems_with_codes_in_the_callers_language(client, fins
     anonymous = client.post("/api/specs/lint", data=broken.encode(),
                             headers={**headers, "Authorization": "Bearer not-a-token"})
     assert anonymous.status_code == 401
+
+
+def test_the_modeler_page_without_and_with_bpmn_js(designer: Browser, finsam: Finsam,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    from webui import designer as pages
+
+    monkeypatch.setattr(pages, "MODELER_DIST", tmp_path / "missing")
+    plain = designer.get("/designer/modeler?process_id=esf_plus&version=1").get_data(
+        as_text=True)
+    assert "Modelleraren i webbläsaren är inte installerad" in plain
+    assert "bpmn-modeler" not in plain and 'id="xml"' in plain
+    assert "Projektägare formulerar ansökan" in unescape(plain)
+    assert designer.get("/designer/modeler/assets/bpmn-modeler.production.min.js"
+                        ).status_code == 404
+    new = designer.get("/designer/modeler").get_data(as_text=True)
+    assert "Modellera en ny process" in new and "ny_process" in new
+    assert designer.get("/designer/modeler?process_id=nope&version=1").status_code == 404
+    # Without JavaScript (or bpmn-js) the XML is edited in the text area: lint, then deploy.
+    deployed = designer.post("/designer/modeler/deploy", {
+        "xml": RENAMED, "filename": "esf_plus.bpmn", "action": "deploy"})
+    assert deployed.status_code == 200
+    assert "Driftsatt i ert förbund som esf_plus version 2" in deployed.get_data(as_text=True)
+    broken = designer.post("/designer/modeler/deploy", {
+        "xml": ESF.replace(' default="flow_esf_beslut_avslag"', ""), "filename": "../x",
+        "action": "deploy"})
+    assert broken.status_code == 422 and "inget driftsattes" in broken.get_data(as_text=True)
+    assert versions(finsam) == 5
+
+
+def test_the_modeler_serves_only_its_listed_assets(designer: Browser,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    from webui import designer as pages
+
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "bpmn-modeler.production.min.js").write_text("// bpmn-js")
+    (tmp_path / "bpmn-modeler.development.js").write_text("// not listed")
+    (tmp_path / "assets" / "bpmn-js.css").write_text(".djs-container {}")
+    monkeypatch.setattr(pages, "MODELER_DIST", tmp_path)
+    page = designer.get("/designer/modeler?process_id=esf_plus&version=1")
+    html = page.get_data(as_text=True)
+    assert "/designer/modeler/assets/bpmn-modeler.production.min.js" in html
+    assert "/static/modeler.js" in html and "<script>" not in html
+    assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
+    script = designer.get("/designer/modeler/assets/bpmn-modeler.production.min.js")
+    assert script.status_code == 200 and script.get_data(as_text=True) == "// bpmn-js"
+    script.close()
+    for name in ("bpmn-modeler.development.js", "..%2Fpackage.json", "assets/../x.js"):
+        assert designer.get(f"/designer/modeler/assets/{name}").status_code == 404
+
+
+@pytest.mark.parametrize("user", ["fk", "auditor"])
+def test_the_modeler_is_for_designers(browser: Browser, user: str) -> None:
+    browser.login(user)
+    assert browser.get("/designer/modeler").status_code == 403
+    assert browser.post("/designer/modeler/deploy", {"xml": RENAMED}).status_code == 403

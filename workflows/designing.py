@@ -128,6 +128,12 @@ def version_svg(finsam: Finsam, capacity: Capacity, process_id: str, version: in
                       title=f"{process_id} version {version}")
 
 
+def version_bpmn(finsam: Finsam, capacity: Capacity, process_id: str, version: int) -> str:
+    """The BPMN XML of one of the förbund's deployed versions (to open in the modeler)."""
+    require_designer(capacity)
+    return finsam.engine.spec_bpmn(capacity.forbund, process_id, version).decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Published:
     """A version another förbund published, as a designer who may adopt it sees it."""

@@ -1,0 +1,88 @@
+"""The modeler in a real browser, under the app's CSP: the designer opens the deployed esf_plus,
+renames a task, draws a gateway without a default (a lint marker appears), fixes it and deploys;
+a new instance runs on the new version, the old one stays on its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..test_processes import esf_route
+from ..walk import Desk
+from .conftest import UI, LiveServer, new_context
+
+MODELER = "/designer/modeler?process_id=esf_plus&version=1"
+
+
+def modeling(page: Any, script: str) -> Any:
+    """Run `script` with the page's bpmn-js services: modeling, registry, moddle."""
+    return page.evaluate(
+        "(script) => { const m = document.getElementById('modeler').modeler;"
+        " const modeling = m.get('modeling'), registry = m.get('elementRegistry');"
+        " return new Function('modeling', 'registry', 'moddle', script)("
+        "modeling, registry, m.get('moddle')); }", script)
+
+
+def test_the_designer_models_lints_and_deploys_in_the_browser(
+        ui: UI, live_server: LiveServer, chromium: Any) -> None:
+    desk = Desk(live_server.database_url)
+    old = esf_route(desk)
+    ui.login("designer")
+    cookies = ui.page.context.cookies()
+    context = new_context(chromium, bypass_csp=False)
+    errors: list[str] = []
+    try:
+        context.add_cookies(cookies)
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(ui.url(MODELER))
+        status = page.locator("#modeler-status")
+        status.get_by_text("Inga problem").wait_for()
+        assert page.locator("#modeler-elements li").count() > 20
+        modeling(page, "modeling.updateLabel(registry.get('formulera_ansokan'),"
+                       " 'Projektägaren formulerar ansökan');")
+        gateway = modeling(page, """
+            const end = registry.get('ansokan_avslagen');
+            const flow = registry.get('flow_esf_beslut_avslag');
+            const gw = modeling.createShape({type: 'bpmn:ExclusiveGateway'},
+                                            {x: end.x - 60, y: end.y + 120}, end.parent);
+            modeling.updateLabel(gw, 'Ny fråga?');
+            modeling.reconnectEnd(flow, gw, {x: gw.x, y: gw.y + 25});
+            modeling.connect(gw, end);
+            modeling.appendShape(gw, {type: 'bpmn:EndEvent'}, {x: gw.x + 150, y: gw.y + 120});
+            return gw.id;""")
+        page.locator(".lint-problem").first.wait_for()
+        assert "Problem som hindrar driftsättning" in status.inner_text()
+        assert "utan villkor" in page.locator("#modeler-elements").inner_text()
+        modeling(page, f"""
+            const gw = registry.get('{gateway}');
+            modeling.updateProperties(gw, {{default: gw.outgoing[0].businessObject}});
+            modeling.updateProperties(gw.outgoing[1], {{conditionExpression: moddle.create(
+                'bpmn:FormalExpression', {{body: "esf_beslut == 'avslag'"}})}});""")
+        status.get_by_text("Inga problem").wait_for()
+        assert page.locator(".lint-problem").count() == 0
+        page.get_by_role("button", name="Driftsätt som ny version").click()
+        page.get_by_text("Driftsatt i ert förbund som esf_plus version 2").wait_for()
+    finally:
+        context.close()
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+    engine = live_server.system.engine
+    new = esf_route(desk)
+    assert engine.get_instance("nnv-skane", new).version == 2
+    assert engine.get_instance("nnv-skane", old).version == 1
+    assert "Projektägaren formulerar ansökan" in engine.spec_bpmn(
+        "nnv-skane", "esf_plus", 2).decode()
+
+
+def test_the_modeler_page_is_accessible_and_its_text_alternative_keyboard_usable(
+        ui: UI, live_server: LiveServer) -> None:
+    ui.login("designer")
+    ui.visit(MODELER, "modeler")
+    ui.page.locator("#modeler-status").get_by_text("Inga problem").wait_for()
+    ui.check("modeler-loaded")
+    elements = ui.page.locator("#modeler-elements")
+    for _ in range(60):
+        ui.page.keyboard.press("Tab")
+        if ui.page.evaluate("() => document.activeElement.id") == "modeler-elements":
+            break
+    assert ui.page.evaluate("() => document.activeElement.id") == "modeler-elements"
+    assert "Projektägare formulerar ansökan (UserTask, formulera_ansokan)" in elements.inner_text()
