@@ -4,11 +4,14 @@ a new instance runs on the new version, the old one stays on its own."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from ..test_processes import esf_route
 from ..walk import Desk
-from .conftest import UI, LiveServer, new_context
+from .conftest import ROOT, UI, LiveServer, new_context
 
 MODELER = "/designer/modeler?process_id=esf_plus&version=1"
 
@@ -23,7 +26,7 @@ def modeling(page: Any, script: str) -> Any:
 
 
 def test_the_designer_models_lints_and_deploys_in_the_browser(
-        ui: UI, live_server: LiveServer, chromium: Any) -> None:
+        ui: UI, live_server: LiveServer, chromium: Any, tmp_path: Path) -> None:
     desk = Desk(live_server.database_url)
     old = esf_route(desk)
     ui.login("designer")
@@ -48,7 +51,9 @@ def test_the_designer_models_lints_and_deploys_in_the_browser(
             modeling.updateLabel(gw, 'Ny fråga?');
             modeling.reconnectEnd(flow, gw, {x: gw.x, y: gw.y + 25});
             modeling.connect(gw, end);
-            modeling.appendShape(gw, {type: 'bpmn:EndEvent'}, {x: gw.x + 150, y: gw.y + 120});
+            const other = modeling.appendShape(gw, {type: 'bpmn:EndEvent'},
+                                               {x: gw.x + 150, y: gw.y + 120});
+            modeling.updateLabel(other, 'Avslagen på ny fråga');
             return gw.id;""")
         page.locator(".lint-problem").first.wait_for()
         assert "Problem som hindrar driftsättning" in status.inner_text()
@@ -57,7 +62,9 @@ def test_the_designer_models_lints_and_deploys_in_the_browser(
             const gw = registry.get('{gateway}');
             modeling.updateProperties(gw, {{default: gw.outgoing[0].businessObject}});
             modeling.updateProperties(gw.outgoing[1], {{conditionExpression: moddle.create(
-                'bpmn:FormalExpression', {{body: "esf_beslut == 'avslag'"}})}});""")
+                'bpmn:FormalExpression', {{body: "esf_beslut == 'avslag'"}})}});
+            modeling.updateLabel(gw.outgoing[0], 'Annars');
+            modeling.updateLabel(gw.outgoing[1], 'Avslag');""")
         status.get_by_text("Inga problem").wait_for()
         assert page.locator(".lint-problem").count() == 0
         page.get_by_role("button", name="Driftsätt som ny version").click()
@@ -69,8 +76,30 @@ def test_the_designer_models_lints_and_deploys_in_the_browser(
     new = esf_route(desk)
     assert engine.get_instance("nnv-skane", new).version == 2
     assert engine.get_instance("nnv-skane", old).version == 1
-    assert "Projektägaren formulerar ansökan" in engine.spec_bpmn(
-        "nnv-skane", "esf_plus", 2).decode()
+    saved = engine.spec_bpmn("nnv-skane", "esf_plus", 2)
+    assert "Projektägaren formulerar ansökan" in saved.decode()
+    assert_clean_bpmn(saved, tmp_path)
+
+
+MODDLE_WARNINGS = """
+const {BpmnModdle} = require('bpmn-moddle');
+const xml = require('fs').readFileSync(process.argv[1], 'utf8');
+new BpmnModdle().fromXML(xml).then(
+  (r) => console.log(JSON.stringify(r.warnings.map((w) => w.message))),
+  (e) => { console.log(JSON.stringify([String(e)])); });
+"""
+
+
+def assert_clean_bpmn(xml: bytes, folder: Path) -> None:
+    """The saved XML opens in bpmn-moddle without warnings and passes bpmnlint recommended."""
+    path = folder / "saved.bpmn"
+    path.write_bytes(xml)
+    moddle = subprocess.run(["node", "-e", MODDLE_WARNINGS, str(path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(moddle.stdout) == []
+    lint = subprocess.run([str(ROOT / "node_modules" / ".bin" / "bpmnlint"), str(path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
 def test_the_modeler_page_is_accessible_and_its_text_alternative_keyboard_usable(
