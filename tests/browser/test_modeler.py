@@ -115,3 +115,22 @@ def test_the_modeler_page_is_accessible_and_its_text_alternative_keyboard_usable
             break
     assert ui.page.evaluate("() => document.activeElement.id") == "modeler-elements"
     assert "Projektägare formulerar ansökan (UserTask, formulera_ansokan)" in elements.inner_text()
+
+
+def test_a_draft_is_kept_in_the_browser_and_opened_again(ui: UI, live_server: LiveServer
+                                                         ) -> None:
+    ui.login("designer")
+    ui.page.goto(ui.url(MODELER))
+    status = ui.page.locator("#modeler-status")
+    status.get_by_text("Inga problem").wait_for()
+    assert not ui.page.get_by_role("button", name="Öppna det sparade utkastet").is_visible()
+    modeling(ui.page, "modeling.updateLabel(registry.get('formulera_ansokan'), 'Utkastets namn');")
+    ui.page.get_by_role("button", name="Spara utkast i webbläsaren").click()
+    status.get_by_text("Utkastet är sparat i den här webbläsaren.").wait_for()
+    ui.page.reload()
+    status.get_by_text("Inga problem").wait_for()
+    assert "Utkastets namn" not in ui.page.locator("#modeler-elements").inner_text()
+    ui.page.get_by_role("button", name="Öppna det sparade utkastet").click()
+    ui.page.locator("#modeler-elements").get_by_text("Utkastets namn").wait_for()
+    assert live_server.system.engine.spec_bpmn("nnv-skane", "esf_plus", 1).decode().count(
+        "Utkastets namn") == 0

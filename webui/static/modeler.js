@@ -76,6 +76,25 @@ document.addEventListener("DOMContentLoaded", function () {
     timer = setTimeout(lint, 500);
   });
 
+  // A draft stays in this browser (localStorage) until it is deployed or overwritten.
+  var draftKey = box.dataset.draftKey;
+  var save = document.getElementById("draft-save");
+  var open = document.getElementById("draft-open");
+  function stored() { try { return window.localStorage.getItem(draftKey); } catch (e) { return null; } }
+  if (stored()) { open.hidden = false; }
+  save.addEventListener("click", function () {
+    modeler.saveXML({ format: true }).then(function (result) {
+      try { window.localStorage.setItem(draftKey, result.xml); } catch (e) { return; }
+      status.textContent = save.dataset.saved;
+      open.hidden = false;
+    });
+  });
+  open.addEventListener("click", function () {
+    var draft = stored();
+    if (!draft) { return; }
+    modeler.importXML(draft).then(function () { modeler.get("canvas").zoom("fit-viewport"); lint(); });
+  });
+
   var submitter = null;
   form.addEventListener("click", function (event) {
     if (event.target.name === "action") { submitter = event.target; }
