@@ -61,12 +61,13 @@ def ensure_environment(with_tests: bool) -> None:
 
 
 def ensure_node_packages() -> None:
-    """Install the pinned npm packages the tests use (bpmnlint, axe-core), when Node.js is
-    present."""
+    """Install the pinned npm packages (bpmn-js for the designer's modeler; bpmnlint and
+    axe-core for the tests), when Node.js is present."""
     npm = shutil.which("npm")
     if npm is None:
-        print("note: Node.js/npm not found; the bpmnlint check and the browser tests' "
-              "accessibility checks (axe-core) will be skipped", flush=True)
+        print("note: Node.js/npm not found; the designer's modeler in the browser (bpmn-js) is "
+              "off (designers upload BPMN files instead), and the bpmnlint check and the browser "
+              "tests' accessibility checks (axe-core) will be skipped", flush=True)
         return
     lock = ROOT / "package-lock.json"
     stamp = ROOT / "node_modules" / ".finsam-installed"

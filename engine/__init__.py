@@ -22,6 +22,7 @@ from .errors import (
     InvalidData,
     NotFound,
     Problem,
+    Reason,
     SpecError,
     WorkflowFailure,
 )
@@ -120,6 +121,7 @@ __all__ = [
     "NotFound",
     "ParsedSpec",
     "Problem",
+    "Reason",
     "SpecError",
     "SpecSource",
     "SpecVersionView",

@@ -20,6 +20,10 @@ class Problem:
     file: str | None = None
     hint: str | None = None
     severity: str = "error"
+    # What went wrong as a stable code with its parameters, for a product to say in its own
+    # words and languages ('' when the problem has no code yet: then `message` is all there is).
+    code: str = ""
+    params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         where = []
@@ -43,7 +47,23 @@ class Problem:
             "file": self.file,
             "hint": self.hint,
             "severity": self.severity,
+            "code": self.code or None,
+            "params": dict(self.params),
         }
+
+
+class Reason(str):
+    """One reason in English (the string itself), with a stable code and its parameters for a
+    product to say it in its own words and languages."""
+
+    code: str
+    params: tuple[tuple[str, str], ...]
+
+    def __new__(cls, text: str, code: str, **params: object) -> Reason:
+        reason = super().__new__(cls, text)
+        reason.code = code
+        reason.params = tuple((key, str(value)) for key, value in sorted(params.items()))
+        return reason
 
 
 class EngineError(Exception):

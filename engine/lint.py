@@ -35,14 +35,20 @@ def gateways_decide(parsed: ParsedSpec) -> list[Problem]:
             if None in conditions:
                 problems.append(_problem(
                     parsed, gateway, "a flow leaving this gateway has no condition and the "
-                    "gateway has no default flow", "set a condition on it or make it the default"))
+                    "gateway has no default flow", "set a condition on it or make it the default",
+                    "lint.gateway_flow_without_condition"))
                 continue
             uncovered = _uncovered(conditions, parsed.source.forms)
             if uncovered is not None:
+                variable, missing = uncovered
+                when = (f"{variable} is {' or '.join(missing)}" if missing
+                        else f"{variable} has another value")
                 problems.append(_problem(
                     parsed, gateway,
-                    "no flow is taken when " + uncovered + "; the gateway has no default flow",
-                    "add a default flow (the 'otherwise' case) or a condition for that value"))
+                    "no flow is taken when " + when + "; the gateway has no default flow",
+                    "add a default flow (the 'otherwise' case) or a condition for that value",
+                    "lint.gateway_uncovered" if missing else "lint.gateway_uncovered_other",
+                    variable=variable, values=", ".join(missing)))
     return problems
 
 
@@ -57,7 +63,8 @@ def diagram_complete(parsed: ParsedSpec) -> list[Problem]:
             if element.get("id") not in drawn:
                 problems.append(_problem(
                     parsed, element, f"the {tag} is not drawn: it has no shape in the diagram",
-                    "open the file in Camunda Modeler or bpmn.io, place the element, and save"))
+                    "open the file in Camunda Modeler or bpmn.io, place the element, and save",
+                    "lint.not_drawn", kind=tag))
     return problems
 
 
@@ -104,7 +111,7 @@ def paths_end(parsed: ParsedSpec) -> list[Problem]:
                 "no path from here reaches an end event: the instance would never end "
                 f"(the loop through {', '.join(sorted(loop))})",
                 "add a way out of the loop: a flow to an end event, for example from an exclusive "
-                "gateway with a condition"))
+                "gateway with a condition", "lint.never_ends", loop=", ".join(sorted(loop))))
         automatic = {n for n, el in nodes.items() if _local(el) not in WAITING}
         for loop in _components(automatic, edges, closed=False):
             first = min(loop, key=lambda n: nodes[n].sourceline or 0)
@@ -112,7 +119,8 @@ def paths_end(parsed: ParsedSpec) -> list[Problem]:
                 parsed, nodes[first],
                 f"the cycle through {', '.join(sorted(loop))} has no task or event that waits: "
                 "once taken, the engine would go round it forever",
-                "put a user task in the loop, or remove the flow that closes it"))
+                "put a user task in the loop, or remove the flow that closes it",
+                "lint.cycle_without_wait", loop=", ".join(sorted(loop))))
     return problems
 
 
@@ -165,9 +173,13 @@ def _components(nodes: set[str], edges: dict[str, set[str]], closed: bool) -> li
     return found
 
 
-def _problem(parsed: ParsedSpec, element: Any, message: str, hint: str) -> Problem:
+def _problem(parsed: ParsedSpec, element: Any, message: str, hint: str, code: str,
+             **params: str) -> Problem:
+    """A problem at `element`; `params` get the element's name (or id) as `name`."""
+    name = " ".join((element.get("name") or "").split()) or element.get("id") or ""
     return Problem(message, element_id=element.get("id"), element_name=element.get("name"),
-                   line=element.sourceline, file=parsed.source.filename, hint=hint)
+                   line=element.sourceline, file=parsed.source.filename, hint=hint, code=code,
+                   params=tuple(sorted({**params, "name": name}.items())))
 
 
 def _condition(flow: Any) -> str | None:
@@ -176,9 +188,11 @@ def _condition(flow: Any) -> str | None:
     return text or None
 
 
-def _uncovered(conditions: list[str | None], forms: dict[str, Any]) -> str | None:
-    """A description of a case no condition covers, or None when every case is covered (or when
-    the conditions are not simple enough to tell: then the designer is trusted)."""
+def _uncovered(conditions: list[str | None], forms: dict[str, Any]
+               ) -> tuple[str, list[str]] | None:
+    """A case no condition covers as (variable, its missing values; [] for "another value"), or
+    None when every case is covered (or when the conditions are not simple enough to tell: then
+    the designer is trusted)."""
     variable = None
     covered: set[Any] = set()
     for text in conditions:
@@ -192,9 +206,9 @@ def _uncovered(conditions: list[str | None], forms: dict[str, Any]) -> str | Non
         covered |= values
     allowed = _allowed_values(variable or "", forms)
     if allowed is None:
-        return f"{variable} has another value"
+        return variable or "", []
     missing = sorted(str(v) for v in allowed - covered)
-    return f"{variable} is {' or '.join(repr(m) for m in missing)}" if missing else None
+    return (variable or "", [repr(m) for m in missing]) if missing else None
 
 
 def _equality(text: str) -> tuple[str, set[Any]] | None:

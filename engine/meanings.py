@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .errors import Reason
 from .specs import ParsedSpec
 
 # (task's bpmn id, or "" for the start form; field; recorded value)
@@ -55,9 +56,9 @@ def _form_of(parsed: ParsedSpec, task: str) -> dict[str, Any] | None:
 
 
 def changed_meanings(old: ParsedSpec, new: ParsedSpec, recorded: Iterable[Recorded]
-                     ) -> list[str]:
+                     ) -> list[Reason]:
     """Why a recorded choice would mean something else on `new` (empty when none would)."""
-    reasons = []
+    reasons: list[Reason] = []
     cache: dict[tuple[int, str], dict[str, dict[str, str]]] = {}
 
     def labels(parsed: ParsedSpec, task: str) -> dict[str, dict[str, str]]:
@@ -79,8 +80,11 @@ def changed_meanings(old: ParsedSpec, new: ParsedSpec, recorded: Iterable[Record
             now = after.get(_key(one))
             if now != was:
                 shown = f"'{now}'" if now is not None else "no choice"
-                reasons.append(f"the recorded choice '{was}' ({name} = {one!r}) would show as "
-                               f"{shown} in the new version")
+                reasons.append(Reason(
+                    f"the recorded choice '{was}' ({name} = {one!r}) would show as {shown} in "
+                    "the new version",
+                    "meaning.choice_relabelled" if now is not None else "meaning.choice_removed",
+                    was=was, variable=name, value=repr(one), now=now or ""))
     return sorted(set(reasons))
 
 

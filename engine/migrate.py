@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, migrate_workfl
 from SpiffWorkflow.util.task import TaskState
 
 from . import runtime
-from .errors import Conflict
+from .errors import Conflict, Reason
 from .meanings import changed_meanings, recorded_choices
 from .pruning import ran_before
 from .specs import ParsedSpec
@@ -36,51 +36,58 @@ class MigrationCheck:
     process_id: str
     from_version: int
     to_version: int
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
 
     @property
     def safe(self) -> bool:
         return not self.reasons
 
 
-def unsafe_reasons(registry: Any, workflow: Any, new: ParsedSpec) -> list[str]:
+def unsafe_reasons(registry: Any, workflow: Any, new: ParsedSpec) -> list[Reason]:
     """Why `workflow` cannot move to `new` (empty when it can)."""
     top, subprocesses = diff_workflow(registry, workflow, new.spec, new.subprocess_specs)
     reasons = _pruned_reasons(registry, workflow, new)
     for task in top.removed:
         if task.has_state(_DEFINITE):
-            reasons.append(f"step {_label(task)} is {_state(task)} but no longer exists in the "
-                           "new version")
+            reasons.append(Reason(f"step {_label(task)} is {_state(task)} but no longer exists "
+                                  "in the new version", f"migrate.removed_{_state(task)}",
+                                  step=_name(task)))
     for task in top.changed:
         if task.has_state(_RAN):
-            reasons.append(f"step {_label(task)} has already {_ran(task)} and is changed in the "
-                           "new version")
+            reasons.append(Reason(f"step {_label(task)} has already {_ran(task)} and is changed "
+                                  "in the new version",
+                                  "migrate.changed_" + _ran(task).rsplit(" ", 1)[-1],
+                                  step=_name(task)))
     for task in workflow.get_tasks(state=TaskState.STARTED):
         if isinstance(task.task_spec, LoopTask):
-            reasons.append(f"the multi-instance step {_label(task)} is in progress: finish it "
-                           "first")
+            reasons.append(Reason(f"the multi-instance step {_label(task)} is in progress: "
+                                  "finish it first", "migrate.multi_instance_running",
+                                  step=_name(task)))
     if any(diff is None for diff in subprocesses.values()):
-        reasons.append("a running sub-process no longer exists in the new version")
+        reasons.append(Reason("a running sub-process no longer exists in the new version",
+                              "migrate.subprocess_removed"))
     return sorted(set(reasons))
 
 
-def _pruned_reasons(registry: Any, workflow: Any, new: ParsedSpec) -> list[str]:
+def _pruned_reasons(registry: Any, workflow: Any, new: ParsedSpec) -> list[Reason]:
     """The same rules for the steps that ran and were pruned from the tree since."""
     names = ran_before(workflow)
     if not names:
         return []
     spec_diff = SpecDiff(registry, workflow.spec, new.spec)
-    reasons = []
+    reasons: list[Reason] = []
     for name in names:
         spec = workflow.spec.task_specs.get(name)
         if spec is None:
             continue
-        label = f"'{getattr(spec, 'bpmn_name', None) or getattr(spec, 'bpmn_id', None) or name}'"
+        shown = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or name
+        label = f"'{shown}'"
         if spec in spec_diff.removed:
-            reasons.append(f"step {label} is done but no longer exists in the new version")
+            reasons.append(Reason(f"step {label} is done but no longer exists in the new version",
+                                  "migrate.removed_done", step=shown))
         elif spec in spec_diff.changed:
-            reasons.append(f"step {label} has already been completed and is changed in the "
-                           "new version")
+            reasons.append(Reason(f"step {label} has already been completed and is changed in "
+                                  "the new version", "migrate.changed_completed", step=shown))
     return reasons
 
 
@@ -95,10 +102,13 @@ def apply_migration(registry: Any, workflow: Any, new: ParsedSpec) -> None:
     runtime.run_engine_steps(workflow)
 
 
-def _label(task: Any) -> str:
+def _name(task: Any) -> str:
     spec = task.task_spec
-    name = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
-    return f"'{name}'"
+    return str(getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name)
+
+
+def _label(task: Any) -> str:
+    return f"'{_name(task)}'"
 
 
 def _state(task: Any) -> str:
@@ -133,10 +143,13 @@ def check(
     target = target_version(session, instance, to_version)
     result = MigrationCheck(instance.id, instance.process_id, current.version, target.version)
     if instance.status != "running":
-        result.reasons.append("the instance has finished; finished instances keep their version")
+        result.reasons.append(Reason("the instance has finished; finished instances keep their "
+                                     "version", "migrate.finished"))
     elif target.version <= current.version:
-        result.reasons.append(f"version {target.version} is not newer than the instance's "
-                              f"version {current.version}")
+        result.reasons.append(Reason(f"version {target.version} is not newer than the "
+                                     f"instance's version {current.version}",
+                                     "migrate.not_newer", to=target.version,
+                                     current=current.version))
     else:
         workflow = ctx.codec.loads(instance.state, ctx.parsed_spec(current))
         result.reasons.extend(
@@ -146,7 +159,7 @@ def check(
 
 
 def meaning_reasons(ctx: EngineContext, session: Any, instance: Any, current: Any, target: Any
-                    ) -> list[str]:
+                    ) -> list[Reason]:
     """Why a choice the instance recorded would mean something else on `target`."""
     from sqlalchemy import select
 

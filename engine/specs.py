@@ -266,6 +266,13 @@ def _engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Probl
     return problems
 
 
+# SpiffWorkflow's validation messages that have a stable code (the product words them).
+_SPIFF_CODES = {
+    "Non-default exclusive outgoing sequence flow without condition":
+        "spec.flow_without_condition",
+}
+
+
 def _build(tree: etree._ElementTree, source: SpecSource) -> ParsedSpec:
     root = tree.getroot()
     process = next(p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable") == "true")
@@ -276,13 +283,17 @@ def _build(tree: etree._ElementTree, source: SpecSource) -> ParsedSpec:
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
+        message = str(exc).split("\n")[0]
+        code = next((c for text, c in _SPIFF_CODES.items() if message.startswith(text)), "")
         raise SpecError(
             Problem(
-                str(exc).split("\n")[0],
+                message,
                 element_id=exc.id or None,
                 element_name=exc.name or None,
                 line=int(exc.line_number) if str(exc.line_number).isdigit() else None,
                 file=source.filename,
+                code=code,
+                params=(("name", " ".join(str(exc.name or exc.id or "").split())),),
             )
         ) from exc
     except SpiffWorkflowException as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,8 +119,10 @@ def test_problems_are_marked_on_the_diagram(designer: Browser) -> None:
     response = upload(designer, [("esf_plus.bpmn", broken.encode())])
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 422
-    assert "gw_esf_beslut" in html and "no flow is taken when esf_beslut is 'avslag'" in html
-    assert "Åtgärd" in html and "data:image/svg+xml;base64," in html
+    assert "gw_esf_beslut" in html and ("Grinden ”Beviljad?” har inget flöde att ta när "
+                                        "esf_beslut är 'avslag', och inget standardflöde") in html
+    assert "Åtgärd: Lägg till ett standardflöde (”annars”)" in html
+    assert "data:image/svg+xml;base64," in html
 
 
 def test_a_form_that_is_neither_uploaded_nor_deployed(designer: Browser) -> None:
@@ -146,7 +149,13 @@ def test_migration_page_moves_a_safe_instance(designer: Browser, finsam: Finsam,
     assert finsam.engine.events("nnv-skane", iid)[-1].kind == "migrated"
 
 
-def test_corpus_page_shows_every_reference_model(designer: Browser) -> None:
+MIWG = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "miwg"
+
+
+def test_corpus_page_shows_every_reference_model(designer: Browser,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINSAM_MIWG_DIR", str(MIWG))
+    assert "/designer/corpus" in designer.get("/designer/").get_data(as_text=True)
     page = designer.get("/designer/corpus").get_data(as_text=True)
     assert page.count('class="card corpus"') == 21
     assert "/designer/corpus/C.4.0.1.png" in page
@@ -178,3 +187,165 @@ def test_designer_pages_are_for_designers(browser: Browser, user: str) -> None:
     browser.login(user)
     assert browser.get("/designer/").status_code == 403
     assert browser.get("/designer/corpus").status_code == 403
+
+
+def test_diagrams_are_readable_without_javascript_and_zoomable_with_it(designer: Browser) -> None:
+    """Every diagram sits in a scrollable, focusable frame at its own size (no script needed);
+    the zoom buttons are there for app.js to reveal, and no inline script is added."""
+    response = designer.get("/designer/processes/esf_plus/versions/1")
+    page = response.get_data(as_text=True)
+    assert 'class="diagram-frame" tabindex="0" role="region"' in page
+    assert '<div class="diagram-tools" hidden>' in page and 'data-zoom="in"' in page
+    assert "<script>" not in page and "onclick" not in page
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    static = designer.get("/static/app.css")
+    css = static.get_data(as_text=True)
+    static.close()
+    assert ".diagram-frame { overflow: auto;" in css and "max-width: none" in css
+    upload(designer, [("esf_plus.bpmn", RENAMED.encode())], action="deploy")
+    diff = designer.get("/designer/processes/esf_plus/diff?a=1&b=2").get_data(as_text=True)
+    assert diff.count('class="diagram-frame"') == 2
+
+
+def test_reference_models_only_when_a_corpus_folder_is_configured(
+        designer: Browser, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("FINSAM_MIWG_DIR", raising=False)
+    index = designer.get("/designer/").get_data(as_text=True)
+    assert "/designer/corpus" not in index and "Referensmodell" not in index
+    assert designer.get("/designer/corpus").status_code == 404
+    assert designer.get("/designer/corpus/A.1.0.png").status_code == 404
+    monkeypatch.setenv("FINSAM_MIWG_DIR", str(tmp_path / "secret-server-folder"))
+    page = designer.get("/designer/corpus").get_data(as_text=True)
+    assert "Den angivna mappen har inga referensmodeller" in page
+    assert "secret-server-folder" not in page and str(tmp_path) not in page
+
+
+def test_lint_messages_in_swedish_and_english_from_the_engine_codes(designer: Browser) -> None:
+    """The engine gives a code, its parameters and the element's name; the page says it in the
+    reader's language (the engine's English text stays the engine's)."""
+    flow = ('<bpmn:sequenceFlow id="flow_esf_beslut_avslag" name="Avslag" '
+            'sourceRef="gw_esf_beslut" targetRef="ansokan_avslagen" />')
+    broken = ESF.replace(' default="flow_esf_beslut_avslag"', "")
+    assert flow in broken
+    response = upload(designer, [("esf_plus.bpmn", broken.encode())])
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert ("Flödet ”Avslag” lämnar en exklusiv grind utan villkor och är inte grindens "
+            "standardflöde.") in html
+    assert "Sätt ett villkor på flödet, eller gör det till grindens standardflöde." in html
+    assert "without condition" not in html
+    designer.post("/language", {"lang": "en", "next": "/"})
+    english = unescape(upload(designer, [("esf_plus.bpmn", broken.encode())]).get_data(
+        as_text=True))
+    assert ("The flow “Avslag” leaves an exclusive gateway without a condition and is not the "
+            "gateway's default flow.") in english
+    assert "Set a condition on the flow, or make it the gateway's default flow." in english
+
+
+def test_migration_reasons_in_swedish_with_the_steps_name(designer: Browser, finsam: Finsam,
+                                                          database_url: str) -> None:
+    desk = Desk(database_url)
+    iid = walks.esf_route(desk)
+    walks.to_agreement(desk, iid, {org: walks.position() for org in walks.ESF_PARTIES})
+    changed = ESF.replace('name="Parterna utformar projektidé"', 'name="Parterna formar en idé"')
+    assert changed != ESF
+    upload(designer, [("esf_plus.bpmn", changed.encode())], action="deploy")
+    check = finsam.engine.check_migration("nnv-skane", iid)
+    assert "migrate.changed_completed" in {getattr(r, "code", "") for r in check.reasons}
+    page = designer.get("/designer/processes/esf_plus/instances").get_data(as_text=True)
+    assert ("Steget ”Parterna utformar projektidé” är redan gjort och är ändrat i den nya "
+            "versionen.") in unescape(page)
+    assert "has already been completed" not in page
+    refused = designer.post(f"/designer/instances/{iid}/migrate", {"process_id": "esf_plus"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert f"Ärende #{iid} kan inte flyttas till den nyaste versionen" in refused
+    designer.post("/language", {"lang": "en", "next": "/"})
+    english = designer.get("/designer/processes/esf_plus/instances").get_data(as_text=True)
+    assert ("The step “Parterna utformar projektidé” has already been completed and is changed "
+            "in the new version.") in unescape(english)
+
+
+def test_api_lint_gives_problems_with_codes_in_the_callers_language(client, finsam: Finsam  # type: ignore[no-untyped-def]
+                                                                    ) -> None:
+    from workflows.users import new_token
+
+    headers = {"Authorization": f"Bearer {new_token(finsam.db, 'designer')}",
+               "Content-Type": "application/xml"}
+    before = versions(finsam)
+    clean = client.post("/api/specs/lint?filename=esf_plus.bpmn", data=RENAMED.encode(),
+                        headers=headers)
+    assert clean.status_code == 200
+    assert clean.get_json() == {"ok": True, "process_id": "esf_plus", "problems": []}
+    broken = ESF.replace(' default="flow_esf_beslut_avslag"', "")
+    answer = client.post("/api/specs/lint?filename=esf_plus.bpmn", data=broken.encode(),
+                         headers=headers).get_json()
+    assert answer["ok"] is False
+    problem = answer["problems"][0]
+    assert problem["element_id"] == "flow_esf_beslut_avslag"
+    assert problem["code"] == "spec.flow_without_condition"
+    assert problem["params"] == {"name": "Avslag"}
+    assert problem["text"].startswith("Flödet ”Avslag” lämnar en exklusiv grind")
+    assert "without condition" in problem["message"]
+    assert versions(finsam) == before
+    fk = {**headers, "Authorization": f"Bearer {new_token(finsam.db, 'fk')}"}
+    assert client.post("/api/specs/lint", data=broken.encode(), headers=fk).status_code == 403
+    anonymous = client.post("/api/specs/lint", data=broken.encode(),
+                            headers={**headers, "Authorization": "Bearer not-a-token"})
+    assert anonymous.status_code == 401
+
+
+def test_the_modeler_page_without_and_with_bpmn_js(designer: Browser, finsam: Finsam,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    from webui import designer as pages
+
+    monkeypatch.setattr(pages, "MODELER_DIST", tmp_path / "missing")
+    plain = designer.get("/designer/modeler?process_id=esf_plus&version=1").get_data(
+        as_text=True)
+    assert "Modelleraren i webbläsaren är inte installerad" in plain
+    assert "bpmn-modeler" not in plain and 'id="xml"' in plain
+    assert "Projektägare formulerar ansökan" in unescape(plain)
+    assert designer.get("/designer/modeler/assets/bpmn-modeler.production.min.js"
+                        ).status_code == 404
+    new = designer.get("/designer/modeler").get_data(as_text=True)
+    assert "Modellera en ny process" in new and "ny_process" in new
+    assert designer.get("/designer/modeler?process_id=nope&version=1").status_code == 404
+    # Without JavaScript (or bpmn-js) the XML is edited in the text area: lint, then deploy.
+    deployed = designer.post("/designer/modeler/deploy", {
+        "xml": RENAMED, "filename": "esf_plus.bpmn", "action": "deploy"})
+    assert deployed.status_code == 200
+    assert "Driftsatt i ert förbund som esf_plus version 2" in deployed.get_data(as_text=True)
+    broken = designer.post("/designer/modeler/deploy", {
+        "xml": ESF.replace(' default="flow_esf_beslut_avslag"', ""), "filename": "../x",
+        "action": "deploy"})
+    assert broken.status_code == 422 and "inget driftsattes" in broken.get_data(as_text=True)
+    assert versions(finsam) == 5
+
+
+def test_the_modeler_serves_only_its_listed_assets(designer: Browser,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    from webui import designer as pages
+
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "bpmn-modeler.production.min.js").write_text("// bpmn-js")
+    (tmp_path / "bpmn-modeler.development.js").write_text("// not listed")
+    (tmp_path / "assets" / "bpmn-js.css").write_text(".djs-container {}")
+    monkeypatch.setattr(pages, "MODELER_DIST", tmp_path)
+    page = designer.get("/designer/modeler?process_id=esf_plus&version=1")
+    html = page.get_data(as_text=True)
+    assert "/designer/modeler/assets/bpmn-modeler.production.min.js" in html
+    assert "/static/modeler.js" in html and "<script>" not in html
+    assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
+    script = designer.get("/designer/modeler/assets/bpmn-modeler.production.min.js")
+    assert script.status_code == 200 and script.get_data(as_text=True) == "// bpmn-js"
+    script.close()
+    for name in ("bpmn-modeler.development.js", "..%2Fpackage.json", "assets/../x.js"):
+        assert designer.get(f"/designer/modeler/assets/{name}").status_code == 404
+
+
+@pytest.mark.parametrize("user", ["fk", "auditor"])
+def test_the_modeler_is_for_designers(browser: Browser, user: str) -> None:
+    browser.login(user)
+    assert browser.get("/designer/modeler").status_code == 403
+    assert browser.post("/designer/modeler/deploy", {"xml": RENAMED}).status_code == 403

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from engine import DeployResult, SpecVersionView
 from workflows import designing, policy
 
+from . import problem_texts
 from .api import PROCESS_ID, _body, _json, api_login_required
 from .context import capacity, system
 from .errors import api_error
@@ -43,6 +44,22 @@ def deploy() -> Any:
     body = request.get_data(cache=False)
     name = request.args.get("filename", "upload.bpmn")
     return _deployed(designing.deploy_body(system(), capacity(), name, body))
+
+
+@bp.post("/lint")
+@api_login_required
+def lint() -> Any:
+    """Lint a BPMN file (the body, application/xml) as a deploy would, deploying nothing: every
+    problem with its element, its code and parameters, and `text`/`fix` in the caller's language
+    (for markers on a diagram while it is drawn). 200 whether or not there are problems."""
+    designing.require_designer(capacity())
+    body = request.get_data(cache=False)
+    name = request.args.get("filename", "upload.bpmn")
+    result = designing.lint_upload(system(), capacity(), name, body, {}, deploy=False)
+    return jsonify({
+        "ok": result.ok, "process_id": result.process_id,
+        "problems": [{**p.to_dict(), "text": problem_texts.problem_message(p),
+                      "fix": problem_texts.problem_hint(p)} for p in result.problems]})
 
 
 @bp.get("")

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -13,6 +24,7 @@ from engine import Conflict, NotFound, SpecError, diagram_count, render_svg
 from workflows import designing
 from workflows.tenants import forbund_names
 
+from . import problem_texts
 from .context import capacity, system
 from .inputs import MAX_ID, required_int
 
@@ -33,11 +45,17 @@ def _svg_uri(svg: str | None) -> str:
     return svg_uri(svg)
 
 
+bp.add_app_template_filter(problem_texts.problem_message, "problem_message")
+bp.add_app_template_filter(problem_texts.problem_hint, "problem_hint")
+bp.add_app_template_filter(problem_texts.reason_text, "reason_text")
+
+
 def _index(result: designing.LintResult | None) -> str:
     me = capacity()
     return render_template("designer/index.html", grouped=designing.versions(system(), me),
                            result=result, published=designing.published_elsewhere(system(), me),
-                           forbund_names=forbund_names(system().db))
+                           forbund_names=forbund_names(system().db),
+                           corpus=designing.corpus_configured(me))
 
 
 @bp.get("/")
@@ -174,8 +192,9 @@ def migrate(instance_id: int) -> Any:
     process_id = request.form.get("process_id", "")
     try:
         moved = designing.migrate(system(), capacity(), instance_id)
-    except Conflict as error:
-        flash(str(error), "error")
+    except Conflict:
+        flash(_("Ärende #%(id)s kan inte flyttas till den nyaste versionen. Skälen står vid "
+                "ärendet i listan nedan.", id=instance_id), "error")
     else:
         flash(_("Ärende #%(id)s kör nu version %(v)s.", id=moved.id, v=moved.version), "success")
     return redirect(url_for("designer.instances", process_id=process_id or "esf_plus"))
@@ -184,8 +203,11 @@ def migrate(instance_id: int) -> Any:
 @bp.get("/corpus")
 @login_required
 def corpus() -> Any:
-    """Every MIWG reference model drawn by the renderer, beside its reference image."""
+    """Every MIWG reference model drawn by the renderer, beside its reference image (only where
+    a corpus folder is configured: FINSAM_MIWG_DIR)."""
     me = capacity()
+    if not designing.corpus_configured(me):
+        abort(404)
     names = designing.corpus(me)
     models = []
     for name in names:
@@ -193,13 +215,92 @@ def corpus() -> Any:
         svgs = [render_svg(content, diagram=i, filename=f"{name}.bpmn")
                 for i in range(diagram_count(content, filename=f"{name}.bpmn"))]
         models.append((name, svgs, designing.corpus_images(me, name)))
-    return render_template("designer/corpus.html", models=models,
-                           folder=str(designing.corpus_dir()))
+    return render_template("designer/corpus.html", models=models)
 
 
 @bp.get("/corpus/<filename>")
 @login_required
 def corpus_file(filename: str) -> Any:
     """A reference image of the corpus."""
-    path = designing.corpus_file(capacity(), filename)
+    try:
+        path = designing.corpus_file(capacity(), filename)
+    except NotFound:
+        abort(404)
     return send_file(path, mimetype="image/png" if filename.endswith(".png") else "text/xml")
+
+
+# -- the modeler (bpmn-js from node_modules, served here; never a CDN) -------------------------
+
+MODELER_DIST = Path(__file__).resolve().parents[1] / "node_modules" / "bpmn-js" / "dist"
+MODELER_ASSETS = frozenset({
+    "bpmn-modeler.production.min.js", "assets/diagram-js.css", "assets/bpmn-js.css",
+    "assets/bpmn-font/css/bpmn.css", "assets/bpmn-font/font/bpmn.woff2",
+    "assets/bpmn-font/font/bpmn.woff", "assets/bpmn-font/font/bpmn.ttf",
+})
+NEW_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" \
+xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" \
+xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="Definitions_ny" \
+targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="ny_process" name="Ny process" isExecutable="true">
+    <bpmn:startEvent id="start" name="Start" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="BPMNDiagram_1">
+    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="ny_process">
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start">
+        <dc:Bounds x="180" y="160" width="36" height="36" />
+      </bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def modeler_available() -> bool:
+    """Whether bpmn-js is installed (run.py installs it when Node.js is present)."""
+    return (MODELER_DIST / "bpmn-modeler.production.min.js").is_file()
+
+
+@bp.get("/modeler")
+@login_required
+def modeler() -> Any:
+    """Draw a new diagram or edit a deployed version in bpmn-js, with the server's lint."""
+    me = capacity()
+    designing.require_designer(me)
+    process_id = request.args.get("process_id", "")
+    version = request.args.get("version", "")
+    if process_id and version.isascii() and version.isdigit() and 0 < int(version) <= MAX_ID:
+        try:
+            xml = designing.version_bpmn(system(), me, process_id, int(version))
+        except NotFound:
+            abort(404)
+        filename = f"{process_id}.bpmn"
+    else:
+        process_id, version, xml, filename = "", "", NEW_DIAGRAM, "ny_process.bpmn"
+    return render_template("designer/modeler.html", xml=xml, filename=filename,
+                           process_id=process_id, version=version,
+                           available=modeler_available())
+
+
+@bp.get("/modeler/assets/<path:name>")
+@login_required
+def modeler_asset(name: str) -> Any:
+    """bpmn-js's own files, by an allow-list of names."""
+    if name not in MODELER_ASSETS or not modeler_available():
+        abort(404)
+    return send_from_directory(MODELER_DIST, name, max_age=3600)
+
+
+@bp.post("/modeler/deploy")
+@login_required
+def modeler_deploy() -> Any:
+    """Lint the modeler's diagram, and deploy it as a new version when asked and clean."""
+    me = capacity()
+    designing.require_designer(me)
+    xml = request.form.get("xml", "")
+    filename = request.form.get("filename", "") or "modeler.bpmn"
+    if not filename.endswith(".bpmn") or "/" in filename or len(filename) > 200:
+        filename = "modeler.bpmn"
+    result = designing.lint_upload(system(), me, filename, xml.encode("utf-8"), {},
+                                   deploy=request.form.get("action") == "deploy")
+    return _index(result), 200 if result.ok else 422

@@ -30,7 +30,6 @@ from .system import Finsam
 from .tenants import forbund_names
 
 CORPUS_ENV = "FINSAM_MIWG_DIR"
-CORPUS_DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "miwg"
 _CORPUS_NAME = re.compile(r"^[A-Z]\.\d+\.\d+(\.\d+)?$")
 
 
@@ -129,6 +128,12 @@ def version_svg(finsam: Finsam, capacity: Capacity, process_id: str, version: in
                       title=f"{process_id} version {version}")
 
 
+def version_bpmn(finsam: Finsam, capacity: Capacity, process_id: str, version: int) -> str:
+    """The BPMN XML of one of the förbund's deployed versions (to open in the modeler)."""
+    require_designer(capacity)
+    return finsam.engine.spec_bpmn(capacity.forbund, process_id, version).decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Published:
     """A version another förbund published, as a designer who may adopt it sees it."""
@@ -218,15 +223,26 @@ def migrate(finsam: Finsam, capacity: Capacity, instance_id: int) -> InstanceVie
     return finsam.engine.migrate_instance(policy.actor(capacity), instance_id)
 
 
-def corpus_dir() -> Path:
-    """Where the MIWG reference models are (FINSAM_MIWG_DIR overrides)."""
-    return Path(os.environ.get(CORPUS_ENV) or CORPUS_DEFAULT)
+def corpus_dir() -> Path | None:
+    """Where the MIWG reference models are: the folder FINSAM_MIWG_DIR names, or None when no
+    folder is configured (then the designer sees no *Referensmodeller* at all)."""
+    configured = os.environ.get(CORPUS_ENV, "").strip()
+    return Path(configured) if configured else None
+
+
+def corpus_configured(capacity: Capacity) -> bool:
+    """Whether a corpus folder is configured (the designer's pages link to it only then)."""
+    require_designer(capacity)
+    return corpus_dir() is not None
 
 
 def corpus(capacity: Capacity) -> list[str]:
-    """The names of the MIWG reference models available, e.g. 'A.1.0'."""
+    """The names of the MIWG reference models available, e.g. 'A.1.0' (NotFound when no corpus
+    folder is configured)."""
     require_designer(capacity)
     folder = corpus_dir()
+    if folder is None:
+        raise NotFound("no corpus folder is configured")
     if not folder.is_dir():
         return []
     return sorted(p.stem for p in folder.glob("*.bpmn") if _CORPUS_NAME.match(p.stem))
@@ -236,7 +252,7 @@ def corpus_images(capacity: Capacity, name: str) -> list[str]:
     """The reference images of one model: 'C.4.0.png', or 'C.4.0.1.png' … for several pages."""
     if name not in corpus(capacity):
         raise NotFound(f"no reference model {name}")
-    folder = corpus_dir()
+    folder = _corpus_folder()
     single = folder / f"{name}.png"
     if single.is_file():
         return [single.name]
@@ -253,4 +269,11 @@ def corpus_file(capacity: Capacity, filename: str) -> Path:
             allowed.update(corpus_images(capacity, name))
     if filename not in allowed or (filename.endswith(".bpmn") and stem not in corpus(capacity)):
         raise NotFound(f"no reference file {filename}")
-    return corpus_dir() / filename
+    return _corpus_folder() / filename
+
+
+def _corpus_folder() -> Path:
+    folder = corpus_dir()
+    if folder is None:
+        raise NotFound("no corpus folder is configured")
+    return folder

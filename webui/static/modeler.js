@@ -1,0 +1,116 @@
+// The modeler page: bpmn-js (served by the app) with the server's lint as markers and as text.
+document.addEventListener("DOMContentLoaded", function () {
+  var box = document.getElementById("modeler");
+  var form = document.getElementById("modeler-form");
+  var xml = document.getElementById("xml");
+  if (!box || !form || !xml || typeof window.BpmnJS !== "function") { return; }
+  var status = document.getElementById("modeler-status");
+  var list = document.getElementById("modeler-elements");
+  var token = form.querySelector('input[name="csrf_token"]').value;
+  var modeler = new window.BpmnJS({ container: "#modeler-canvas", keyboard: { bindTo: document } });
+  box.modeler = modeler;  // for tests and the browser console: the bpmn-js instance
+  var marked = [];
+  var timer = null;
+  var latest = 0;
+
+  box.hidden = false;
+  document.getElementById("xml-field").hidden = true;
+
+  function text(tag, value) { var el = document.createElement(tag); el.textContent = value; return el; }
+
+  function render(problems) {
+    var canvas = modeler.get("canvas");
+    var registry = modeler.get("elementRegistry");
+    marked.forEach(function (id) { if (registry.get(id)) { canvas.removeMarker(id, "lint-problem"); } });
+    marked = [];
+    var byElement = {};
+    problems.forEach(function (p) {
+      var id = p.element_id || "";
+      (byElement[id] = byElement[id] || []).push(p.text + (p.fix ? " " + p.fix : ""));
+      if (id && registry.get(id)) { canvas.addMarker(id, "lint-problem"); marked.push(id); }
+    });
+    status.textContent = problems.length ? box.dataset.problems + " " + problems.length : box.dataset.noProblems;
+    var ul = document.createElement("ul");
+    ul.className = "modeler-elements";
+    (byElement[""] || []).forEach(function (m) { ul.appendChild(text("li", m)); });
+    registry.filter(function (e) { return e.type !== "label" && e.businessObject && e.type.indexOf("bpmn:") === 0; })
+      .forEach(function (e) {
+        var li = document.createElement("li");
+        var name = e.businessObject.name || box.dataset.unnamed;
+        li.appendChild(text("strong", name));
+        li.appendChild(document.createTextNode(" (" + e.type.replace("bpmn:", "") + ", " + e.id + ")"));
+        (byElement[e.id] || []).forEach(function (m) {
+          var p = text("span", " – " + m);
+          p.className = "lint-text";
+          li.appendChild(p);
+        });
+        if (byElement[e.id]) { li.className = "has-problem"; }
+        ul.appendChild(li);
+      });
+    list.replaceChildren(ul);
+  }
+
+  function lint() {
+    var ticket = ++latest;
+    modeler.saveXML({ format: true }).then(function (result) {
+      xml.value = result.xml;
+      return fetch(box.dataset.lintUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/xml", "X-CSRF-Token": token, "Accept": "application/json" },
+        body: result.xml
+      });
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (answer) {
+      if (ticket === latest) { render(answer.problems || []); }
+    }).catch(function () { status.textContent = box.dataset.lintFailed; });
+  }
+
+  modeler.importXML(xml.value).then(function () {
+    modeler.get("canvas").zoom("fit-viewport");
+    lint();
+  }).catch(function () { box.hidden = true; document.getElementById("xml-field").hidden = false; });
+  modeler.on("commandStack.changed", function () {
+    clearTimeout(timer);
+    timer = setTimeout(lint, 500);
+  });
+
+  // A draft stays in this browser (localStorage) until it is deployed or overwritten.
+  var draftKey = box.dataset.draftKey;
+  var save = document.getElementById("draft-save");
+  var open = document.getElementById("draft-open");
+  function stored() { try { return window.localStorage.getItem(draftKey); } catch (e) { return null; } }
+  if (stored()) { open.hidden = false; }
+  save.addEventListener("click", function () {
+    modeler.saveXML({ format: true }).then(function (result) {
+      try { window.localStorage.setItem(draftKey, result.xml); } catch (e) { return; }
+      status.textContent = save.dataset.saved;
+      open.hidden = false;
+    });
+  });
+  open.addEventListener("click", function () {
+    var draft = stored();
+    if (!draft) { return; }
+    modeler.importXML(draft).then(function () { modeler.get("canvas").zoom("fit-viewport"); lint(); });
+  });
+
+  var submitter = null;
+  form.addEventListener("click", function (event) {
+    if (event.target.name === "action") { submitter = event.target; }
+  });
+  form.addEventListener("submit", function (event) {
+    if (form.dataset.saved === "1") { return; }
+    event.preventDefault();
+    modeler.saveXML({ format: true }).then(function (result) {
+      xml.value = result.xml;
+      form.dataset.saved = "1";
+      var action = document.createElement("input");
+      action.type = "hidden";
+      action.name = "action";
+      action.value = submitter ? submitter.value : "lint";
+      form.appendChild(action);
+      form.submit();
+    });
+  });
+});
