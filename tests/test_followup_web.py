@@ -318,3 +318,21 @@ def test_statements_per_report_do_not_grow_with_instances(finsam: Finsam, desk: 
     many = statements()
     assert build_report(finsam.db, ("nnv-skane",), Period())["esf_plus"]["identifierade"] == 8
     assert many == few
+
+
+def test_the_years_on_the_page_in_the_api_and_in_the_csv(client, browser: Browser,  # type: ignore[no-untyped-def]
+                                                         world: dict[str, int]) -> None:
+    # The insats: 3 500 000 kr for 2025-03-01 – 2026-02-28, 306 days in 2025 and 59 in 2026.
+    browser.login("kansli")
+    later = client.get("/api/reports/uppfoljning?from=2026-01-01").get_json()
+    assert later["finansiell_samordning"]["insatser"] == 0  # identified in 2025
+    assert [(y["ar"], y["insatser"], y["beviljat_belopp"])
+            for y in later["finansiell_samordning"]["per_ar"]] == [(2026, 1, 565_753)]
+    rows = list(csv.reader(io.StringIO(client.get(
+        "/api/reports/uppfoljning?format=csv").get_data(as_text=True))))
+    values = {(r[1], r[2], r[3]): r[4] for r in rows[1:]}
+    assert values[("finansiell_samordning.per_ar", "beviljat_belopp", "2025")] == "2934247"
+    assert values[("finansiell_samordning.per_ar", "beviljat_belopp", "2026")] == "565753"
+    html = browser.get("/reports/uppfoljning").get_data(as_text=True)
+    assert "Per år, beviljade insatser som pågår" in html
+    assert "2\u00a0934\u00a0247\u00a0kr" in html and "565\u00a0753\u00a0kr" in html

@@ -10,6 +10,7 @@ from typing import Any
 from engine import CsvWriter
 
 from .followup import ESF_FIGURES, FINSAM_FIGURES
+from .followup_sections import YEAR_FIGURES
 
 CSV_COLUMNS = ("forbund", "avsnitt", "uppgift", "kategori", "varde")
 SECTIONS = (("esf_plus", ESF_FIGURES), ("finansiell_samordning", FINSAM_FIGURES))
@@ -62,6 +63,9 @@ def _breakdowns(label: str, section: str, part: dict[str, Any]) -> Iterator[tupl
         for typ, shares in part["andelar"].items():
             yield (label, section, "andel_antal", typ, shares["antal"])
             yield (label, section, "andel_belopp", typ, shares["belopp"])
+        for year in part["per_ar"]:
+            for figure in YEAR_FIGURES:
+                yield (label, f"{section}.per_ar", figure, str(year["ar"]), year[figure])
         for row in part["preciserad_inriktning"]:
             for figure in ("antal", "andel", "deltagare_kvinnor", "deltagare_man"):
                 yield (label, f"{section}.preciserad_inriktning", figure, row["kod"], row[figure])
@@ -128,6 +132,12 @@ def _table_breakdowns(section: str, part: dict[str, Any], names: dict[str, str])
         lines.append(f"  {'andel av beviljade':<30}{'antal %':>16}{'belopp %':>16}")
         for typ, shares in part["andelar"].items():
             lines.append(f"  {typ:<30}{_pct(shares['antal']):>16}{_pct(shares['belopp']):>16}")
+        lines.append(f"  {'per år (pågående)':<30}{'insatser':>10}{'individ':>10}"
+                     f"{'struktur':>10}{'belopp':>14}")
+        for year in part["per_ar"]:
+            lines.append(f"  {year['ar']:<30}{year['insatser']:>10}"
+                         f"{year['individinriktade']:>10}{year['strukturovergripande']:>10}"
+                         f"{year['beviljat_belopp']:>14}")
         lines.append(f"  {'preciserad inriktning':<30}{'antal':>8}{'andel':>8}{'kvinnor':>9}"
                      f"{'män':>6}")
         for row in part["preciserad_inriktning"]:
