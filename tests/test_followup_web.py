@@ -105,8 +105,11 @@ def test_api_csv(client, browser: Browser, world: dict[str, int]) -> None:  # ty
     assert values[("esf_plus", "ej_ansokan", "")] == "1"
     assert values[("esf_plus", "projektagare", "angelholm")] == "1"
     assert values[("finansiell_samordning", "beviljat_belopp", "")] == "3500000"
+    # DESIGN recorded two inriktningar: counted once, as not classified (004 §2.1.1)
     assert values[("finansiell_samordning.preciserad_inriktning", "antal",
-                   "arbetslivsinriktad")] == "1"
+                   "ej_klassificerad_individinriktad")] == "1"
+    assert values[("finansiell_samordning.preciserad_inriktning", "andel",
+                   "ej_klassificerad_individinriktad")] == "100.0"
     assert values[("esf_plus.ej_ansokan", "overenskommelse", str(world["stopped"]))] == \
         "Ingen utlysning passar"
 

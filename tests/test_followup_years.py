@@ -13,6 +13,7 @@ import pytest
 from workflows import Finsam
 from workflows.demo import load_demo
 from workflows.followup import Period, build_report
+from workflows.followup_sections import classify
 
 from .conftest import BACKENDS, POSTGRES_URL, _fresh_postgres_schema
 from .test_followup import FS, Clock, ClockDesk, add_sodra, finsam_route, finsam_to_board
@@ -52,7 +53,11 @@ def world(request: pytest.FixtureRequest,
     # 730 days, 2 000 kr a day: 184 days in 2025, 365 in 2026, 181 in 2027.
     grant(nnv, "2025-05-10T10:00", DESIGN, FS, 1_460_000, "2025-07-01", "2027-06-30")
     # Y: strukturövergripande, identified in 2025, granted 300 000 kr for the year 2026.
-    grant(nnv, "2025-11-03T10:00", STRUKTUR, FS, 300_000, "2026-01-01", "2026-12-31")
+    y = grant(nnv, "2025-11-03T10:00", STRUKTUR, FS, 300_000, "2026-01-01", "2026-12-31")
+    # Y's A5 recorded "participants" by sex, as the form before 004's model asked: staff or
+    # unknown, never individuals.
+    nnv.act("angelholm", y, "genomfora_insats", {"deltagare_kvinnor": 4, "deltagare_man": 3,
+                                                 "genomford_datum": "2026-12-31"})
     # Refused: never counted in any year.
     iid = finsam_route(nnv, "2025-06-01T10:00")
     finsam_to_board(nnv, iid, DESIGN, FS)
@@ -109,3 +114,39 @@ def test_years_per_forbund_add_up_to_the_total_over_a_year_boundary(world: Finsa
     for year, figures in total.items():
         assert figures == tuple(sum(values) for values in zip(
             *(per[t].get(year, (0,) * 6) for t in per), strict=True))
+
+
+# -- 004's model: one preciserad inriktning per insats, participants of individinriktade only --
+
+
+def test_each_insats_counts_under_one_inriktning_and_shares_add_up(world: Finsam) -> None:
+    fs = build_report(world.db, ("nnv-skane", "sodra"), Period())["finansiell_samordning"]
+    # X and Z recorded two inriktningar (DESIGN): not classified, never counted twice.
+    assert [(r["kod"], r["insatstyp"], r["antal"], r["andel"]) for r in
+            fs["preciserad_inriktning"]] == [
+        ("ej_klassificerad", "individinriktad", 2, 100.0),
+        ("kompetenshojande", "strukturovergripande", 1, 100.0)]
+    for typ in ("individinriktad", "strukturovergripande"):
+        assert sum(r["andel"] for r in fs["preciserad_inriktning"]
+                   if r["insatstyp"] == typ) == 100.0
+
+
+def test_participants_of_strukturovergripande_are_never_individuals(world: Finsam) -> None:
+    fs = build_report(world.db, ("nnv-skane",), Period())["finansiell_samordning"]
+    assert (fs["deltagare_kvinnor"], fs["deltagare_man"], fs["deltagare_ej_klassificerade"]) == (
+        0, 0, 7)  # X has not reported; Y's 4 + 3 stand apart
+    struktur = [r for r in fs["preciserad_inriktning"] if r["insatstyp"] == "strukturovergripande"]
+    assert [(r["deltagare_kvinnor"], r["deltagare_man"]) for r in struktur] == [(0, 0)]
+
+
+@pytest.mark.parametrize(("insatstyp", "recorded", "kod"), [
+    ("individinriktad", ["forberedande"], "forberedande"),
+    ("strukturovergripande", ["behovsanalys"], "behovsanalys"),
+    ("individinriktad", ["forberedande", "arbetslivsinriktad"], "ej_klassificerad"),
+    ("individinriktad", ["behovsanalys"], "ej_klassificerad"),  # another insatstyp's
+    ("strukturovergripande", ["okand_kod"], "ej_klassificerad"),
+    ("individinriktad", [], "ej_klassificerad"),
+])
+def test_recorded_values_are_mapped_or_not_classified(insatstyp: str, recorded: list[str],
+                                                       kod: str) -> None:
+    assert classify(insatstyp, recorded) == kod

@@ -37,8 +37,10 @@ FIGURES = {
     "strukturovergripande": N_("Strukturövergripande (beviljade)"),
     "belopp_individinriktade": N_("Beviljat till individinriktade"),
     "belopp_strukturovergripande": N_("Beviljat till strukturövergripande"),
-    "deltagare_kvinnor": N_("Deltagare, kvinnor"),
-    "deltagare_man": N_("Deltagare, män"),
+    "deltagare_kvinnor": N_("Deltagare, kvinnor (individinriktade)"),
+    "deltagare_man": N_("Deltagare, män (individinriktade)"),
+    "deltagare_ej_klassificerade": N_(
+        "Registrerade som deltagare i strukturövergripande insatser (ej klassificerade)"),
 }
 MONEY = ("beviljat_belopp", "belopp_individinriktade", "belopp_strukturovergripande")
 OUTCOMES = {

@@ -10,7 +10,7 @@ from typing import Any
 from engine import CsvWriter
 
 from .followup import ESF_FIGURES, FINSAM_FIGURES
-from .followup_sections import YEAR_FIGURES
+from .followup_sections import EJ_KLASSIFICERAD, YEAR_FIGURES
 
 CSV_COLUMNS = ("forbund", "avsnitt", "uppgift", "kategori", "varde")
 SECTIONS = (("esf_plus", ESF_FIGURES), ("finansiell_samordning", FINSAM_FIGURES))
@@ -67,8 +67,11 @@ def _breakdowns(label: str, section: str, part: dict[str, Any]) -> Iterator[tupl
             for figure in YEAR_FIGURES:
                 yield (label, f"{section}.per_ar", figure, str(year["ar"]), year[figure])
         for row in part["preciserad_inriktning"]:
+            # "ej klassificerad" may stand under both insatstyper: the category names which
+            kod = (f"{row['kod']}_{row['insatstyp']}" if row["kod"] == EJ_KLASSIFICERAD
+                   else row["kod"])
             for figure in ("antal", "andel", "deltagare_kvinnor", "deltagare_man"):
-                yield (label, f"{section}.preciserad_inriktning", figure, row["kod"], row[figure])
+                yield (label, f"{section}.preciserad_inriktning", figure, kod, row[figure])
         for row in part["specifik_malgrupp"]:
             for figure in ("antal", "andel"):
                 yield (label, f"{section}.specifik_malgrupp", figure, row["kod"], row[figure])

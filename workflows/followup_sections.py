@@ -20,7 +20,10 @@ ESF_FIGURES = ("identifierade", "ansokningar", "beviljade", "avslagna", "ej_anso
 FINSAM_FIGURES = ("insatser", "beviljade", "avslagna", "avbrutna", "pagaende", "genomforda",
                   "individinriktade", "strukturovergripande", "beviljat_belopp",
                   "belopp_individinriktade", "belopp_strukturovergripande",
-                  "deltagare_kvinnor", "deltagare_man")
+                  "deltagare_kvinnor", "deltagare_man", "deltagare_ej_klassificerade")
+# An insats whose recorded preciserad inriktning does not map to one of its insatstyp's
+# (several recorded before 004's one-per-insats rule, or an unknown code): never recounted.
+EJ_KLASSIFICERAD = "ej_klassificerad"
 
 INSATSTYPER = {"individinriktad": "Individinriktade insatser",
                "strukturovergripande": "Strukturövergripande insatser"}
@@ -157,19 +160,17 @@ def finsam_part(
         "beviljat_belopp": q.sum_if(granted, c.beviljat_belopp),
         "belopp_individinriktade": q.sum_if(individ, c.beviljat_belopp),
         "belopp_strukturovergripande": q.sum_if(struktur, c.beviljat_belopp),
-        "deltagare_kvinnor": q.sum_if(granted, c.deltagare_kvinnor),
-        "deltagare_man": q.sum_if(granted, c.deltagare_man),
+        # participants by sex of individinriktade insatser only (004 §3.2); what was recorded
+        # as participants of a strukturövergripande insats is staff or unknown: kept apart
+        "deltagare_kvinnor": q.sum_if(individ, c.deltagare_kvinnor),
+        "deltagare_man": q.sum_if(individ, c.deltagare_man),
+        "deltagare_ej_klassificerade": q.sum_if(
+            struktur, func.coalesce(c.deltagare_kvinnor, 0) + func.coalesce(c.deltagare_man, 0)),
     })
     by_tenant = {t: _whole(row) for t, row in by_tenant.items()}
     total = _sum(by_tenant.values(), FINSAM_FIGURES)
     total["andelar"] = _shares(total)
 
-    inriktningar = q.list_breakdown(session, scope, FINSAM_PROCESS, insatser,
-                                    "preciserad_inriktning", granted,
-                                    sums=("deltagare_kvinnor", "deltagare_man"))
-    total["preciserad_inriktning"] = [
-        _inriktning(row, total) for row in sorted(inriktningar, key=_ordered(INRIKTNINGAR))
-    ]
     malgrupper = q.list_breakdown(session, scope, FINSAM_PROCESS, insatser,
                                   "specifik_malgrupp", individ)
     total["specifik_malgrupp"] = [
@@ -181,6 +182,7 @@ def finsam_part(
                           ("preciserad_inriktning", "specifik_malgrupp"))
     steps = q.open_steps_by_instance(session, scope, (FINSAM_PROCESS,))
     rows = session.execute(select(insatser).order_by(c.created_at, c.id)).all()
+    total["preciserad_inriktning"] = _inriktningar(rows, lists, total)
     total["insatslista"] = [
         {
             "instance_id": r.id, "forbund": r.tenant, "titel": r.titel, "status": r.status,
@@ -278,17 +280,46 @@ def _iso_day(text: Any) -> date | None:
         return None
 
 
-def _inriktning(row: dict[str, Any], total: dict[str, Any]) -> dict[str, Any]:
-    """One preciserad inriktning: its granted insatser, their participants, and its share of the
-    granted insatser of its insatstyp (as 004's tables give it)."""
-    typ, name = INRIKTNINGAR.get(row["kod"], ("", row["kod"]))
-    of_type = total["individinriktade" if typ == "individinriktad" else "strukturovergripande"]
-    return {
-        "kod": row["kod"], "namn": name, "insatstyp": typ, "antal": int(row["antal"]),
-        "andel": _percent(row["antal"], of_type),
-        "deltagare_kvinnor": _int(row["deltagare_kvinnor"]) or 0,
-        "deltagare_man": _int(row["deltagare_man"]) or 0,
-    }
+def classify(insatstyp: str | None, recorded: list[str]) -> str:
+    """The one preciserad inriktning 004 counts an insats under (004 §2.1.1: an insats
+    covering several steps has one main inriktning): the recorded code when exactly one was
+    recorded and it belongs to the insatstyp, else `ej_klassificerad` (recorded values are
+    never silently recounted or guessed)."""
+    if len(recorded) == 1 and INRIKTNINGAR.get(recorded[0], ("",))[0] == insatstyp:
+        return recorded[0]
+    return EJ_KLASSIFICERAD
+
+
+def _inriktningar(rows: Any, lists: dict[int, dict[str, list[str]]],
+                  total: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per insatstyp and preciserad inriktning: the granted insatser (each under exactly one,
+    so the shares of an insatstyp add up to 100 %), their participants (individinriktade), and
+    the share of the granted insatser of the insatstyp (as 004's tables give it)."""
+    counted: dict[tuple[str, str], dict[str, int]] = {}
+    for r in rows:
+        if r.styrelsebeslut != "beviljas" or r.insatstyp not in INSATSTYPER:
+            continue
+        kod = classify(r.insatstyp, lists.get(r.id, {}).get("preciserad_inriktning", []))
+        figures = counted.setdefault((r.insatstyp, kod), dict.fromkeys(
+            ("antal", "deltagare_kvinnor", "deltagare_man"), 0))
+        figures["antal"] += 1
+        if r.insatstyp == "individinriktad":
+            figures["deltagare_kvinnor"] += _int(r.deltagare_kvinnor) or 0
+            figures["deltagare_man"] += _int(r.deltagare_man) or 0
+    order = [*INRIKTNINGAR, EJ_KLASSIFICERAD]
+    result = []
+    for typ, kod in sorted(counted, key=lambda key: (list(INSATSTYPER).index(key[0]),
+                                                      order.index(key[1]))):
+        figures = counted[(typ, kod)]
+        of_type = total["individinriktade" if typ == "individinriktad" else "strukturovergripande"]
+        result.append({
+            "kod": kod, "namn": INRIKTNINGAR[kod][1] if kod in INRIKTNINGAR else "Ej klassificerad",
+            "insatstyp": typ, "antal": figures["antal"],
+            "andel": _percent(figures["antal"], of_type),
+            "deltagare_kvinnor": figures["deltagare_kvinnor"],
+            "deltagare_man": figures["deltagare_man"],
+        })
+    return result
 
 
 def _ordered(codes: dict[str, Any]) -> Any:
