@@ -339,3 +339,19 @@ def test_the_years_on_the_page_in_the_api_and_in_the_csv(client, browser: Browse
     html = browser.get("/reports/uppfoljning").get_data(as_text=True)
     assert "Per år, beviljade insatser som pågår" in html
     assert "2\u00a0934\u00a0247\u00a0kr" in html and "565\u00a0753\u00a0kr" in html
+
+
+def test_parts_on_the_page_and_in_the_csv(client, browser: Browser,  # type: ignore[no-untyped-def]
+                                          world: dict[str, int]) -> None:
+    browser.login("kansli")
+    rows = list(csv.reader(io.StringIO(client.get(
+        "/api/reports/uppfoljning?format=csv").get_data(as_text=True))))
+    values = {(r[1], r[2], r[3]): r[4] for r in rows[1:]}
+    # The insats's processägare is Ängelholm, a kommun; the agreed idea's owner too.
+    assert values[("finansiell_samordning.processagare_per_part", "antal", "kommun")] == "1"
+    assert values[("finansiell_samordning.processagare_per_part", "belopp", "kommun")] == \
+        "3500000"
+    assert values[("esf_plus.projektagare_per_part", "antal", "kommun")] == "1"
+    assert values[("esf_plus.medfinansiarer_per_part", "antal", "af")] == "1"
+    html = browser.get("/reports/uppfoljning").get_data(as_text=True)
+    assert "Beviljade insatser per part" in html and "Region" in html

@@ -16,8 +16,17 @@ from workflows.followup import Period, build_report
 from workflows.followup_sections import classify
 
 from .conftest import BACKENDS, POSTGRES_URL, _fresh_postgres_schema
-from .test_followup import FS, Clock, ClockDesk, add_sodra, finsam_route, finsam_to_board
-from .test_processes import DESIGN, GRANTED
+from .test_followup import (
+    FS,
+    Clock,
+    ClockDesk,
+    add_sodra,
+    esf_route,
+    esf_to_agreement,
+    finsam_route,
+    finsam_to_board,
+)
+from .test_processes import DESIGN, GRANTED, agree, position
 
 STRUKTUR = {**{k: v for k, v in DESIGN.items() if k != "specifik_malgrupp"},
             "insatstyp": "strukturovergripande",
@@ -64,6 +73,11 @@ def world(request: pytest.FixtureRequest,
     nnv.act("styrelse", iid, "styrelsebeslut", {"styrelsebeslut": "avslas",
                                                 "motesdatum": "2025-09-01",
                                                 "protokoll_paragraf": "§ 9"})
+    # An ESF+ idea agreed with AF as projektägare and two kommuner as medfinansiärer.
+    iid = esf_route(nnv, "2025-08-01T10:00", ["af", "angelholm", "klippan"])
+    esf_to_agreement(nnv, iid, {"af": position(True), "angelholm": position(),
+                                "klippan": position()})
+    nnv.act("af", iid, "overenskommelse", agree("af", ["angelholm", "klippan"]))
     # Z in Södra: 3 500 000 kr for 2025-03-01 – 2026-02-28 (365 days: 306 in 2025, 59 in 2026):
     # 3 500 000 × 306 / 365 = 2 934 246.58 → 2 934 247 kr, and the rest, 565 753 kr, in 2026.
     sodra = ClockDesk(url, clock, prefix="s-")
@@ -150,3 +164,32 @@ def test_participants_of_strukturovergripande_are_never_individuals(world: Finsa
 def test_recorded_values_are_mapped_or_not_classified(insatstyp: str, recorded: list[str],
                                                        kod: str) -> None:
     assert classify(insatstyp, recorded) == kod
+
+
+# -- parts, not only members (001 §2.1) ---------------------------------------------------------
+
+
+def parts(rows: list[dict[str, Any]], *figures: str) -> dict[str, tuple[int, ...]]:
+    return {r["part"]: tuple(r[f] for f in figures) for r in rows}
+
+
+def test_results_by_part_add_up_to_the_totals(world: Finsam) -> None:
+    report = build_report(world.db, ("nnv-skane", "sodra"), Period())
+    fs = report["finansiell_samordning"]
+    # X, Y (Ängelholm, nnv-skane) and Z (Trelleborg, Södra): two förbund's kommuner, one part.
+    assert parts(fs["processagare_per_part"], "antal", "belopp") == {
+        "af": (0, 0), "fk": (0, 0), "kommun": (3, 5_260_000), "region": (0, 0)}
+    assert sum(r["antal"] for r in fs["processagare_per_part"]) == fs["beviljade"] == 3
+    assert sum(r["belopp"] for r in fs["processagare_per_part"]) == fs["beviljat_belopp"]
+    per = {t: parts(report["per_forbund"][t]["finansiell_samordning"]["processagare_per_part"],
+                    "antal", "belopp") for t in ("nnv-skane", "sodra")}
+    assert per["nnv-skane"]["kommun"] == (2, 1_760_000)
+    assert per["sodra"]["kommun"] == (1, 3_500_000)
+    esf = report["esf_plus"]
+    assert parts(esf["projektagare_per_part"], "antal") == {
+        "af": (1,), "fk": (0,), "kommun": (0,), "region": (0,)}
+    # Ängelholm and Klippan co-finance the idea: the part kommun counts it once.
+    assert parts(esf["medfinansiarer_per_part"], "antal") == {
+        "af": (0,), "fk": (0,), "kommun": (1,), "region": (0,)}
+    assert esf["medfinansiarer"] == [{"kod": "angelholm", "antal": 1},
+                                     {"kod": "klippan", "antal": 1}]

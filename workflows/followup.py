@@ -17,7 +17,15 @@ from engine import Database, Forbidden, InvalidData
 from . import followup_queries as q
 from . import policy
 from .catalogue import ESF_PROCESS
-from .followup_sections import ESF_FIGURES, FINSAM_FIGURES, esf_part, finsam_part, finsam_years
+from .followup_sections import (
+    ESF_FIGURES,
+    FINSAM_FIGURES,
+    by_part,
+    esf_part,
+    finsam_part,
+    finsam_years,
+    part_kinds,
+)
 from .parties import Capacity
 from .system import Finsam
 
@@ -146,6 +154,13 @@ def build_report(
         for tenant in tenants:
             per_forbund[tenant]["finansiell_samordning"] = {
                 **per_forbund[tenant]["finansiell_samordning"], "per_ar": years_by_tenant[tenant]}
+        kinds = part_kinds(session, tenants)
+    for section in ("esf_plus", "finansiell_samordning"):
+        if section in report:
+            report[section].update(by_part(report[section], kinds))
+            for tenant in tenants:
+                per_forbund[tenant][section] = {**per_forbund[tenant][section],
+                                                **by_part(report[section], kinds, tenant)}
     report["per_forbund"] = per_forbund
     return report
 

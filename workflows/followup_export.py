@@ -79,6 +79,11 @@ def _breakdowns(label: str, section: str, part: dict[str, Any]) -> Iterator[tupl
             for field in INSATS_FIELDS:
                 yield (item["forbund"], f"{section}.insats", field, str(item["instance_id"]),
                        _cell(item[field]))
+    for name in ("projektagare_per_part", "medfinansiarer_per_part", "processagare_per_part"):
+        for row in part.get(name, []):
+            yield (label, f"{section}.{name}", "antal", row["part"], row["antal"])
+            if "belopp" in row:
+                yield (label, f"{section}.{name}", "belopp", row["part"], row["belopp"])
     for row in part["pagaende_steg"]:
         yield (label, f"{section}.pagaende", row["steg"], row["namn"], row["antal"])
 
@@ -170,6 +175,12 @@ def _table_breakdowns(section: str, part: dict[str, Any], names: dict[str, str])
         lines.append("  ingen ansökan, med skäl")
         for row in part["ej_ansokan_skal"]:
             lines.append(f"    #{row['instance_id']:<6} {row['titel'][:40]:<40} {row['skal']}")
+    for name, title in (("projektagare_per_part", "projektägare per part"),
+                        ("medfinansiarer_per_part", "medfinansiärer per part"),
+                        ("processagare_per_part", "processägare per part")):
+        if name in part:
+            lines.append(f"  {title}: " + ", ".join(
+                f"{row['namn']} {row['antal']}" for row in part[name]))
     lines.append("  pågående, öppet steg")
     for row in part["pagaende_steg"]:
         lines.append(f"    {row['namn'][:60]:<60}{row['antal']:>6}")
