@@ -6,11 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 from sqlalchemy import event as sa_event
+from sqlalchemy import update as sa_update
 
+from engine.models import Instance
 from webui.cli import main
 from workflows import Finsam
 from workflows.followup import Period, build_report
@@ -355,3 +362,62 @@ def test_parts_on_the_page_and_in_the_csv(client, browser: Browser,  # type: ign
     assert values[("esf_plus.medfinansiarer_per_part", "antal", "af")] == "1"
     html = browser.get("/reports/uppfoljning").get_data(as_text=True)
     assert "Beviljade insatser per part" in html and "Region" in html
+
+
+def test_api_xlsx_one_sheet_per_table_formulas_neutralised(  # type: ignore[no-untyped-def]
+        client, browser: Browser, finsam: Finsam, desk: ClockDesk, world: dict[str, int],
+        tmp_path: Path) -> None:
+    hostile = finsam_route(desk, "2025-10-01T10:00")
+    finsam_to_board(desk, hostile, DESIGN, FS)
+    with finsam.db.write() as session:  # a title a spreadsheet would run as a formula
+        session.execute(sa_update(Instance).where(Instance.id == hostile).values(
+            title='=HYPERLINK("http://evil.example","x")'))
+    browser.login("kansli")
+    response = client.get("/api/reports/uppfoljning?format=xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert 'filename="uppfoljning-nnv-skane.xlsx"' in response.headers["Content-Disposition"]
+    path = tmp_path / "u.xlsx"
+    path.write_bytes(response.get_data())
+    book = load_workbook(path)
+    assert {"ESF+ nyckeltal", "Finsam nyckeltal", "Finsam per år", "Finsam per part",
+            "Finsam insatser"} <= set(book.sheetnames)
+    figures = {(r[1], r[2]): r[3] for r in book["Finsam nyckeltal"].iter_rows(
+        min_row=2, values_only=True)}
+    assert figures[("beviljat_belopp", None)] == 3_500_000  # a number, not a text
+    assert [c.value for c in book["Finsam per år"][1]] == ["Förbund", "Uppgift", "Kategori",
+                                                         "Värde"]
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    assert not [c for c in cells if c.data_type == "f"]  # no formula anywhere
+    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in {c.value for c in cells}
+    html = browser.get("/reports/uppfoljning?from=2025-01-01").get_data(as_text=True)
+    assert "/api/reports/uppfoljning?format=xlsx&amp;from=2025-01-01" in html
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice, Debian package libreoffice-calc-nogui) "
+                           "is not installed")
+def test_libreoffice_opens_the_xlsx_and_the_csv(  # type: ignore[no-untyped-def]
+        client, browser: Browser, world: dict[str, int], tmp_path: Path) -> None:
+    browser.login("kansli")
+    for fmt in ("xlsx", "csv"):
+        source = tmp_path / f"u.{fmt}"
+        source.write_bytes(client.get(f"/api/reports/uppfoljning?format={fmt}").get_data())
+        out = tmp_path / fmt
+        subprocess.run(["soffice", "--headless", "--convert-to", "csv", "--outdir", str(out),
+                        str(source)], check=True, timeout=120, capture_output=True,
+                       env={**os.environ, "HOME": str(tmp_path)})
+        converted = (out / "u.csv").read_text(encoding="utf-8-sig")
+        assert "beviljat_belopp" in converted and "3500000" in converted
+
+
+def test_cli_xlsx_needs_a_file(run, finsam: Finsam, world: dict[str, int],  # type: ignore[no-untyped-def]
+                               tmp_path: Path) -> None:
+    target = tmp_path / "r.xlsx"
+    result = run("report", "uppfoljning", "--forbund", "nnv-skane", "--format", "xlsx")
+    assert result.exit_code == 1 and "-o FILE" in result.output
+    result = run("report", "uppfoljning", "--forbund", "nnv-skane", "--format", "xlsx",
+                 "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert "Finsam nyckeltal" in load_workbook(target).sheetnames
