@@ -12,6 +12,7 @@ from __future__ import annotations
 from .audit import Verification
 from .canonical import GENESIS_HASH, canonical_json
 from .csvsafe import Writer as CsvWriter
+from .csvsafe import neutralise as neutralise_cell
 from .db import Database
 from .diagram import diagram_count, render_svg, sequence_flows
 from .errors import (
@@ -69,6 +70,7 @@ __all__ = [
     "Actor",
     "Base",
     "CsvWriter",
+    "neutralise_cell",
     "Finding",
     "Event",
     "HumanTask",

@@ -333,11 +333,12 @@ def test_finsam_figures_match_the_hand_count(world: tuple[Finsam, dict[str, int]
     assert fs["andelar"] == {
         "individinriktad": {"antal": 66.7, "belopp": 95.7},
         "strukturovergripande": {"antal": 33.3, "belopp": 4.3}}
+    # One inriktning per insats (004 §2.1.1): F_a recorded two, so it is not classified (never
+    # counted under both); the shares of each insatstyp add up to 100 %.
     assert [(r["kod"], r["insatstyp"], r["antal"], r["andel"], r["deltagare_kvinnor"],
              r["deltagare_man"]) for r in fs["preciserad_inriktning"]] == [
-        ("arbetslivsinriktad", "individinriktad", 1, 50.0, 12, 9),
-        ("forberedande", "individinriktad", 1, 50.0, 12, 9),
         ("identifiera_individens_behov", "individinriktad", 1, 50.0, 5, 0),
+        ("ej_klassificerad", "individinriktad", 1, 50.0, 12, 9),
         ("kompetenshojande", "strukturovergripande", 1, 100.0, 0, 0)]
     assert [(r["kod"], r["antal"], r["andel"]) for r in fs["specifik_malgrupp"]] == [
         ("enbart_kvinnor", 1, 50.0), ("unga", 2, 100.0)]

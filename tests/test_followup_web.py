@@ -6,11 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 from sqlalchemy import event as sa_event
+from sqlalchemy import update as sa_update
 
+from engine.models import Instance
 from webui.cli import main
 from workflows import Finsam
 from workflows.followup import Period, build_report
@@ -105,8 +112,11 @@ def test_api_csv(client, browser: Browser, world: dict[str, int]) -> None:  # ty
     assert values[("esf_plus", "ej_ansokan", "")] == "1"
     assert values[("esf_plus", "projektagare", "angelholm")] == "1"
     assert values[("finansiell_samordning", "beviljat_belopp", "")] == "3500000"
+    # DESIGN recorded two inriktningar: counted once, as not classified (004 §2.1.1)
     assert values[("finansiell_samordning.preciserad_inriktning", "antal",
-                   "arbetslivsinriktad")] == "1"
+                   "ej_klassificerad_individinriktad")] == "1"
+    assert values[("finansiell_samordning.preciserad_inriktning", "andel",
+                   "ej_klassificerad_individinriktad")] == "100.0"
     assert values[("esf_plus.ej_ansokan", "overenskommelse", str(world["stopped"]))] == \
         "Ingen utlysning passar"
 
@@ -318,3 +328,96 @@ def test_statements_per_report_do_not_grow_with_instances(finsam: Finsam, desk: 
     many = statements()
     assert build_report(finsam.db, ("nnv-skane",), Period())["esf_plus"]["identifierade"] == 8
     assert many == few
+
+
+def test_the_years_on_the_page_in_the_api_and_in_the_csv(client, browser: Browser,  # type: ignore[no-untyped-def]
+                                                         world: dict[str, int]) -> None:
+    # The insats: 3 500 000 kr for 2025-03-01 – 2026-02-28, 306 days in 2025 and 59 in 2026.
+    browser.login("kansli")
+    later = client.get("/api/reports/uppfoljning?from=2026-01-01").get_json()
+    assert later["finansiell_samordning"]["insatser"] == 0  # identified in 2025
+    assert [(y["ar"], y["insatser"], y["beviljat_belopp"])
+            for y in later["finansiell_samordning"]["per_ar"]] == [(2026, 1, 565_753)]
+    rows = list(csv.reader(io.StringIO(client.get(
+        "/api/reports/uppfoljning?format=csv").get_data(as_text=True))))
+    values = {(r[1], r[2], r[3]): r[4] for r in rows[1:]}
+    assert values[("finansiell_samordning.per_ar", "beviljat_belopp", "2025")] == "2934247"
+    assert values[("finansiell_samordning.per_ar", "beviljat_belopp", "2026")] == "565753"
+    html = browser.get("/reports/uppfoljning").get_data(as_text=True)
+    assert "Per år, beviljade insatser som pågår" in html
+    assert "2\u00a0934\u00a0247\u00a0kr" in html and "565\u00a0753\u00a0kr" in html
+
+
+def test_parts_on_the_page_and_in_the_csv(client, browser: Browser,  # type: ignore[no-untyped-def]
+                                          world: dict[str, int]) -> None:
+    browser.login("kansli")
+    rows = list(csv.reader(io.StringIO(client.get(
+        "/api/reports/uppfoljning?format=csv").get_data(as_text=True))))
+    values = {(r[1], r[2], r[3]): r[4] for r in rows[1:]}
+    # The insats's processägare is Ängelholm, a kommun; the agreed idea's owner too.
+    assert values[("finansiell_samordning.processagare_per_part", "antal", "kommun")] == "1"
+    assert values[("finansiell_samordning.processagare_per_part", "belopp", "kommun")] == \
+        "3500000"
+    assert values[("esf_plus.projektagare_per_part", "antal", "kommun")] == "1"
+    assert values[("esf_plus.medfinansiarer_per_part", "antal", "af")] == "1"
+    html = browser.get("/reports/uppfoljning").get_data(as_text=True)
+    assert "Beviljade insatser per part" in html and "Region" in html
+
+
+def test_api_xlsx_one_sheet_per_table_formulas_neutralised(  # type: ignore[no-untyped-def]
+        client, browser: Browser, finsam: Finsam, desk: ClockDesk, world: dict[str, int],
+        tmp_path: Path) -> None:
+    hostile = finsam_route(desk, "2025-10-01T10:00")
+    finsam_to_board(desk, hostile, DESIGN, FS)
+    with finsam.db.write() as session:  # a title a spreadsheet would run as a formula
+        session.execute(sa_update(Instance).where(Instance.id == hostile).values(
+            title='=HYPERLINK("http://evil.example","x")'))
+    browser.login("kansli")
+    response = client.get("/api/reports/uppfoljning?format=xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert 'filename="uppfoljning-nnv-skane.xlsx"' in response.headers["Content-Disposition"]
+    path = tmp_path / "u.xlsx"
+    path.write_bytes(response.get_data())
+    book = load_workbook(path)
+    assert {"ESF+ nyckeltal", "Finsam nyckeltal", "Finsam per år", "Finsam per part",
+            "Finsam insatser"} <= set(book.sheetnames)
+    figures = {(r[1], r[2]): r[3] for r in book["Finsam nyckeltal"].iter_rows(
+        min_row=2, values_only=True)}
+    assert figures[("beviljat_belopp", None)] == 3_500_000  # a number, not a text
+    assert [c.value for c in book["Finsam per år"][1]] == ["Förbund", "Uppgift", "Kategori",
+                                                         "Värde"]
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    assert not [c for c in cells if c.data_type == "f"]  # no formula anywhere
+    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in {c.value for c in cells}
+    html = browser.get("/reports/uppfoljning?from=2025-01-01").get_data(as_text=True)
+    assert "/api/reports/uppfoljning?format=xlsx&amp;from=2025-01-01" in html
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice (soffice, Debian package libreoffice-calc-nogui) "
+                           "is not installed")
+def test_libreoffice_opens_the_xlsx_and_the_csv(  # type: ignore[no-untyped-def]
+        client, browser: Browser, world: dict[str, int], tmp_path: Path) -> None:
+    browser.login("kansli")
+    for fmt in ("xlsx", "csv"):
+        source = tmp_path / f"u.{fmt}"
+        source.write_bytes(client.get(f"/api/reports/uppfoljning?format={fmt}").get_data())
+        out = tmp_path / fmt
+        subprocess.run(["soffice", "--headless", "--convert-to", "csv", "--outdir", str(out),
+                        str(source)], check=True, timeout=120, capture_output=True,
+                       env={**os.environ, "HOME": str(tmp_path)})
+        converted = (out / "u.csv").read_text(encoding="utf-8-sig")
+        assert "beviljat_belopp" in converted and "3500000" in converted
+
+
+def test_cli_xlsx_needs_a_file(run, finsam: Finsam, world: dict[str, int],  # type: ignore[no-untyped-def]
+                               tmp_path: Path) -> None:
+    target = tmp_path / "r.xlsx"
+    result = run("report", "uppfoljning", "--forbund", "nnv-skane", "--format", "xlsx")
+    assert result.exit_code == 1 and "-o FILE" in result.output
+    result = run("report", "uppfoljning", "--forbund", "nnv-skane", "--format", "xlsx",
+                 "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert "Finsam nyckeltal" in load_workbook(target).sheetnames

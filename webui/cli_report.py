@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from workflows.followup import Period, build_report
-from workflows.followup_export import to_csv, to_table
+from workflows.followup_export import to_csv, to_table, to_xlsx
 
 from .cli_common import fail, friendly, system
 
@@ -26,11 +27,18 @@ def register(main: click.Group) -> None:
                   help="Needs identified on or after this day (YYYY-MM-DD, Swedish time).")
     @click.option("--to", "end", default=None, metavar="DATE",
                   help="Needs identified on or before this day (YYYY-MM-DD).")
-    @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+    @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]),
                   default="table", show_default=True)
+    @click.option("-o", "--output", "output", default=None, metavar="FILE",
+                  type=click.Path(dir_okay=False, writable=True),
+                  help="Write to FILE (required for --format xlsx).")
     @friendly
-    def uppfoljning(forbund: str | None, start: str | None, end: str | None, fmt: str) -> None:
+    def uppfoljning(forbund: str | None, start: str | None, end: str | None, fmt: str,
+                    output: str | None) -> None:
         """The follow-up of ESF+ project ideas (000 §8) and Finsam insatser (004)."""
+        if fmt == "xlsx" and output is None:
+            fail("--format xlsx writes a workbook: name the file with -o FILE")
+            return
         period = Period.parse(start, end)
         with system() as finsam:
             known = finsam.forbunds()
@@ -43,9 +51,16 @@ def register(main: click.Group) -> None:
                 return
             result = build_report(finsam.db, tenants, period)
             names = finsam.org_names(forbund) if forbund else {}
+        if fmt == "xlsx":
+            Path(str(output)).write_bytes(to_xlsx(result))
+            return
         if fmt == "json":
-            click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+            text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
         elif fmt == "csv":
-            click.echo(to_csv(result), nl=False)
+            text = to_csv(result)
         else:
-            click.echo(to_table(result, names), nl=False)
+            text = to_table(result, names)
+        if output is not None:
+            Path(output).write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)

@@ -167,13 +167,16 @@ def openapi_document() -> dict[str, Any]:
                      "description": "Needs identified on or before this day"},
                     {"name": "forbund", "in": "query", "schema": {"type": "string"},
                      "description": "Must be the caller's förbund"},
-                    {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}],
+                    {"name": "format", "in": "query",
+                     "schema": {"enum": ["json", "csv", "xlsx"]}}],
                 "responses": {"200": {"description": "The report (docs/followup.md)", "content": {
                     "application/json": {"schema": {"type": "object", "required": [
                         "forbund", "period", "finansiell_samordning", "per_forbund"],
                         "properties": {"esf_plus": {"type": "object"},
                                        "finansiell_samordning": {"type": "object"}}}},
-                    "text/csv": {"schema": {"type": "string"}}}},
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                        "schema": {"type": "string", "format": "binary"}}}},
                     **_errors(400, 401, 403, 422)}}},
             "/healthz": {"get": {"summary": "Health", "security": [],
                                  "responses": {"200": _response("Healthy", {"type": "object"}),

@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from engine import InvalidData
 from workflows import followup
-from workflows.followup_export import to_csv
+from workflows.followup_export import to_csv, to_xlsx
 
 from .api import api_login_required
 from .charts import Chart, bar_chart
@@ -37,8 +37,10 @@ FIGURES = {
     "strukturovergripande": N_("Strukturövergripande (beviljade)"),
     "belopp_individinriktade": N_("Beviljat till individinriktade"),
     "belopp_strukturovergripande": N_("Beviljat till strukturövergripande"),
-    "deltagare_kvinnor": N_("Deltagare, kvinnor"),
-    "deltagare_man": N_("Deltagare, män"),
+    "deltagare_kvinnor": N_("Deltagare, kvinnor (individinriktade)"),
+    "deltagare_man": N_("Deltagare, män (individinriktade)"),
+    "deltagare_ej_klassificerade": N_(
+        "Registrerade som deltagare i strukturövergripande insatser (ej klassificerade)"),
 }
 MONEY = ("beviljat_belopp", "belopp_individinriktade", "belopp_strukturovergripande")
 OUTCOMES = {
@@ -77,19 +79,26 @@ def uppfoljning() -> Any:
 @bp.get("/api/reports/uppfoljning")
 @api_login_required
 def api_uppfoljning() -> Any:
-    """The follow-up report as JSON, or as CSV with `?format=csv`."""
+    """The follow-up report as JSON, as CSV with `?format=csv`, or as an .xlsx workbook with
+    `?format=xlsx`."""
     fmt = request.args.get("format") or "json"
-    if fmt not in ("json", "csv"):
-        return api_error(400, "bad_request", "format is json or csv")
+    if fmt not in ("json", "csv", "xlsx"):
+        return api_error(400, "bad_request", "format is json, csv or xlsx")
     period = followup.Period.parse(request.args.get("from"), request.args.get("to"))
     report = followup.report_for(system(), capacity(), period,
                                  forbund=request.args.get("forbund") or None)
     if fmt == "json":
         return jsonify(report)
-    response = Response(to_csv(report), mimetype="text/csv")
+    if fmt == "xlsx":
+        response = Response(to_xlsx(report), mimetype=XLSX_MIMETYPE)
+    else:
+        response = Response(to_csv(report), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="uppfoljning-{capacity().forbund}.csv"')
+        f'attachment; filename="uppfoljning-{capacity().forbund}.{fmt}"')
     return response
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.app_template_filter("percent")

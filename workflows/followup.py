@@ -17,7 +17,15 @@ from engine import Database, Forbidden, InvalidData
 from . import followup_queries as q
 from . import policy
 from .catalogue import ESF_PROCESS
-from .followup_sections import ESF_FIGURES, FINSAM_FIGURES, esf_part, finsam_part
+from .followup_sections import (
+    ESF_FIGURES,
+    FINSAM_FIGURES,
+    by_part,
+    esf_part,
+    finsam_part,
+    finsam_years,
+    part_kinds,
+)
 from .parties import Capacity
 from .system import Finsam
 
@@ -123,7 +131,9 @@ def build_report(
     db: Database, tenants: tuple[str, ...], period: Period, include_esf: bool = True
 ) -> dict[str, Any]:
     """The follow-up report of `tenants` in total and per förbund, for needs identified in
-    `period`. Without `include_esf` the report has no `esf_plus` key at all."""
+    `period`; the Finsam part's `per_ar` counts the granted insatser in every year of the
+    period they run (004), whenever identified. Without `include_esf` the report has no
+    `esf_plus` key at all."""
     scope = period.scope(tenants)
     report: dict[str, Any] = {"forbund": list(tenants), "period": period.to_json()}
     per_forbund: dict[str, dict[str, Any]] = {t: {} for t in tenants}
@@ -139,6 +149,18 @@ def build_report(
         for tenant in tenants:
             per_forbund[tenant]["finansiell_samordning"] = finsam_by_tenant.get(
                 tenant, dict.fromkeys(FINSAM_FIGURES, 0))
+        years, years_by_tenant = finsam_years(session, tenants, period.start, period.end)
+        finsam["per_ar"] = years
+        for tenant in tenants:
+            per_forbund[tenant]["finansiell_samordning"] = {
+                **per_forbund[tenant]["finansiell_samordning"], "per_ar": years_by_tenant[tenant]}
+        kinds = part_kinds(session, tenants)
+    for section in ("esf_plus", "finansiell_samordning"):
+        if section in report:
+            report[section].update(by_part(report[section], kinds))
+            for tenant in tenants:
+                per_forbund[tenant][section] = {**per_forbund[tenant][section],
+                                                **by_part(report[section], kinds, tenant)}
     report["per_forbund"] = per_forbund
     return report
 

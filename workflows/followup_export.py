@@ -7,9 +7,12 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from engine import CsvWriter
+from openpyxl import Workbook
+
+from engine import CsvWriter, neutralise_cell
 
 from .followup import ESF_FIGURES, FINSAM_FIGURES
+from .followup_sections import EJ_KLASSIFICERAD, YEAR_FIGURES
 
 CSV_COLUMNS = ("forbund", "avsnitt", "uppgift", "kategori", "varde")
 SECTIONS = (("esf_plus", ESF_FIGURES), ("finansiell_samordning", FINSAM_FIGURES))
@@ -62,9 +65,15 @@ def _breakdowns(label: str, section: str, part: dict[str, Any]) -> Iterator[tupl
         for typ, shares in part["andelar"].items():
             yield (label, section, "andel_antal", typ, shares["antal"])
             yield (label, section, "andel_belopp", typ, shares["belopp"])
+        for year in part["per_ar"]:
+            for figure in YEAR_FIGURES:
+                yield (label, f"{section}.per_ar", figure, str(year["ar"]), year[figure])
         for row in part["preciserad_inriktning"]:
+            # "ej klassificerad" may stand under both insatstyper: the category names which
+            kod = (f"{row['kod']}_{row['insatstyp']}" if row["kod"] == EJ_KLASSIFICERAD
+                   else row["kod"])
             for figure in ("antal", "andel", "deltagare_kvinnor", "deltagare_man"):
-                yield (label, f"{section}.preciserad_inriktning", figure, row["kod"], row[figure])
+                yield (label, f"{section}.preciserad_inriktning", figure, kod, row[figure])
         for row in part["specifik_malgrupp"]:
             for figure in ("antal", "andel"):
                 yield (label, f"{section}.specifik_malgrupp", figure, row["kod"], row[figure])
@@ -72,6 +81,11 @@ def _breakdowns(label: str, section: str, part: dict[str, Any]) -> Iterator[tupl
             for field in INSATS_FIELDS:
                 yield (item["forbund"], f"{section}.insats", field, str(item["instance_id"]),
                        _cell(item[field]))
+    for name in ("projektagare_per_part", "medfinansiarer_per_part", "processagare_per_part"):
+        for row in part.get(name, []):
+            yield (label, f"{section}.{name}", "antal", row["part"], row["antal"])
+            if "belopp" in row:
+                yield (label, f"{section}.{name}", "belopp", row["part"], row["belopp"])
     for row in part["pagaende_steg"]:
         yield (label, f"{section}.pagaende", row["steg"], row["namn"], row["antal"])
 
@@ -92,6 +106,55 @@ def to_csv(report: dict[str, Any]) -> str:
     for row in rows(report):
         writer.writerow(row)
     return buffer.getvalue()
+
+
+# Sheet names for the report's sections (Excel: at most 31 characters, none of []:*?/\).
+SHEET_TITLES = {
+    "esf_plus": "ESF+ nyckeltal",
+    "esf_plus.projekt": "ESF+ projekt",
+    "esf_plus.ej_ansokan": "ESF+ ej ansökan",
+    "esf_plus.pagaende": "ESF+ pågående",
+    "esf_plus.projektagare_per_part": "ESF+ projektägare per part",
+    "esf_plus.medfinansiarer_per_part": "ESF+ medfinansiärer per part",
+    "finansiell_samordning": "Finsam nyckeltal",
+    "finansiell_samordning.per_ar": "Finsam per år",
+    "finansiell_samordning.processagare_per_part": "Finsam per part",
+    "finansiell_samordning.preciserad_inriktning": "Finsam inriktning",
+    "finansiell_samordning.specifik_malgrupp": "Finsam målgrupp",
+    "finansiell_samordning.insats": "Finsam insatser",
+    "finansiell_samordning.pagaende": "Finsam pågående",
+}
+XLSX_COLUMNS = ("Förbund", "Uppgift", "Kategori", "Värde")
+
+
+def to_xlsx(report: dict[str, Any]) -> bytes:
+    """The report as an .xlsx workbook (openpyxl): one sheet per table of the CSV, columns
+    Förbund, Uppgift, Kategori, Värde; numbers as numbers, every text stored as text (never a
+    formula: a title like `=HYPERLINK(...)` opens as the text it is)."""
+    workbook = Workbook()
+    default = workbook.active
+    sheets: dict[str, Any] = {}
+    for forbund, section, figure, category, value in rows(report):
+        sheet = sheets.get(section)
+        if sheet is None:
+            sheet = sheets[section] = workbook.create_sheet(
+                SHEET_TITLES.get(section, section)[:31])
+            sheet.append(XLSX_COLUMNS)
+        sheet.append([_xlsx_cell(v) for v in (forbund, figure, category, value)])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+    if default is not None and sheets:
+        workbook.remove(default)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """A number as a number, None as an empty cell, any other value as text neutralised as in
+    the CSV (`engine.neutralise_cell`: a leading quote before a formula character)."""
+    return None if value is None else neutralise_cell(_cell(value))
 
 
 def to_table(report: dict[str, Any], names: dict[str, str] | None = None) -> str:
@@ -128,6 +191,12 @@ def _table_breakdowns(section: str, part: dict[str, Any], names: dict[str, str])
         lines.append(f"  {'andel av beviljade':<30}{'antal %':>16}{'belopp %':>16}")
         for typ, shares in part["andelar"].items():
             lines.append(f"  {typ:<30}{_pct(shares['antal']):>16}{_pct(shares['belopp']):>16}")
+        lines.append(f"  {'per år (pågående)':<30}{'insatser':>10}{'individ':>10}"
+                     f"{'struktur':>10}{'belopp':>14}")
+        for year in part["per_ar"]:
+            lines.append(f"  {year['ar']:<30}{year['insatser']:>10}"
+                         f"{year['individinriktade']:>10}{year['strukturovergripande']:>10}"
+                         f"{year['beviljat_belopp']:>14}")
         lines.append(f"  {'preciserad inriktning':<30}{'antal':>8}{'andel':>8}{'kvinnor':>9}"
                      f"{'män':>6}")
         for row in part["preciserad_inriktning"]:
@@ -157,6 +226,12 @@ def _table_breakdowns(section: str, part: dict[str, Any], names: dict[str, str])
         lines.append("  ingen ansökan, med skäl")
         for row in part["ej_ansokan_skal"]:
             lines.append(f"    #{row['instance_id']:<6} {row['titel'][:40]:<40} {row['skal']}")
+    for name, title in (("projektagare_per_part", "projektägare per part"),
+                        ("medfinansiarer_per_part", "medfinansiärer per part"),
+                        ("processagare_per_part", "processägare per part")):
+        if name in part:
+            lines.append(f"  {title}: " + ", ".join(
+                f"{row['namn']} {row['antal']}" for row in part[name]))
     lines.append("  pågående, öppet steg")
     for row in part["pagaende_steg"]:
         lines.append(f"    {row['namn'][:60]:<60}{row['antal']:>6}")
