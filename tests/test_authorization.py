@@ -78,7 +78,8 @@ def url_for_rule(rule: Any, world: dict[str, Any], role: str) -> str:
               "fmt": "json", "process_id": "esf_plus", "version": 1,
               "membership_id": 10**6, "org": "bastad", "token": "not-a-link",
               "stand_in_id": world["stand_in"],  # fk's stand-in (fk2 for fk)
-              "provider_id": "not-configured"}
+              "provider_id": "not-configured",
+              "name": "../../pyproject.toml"}  # a server file beside the modeler's assets
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
 
 

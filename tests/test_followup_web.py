@@ -405,10 +405,19 @@ def test_libreoffice_opens_the_xlsx_and_the_csv(  # type: ignore[no-untyped-def]
         source = tmp_path / f"u.{fmt}"
         source.write_bytes(client.get(f"/api/reports/uppfoljning?format={fmt}").get_data())
         out = tmp_path / fmt
-        subprocess.run(["soffice", "--headless", "--convert-to", "csv", "--outdir", str(out),
-                        str(source)], check=True, timeout=120, capture_output=True,
+        # Read and written as UTF-8 (filter options 44,34,76: comma, quote, UTF-8), every sheet
+        # of the workbook to a file of its own (the last option, -1).
+        subprocess.run(["soffice", "--headless", "--infilter=CSV:44,34,76",
+                        "--convert-to",
+                        "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,"
+                        "false,-1",
+                        "--outdir", str(out), str(source)],
+                       check=True, timeout=120, capture_output=True,
                        env={**os.environ, "HOME": str(tmp_path)})
-        converted = (out / "u.csv").read_text(encoding="utf-8-sig")
+        sheets = sorted(out.glob("*.csv"))
+        if fmt == "xlsx":
+            assert len(sheets) > 1  # one sheet per table
+        converted = "".join(sheet.read_text(encoding="utf-8-sig") for sheet in sheets)
         assert "beviljat_belopp" in converted and "3500000" in converted
 
 

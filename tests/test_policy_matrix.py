@@ -205,6 +205,7 @@ def urls(rule: Any, method: str, world: dict[str, Any], role: str) -> list[str]:
         "version": [1],
         "fmt": ["json", "csv"],
         "filename": ["app.css"],
+        "name": ["../../pyproject.toml", "package.json"],  # server files beside the assets
     }
     missing = [a for a in rule.arguments if a not in choices]
     assert not missing, f"add hidden objects for {missing} of {rule.rule} to this test"

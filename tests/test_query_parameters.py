@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +36,7 @@ ROLES = ("auditor", "designer", "admin", "af", "styrelse")
 # published), so that the page is reached before its parameters are fuzzed.
 NAMED = {"forbund": "sodra", "process_id": "behovsanalys", "version": "1"}
 METRICS_TOKEN = "metrics-test-token"
+MIWG = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "miwg"
 # Pages no role of this test reaches: single sign-on needs a configured provider, and then a
 # real one (tests/test_sso.py sends a foreign state, a replayed code and a wrong nonce to
 # oidc-provider); here an unconfigured provider is a 404 whatever the parameters.
@@ -67,7 +69,10 @@ class _RecordingRequest(Request):
 
 
 @pytest.fixture
-def recording_app(app: Flask, finsam: Finsam, database_url: str) -> Iterator[Flask]:
+def recording_app(app: Flask, finsam: Finsam, database_url: str,
+                  monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    # The designer's reference models are shown only when a corpus folder is configured.
+    monkeypatch.setenv("FINSAM_MIWG_DIR", str(MIWG))
     walks.test_esf_ansokan_avslagen(Desk(database_url))
     add_forbund(finsam.engine, "sodra", "Samordningsförbundet Södra",
                 ["af:af:Arbetsförmedlingen", "fk:fk:Försäkringskassan"], bundled_diagrams(),
@@ -122,7 +127,8 @@ def test_odd_query_values_never_give_a_500(recording_app: Flask, finsam: Finsam)
     task = finsam.engine.open_tasks_of(1)
     values = {"instance_id": "2", "task_id": str(task[0].id) if task else "1", "version": "1",
               "process_id": "esf_plus", "fmt": "csv", "username": "af",
-              "filename": "A.1.0.png", "provider_id": "not-configured"}
+              "filename": "A.1.0.png", "provider_id": "not-configured",
+              "name": "assets/bpmn-js.css"}
     # Working links of an invitation and a reset (reading their page does not spend them).
     invited = invite(finsam.db, "nnv-skane", "ny-person", "ny@bastad.se", "bastad",
                      "representant", None, "admin")

@@ -147,7 +147,8 @@ def test_instance_page_has_timeline_and_open_tasks(browser: Browser, esf: int) -
 
 
 def test_amounts_and_dates_are_swedish() -> None:
-    from webui.filters import kronor, sv_date
+    from webui.amounts import kronor
+    from webui.filters import sv_date
 
     assert kronor(3_500_000).replace("\u00a0", " ") == "3 500 000 kr"
     from datetime import date

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .filters import sv_number
+from .amounts import sv_number
 
 ROW = 44
 TEXT_Y = 16

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_babel import gettext as _
 
+from .amounts import kronor, sv_number
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-NBSP = "\u00a0"
 
 
 def sv_date(value: Any) -> str:
@@ -31,21 +32,6 @@ def sv_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
-
-
-def sv_number(value: Any) -> str:
-    """3 500 000: thousands grouped with a no-break space."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return text.replace(",", NBSP).replace(".", ",")
-
-
-def kronor(value: Any) -> str:
-    """3 500 000 kr."""
-    if value is None or value == "":
-        return ""
-    return f"{sv_number(value)}{NBSP}kr"
 
 
 def age(value: datetime | None, now: datetime | None = None) -> str:

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from workflows.catalogue import COLLECTION_LABELS
 
-from .filters import kronor, sv_number
+from .amounts import kronor, sv_number
 
 RADIO_LIMIT = 4
 

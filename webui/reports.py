@@ -12,11 +12,12 @@ from engine import InvalidData
 from workflows import followup
 from workflows.followup_export import to_csv, to_xlsx
 
+from .amounts import kronor
 from .api import api_login_required
 from .charts import Chart, bar_chart
 from .context import capacity, system
 from .errors import api_error
-from .filters import N_, kronor
+from .filters import N_
 
 bp = Blueprint("reports", __name__)
 
