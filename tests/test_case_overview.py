@@ -57,3 +57,20 @@ def test_waiting_on_us_and_the_policy(browser: Browser, finsam: Finsam, database
     page = browser.get("/instances").get_data(as_text=True)
     assert "Bara ESF" not in page
     assert browser.get("/instances?page=abc").status_code == 400
+
+
+def test_a_step_each_party_does_is_named_once_with_the_longest_wait(
+    browser: Browser, finsam: Finsam, database_url: str
+) -> None:
+    from .test_processes import DESIGN, finsam_route
+
+    desk = Desk(database_url)
+    iid = finsam_route(desk)
+    desk.act("klippan", iid, "utforma_insats", DESIGN)  # now each party anchors: one task each
+    browser.login("kansli")
+    page = browser.get("/instances").get_data(as_text=True)
+    row = re.search(rf'(?s)<tr[^>]*>\s*<td[^>]*>\s*<a href="/instances/{iid}".*?</tr>', page)
+    assert row is not None
+    text = visible_text(row.group(0))
+    assert text.count("Parterna förankrar") == 1, text
+    assert text.count("dagar") == 1, text  # one wait: the longest
