@@ -6,14 +6,12 @@ Plain functions of an `Engine`: they use its database, codec, clock and write tr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import migrate, steps
-from .audit import Verification, verify_instances
 from .canonical import GENESIS_HASH
 from .chain import append_event
 from .errors import Conflict, NotFound
@@ -79,17 +77,6 @@ def _instance(
         raise NotFound(f"instance {instance_id} does not exist")
     return instance
 
-
-def verify(
-    ctx: EngineContext,
-    tenant: str,
-    instance_ids: Iterable[int] | None = None,
-    progress: Callable[[int], None] | None = None,
-    expected_head: tuple[int, str] | None = None,
-) -> tuple[list[Verification], list[Finding]]:
-    """Verify chains, the ledger and a replay of each instance (all when `instance_ids` is
-    None). Read-only. Returns per-instance results and the ledger's other findings."""
-    return verify_instances(ctx, tenant, instance_ids, progress, expected_head)
 
 
 def replay_steps(

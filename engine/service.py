@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from . import catalog, firing, maintenance, runtime, singleton, steps, tasks
-from .audit import Verification
+from .audit import Verification, verify_instances
 from .context import EngineContext, SpecCatalogue
 from .db import Database
 from .errors import InvalidData
@@ -200,7 +200,7 @@ class Engine(Queries):
     ) -> tuple[list[Verification], list[Finding]]:
         """Verify chains, the ledger and a replay of each instance (all when `instance_ids` is
         None). Read-only. Returns per-instance results and the ledger's other findings."""
-        return maintenance.verify(self._ctx, tenant, instance_ids, progress, expected_head)
+        return verify_instances(self._ctx, tenant, instance_ids, progress, expected_head)
 
     def replay_steps(
         self, tenant: str, instance_id: int
