@@ -21,7 +21,7 @@ import time
 
 from sqlalchemy import select
 
-from engine.models import Instance
+from engine.store.models import Instance
 from workflows.demo import DEMO_FORBUND
 
 from .drive import ESF_PARTIES, Driver, demo_system

@@ -16,8 +16,8 @@ on plain SpiffWorkflow two ways:
 Prints the median and p95 per completion, statements per completion (every cursor execute,
 `BEGIN` included, and each `COMMIT`, counted with SQLAlchemy events) and bytes sent per completion
 (statement text and parameters). The engine's figures are taken as it runs (a completion finds the
-workflow the previous step left in memory, `engine/workflow_cache.py`) and with that cache off. On
-SQLite the engine and the durable floor also run with `synchronous=NORMAL` in the same
+workflow the previous step left in memory, `engine/runtime/workflow_cache.py`) and with that cache
+off. On SQLite the engine and the durable floor also run with `synchronous=NORMAL` in the same
 repetitions, so that the price of `synchronous=FULL` (the engine's setting) is visible.
 """
 
@@ -303,8 +303,8 @@ def main(argv: list[str]) -> int:
     print(f"{'':<34}{'count':>7}{'median ms':>11}{'p95 ms':>9}{'statements':>12}{'KiB sent':>10}")
     for name, seconds, statements, sent in rows:
         print(row(name, seconds, statements, sent))
-    print(f"workflow cache (engine/workflow_cache.py): {hit_rate:.0%} of the completions found "
-          "their workflow in memory")
+    print(f"workflow cache (engine/runtime/workflow_cache.py): {hit_rate:.0%} of the "
+          "completions found their workflow in memory")
     print("durable ratio per repetition: " + ", ".join(f"{r:.2f}" for r in ratios))
     ratio = statistics.median(ratios)
     ratio95 = percentile(ours, 0.95) / percentile(durable.seconds, 0.95)

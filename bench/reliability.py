@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine.models import Event
+from engine.store.models import Event
 from tests.agents import HttpTransport
 from tests.bad_inputs import CASES, run_case
 from tests.corpus_world import Ctx, prepare_world, snapshot

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from engine.models import HumanTask, Instance, InstanceAttribute
+from engine.store.models import HumanTask, Instance, InstanceAttribute
 from workflows import Finsam
 from workflows.followup import Period, build_report
 

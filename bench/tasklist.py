@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select, text
 
-from engine.models import HumanTask, Instance
+from engine.store.models import HumanTask, Instance
 from workflows import Finsam
 from workflows.demo import DEMO_MEMBERS, DEMO_PASSWORD
 

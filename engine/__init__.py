@@ -9,13 +9,10 @@ these, never a module inside `engine` (import-linter checks it, pyproject.toml).
 
 from __future__ import annotations
 
-from .audit import Verification
-from .canonical import GENESIS_HASH, canonical_json
-from .csvsafe import Writer as CsvWriter
-from .csvsafe import neutralise as neutralise_cell
-from .db import Database
-from .diagram import diagram_count, render_svg, sequence_flows
-from .errors import (
+from engine.base.canonical import GENESIS_HASH, canonical_json
+from engine.base.csvsafe import Writer as CsvWriter
+from engine.base.csvsafe import neutralise as neutralise_cell
+from engine.base.errors import (
     Conflict,
     EngineError,
     ExpressionError,
@@ -27,22 +24,8 @@ from .errors import (
     SpecError,
     WorkflowFailure,
 )
-from .export import check_export, export_document, kept_head, to_csv, to_json
-from .export import parse as parse_export
-from .export import sign as sign_export
-from .findings import Finding
-from .ledger import signed_head
-from .lint import diagram_complete, gateways_decide, lane_members, path_from_start, paths_end
-from .meanings import choice_labels
-from .migrate import MigrationCheck
-from .models import Base, Event, HumanTask, Instance, InstanceAttribute, LedgerHead
-from .queries import task_count_cap, task_view
-from .replay import ReplayStep
-from .service import Engine, utc_now
-from .sources import SpecSource, read_source, source_from_upload
-from .specs import ParsedSpec, UserTaskInfo
-from .timer_models import Notification, Timer
-from .types import (
+from engine.base.findings import Finding
+from engine.base.types import (
     CLI,
     RESERVED_ACTORS,
     SYSTEM,
@@ -60,7 +43,38 @@ from .types import (
     TaskDetail,
     TaskView,
 )
-from .versions import SpecDiff, diff_specs
+from engine.diagram import diagram_count, render_svg, sequence_flows
+from engine.history.audit import Verification
+from engine.history.export import check_export, export_document, kept_head, to_csv, to_json
+from engine.history.export import parse as parse_export
+from engine.history.export import sign as sign_export
+from engine.history.replay import ReplayStep
+from engine.operations.queries import task_count_cap, task_view
+from engine.runtime.migration import MigrationCheck
+from engine.service import Engine, utc_now
+from engine.specs.lint import (
+    diagram_complete,
+    gateways_decide,
+    lane_members,
+    path_from_start,
+    paths_end,
+)
+from engine.specs.meanings import choice_labels
+from engine.specs.reading import ParsedSpec, UserTaskInfo
+from engine.specs.sources import SpecSource, read_source, source_from_upload
+from engine.specs.versions import SpecDiff, diff_specs
+from engine.store.db import Database
+from engine.store.ledger import signed_head
+from engine.store.models import (
+    Base,
+    Event,
+    HumanTask,
+    Instance,
+    InstanceAttribute,
+    LedgerHead,
+    Notification,
+    Timer,
+)
 
 __all__ = [
     "CLI",

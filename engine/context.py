@@ -17,17 +17,18 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from . import ledger, runtime
-from .db import Database
-from .errors import Forbidden
-from .limits import cardinality_bounded, fits_columns, forms_bounded
-from .models import SpecVersion
-from .schedule import due_in_valid, timers_valid
-from .sources import SpecSource
-from .specs import ParsedSpec, parsed_once, validate_source
-from .types import Actor, Hooks
-from .unit_of_work import UnitOfWork
-from .workflow_cache import WorkflowCache
+from engine.base.errors import Forbidden
+from engine.base.types import Actor, Hooks
+from engine.runtime import workflow as runtime
+from engine.runtime.limits import cardinality_bounded, fits_columns, forms_bounded
+from engine.runtime.workflow_cache import WorkflowCache
+from engine.specs.reading import ParsedSpec, parsed_once, validate_source
+from engine.specs.schedule import due_in_valid, timers_valid
+from engine.specs.sources import SpecSource
+from engine.store import ledger
+from engine.store.db import Database
+from engine.store.models import SpecVersion
+from engine.store.unit_of_work import UnitOfWork
 
 
 class SpecCatalogue:

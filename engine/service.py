@@ -13,29 +13,35 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import catalog, firing, maintenance, runtime, singleton, steps, tasks
-from .audit import Verification, verify_instances
-from .context import EngineContext, SpecCatalogue
-from .db import Database
-from .errors import InvalidData
-from .findings import Finding
-from .migrate import MigrationCheck
-from .models import SpecVersion
-from .queries import Queries
-from .replay import ReplayStep
-from .sources import SpecSource
-from .specs import ParsedSpec
-from .types import (
+from engine.base.errors import InvalidData
+from engine.base.findings import Finding
+from engine.base.types import (
     Actor,
     CompletionResult,
     DefaultHooks,
     DeployResult,
+    EventView,
+    Grant,
     Hooks,
     InstanceView,
     SpecVersionView,
+    TaskDetail,
+    TaskView,
 )
-from .workflow_cache import DEFAULT_SIZE as DEFAULT_CACHE_SIZE
-from .workflow_cache import WorkflowCache
+from engine.context import EngineContext, SpecCatalogue
+from engine.history import audit, replay
+from engine.history.audit import Verification
+from engine.history.replay import ReplayStep
+from engine.operations import catalog, firing, maintenance, queries, singleton, steps, tasks
+from engine.operations.queries import TASK_LIST_LIMIT
+from engine.runtime import workflow as runtime
+from engine.runtime.migration import MigrationCheck
+from engine.runtime.workflow_cache import DEFAULT_SIZE as DEFAULT_CACHE_SIZE
+from engine.runtime.workflow_cache import WorkflowCache
+from engine.specs.reading import ParsedSpec
+from engine.specs.sources import SpecSource
+from engine.store.db import Database
+from engine.store.models import SpecVersion
 
 
 def utc_now() -> datetime:
@@ -43,7 +49,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Engine(Queries):
+class Engine:
     """A BPMN engine over one database. Thread-safe; share one per process."""
 
     def __init__(
@@ -67,7 +73,6 @@ class Engine(Queries):
         self.codec = self._ctx.codec
         self.specs = self._ctx.specs
         self.workflows = self._ctx.workflows
-        super().__init__(self._ctx)
 
     # -- specs -------------------------------------------------------------------------------
 
@@ -144,7 +149,7 @@ class Engine(Queries):
         when the receiver may not act on it (asked inside the instance's lock)."""
         tasks.hand_over(self._ctx, actor, task_id, receiver)
 
-    # -- singletons, timers, migration and audit (engine/singleton.py, firing.py, maintenance.py)
+    # -- singletons, timers, migration (engine/operations/) and history (engine/history/) ----
 
     def start_unless_present(
         self,
@@ -200,17 +205,111 @@ class Engine(Queries):
     ) -> tuple[list[Verification], list[Finding]]:
         """Verify chains, the ledger and a replay of each instance (all when `instance_ids` is
         None). Read-only. Returns per-instance results and the ledger's other findings."""
-        return verify_instances(self._ctx, tenant, instance_ids, progress, expected_head)
+        return audit.verify_instances(self._ctx, tenant, instance_ids, progress, expected_head)
 
     def replay_steps(
         self, tenant: str, instance_id: int
     ) -> tuple[list[ReplayStep], list[Finding]]:
         """The replayed state after each event of one instance, for stepping through it."""
-        return maintenance.replay_steps(self._ctx, tenant, instance_id)
+        return replay.replay_steps(self._ctx, tenant, instance_id)
 
     def ledger_head(self, tenant: str) -> tuple[int, str]:
         """The tenant ledger's newest entry (seq, hash): keep it outside to detect truncation."""
-        return maintenance.ledger_head(self._ctx, tenant)
+        return audit.ledger_head(self._ctx, tenant)
+
+
+    # -- reads (engine/operations/queries.py) -------------------------------------------------
+
+    def list_tasks(
+        self,
+        tenant: str,
+        assignees: Iterable[str | Grant],
+        process_id: str | None = None,
+        claimed_by: str | tuple[str, ...] | None = None,
+        instance_id: int | None = None,
+        limit: int = TASK_LIST_LIMIT,
+    ) -> list[TaskView]:
+        """Open human tasks of `tenant` that any of `assignees` (grants, or assignee keys granted
+        everywhere) allows, newest first: one statement."""
+        return queries.list_tasks(self._ctx, tenant, assignees, process_id, claimed_by,
+                                  instance_id, limit)
+
+    def count_tasks(
+        self,
+        tenant: str,
+        assignees: Iterable[str | Grant],
+        cap: int | None = None,
+    ) -> dict[str, int]:
+        """Open tasks per process for the task list's tabs, each counted up to `cap` + 1
+        (`COUNT_CAP` by default; a count above `cap` means "more than `cap`"), so the cost does
+        not grow with the backlog: one capped index range per deployed process."""
+        return queries.count_tasks(self._ctx, tenant, assignees, cap)
+
+    def open_tasks_of(self, instance_id: int) -> list[TaskView]:
+        """Every open task of one instance, whoever must do it."""
+        return queries.open_tasks_of(self._ctx, instance_id)
+
+    def get_task(self, tenant: str, task_id: int) -> TaskDetail:
+        """One task of `tenant` with its prepared form schema, instructions and data."""
+        return queries.get_task(self._ctx, tenant, task_id)
+
+    def get_instance(self, tenant: str, instance_id: int) -> InstanceView:
+        """One instance of `tenant`. Raises NotFound."""
+        return queries.get_instance(self._ctx, tenant, instance_id)
+
+    def list_instances(
+        self,
+        tenant: str,
+        process_id: str | None = None,
+        status: str | None = None,
+        parent_id: int | None = None,
+        ids: Iterable[int] | None = None,
+        limit: int = 500,
+    ) -> list[InstanceView]:
+        """Instances of `tenant`, newest first, optionally filtered."""
+        return queries.list_instances(self._ctx, tenant, process_id, status, parent_id, ids,
+                                      limit)
+
+    def events(self, tenant: str, instance_id: int) -> list[EventView]:
+        """The history of one instance, in order."""
+        return queries.events(self._ctx, tenant, instance_id)
+
+    def start_form(self, tenant: str, process_id: str) -> dict[str, Any] | None:
+        """The start form of the tenant's newest version of a process, if it has one."""
+        return queries.start_form(self._ctx, tenant, process_id)
+
+    def forms_of_instance(self, tenant: str, instance_id: int) -> list[dict[str, Any]]:
+        """The JSON Schemas of every form in the spec version an instance runs on."""
+        return queries.forms_of_instance(self._ctx, tenant, instance_id)
+
+    def bpmn_of_instance(self, tenant: str, instance_id: int) -> bytes:
+        """The BPMN file of the spec version an instance runs on."""
+        return queries.bpmn_of_instance(self._ctx, tenant, instance_id)
+
+    def element_names_of(self, tenant: str, instance_id: int) -> dict[str, str]:
+        """Element id → name in the spec version an instance runs on."""
+        return queries.element_names_of(self._ctx, tenant, instance_id)
+
+    def end_events_of(self, tenant: str, instance_id: int) -> dict[str, str]:
+        """End event id → name in the spec version an instance runs on."""
+        return queries.end_events_of(self._ctx, tenant, instance_id)
+
+    def spec_bpmn(self, tenant: str, process_id: str, version: int) -> bytes:
+        """The BPMN file of one of the tenant's versions."""
+        return queries.spec_bpmn(self._ctx, tenant, process_id, version)
+
+    def deployed_form(self, tenant: str, path: str, process_id: str | None = None) -> Any | None:
+        """The tenant's newest deployed form at `path` (of `process_id` first, then of any of
+        its processes)."""
+        return queries.deployed_form(self._ctx, tenant, path, process_id)
+
+    def spec_versions(self, tenant: str, process_id: str | None = None) -> list[SpecVersionView]:
+        """The tenant's deployed versions, newest first per process."""
+        return queries.spec_versions(self._ctx, tenant, process_id)
+
+    def published_versions(self, other_than: str) -> list[SpecVersionView]:
+        """Versions other tenants published for adoption, newest first per tenant, process."""
+        return queries.published_versions(self._ctx, other_than)
 
 
 __all__ = ["Engine", "InstanceView", "InvalidData", "utc_now"]

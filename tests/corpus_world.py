@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine import utc_now
-from engine.models import Event, HumanTask, Instance, LedgerHead, SpecVersion
+from engine.store.models import Event, HumanTask, Instance, LedgerHead, SpecVersion
 from workflows import Finsam
 from workflows.memberships import set_active
 from workflows.models import ApiToken, Forbund, Membership, Organisation, User

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from engine.models import Event, HumanTask, Instance
+from engine.store.models import Event, HumanTask, Instance
 from workflows import Finsam
 
 from .load import TENANT, LoadLog

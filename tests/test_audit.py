@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from engine.models import (
+from engine.store.models import (
     Event,
     HumanTask,
     Instance,

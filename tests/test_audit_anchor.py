@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from engine.canonical import GENESIS_HASH
-from engine.chain import chain_hash
-from engine.export import check_export, parse, to_csv, to_json
+from engine.base.canonical import GENESIS_HASH
+from engine.history.export import check_export, parse, to_csv, to_json
+from engine.store.chain import chain_hash
 
 from .conftest import Browser
 from .test_cli import _finished_history, run  # noqa: F401 - the fixture

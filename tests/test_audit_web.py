@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from engine.export import parse, verify_export
-from engine.models import Event
+from engine.history.export import parse, verify_export
+from engine.store.models import Event
 from workflows import Finsam
 
 from . import test_processes as walks

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from engine.models import Event, HumanTask, Instance, SpecVersion
+from engine.store.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam
 from workflows.models import ApiToken, Membership, StandIn, User
 from workflows.standins import name_stand_in

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, inspect, select
 
-from engine.models import Instance
+from engine.store.models import Instance
 from webui.cli import main
 from workflows import Finsam
 

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Engine, ExpressionError, SpecError, WorkflowFailure, read_source
-from engine.deadline import EVALUATION_SECONDS
-from engine.expressions import compile_expression, evaluate
-from engine.models import Event, HumanTask
-from engine.sources import SpecSource
+from engine.base.deadline import EVALUATION_SECONDS
+from engine.specs.expressions import compile_expression, evaluate
+from engine.specs.sources import SpecSource
+from engine.store.models import Event, HumanTask
 
 from . import hostile
 from .conftest import DATA

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Engine, InvalidData, SpecError, WorkflowFailure, read_source
-from engine.forms import validate_form_data
-from engine.models import HumanTask, SpecVersion
-from engine.sources import SpecSource
+from engine.specs.forms import validate_form_data
+from engine.specs.sources import SpecSource
+from engine.store.models import HumanTask, SpecVersion
 
 from . import hostile
 from .conftest import DATA

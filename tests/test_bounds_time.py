@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Engine, SpecError, SpecSource, WorkflowFailure
-from engine.deadline import EVALUATION_SECONDS, WRITE_SECONDS
-from engine.models import Event, HumanTask, Instance
-from engine.runtime import MAX_ENGINE_STEPS
-from engine.script_engine import MAX_INSTANCES
+from engine.base.deadline import EVALUATION_SECONDS, WRITE_SECONDS
+from engine.runtime.script_engine import MAX_INSTANCES
+from engine.runtime.workflow import MAX_ENGINE_STEPS
+from engine.store.models import Event, HumanTask, Instance
 
 from . import hostile
 

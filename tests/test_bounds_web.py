@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from engine.models import HumanTask
+from engine.store.models import HumanTask
 from webui.cli import main
 from workflows import Finsam, utlysningsplan
 from workflows.system import diagrams_dir

@@ -130,7 +130,7 @@ def test_replay_exits_1_on_a_finding(run, database_url: str) -> None:  # type: i
     from sqlalchemy import update
 
     from engine import Database
-    from engine.models import Event
+    from engine.store.models import Event
 
     iid = _finished_history(run, database_url)
     db = Database(database_url)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from engine import Database
-from engine.models import SpecVersion
+from engine.store.models import SpecVersion
 from webui.cli import main
 from workflows.models import Forbund, Organisation
 from workflows.system import bundled_diagrams, diagrams_dir

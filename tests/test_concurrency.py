@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Actor, Conflict, Engine, read_source
-from engine.models import Event
+from engine.store.models import Event
 
 from .conftest import DATA, LaneHooks
 

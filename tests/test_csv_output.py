@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from engine import Actor, Engine, read_source
-from engine.csvsafe import FORMULA_STARTS, Writer, neutralise, restore, rows
-from engine.export import export_document, parse, to_csv, verify_export
+from engine.base.csvsafe import FORMULA_STARTS, Writer, neutralise, restore, rows
+from engine.history.export import export_document, parse, to_csv, verify_export
 from webui.cli import main
 from workflows import Finsam
 from workflows.followup import Period, build_report

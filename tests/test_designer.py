@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import SpecVersion
+from engine.store.models import SpecVersion
 from workflows import Finsam
 from workflows.system import diagrams_dir
 

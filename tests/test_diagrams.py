@@ -12,7 +12,8 @@ import pytest
 from lxml import etree
 
 from engine import read_source
-from engine.specs import NS, validate_source
+from engine.specs.checks import NS
+from engine.specs.reading import validate_source
 from workflows.deploy_rules import (
     esf_fields_stay_in_esf,
     lanes_resolve,

@@ -16,9 +16,9 @@ from engine import (
     NotFound,
     read_source,
 )
-from engine.canonical import GENESIS_HASH
-from engine.chain import chain_hash, event_body
-from engine.models import Event, HumanTask, Instance
+from engine.base.canonical import GENESIS_HASH
+from engine.store.chain import chain_hash, event_body
+from engine.store.models import Event, HumanTask, Instance
 
 from .conftest import DATA, LaneHooks
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine import ExpressionError
-from engine.expressions import compile_expression, evaluate
+from engine.specs.expressions import compile_expression, evaluate
 
 DATA = {
     "amount": 1500,

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import Forbidden, InvalidData
-from engine.models import InstanceAttribute
+from engine.store.models import InstanceAttribute
 from workflows import Finsam, policy
 from workflows.demo import load_demo
 from workflows.followup import CASE_LISTS, Period, build_report, report_for

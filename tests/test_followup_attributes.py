@@ -14,8 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 
 from engine import Actor, Database, Engine, read_source
-from engine.attributes import attribute_rows
-from engine.models import ATTRIBUTE_TEXT_LENGTH, Base, InstanceAttribute
+from engine.store.attributes import attribute_rows
+from engine.store.models import ATTRIBUTE_TEXT_LENGTH, Base, InstanceAttribute
 from workflows.catalogue import INDEXED_VARIABLES
 from workflows.schema import alembic_config, is_current, upgrade
 

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event as sa_event
 from sqlalchemy import update as sa_update
 
-from engine.models import Instance
+from engine.store.models import Instance
 from webui.cli import main
 from workflows import Finsam
 from workflows.followup import Period, build_report

@@ -21,7 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, select, text
 
-from engine.timer_models import Notification
+from engine.store.models import Notification
 from workflows import Finsam, mail
 from workflows.models import User
 from workflows.notify import SmtpConfig, send_digests, send_outbox, set_preferences

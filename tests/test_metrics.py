@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select, update
 
-from engine.models import Event, HumanTask
+from engine.store.models import Event, HumanTask
 from webui import create_app
 from webui.cli import main
 from workflows import Finsam

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from engine.models import Event, Instance, LedgerEntry, LedgerHead, SpecVersion
+from engine.store.models import Event, Instance, LedgerEntry, LedgerHead, SpecVersion
 from workflows import Finsam, policy
 from workflows.schema import is_current, migrate_to, upgrade
 from workflows.system import bundled_diagrams, diagrams_dir

@@ -13,8 +13,8 @@ import workflows.models  # noqa: F401  (the domain's tables, on the shared metad
 import workflows.sessions  # noqa: F401  (login_session)
 import workflows.throttle  # noqa: F401  (login_failure)
 from engine import Database, utc_now
-from engine.audit import verify_ledger
-from engine.models import Base
+from engine.history.audit import verify_ledger
+from engine.store.models import Base
 from workflows.schema import alembic_config, is_current, upgrade
 from workflows.tokens import tokens_of
 

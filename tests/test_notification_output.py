@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from engine.timer_models import Notification
+from engine.store.models import Notification
 from workflows import Finsam
 from workflows.mail import one_line
 from workflows.notify import MAX_ATTEMPTS, SmtpConfig, set_preferences

@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from engine import InvalidData
-from engine.timer_models import Notification
+from engine.store.models import Notification
 from workflows import Finsam
 from workflows.notify import SmtpConfig, preferences, set_preferences
 from workflows.worker import tick

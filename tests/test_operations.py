@@ -15,8 +15,8 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from engine import Database, SpecError, read_source
-from engine.lint import paths_end
-from engine.specs import validate_source
+from engine.specs.lint import paths_end
+from engine.specs.reading import validate_source
 from webui import create_app
 from workflows import Finsam
 from workflows.demo import load_demo
@@ -233,7 +233,7 @@ def test_the_bundled_diagrams_pass_the_paths_rule() -> None:
 ])
 def test_cycles_need_a_wait_and_a_way_out(system: Finsam, change: tuple[str, str],
                                           expected: str | None) -> None:
-    from engine.sources import SpecSource
+    from engine.specs.sources import SpecSource
 
     source = read_source(diagrams_dir() / "behovsanalys.bpmn")
     changed = SpecSource("behovsanalys.bpmn", NEED_BPMN.replace(*change).encode(), source.forms)
@@ -247,7 +247,7 @@ def test_cycles_need_a_wait_and_a_way_out(system: Finsam, change: tuple[str, str
 
 
 def test_a_loop_with_no_way_out_is_refused_at_its_first_element(system: Finsam) -> None:
-    from engine.sources import SpecSource
+    from engine.specs.sources import SpecSource
 
     source = read_source(diagrams_dir() / "behovsanalys.bpmn")
     text_ = NEED_BPMN.replace(LOOP_END, LOOP_END.replace("routes_started", "identifiera_behov"))
@@ -271,7 +271,7 @@ def test_a_loop_with_no_way_out_is_refused_at_its_first_element(system: Finsam) 
 def test_names_longer_than_their_columns_are_refused_at_deploy(
         system: Finsam, old: str, new: str, what: str) -> None:
     """PostgreSQL would refuse them only when a step writes them, leaving instances stuck."""
-    from engine.sources import SpecSource
+    from engine.specs.sources import SpecSource
 
     source = read_source(diagrams_dir() / "behovsanalys.bpmn")
     changed = SpecSource("b.bpmn", NEED_BPMN.replace(old, new).encode(), source.forms)

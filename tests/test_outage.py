@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from engine.timer_models import Notification
+from engine.store.models import Notification
 from webui import create_app
 from workflows import Finsam
 from workflows.demo import load_demo

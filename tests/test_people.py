@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from engine import InvalidData, utc_now
-from engine.models import HumanTask
+from engine.store.models import HumanTask
 from webui.cli import main
 from workflows import Finsam, admin_history, passwords
 from workflows.models import AdminEvent, Membership, User, UserLink

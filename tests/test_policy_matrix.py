@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from engine.models import Event, HumanTask, Instance, SpecVersion
+from engine.store.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam, notify, policy
 from workflows.models import (
     AdminEvent,

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Forbidden, InvalidData, NotFound
-from engine.models import Event, Instance
+from engine.store.models import Event, Instance
 from workflows import Finsam
 
 from .walk import Desk

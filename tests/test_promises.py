@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Conflict, Engine, Forbidden, NotFound, SpecError, TaskContext, read_source
-from engine.models import Event, HumanTask, Instance
+from engine.store.models import Event, HumanTask, Instance
 from workflows import Finsam
 from workflows.system import diagrams_dir
 
@@ -199,7 +199,8 @@ def _approval_with_labels(folder: Path, labels: dict[str, str]) -> Path:
 
 def test_a_migration_that_changes_a_recorded_choice_is_refused_and_replay_finds_it(
         db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from engine import Actor, migrate
+    from engine import Actor
+    from engine.operations import maintenance
 
     engine = Engine(db, LaneHooks())
     actor = Actor.of_groups("u", "t", "u (tester)", frozenset({"Requester", "Board", "a", "b"}))
@@ -218,7 +219,7 @@ def test_a_migration_that_changes_a_recorded_choice_is_refused_and_replay_finds_
     with pytest.raises(Conflict):
         engine.migrate_instance(actor, iid)
     # Had the pre-check been bypassed, the replay finds the changed meaning.
-    monkeypatch.setattr(migrate, "meaning_reasons", lambda *args: [])
+    monkeypatch.setattr(maintenance, "meaning_reasons", lambda *args: [])
     engine.migrate_instance(actor, iid)
     results, _ = engine.verify("t", [iid])
     assert any("changed what a recorded choice means" in f.what for f in results[0].findings)

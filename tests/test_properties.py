@@ -28,11 +28,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import ExpressionError, InvalidData
-from engine.canonical import canonical_json
-from engine.deadline import EVALUATION_SECONDS
-from engine.errors import ExpressionLimit
-from engine.expressions import FUNCTIONS, compile_expression, evaluate
-from engine.forms import validate_form_data
+from engine.base.canonical import canonical_json
+from engine.base.deadline import EVALUATION_SECONDS
+from engine.base.errors import ExpressionLimit
+from engine.specs.expressions import FUNCTIONS, compile_expression, evaluate
+from engine.specs.forms import validate_form_data
 from workflows.system import diagrams_dir
 
 from .server import STRESS

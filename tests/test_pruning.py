@@ -1,6 +1,6 @@
-"""The stored state holds only the live part of the task tree (engine/pruning.py): it stays the
-same size however often an instance loops, and nothing it forgets is needed — not by the next
-steps, not by replay, not by a migration's pre-check."""
+"""The stored state holds only the live part of the task tree (engine/runtime/pruning.py): it stays
+the same size however often an instance loops, and nothing it forgets is needed — not by the
+next steps, not by replay, not by a migration's pre-check."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import Conflict, pruning
-from engine.models import Instance
+from engine import Conflict
+from engine.runtime import pruning
+from engine.store.models import Instance
 from workflows import Finsam
 from workflows.demo import DEMO_FORBUND
 

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
+from engine.base.errors import NotFound, SpecError
 from engine.diagram import diagram_count, diagram_elements, render_svg
-from engine.errors import NotFound, SpecError
 from webui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from engine import InvalidData
-from engine.models import Event
-from engine.types import RESERVED_ACTORS
+from engine.base.types import RESERVED_ACTORS
+from engine.store.models import Event
 from webui.cli import main
 from workflows import Finsam
 from workflows.models import User

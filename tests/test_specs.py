@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Engine, SpecError, read_source
-from engine.models import SpecVersion
-from engine.sources import SpecSource
-from engine.specs import validate_source
+from engine.specs.reading import validate_source
+from engine.specs.sources import SpecSource
+from engine.store.models import SpecVersion
 
 from .conftest import DATA
 

@@ -16,8 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import Conflict, Forbidden, InvalidData, NotFound
-from engine.models import Event, HumanTask
-from engine.timer_models import Notification
+from engine.store.models import Event, HumanTask, Notification
 from workflows import Finsam, notify
 from workflows.models import Membership, StandIn, User
 from workflows.standins import (

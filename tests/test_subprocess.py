@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import SpecError
-from engine.models import SpecVersion
+from engine.store.models import SpecVersion
 from workflows import Finsam
 from workflows.system import diagrams_dir
 

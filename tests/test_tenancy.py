@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from engine import NotFound
-from engine.models import Event, Instance, LedgerHead, SpecVersion
+from engine.store.models import Event, Instance, LedgerHead, SpecVersion
 from webui.cli import main
 from workflows import Finsam
 from workflows.designing import adopt, lint_upload, published_elsewhere

@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from engine import Problem, SpecError, read_source
-from engine.models import Event, Instance
-from engine.schedule import due_in_valid, parse_duration
-from engine.timer_models import Notification, Timer
-from engine.timers import ROWS_KEY
+from engine.runtime.timers import ROWS_KEY
+from engine.specs.schedule import due_in_valid, parse_duration
+from engine.store.models import Event, Instance, Notification, Timer
 from workflows import Finsam
 from workflows.users import capacities
 
@@ -346,7 +345,7 @@ def test_the_models_match_migration_0005(db: Any) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from engine.models import Base
+    from engine.store.models import Base
 
     with db.sa_engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)

@@ -16,9 +16,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
 from engine import Forbidden, InvalidData, NotFound, SpecError, read_source
-from engine.models import Event, Instance, SpecVersion
-from engine.singleton import lock_key
-from engine.timer_models import Notification, Timer
+from engine.operations.singleton import lock_key
+from engine.store.models import Event, Instance, Notification, SpecVersion, Timer
 from workflows import Finsam, tenants, utlysningsplan
 from workflows.notify import SmtpConfig, set_preferences
 from workflows.system import bundled_diagrams, diagrams_dir

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import Conflict
-from engine.models import Event
-from engine.versions import diff_specs
+from engine.specs.versions import diff_specs
+from engine.store.models import Event
 from workflows import Finsam, policy
 from workflows.system import diagrams_dir
 from workflows.users import capacities

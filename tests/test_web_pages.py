@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
-from engine import queries
-from engine.models import Event
+from engine.operations import queries
+from engine.store.models import Event
 from workflows import Finsam
 
 from .conftest import Browser

@@ -1,6 +1,6 @@
-"""The workflow cache (engine/workflow_cache.py): a process that completed an instance's previous
-step runs the next one on the workflow it kept, and never on one that is out of date — not after
-another process changed the instance, not after a step that failed."""
+"""The workflow cache (engine/runtime/workflow_cache.py): a process that completed an instance's
+previous step runs the next one on the workflow it kept, and never on one that is out of date —
+not after another process changed the instance, not after a step that failed."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from engine import steps
-from engine.errors import EngineError
+from engine.base.errors import EngineError
+from engine.operations import steps
 from workflows import Finsam
 from workflows.demo import DEMO_FORBUND
 from workflows.users import capacities

@@ -3,7 +3,7 @@
 Every förbund has one running `utlysningsplan` instance: its beredningsgrupp checks the plan, the
 instance waits a quarter on a timer and the task comes back. `finsam worker` starts it on each
 tick where none runs, as the system, deciding and starting in one transaction that serializes
-per förbund (`engine/singleton.py`), so several workers still start exactly one.
+per förbund (`engine/operations/singleton.py`), so several workers still start exactly one.
 
 When the beredningsgrupp chooses to stop ("Bevakning avslutad"), the worker does not start it
 again: a person decided, and a new instance on the next tick would undo that decision.

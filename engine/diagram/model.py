@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..errors import NotFound, Problem, SpecError
-from ..xmlsafe import parse_xml
+from engine.base.errors import NotFound, Problem, SpecError
+from engine.base.xmlsafe import parse_xml
+
 from .semantics import BPMN_NS, CONTAINERS, Node, describe, local, resolve
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"

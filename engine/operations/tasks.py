@@ -1,0 +1,170 @@
+"""Human tasks inside a write: complete one, claim or release one, under the instance's lock.
+
+Plain functions of an `EngineContext`; `Engine.complete_task`, `claim_task` and `unclaim_task`
+call them and carry the contracts. Each runs in one `ctx.transaction()`: the instance row is
+locked first, then the task is read again, current, with the instance's other open tasks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from engine.base.errors import Conflict, Forbidden, NotFound
+from engine.base.types import Actor, CompletionResult, TaskContext
+from engine.context import EngineContext
+from engine.operations import steps
+from engine.runtime import workflow as runtime
+from engine.specs.forms import validate_form_data
+from engine.store.chain import append_event
+from engine.store.models import HumanTask, Instance, Notification
+from engine.store.unit_of_work import UnitOfWork
+
+
+def complete(ctx: EngineContext, actor: Actor, task_id: int, data: Any) -> CompletionResult:
+    """`Engine.complete_task`: complete an open human task with form `data`, exactly once."""
+    ctx.require_write(actor)
+    with ctx.transaction() as session:
+        instance, row = _lock_task(session, actor, task_id)
+        if row.claimed_by and not actor.holds(row.claimed_by):
+            raise Conflict(f"the task is claimed by {row.claimed_by}")
+        acting_as = actor.acting_as_for(row.claimed_by)
+        parsed = ctx.parsed_spec(ctx.spec_row(session, instance.spec_version_id))
+        workflow = ctx.workflows.take(instance.id, instance.head_hash)
+        if workflow is None:
+            workflow = ctx.codec.loads(instance.state, parsed)
+        info = parsed.user_tasks[row.bpmn_id]
+        task_data = _task_data(instance, info, row)
+        task_ctx = TaskContext(
+            instance.tenant,
+            instance.process_id,
+            instance.id,
+            row.bpmn_id,
+            row.name,
+            row.lane,
+            task_data.get(info.item_name) if info.item_name else None,
+            task_data,
+        )
+        schema = parsed.form_schema(info.form)
+        if schema is not None:
+            schema = ctx.hooks.prepare_form(schema, task_ctx)
+        form_data = validate_form_data(schema, data, info.form)
+        derived = ctx.hooks.before_complete(task_ctx, form_data)
+        runtime.complete_human_task(workflow, parsed, row.task_guid, {**form_data, **derived})
+        now = ctx.clock()
+        row.state = "completed"
+        row.completed_at = now
+        row.completed_by = actor.username
+        finished = steps.save_step(ctx, session, instance, workflow, parsed)
+        append_event(
+            session, instance, now, actor.username, acting_as, "completed",
+            {"form": form_data, "derived": derived, "item": row.item, "name": row.name,
+             "after": steps.snapshot(session, instance)},
+            task=row.bpmn_id,
+            task_guid=row.task_guid,
+        )
+        if finished:
+            started = steps.conclude(ctx, session, actor, instance)
+        else:
+            started = []
+            ctx.workflows.keep_after_commit(session, instance, workflow)
+        return steps.result(ctx, session, instance, started)
+
+
+def set_claim(ctx: EngineContext, actor: Actor, task_id: int, claim: bool) -> None:
+    """`Engine.claim_task` and `unclaim_task`: take an open task for yourself, or release it."""
+    ctx.require_write(actor)
+    with ctx.transaction() as session:
+        instance, row = _lock_task(session, actor, task_id)
+        acting_as = actor.acting_as
+        if claim:
+            if row.claimed_by == actor.username:
+                return
+            if row.claimed_by:
+                raise Conflict(f"the task is claimed by {row.claimed_by}")
+            row.claimed_by = actor.username
+        else:
+            if not actor.holds(row.claimed_by):
+                raise Conflict("you have not claimed this task")
+            acting_as = actor.acting_as_for(row.claimed_by)
+            row.claimed_by = None
+        before = instance.head_hash
+        append_event(
+            session,
+            instance,
+            ctx.clock(),
+            actor.username,
+            acting_as,
+            "claimed" if claim else "unclaimed",
+            {"name": row.name},
+            task=row.bpmn_id,
+            task_guid=row.task_guid,
+        )
+        ctx.workflows.rekey_after_commit(session, instance, before)
+
+
+def hand_over(ctx: EngineContext, actor: Actor, task_id: int, receiver: Actor) -> None:
+    """`Engine.hand_over_task`: hand a task the actor holds (claimed by it or by someone it
+    stands in for) to `receiver`, asked inside the instance's lock whether it may act on it."""
+    ctx.require_write(actor)
+    if receiver.tenant != actor.tenant or not receiver.can_write:
+        raise Forbidden("the receiver may not act on this task")
+    with ctx.transaction() as session:
+        instance, row = _lock_task(session, actor, task_id)
+        if not actor.holds(row.claimed_by):
+            raise Conflict("you have not claimed this task")
+        if not receiver.may_act_on(row.assignee, row.process_id, instance.data):
+            raise Forbidden("the receiver may not act on this task")
+        if receiver.username == row.claimed_by:
+            return
+        before = instance.head_hash
+        now = ctx.clock()
+        append_event(
+            session, instance, now, actor.username, actor.acting_as_for(row.claimed_by),
+            "handed_over", {"name": row.name, "from": row.claimed_by, "to": receiver.username},
+            task=row.bpmn_id, task_guid=row.task_guid,
+        )
+        row.claimed_by = receiver.username
+        session.add(Notification(tenant=instance.tenant, kind="handed_over",
+                                 instance_id=instance.id, human_task_id=row.id,
+                                 assignee=receiver.username, created_at=now))
+        ctx.workflows.rekey_after_commit(session, instance, before)
+
+
+def _lock_task(
+    session: UnitOfWork, actor: Actor, task_id: int
+) -> tuple[Instance, HumanTask]:
+    # One statement finds and locks the instance; the task row is read after the lock so
+    # that it is current (a task's instance never changes), together with the instance's
+    # other open tasks, which the step's `sync_human_tasks` then need not read again.
+    instance = session.scalars(
+        select(Instance)
+        .where(Instance.id == select(HumanTask.instance_id).where(
+            HumanTask.id == task_id, HumanTask.tenant == actor.tenant
+        ).scalar_subquery())
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if instance is None:
+        raise NotFound(f"task {task_id} does not exist")
+    rows = session.scalars(
+        select(HumanTask)
+        .where(or_(HumanTask.id == task_id, and_(HumanTask.instance_id == instance.id,
+                                                  HumanTask.state == "open")))
+        .execution_options(populate_existing=True)
+    ).all()
+    row = next(r for r in rows if r.id == task_id)
+    steps.open_rows_read(session, instance, [r for r in rows if r.state == "open"])
+    if not actor.may_act_on(row.assignee, row.process_id, instance.data):
+        raise Forbidden("this task is for another organisation or role")
+    if row.state != "open":
+        raise Conflict(f"the task is already {row.state}")
+    return instance, row
+
+
+def _task_data(instance: Instance, info: Any, row: HumanTask) -> dict[str, Any]:
+    data = dict(instance.data)
+    if info.item_name and row.item is not None:
+        data[info.item_name] = row.item
+    return data

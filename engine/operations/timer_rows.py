@@ -1,0 +1,59 @@
+"""The database half of timers: the `timer` rows of an instance after a step, and the outbox
+row when a human task becomes ready. The SpiffWorkflow half is `engine.runtime.timers`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine.runtime import timers
+from engine.store.models import HumanTask, Instance, Notification, Timer
+
+
+def record_timers(session: Session, instance: Instance, workflow: Any, now: datetime) -> None:
+    """Schedule the workflow's waiting timers and make the instance's open `timer` rows match.
+
+    The workflow remembers which timers have an open row (`timers.known_rows`, stored
+    with the state in the same transaction), so a step changes the rows without reading them; a
+    state stored before it remembered them is matched against the rows once."""
+    pending = timers.schedule(workflow, now)
+    known = timers.known_rows(workflow)
+    if known is None:
+        _match_rows(session, instance, pending)
+    else:
+        gone = [guid for guid in known if guid not in pending]
+        if gone:
+            session.execute(delete(Timer).where(
+                Timer.instance_id == instance.id, Timer.task_guid.in_(gone),
+                Timer.fired_at.is_(None)))
+        for guid, (bpmn_id, fire_at) in pending.items():
+            if guid not in known:
+                session.add(Timer(instance_id=instance.id, tenant=instance.tenant,
+                                  task_guid=guid, bpmn_id=bpmn_id, fire_at=fire_at))
+    timers.remember_rows(workflow, list(pending))
+
+
+def _match_rows(session: Session, instance: Instance,
+                pending: dict[str, tuple[str, datetime]]) -> None:
+    pending = dict(pending)
+    rows = session.scalars(
+        select(Timer).where(Timer.instance_id == instance.id, Timer.fired_at.is_(None))
+    ).all()
+    for row in rows:
+        current = pending.pop(row.task_guid, None)
+        if current is None:
+            session.delete(row)
+        elif current[1] != row.fire_at:
+            row.fire_at = current[1]
+    for guid, (bpmn_id, fire_at) in pending.items():
+        session.add(Timer(instance_id=instance.id, tenant=instance.tenant, task_guid=guid,
+                          bpmn_id=bpmn_id, fire_at=fire_at))
+
+
+def task_ready(session: Session, row: HumanTask) -> None:
+    """Record in the outbox that a human task became ready for its assignee."""
+    session.add(Notification(tenant=row.tenant, kind="task_ready", instance_id=row.instance_id,
+                             human_task=row, assignee=row.assignee, created_at=row.created_at))

@@ -1,0 +1,118 @@
+"""Indexed instance attributes: the declared variables of an instance's data, one row per value.
+
+Reports aggregate over `instance_attribute` with SQL (COUNT, SUM, GROUP BY) instead of reading
+every instance's data. The rows are written inside the step's transaction, so they always agree
+with the instance's data snapshot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from engine.store.models import ATTRIBUTE_TEXT_LENGTH, Instance, InstanceAttribute
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+Row = tuple[str, int, str | None, float | None, date | None]
+
+
+def attribute_rows(data: dict[str, Any], keys: Iterable[str]) -> list[Row]:
+    """The rows (key, position, text, number, date) of `keys` in `data`.
+
+    A missing or None value has no row; a scalar has one row at position 0; a list of scalars
+    has one row per element (dicts and nested lists are skipped: they are not indexable).
+    Booleans are the text 'true'/'false'; numbers fill the number; an ISO date string
+    (YYYY-MM-DD) fills both the text and the date; other values are text.
+    """
+    rows: list[Row] = []
+    for key in dict.fromkeys(keys):
+        value = data.get(key)
+        values = value if isinstance(value, list) else [value]
+        for position, item in enumerate(values):
+            converted = _convert(item)
+            if converted is not None:
+                rows.append((key, position, *converted))
+    return rows
+
+
+def _convert(value: Any) -> tuple[str | None, float | None, date | None] | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return ("true" if value else "false", None, None)
+    if isinstance(value, int | float):
+        return (None, float(value), None)
+    text = str(value)
+    day = None
+    if ISO_DATE.match(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            day = None
+    return (text[:ATTRIBUTE_TEXT_LENGTH], None, day)
+
+
+def write_attributes(session: Session, instance: Instance, keys: Iterable[str],
+                     previous: dict[str, Any] | None = None) -> None:
+    """Replace the instance's attribute rows with those of `keys` in its current data.
+
+    Runs inside the caller's transaction; writes nothing when no key is declared or when the
+    rows are unchanged. `previous` is the data the step started from: its rows are the stored
+    ones (every step writes them with the data), so comparing with it needs no query.
+    """
+    keys = tuple(keys)
+    if not keys:
+        return
+    wanted = attribute_rows(instance.data or {}, keys)
+    if previous is not None:
+        if wanted == attribute_rows(previous, keys):
+            return
+        _replace(session, instance, wanted)
+        return
+    stored = session.execute(
+        select(
+            InstanceAttribute.key,
+            InstanceAttribute.position,
+            InstanceAttribute.value_text,
+            InstanceAttribute.value_number,
+            InstanceAttribute.value_date,
+        ).where(InstanceAttribute.instance_id == instance.id)
+    ).all()
+    if sorted(wanted, key=_order) == sorted((tuple(r) for r in stored), key=_order):
+        return
+    _replace(session, instance, wanted)
+
+
+def _replace(session: Session, instance: Instance, wanted: list[Row]) -> None:
+    # Core statements on the session's connection (same transaction): no ORM bulk machinery and
+    # no autoflush; the instance row they refer to is already flushed.
+    connection = session.connection()
+    connection.execute(
+        delete(InstanceAttribute).where(InstanceAttribute.instance_id == instance.id))
+    if wanted:
+        connection.execute(
+            insert(InstanceAttribute),
+            [
+                {
+                    "instance_id": instance.id,
+                    "tenant": instance.tenant,
+                    "process_id": instance.process_id,
+                    "key": key,
+                    "position": position,
+                    "value_text": text,
+                    "value_number": number,
+                    "value_date": day,
+                }
+                for key, position, text, number, day in wanted
+            ],
+        )
+
+
+def _order(row: Any) -> tuple[str, int]:
+    return (str(row[0]), int(row[1]))

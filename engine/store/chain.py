@@ -1,0 +1,102 @@
+"""The hash chain of an instance's history.
+
+Every event carries `hash = sha256(prev_hash ‖ canonical JSON of the event)`, where canonical JSON
+has sorted keys, no whitespace and UTF-8. The instance row keeps the chain head, so appending is one
+insert and one update in the transaction that changed the state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from engine.base.canonical import canonical_json
+from engine.base.types import EventView
+from engine.store.ledger import touch
+from engine.store.models import Event, Instance
+from engine.store.unit_of_work import UnitOfWork
+
+
+def event_body(
+    instance_id: int,
+    seq: int,
+    at: datetime,
+    actor: str,
+    acting_as: str,
+    kind: str,
+    task: str | None,
+    task_guid: str | None,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    """The hashed content of an event."""
+    return {
+        "instance_id": instance_id,
+        "seq": seq,
+        "at": at.isoformat(),
+        "actor": actor,
+        "acting_as": acting_as,
+        "kind": kind,
+        "task": task,
+        "task_guid": task_guid,
+        "data": data,
+    }
+
+
+def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    """sha256(prev_hash ‖ canonical JSON of body), hex."""
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
+
+
+def append_event(
+    session: UnitOfWork,
+    instance: Instance,
+    at: datetime,
+    actor: str,
+    acting_as: str,
+    kind: str,
+    data: dict[str, Any] | None = None,
+    task: str | None = None,
+    task_guid: str | None = None,
+) -> Event:
+    """Append one event to `instance`'s chain (the caller holds the instance's lock)."""
+    seq = instance.last_seq + 1
+    payload = data or {}
+    body = event_body(instance.id, seq, at, actor, acting_as, kind, task, task_guid, payload)
+    digest = chain_hash(instance.head_hash, body)
+    event = Event(
+        instance_id=instance.id,
+        tenant=instance.tenant,
+        seq=seq,
+        at=at,
+        actor=actor,
+        acting_as=acting_as,
+        kind=kind,
+        task=task,
+        task_guid=task_guid,
+        data=payload,
+        prev_hash=instance.head_hash,
+        hash=digest,
+    )
+    session.add(event)
+    instance.last_seq = seq
+    instance.head_hash = digest
+    touch(session, instance)  # the ledger records the new head when the transaction ends
+    return event
+
+
+def event_view(event: Event) -> EventView:
+    """The public view of a stored event."""
+    return EventView(
+        instance_id=event.instance_id,
+        seq=event.seq,
+        at=event.at,
+        actor=event.actor,
+        acting_as=event.acting_as,
+        kind=event.kind,
+        task=event.task,
+        task_guid=event.task_guid,
+        data=event.data,
+        prev_hash=event.prev_hash,
+        hash=event.hash,
+    )

@@ -1,0 +1,98 @@
+"""Database access: one SQLAlchemy engine, short explicit sessions, writes that serialize.
+
+On SQLite the database runs in WAL mode with `synchronous=FULL`: a step is on disk (the WAL is
+synced) before its commit returns, so an acknowledged step survives a power loss as well as a
+crash of the process (`NORMAL` would survive only the latter). PostgreSQL's commits are durable
+by its own default (`synchronous_commit=on`).
+
+A write on SQLite is an immediate transaction (the database's write lock is taken at BEGIN, so two
+writers queue instead of deadlocking on upgrade); on PostgreSQL a write takes row locks with
+`SELECT ... FOR UPDATE` on the instance it changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine as SAEngine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.base.deadline import account
+from engine.store.unit_of_work import UnitOfWork
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+class Database:
+    """Owns the connection pool and hands out read and write sessions."""
+
+    def __init__(self, url: str, echo: bool = False) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {
+                "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+                "check_same_thread": False,
+            }
+            if parsed.database in (None, "", ":memory:"):
+                raise ValueError("use an SQLite file, not an in-memory database")
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.sa_engine: SAEngine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            _configure_sqlite(self.sa_engine)
+        self._sessions = sessionmaker(self.sa_engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            self.sa_engine.execution_options(engine_write=True), expire_on_commit=False,
+            class_=UnitOfWork,
+        )
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; nothing it does is committed. Objects stay readable after."""
+        with self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[UnitOfWork]:
+        """A session whose work is committed at the end of the block, or rolled back on error:
+        a `UnitOfWork`, which also carries the write's own state (`engine/store/unit_of_work.py`).
+
+        Designer content run inside it (expressions, form validation) shares one time account
+        (`engine/base/deadline.py`), so no process can hold the write lock past that bound."""
+        with account(), self._write_sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.sa_engine.dispose()
+
+
+def _configure_sqlite(sa_engine: SAEngine) -> None:
+    @event.listens_for(sa_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take over transaction control from pysqlite so that BEGIN is ours to issue.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")  # durable on power loss; see the docstring
+        cursor.close()
+
+    @event.listens_for(sa_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get("engine_write"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def sqlite_url_for(path: str) -> str:
+    """The SQLAlchemy URL of an SQLite file."""
+    return f"sqlite:///{path}"

@@ -1,0 +1,154 @@
+"""The tenant-wide ledger: a second hash chain over the instances' chain heads.
+
+A valid prefix of an instance's events also hashes correctly, so the instance chain alone cannot
+show that its last events were deleted. At the end of every write transaction the ledger records
+each touched instance's new head (seq and hash) in a chain of its own, ordered by a lock on the
+tenant's head row. Deleting an instance's tail, or a whole instance, then contradicts the ledger;
+deleting the ledger's own tail as well is caught by comparing with a head kept outside the
+database (`signed_head`).
+
+The tenant's head row is the lock that orders the entries. A process remembers each tenant's head
+as it committed it (`KnownHeads`); the next seal moves the head with one conditional `UPDATE`
+(`WHERE last_seq = known AND head_hash = known`), which takes the same row lock and matches only
+if no one else has moved the head since, so the usual seal is two statements (that `UPDATE` and
+one insert of the entries). When it matches nothing (another process moved the head, or none is
+known) the seal locks and reads the head as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine.base.canonical import GENESIS_HASH, canonical_json
+from engine.store.models import Instance, LedgerEntry, LedgerHead
+from engine.store.unit_of_work import UnitOfWork
+
+
+def touch(work: UnitOfWork, instance: Instance) -> None:
+    """Note that `instance`'s chain head changed in this transaction."""
+    work.touched[instance.id] = instance
+
+
+def entry_body(entry_seq: int, tenant: str, at: datetime, instance_id: int, instance_seq: int,
+               instance_hash: str) -> dict[str, Any]:
+    """The hashed content of a ledger entry."""
+    return {
+        "tenant": tenant,
+        "seq": entry_seq,
+        "at": at.isoformat(),
+        "instance_id": instance_id,
+        "instance_seq": instance_seq,
+        "instance_hash": instance_hash,
+    }
+
+
+def entry_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    """sha256(prev_hash ‖ canonical JSON of the entry)."""
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(body)).hexdigest()
+
+
+class KnownHeads:
+    """Each tenant's ledger head (seq, hash) as this process last committed it: a guess that the
+    seal checks in the database under the head's lock, never trusted on its own."""
+
+    def __init__(self) -> None:
+        self._heads: dict[str, tuple[int, str]] = {}
+
+    def get(self, tenant: str) -> tuple[int, str] | None:
+        return self._heads.get(tenant)
+
+    def committed(self, tenant: str, head: tuple[int, str]) -> None:
+        self._heads[tenant] = head
+
+    def clear(self) -> None:
+        self._heads.clear()
+
+
+def seal(session: UnitOfWork, at: datetime, known: KnownHeads | None = None) -> None:
+    """Record the new heads of every instance touched in this transaction (call before commit)."""
+    touched, session.touched = session.touched, {}
+    if not touched:
+        return
+    session.flush()
+    by_tenant: dict[str, list[Instance]] = {}
+    for instance in touched.values():
+        by_tenant.setdefault(instance.tenant, []).append(instance)
+    for tenant in sorted(by_tenant):
+        instances = sorted(by_tenant[tenant], key=lambda i: i.id)
+        guess = known.get(tenant) if known is not None else None
+        new = None if guess is None else _advance(session, tenant, guess, instances, at)
+        if new is None:
+            head = _lock_head(session, tenant)
+            new = _advance(session, tenant, (head.last_seq, head.head_hash), instances, at)
+            if new is None:  # pragma: no cover - the head is locked by this transaction
+                raise RuntimeError("the ledger head moved while it was locked")
+        if known is not None:
+            session.after_commit.append(
+                lambda t=tenant, h=new: known.committed(t, h))  # type: ignore[misc]
+
+
+def _entries(tenant: str, head: tuple[int, str], instances: list[Instance],
+             at: datetime) -> tuple[list[dict[str, Any]], tuple[int, str]]:
+    """The entries that record `instances` after `head`, and the head they lead to."""
+    seq, digest = head
+    rows: list[dict[str, Any]] = []
+    for instance in instances:
+        seq += 1
+        body = entry_body(seq, tenant, at, instance.id, instance.last_seq, instance.head_hash)
+        new = entry_hash(digest, body)
+        rows.append({"tenant": tenant, "seq": seq, "at": at, "instance_id": instance.id,
+                     "instance_seq": instance.last_seq, "instance_hash": instance.head_hash,
+                     "prev_hash": digest, "hash": new})
+        digest = new
+    return rows, (seq, digest)
+
+
+def _advance(session: Session, tenant: str, head: tuple[int, str], instances: list[Instance],
+             at: datetime) -> tuple[int, str] | None:
+    """Move the tenant's head from `head` with one conditional UPDATE (it takes the head's row
+    lock) and insert the entries in one statement; the new head, or None with nothing written if
+    the head is not `head`."""
+    rows, (seq, digest) = _entries(tenant, head, instances, at)
+    moved = session.execute(
+        update(LedgerHead)
+        .where(LedgerHead.tenant == tenant, LedgerHead.last_seq == head[0],
+               LedgerHead.head_hash == head[1])
+        .values(last_seq=seq, head_hash=digest)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(moved, CursorResult)
+    if moved.rowcount != 1:
+        return None
+    session.execute(insert(LedgerEntry).values(rows))
+    return seq, digest
+
+
+def _lock_head(session: Session, tenant: str) -> LedgerHead:
+    locked = select(LedgerHead).where(LedgerHead.tenant == tenant).with_for_update() \
+        .execution_options(populate_existing=True)
+    head = session.scalars(locked).one_or_none()
+    if head is not None:  # the usual case: one statement
+        return head
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(LedgerHead)
+        .values(tenant=tenant, last_seq=0, head_hash=GENESIS_HASH)
+        .on_conflict_do_nothing(index_elements=["tenant"])
+    )
+    return session.scalars(locked).one()
+
+
+def signed_head(seq: int, digest: str, tenant: str, key: bytes | None) -> str:
+    """`tenant:seq:hash[:hmac]`: a head to keep outside the database and check against later."""
+    text = f"{tenant}:{seq}:{digest}"
+    if key:
+        text += ":" + hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+    return text
