@@ -12,11 +12,10 @@ from types import FrameType
 
 import click
 
+from webui.cli.common import friendly, system
 from workflows import utlysningsplan
 from workflows.notify import SmtpConfig
 from workflows.worker import Tick, run, tick
-
-from .cli_common import friendly, system
 
 
 def register(main: click.Group) -> None:

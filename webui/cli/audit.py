@@ -20,9 +20,8 @@ from engine import (
     to_csv,
     to_json,
 )
+from webui.cli.common import fail, friendly, system
 from workflows import admin_history
-
-from .cli_common import fail, friendly, system
 
 UNANCHORED = 3  # `audit verify`: the chain is consistent, but nothing outside the file anchors it
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
+from webui.cli.common import fail, friendly, system
 from workflows.followup import Period, build_report
 from workflows.followup_export import to_csv, to_table, to_xlsx
-
-from .cli_common import fail, friendly, system
 
 
 def register(main: click.Group) -> None:

@@ -12,9 +12,8 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine import EngineError, InvalidData, SpecError
+from webui.keys import instance_dir
 from workflows import Finsam
-
-from .keys import instance_dir
 
 
 def database_url() -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from engine import CLI, DeployResult, SpecError, utc_now
+from webui.cli.common import database_url, fail, friendly, system
 from workflows import schema
 from workflows.demo import DEMO_FORBUND, DEMO_PASSWORD, load_demo
 from workflows.memberships import ADDED, CREATED, UNCHANGED, add_member, lock_account
@@ -25,8 +26,6 @@ from workflows.tokens import (
     revoke_tokens,
     tokens_of,
 )
-
-from .cli_common import database_url, fail, friendly, system
 
 
 @click.group()
@@ -233,13 +232,3 @@ def render(file: Path, output: Path | None, diagram: int) -> None:
     else:
         output.write_text(svg + "\n", encoding="utf-8")
         click.echo(f"{output}: diagram {diagram} of {file}")
-
-
-# The other commands register on `main`.
-from . import cli_audit, cli_ops, cli_report, cli_tenants, cli_worker  # noqa: E402
-
-cli_audit.register(main)
-cli_ops.register(main)
-cli_report.register(main)
-cli_tenants.register(main)
-cli_worker.register(main)

@@ -6,6 +6,7 @@ import os
 
 import click
 
+from webui.cli.common import fail, friendly, system
 from workflows import register as national
 from workflows import schema
 from workflows.memberships import OPERATOR
@@ -14,8 +15,6 @@ from workflows.parties import KANSLI
 from workflows.people import invite
 from workflows.system import bundled_diagrams
 from workflows.tenants import ForbundAdded, add_forbund
-
-from .cli_common import fail, friendly, system
 
 
 def register(main: click.Group) -> None:

@@ -12,11 +12,10 @@ from pathlib import Path
 import click
 
 from engine import signed_head, utc_now
+from webui.checks import check_all
+from webui.cli.common import database_url, fail, friendly, system
+from webui.keys import instance_dir
 from workflows import backups
-
-from .checks import check_all
-from .cli_common import database_url, fail, friendly, system
-from .keys import instance_dir
 
 
 def register(main: click.Group) -> None:
