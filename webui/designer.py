@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import Conflict, NotFound, SpecError, diagram_count, render_svg
-from workflows import designing
+from workflows import catalogue, designing
 from workflows.tenants import forbund_names
 
 from . import problem_texts
@@ -197,7 +197,7 @@ def migrate(instance_id: int) -> Any:
                 "ärendet i listan nedan.", id=instance_id), "error")
     else:
         flash(_("Ärende #%(id)s kör nu version %(v)s.", id=moved.id, v=moved.version), "success")
-    return redirect(url_for("designer.instances", process_id=process_id or "esf_plus"))
+    return redirect(url_for("designer.instances", process_id=process_id or catalogue.ESF_PROCESS))
 
 
 @bp.get("/corpus")
