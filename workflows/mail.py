@@ -23,6 +23,8 @@ VALUE_LENGTH = 300
 NO_TITLE = "(utan titel)"
 FOOTER_EACH = "Du får det här meddelandet för att du har valt e-post om uppgifter i din profil."
 FOOTER_DIGEST = "Du får en sammanfattning om dagen för att du har valt det i din profil."
+FOOTER_ESCALATION = ("Du får det här för att du arbetar i förbundskansliet och har valt e-post i "
+                     "din profil.")
 
 
 def one_line(value: str, limit: int = VALUE_LENGTH) -> str:
@@ -70,24 +72,41 @@ def message(sender: str, to: str, subject: str, lines: Iterable[str],
 
 
 def task_message(sender: str, base_url: str, to: str, kind: str, task_id: int, step: str,
-                 title: str | None, notification_id: int | None = None) -> EmailMessage:
-    """A new task (`task_ready`), a reminder (`reminder`) or a task a colleague handed to the
-    recipient (`handed_over`) for one recipient; with the outbox row's id, a stable
-    Message-ID."""
+                 title: str | None, notification_id: int | None = None,
+                 due: str | None = None, waiting_for: str | None = None,
+                 instance_id: int | None = None) -> EmailMessage:
+    """A new task (`task_ready`), a reminder (`reminder`), a task a colleague handed to the
+    recipient (`handed_over`), a task past its due date (`overdue`, with the `due` date) or, for
+    the kansli, one long past it (`escalated`, naming whom it is `waiting_for` and linking the
+    case) for one recipient; with the outbox row's id, a stable Message-ID."""
     name = one_line(step)
+    link = f"Öppna uppgiften: {base_url}/tasks/{task_id}"
+    facts = [f"Steg: {name}", f"Ärende: {one_line(title or '') or NO_TITLE}"]
     if kind == "reminder":
         subject = f"Påminnelse: {name}"
         lead = "Påminnelse: din organisation har en uppgift som väntar på er."
     elif kind == "handed_over":
         subject = f"En uppgift har lämnats till dig: {name}"
         lead = "En kollega har lämnat över en uppgift till dig i finsam-flow. Den är din nu."
+    elif kind == "overdue":
+        subject = f"Försenad: {name}"
+        lead = "En uppgift som väntar på din organisation har passerat sitt slutdatum."
+        facts.append(f"Skulle vara klar: {one_line(due or '')}")
+    elif kind == "escalated":
+        subject = f"Försenad sedan länge: {name}"
+        lead = ("En uppgift har passerat sitt slutdatum och är fortfarande inte gjord. Kansliet "
+                "får det här för att kunna hjälpa parten vidare.")
+        facts += [f"Väntar på: {one_line(waiting_for or '')}",
+                  f"Skulle vara klar: {one_line(due or '')}"]
+        if instance_id is not None:
+            link = f"Öppna ärendet: {base_url}/instances/{instance_id}"
     else:
         subject = f"Ny uppgift: {name}"
         lead = "Din organisation har fått en ny uppgift i finsam-flow."
-    return message(sender, to, subject, [
-        lead, "", f"Steg: {name}", f"Ärende: {one_line(title or '') or NO_TITLE}", "",
-        f"Öppna uppgiften: {base_url}/tasks/{task_id}", "", FOOTER_EACH],
-        None if notification_id is None else message_id(sender, to, kind, notification_id))
+    footer = FOOTER_ESCALATION if kind == "escalated" else FOOTER_EACH
+    return message(sender, to, subject, [lead, "", *facts, "", link, "", footer],
+                   None if notification_id is None else message_id(sender, to, kind,
+                                                                   notification_id))
 
 
 def digest_message(sender: str, base_url: str, to: str,

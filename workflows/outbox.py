@@ -19,19 +19,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
 from engine import Database, HumanTask, Instance, Notification, TaskView, task_view
 
-from . import mail, policy
+from . import escalation, mail, policy
 from .models import Forbund, Membership, User
 from .outages import DATABASE_ERRORS, describe
-from .parties import Capacity
+from .parties import Capacity, org_names
 from .smtp import Send, SmtpConfig, server_failed, smtp_sender
 from .users import capacities
 
 OUTBOX_BATCH = 20
+STOCKHOLM = ZoneInfo("Europe/Stockholm")  # dates in mail as the pages show them
 MAX_ATTEMPTS = 8  # tried again after 2, 4, ... 256 minutes: given up after about 8.5 hours
 CLAIM_LOST = timedelta(minutes=15)  # far beyond one row's sending (SMTP timeout 30 s)
 INTERRUPTED = ("interrupted: the worker stopped after handing the message to the mail server "
@@ -94,6 +96,24 @@ def receiver(db: Database, task: TaskView, tenant: str, data: dict[str, Any],
                             for c in capacities(db, username)):
         return []
     return [str(email)]
+
+
+def escalation_recipients(db: Database, task: TaskView, tenant: str,
+                          data: dict[str, Any]) -> list[str]:
+    """The e-mail of each active user of `tenant` who wants mail at all (each or digest) and whom
+    the policy lets hear that `task` is long overdue (`policy.hears_of_escalation`)."""
+    with db.read() as session:
+        rows = session.execute(
+            select(User.username, User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Forbund, Forbund.id == Membership.forbund_id)
+            .where(Forbund.slug == tenant, User.active.is_(True), User.notify != "none",
+                   User.email.is_not(None))
+            .distinct()
+        ).all()
+    return [str(email) for username, email in rows
+            if email and any(policy.hears_of_escalation(c, tenant, task, data)
+                             for c in capacities(db, username))]
 
 
 def send_outbox(db: Database, clock: Clock, config: SmtpConfig | None,
@@ -166,15 +186,22 @@ def _send_row(db: Database, config: SmtpConfig, deliver: Send, row_id: int) -> _
         data = session.get_one(Instance, task.instance_id).data
         kind, tenant, name, title = row.kind, row.tenant, task.name, task.title
         assignee = row.assignee
+    due = view.due_at.astimezone(STOCKHOLM).date().isoformat() if view.due_at else None
+    waiting_for = None
     if kind == "handed_over":
         emails = receiver(db, view, tenant, data, assignee)
+    elif kind == escalation.ESCALATED:
+        emails = escalation_recipients(db, view, tenant, data)
+        names = org_names(db, tenant)
+        waiting_for = names.get(view.item or "") or names.get(view.assignee, view.assignee)
     else:
         emails = [email for email, _ in recipients(db, view, tenant, data, "each")]
     outcome = _Outcome()
     for email in emails:
         try:
             deliver([mail.task_message(config.sender, config.base_url, email, kind, view.id,
-                                       name, title, row_id)])
+                                       name, title, row_id, due, waiting_for,
+                                       view.instance_id)])
         except Exception as error:  # kept on the row by _mark, logged there
             if server_failed(error):
                 outcome.server = error

@@ -94,6 +94,20 @@ def parties_of(db: Database, forbund_slug: str) -> list[Party]:
     return [Party(slug, name, kind) for slug, name, kind in rows]
 
 
+# The förbund's own bodies, as pages and mail name them.
+BODY_NAMES = {
+    KANSLI: "Förbundskansliet",
+    STYRELSE: "Styrelsen",
+    BEREDNINGSGRUPP: "Beredningsgruppen",
+    PARTY_REPRESENTATIVES: "Parternas företrädare",
+}
+
+
+def org_names(db: Database, forbund_slug: str) -> dict[str, str]:
+    """Display names of the förbund's organisations and bodies, by slug."""
+    return {**{p.slug: p.name for p in parties_of(db, forbund_slug)}, **BODY_NAMES}
+
+
 def forbund_slugs(db: Database) -> set[str]:
     """Every förbund's slug: none of them may ever be a party."""
     with db.read() as session:

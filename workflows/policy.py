@@ -40,13 +40,15 @@ READ_ALL = "read_all"  # reads every case and task of the förbund, changes noth
 AUDIT = "audit"  # verification, step-through replay, exports
 DESIGN = "design"  # lints, deploys and migrates processes
 ADMINISTER = "administer"  # manages the förbund's users
+ESCALATIONS = "escalations"  # hears of tasks long past their due date, to help the party on
 
 # Abilities that change something; a role with none of them (the auditor) writes nothing.
 WRITES = frozenset({WORK, START_NEED, DESIGN, ADMINISTER})
 
 ABILITIES: dict[str, frozenset[str]] = {
     "representant": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF}),
-    "kansli": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF, REPORT_CASES}),
+    "kansli": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF, REPORT_CASES,
+                        ESCALATIONS}),
     "styrelse": frozenset({WORK, CASES, REPORT, REPORT_CASES}),
     "auditor": frozenset({CASES, LINKS, READ_ALL, REPORT, REPORT_ESF, REPORT_CASES, AUDIT}),
     "designer": frozenset({DESIGN}),
@@ -206,6 +208,17 @@ def hears_of(capacity: Capacity, tenant: str, task: TaskView, data: dict[str, An
     exactly to those who may act on it."""
     return capacity.forbund == tenant and actor(capacity).may_act_on(
         task.assignee, task.process_id, data)
+
+
+def hears_of_escalation(capacity: Capacity, tenant: str, task: TaskView,
+                        data: dict[str, Any]) -> bool:
+    """Whether mail that `task` of `tenant` is long past its due date may go to the capacity:
+    those whose role follows every case up (the kansli, `ESCALATIONS`) and who may see the
+    case the task belongs to (so the styrelse, which never has the ability, never hears of
+    ESF+ this way either)."""
+    return (capacity.forbund == tenant and may(capacity, ESCALATIONS)
+            and sees_process(capacity, task.process_id)
+            and not (capacity.role == "styrelse" and is_esf(task.process_id, data)))
 
 
 # -- instances, fields, events -----------------------------------------------------------------

@@ -35,15 +35,7 @@ from engine import (
 from . import deadlines, policy, schema, standins, tenants
 from .catalogue import NEED_PROCESS
 from .hooks import FinsamHooks
-from .parties import (
-    BEREDNINGSGRUPP,
-    KANSLI,
-    PARTY_REPRESENTATIVES,
-    STYRELSE,
-    Capacity,
-    forbund_slugs,
-    parties_of,
-)
+from .parties import Capacity, forbund_slugs, org_names
 from .users import display_names
 
 BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
@@ -262,16 +254,7 @@ class Finsam:
 
     def org_names(self, forbund: str) -> dict[str, str]:
         """Display names of the förbund's organisations and bodies, by slug."""
-        names = {p.slug: p.name for p in parties_of(self.db, forbund)}
-        names.update(
-            {
-                KANSLI: "Förbundskansliet",
-                STYRELSE: "Styrelsen",
-                BEREDNINGSGRUPP: "Beredningsgruppen",
-                PARTY_REPRESENTATIVES: "Parternas företrädare",
-            }
-        )
-        return names
+        return org_names(self.db, forbund)
 
     def visible_data(self, capacity: Capacity, instance: InstanceView) -> dict[str, Any]:
         """The instance's data as this capacity may read it (`policy.visible_data`)."""

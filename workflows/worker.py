@@ -7,8 +7,9 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from . import notify, people, utlysningsplan
+from . import escalation, notify, people, utlysningsplan
 from .outages import DATABASE_ERRORS, describe
 from .system import Finsam
 
@@ -26,27 +27,32 @@ class Tick:
     digests: int
     started: int = 0
     links: int = 0  # invitation and reset links mailed
+    overdue: int = 0  # tasks past their due date noted for a reminder
+    escalated: int = 0  # tasks long past it noted for the kansli
 
 
 def tick(finsam: Finsam, config: notify.SmtpConfig | None,
-         send: notify.Send | None = None) -> Tick:
+         send: notify.Send | None = None, escalate_after: timedelta | None = None) -> Tick:
     """Give every förbund its running bevakning of the utlysningsplan, fire the timers due on
-    the system's clock, then send what the outbox holds (the new tasks of this tick too)."""
+    the system's clock, note tasks past their due date (a reminder; the kansli after
+    `escalate_after`, `escalation.escalation_period()` when None), then send what the outbox
+    holds (the new tasks of this tick too)."""
     now = finsam.engine.clock()
     started = utlysningsplan.ensure_running(finsam)
     fired = finsam.engine.fire_due_timers(now)
+    noted = escalation.note_overdue(finsam.db, now, escalate_after)
     sent = notify.send_outbox(finsam.db, finsam.engine.clock, config, send)
     digests = notify.send_digests(
         finsam.db, finsam.engine.clock, lambda capacity: finsam.task_list(capacity), config, send)
     links = people.send_links(
         finsam.db, finsam.engine.clock(), config.sender if config else None,
         config.base_url if config else "", (send or notify.smtp_sender(config)) if config else None)
-    return Tick(fired, sent, digests, started, links)
+    return Tick(fired, sent, digests, started, links, noted.overdue, noted.escalated)
 
 
 def run(finsam: Finsam, config: notify.SmtpConfig | None, stop: threading.Event,
         interval: float, report: Callable[[Tick], None],
-        send: notify.Send | None = None) -> None:
+        send: notify.Send | None = None, escalate_after: timedelta | None = None) -> None:
     """Tick every `interval` seconds until `stop` is set.
 
     A database error (DATABASE_ERRORS: the server restarting, a dropped connection, the pool
@@ -57,7 +63,7 @@ def run(finsam: Finsam, config: notify.SmtpConfig | None, stop: threading.Event,
     failures = 0
     while not stop.is_set():
         try:
-            done = tick(finsam, config, send)
+            done = tick(finsam, config, send, escalate_after)
         except DATABASE_ERRORS as error:
             failures += 1
             pause = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (failures - 1))

@@ -12,8 +12,9 @@ from types import FrameType
 
 import click
 
-from webui.cli.common import friendly, system
+from webui.cli.common import fail, friendly, system
 from workflows import utlysningsplan
+from workflows.escalation import escalation_period
 from workflows.notify import SmtpConfig
 from workflows.worker import Tick, run, tick
 
@@ -40,6 +41,11 @@ def register(main: click.Group) -> None:
             signal.signal(signal.SIGTERM, _stop)
             signal.signal(signal.SIGINT, _stop)
         config = SmtpConfig.from_env()
+        try:
+            escalate_after = escalation_period()
+        except ValueError as error:
+            fail(str(error))
+            return
         if config is None and not once:
             click.echo("e-mail is off (FINSAM_SMTP_HOST is not set)")
         if not once and not logging.getLogger().handlers:
@@ -48,15 +54,17 @@ def register(main: click.Group) -> None:
                                 format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
         def report(done: Tick) -> None:
-            if once or done.started or done.fired or done.sent or done.digests:
+            if (once or done.started or done.fired or done.sent or done.digests or done.overdue
+                    or done.escalated):
                 click.echo(f"bevakningar started: {done.started}, timers fired: {done.fired}, "
+                           f"overdue noted: {done.overdue}, escalated: {done.escalated}, "
                            f"messages sent: {done.sent}, digests: {done.digests}")
 
         with system() as finsam:
             if once:
-                report(tick(finsam, config))
+                report(tick(finsam, config, escalate_after=escalate_after))
             else:  # outlives the database's outages (workflows/worker.py)
-                run(finsam, config, stop, interval, report)
+                run(finsam, config, stop, interval, report, escalate_after=escalate_after)
 
     @main.group("utlysningsplan")
     def utlysningsplan_group() -> None:
