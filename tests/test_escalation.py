@@ -16,11 +16,22 @@ from workflows import Finsam
 from workflows.escalation import ESCALATED, OVERDUE, escalation_period
 from workflows.notify import set_preferences
 
-from .test_notifications import Inbox, body, run, smtp  # noqa: F401 - fixtures
+from .test_notifications import Inbox, body, run
+from .test_notifications import smtp as smtp  # the fixture
 from .test_processes import agree
-from .test_timers import Clock, ClockDesk, at_agreement, clock, desk  # noqa: F401 - fixtures
+from .test_timers import Clock, ClockDesk, at_agreement
 
 STEP = "overenskommelse"  # dueIn P30D in diagrams/esf_plus.bpmn
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def desk(finsam: Finsam, database_url: str, clock: Clock) -> ClockDesk:
+    return ClockDesk(database_url, clock)
 
 
 def _prefs(finsam: Finsam) -> None:
