@@ -43,7 +43,7 @@ from engine.base.types import (
     TaskDetail,
     TaskView,
 )
-from engine.diagram import diagram_count, render_svg, sequence_flows
+from engine.diagram import diagram_count, diagram_elements, render_svg, sequence_flows
 from engine.history.audit import Verification
 from engine.history.export import check_export, export_document, kept_head, to_csv, to_json
 from engine.history.export import parse as parse_export
@@ -112,6 +112,7 @@ __all__ = [
     "path_from_start",
     "paths_end",
     "render_svg",
+    "diagram_elements",
     "sequence_flows",
     "sign_export",
     "signed_head",

@@ -121,4 +121,7 @@ def _blueprints(app: Flask) -> None:
     from . import api_specs  # a förbund's process versions: deploy, publish, adopt
 
     app.register_blueprint(api_specs.bp)
+    from . import waiting  # where cases wait: the heatmap
+
+    app.register_blueprint(waiting.bp)
 

@@ -41,6 +41,7 @@ AUDIT = "audit"  # verification, step-through replay, exports
 DESIGN = "design"  # lints, deploys and migrates processes
 ADMINISTER = "administer"  # manages the förbund's users
 ESCALATIONS = "escalations"  # hears of tasks long past their due date, to help the party on
+WAITING = "waiting"  # sees where a process's cases wait (figures per step, no case)
 
 # Abilities that change something; a role with none of them (the auditor) writes nothing.
 WRITES = frozenset({WORK, START_NEED, DESIGN, ADMINISTER})
@@ -48,10 +49,10 @@ WRITES = frozenset({WORK, START_NEED, DESIGN, ADMINISTER})
 ABILITIES: dict[str, frozenset[str]] = {
     "representant": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF}),
     "kansli": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF, REPORT_CASES,
-                        ESCALATIONS}),
+                        ESCALATIONS, WAITING}),
     "styrelse": frozenset({WORK, CASES, REPORT, REPORT_CASES}),
     "auditor": frozenset({CASES, LINKS, READ_ALL, REPORT, REPORT_ESF, REPORT_CASES, AUDIT}),
-    "designer": frozenset({DESIGN}),
+    "designer": frozenset({DESIGN, WAITING}),
     "admin": frozenset({ADMINISTER}),
 }
 REFUSALS = {
@@ -62,6 +63,7 @@ REFUSALS = {
     AUDIT: "granskningen är för revisorn",
     DESIGN: "det här är för processdesigners",
     ADMINISTER: "det här är för förbundets administratör",
+    WAITING: "väntetiderna är för förbundskansliet och processdesigners",
 }
 
 

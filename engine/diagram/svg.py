@@ -43,6 +43,10 @@ STYLE = """
 .changed > .bpmn-body { fill: #ffe6cc; stroke: #e65100; }
 .changed > .bpmn-line { stroke: #e65100; stroke-width: 2.5px; }
 .changed > .bpmn-arrow { fill: #e65100; stroke: #e65100; }
+.heat-1 > .bpmn-body { fill: #fff7bc; stroke: #8c6d00; }
+.heat-2 > .bpmn-body { fill: #fec44f; stroke: #8c4a00; }
+.heat-3 > .bpmn-body { fill: #fb8a3c; stroke: #7a2e00; stroke-width: 3px; }
+.heat-4 > .bpmn-body { fill: #e0533b; stroke: #5c0d00; stroke-width: 4px; }
 """
 
 

@@ -49,3 +49,28 @@ def test_each_role_lands_on_its_own_start_page(ui: UI) -> None:
         assert ui.page.url == ui.url(start)
         ui.check(f"start-{username}")
         ui.logout()
+
+
+def test_where_cases_wait(ui: UI, live_server: LiveServer) -> None:
+    desk = Desk(live_server.database_url)
+    desk.need(ESF_PARTIES, "esf_plus", user="af")
+    page = ui.page
+    for user in ("kansli", "designer"):
+        ui.login(user)
+        with page.expect_navigation():
+            page.get_by_role("link", name="Väntetider").click()
+        ui.check(f"waiting-{user}")
+        assert page.get_by_role("heading", name="Var ärenden väntar").count() == 1
+        page.get_by_label("Process").select_option(label="ESF+")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Visa").click()
+        ui.check(f"waiting-esf-{user}")
+        assert page.get_by_role("table").get_by_text("Parterna utformar projektidé").count() == 1
+        image = page.locator("img.diagram")
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+        page.get_by_label("Startade från").fill("2099-01-01")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Visa").click()
+        ui.check(f"waiting-empty-{user}")
+        assert page.get_by_role("link", name="Visa alla perioder").count() == 1
+        ui.logout()
