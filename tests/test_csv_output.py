@@ -17,7 +17,7 @@ from engine.export import export_document, parse, to_csv, verify_export
 from webui.cli import main
 from workflows import Finsam
 from workflows.followup import Period, build_report
-from workflows.followup_export import to_csv as report_csv
+from workflows.followup import to_csv as report_csv
 from workflows.users import new_token
 
 from .conftest import DATA

@@ -16,8 +16,7 @@ from engine import Forbidden, InvalidData
 from engine.models import InstanceAttribute
 from workflows import Finsam, policy
 from workflows.demo import load_demo
-from workflows.followup import CASE_LISTS, Period, build_report, report_for
-from workflows.followup_export import to_csv
+from workflows.followup import CASE_LISTS, Period, build_report, report_for, to_csv
 from workflows.system import bundled_diagrams
 from workflows.tenants import Member, add_forbund
 from workflows.users import add_user, capacities

@@ -12,8 +12,7 @@ import pytest
 
 from workflows import Finsam
 from workflows.demo import load_demo
-from workflows.followup import Period, build_report
-from workflows.followup_sections import classify
+from workflows.followup import Period, build_report, classify
 
 from .conftest import BACKENDS, POSTGRES_URL, _fresh_postgres_schema
 from .test_followup import (

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from workflows.followup import Period, build_report
-from workflows.followup_export import to_csv, to_table, to_xlsx
+from workflows.followup import Period, build_report, to_csv, to_table, to_xlsx
 
 from .cli_common import fail, friendly, system
 

@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from engine import InvalidData
 from workflows import followup
-from workflows.followup_export import to_csv, to_xlsx
+from workflows.followup import to_csv, to_xlsx
 
 from .amounts import kronor
 from .api import api_login_required

@@ -85,7 +85,7 @@ STYRELSE_FIELDS = frozenset({
 # see the case).
 INTERNAL_FIELDS = frozenset({LINK_FIELD, "projektparter", "fk_fallback"})
 
-# The variables the follow-up reports aggregate (workflows/followup.py, docs/followup.md): copied
+# The variables the follow-up reports aggregate (workflows/followup/, docs/followup.md): copied
 # to `instance_attribute` after every step. A key added here needs a migration that backfills it
 # (see workflows/migrations/versions/0003_instance_attribute.py). `parter` is indexed in every
 # process with parties: the task list narrows a member's tasks by it (`policy.grants`).

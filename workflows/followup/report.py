@@ -1,6 +1,6 @@
 """Uppföljning: the follow-up report of ESF+ project ideas (000 §8) and of Finsam insatser (004).
 
-Every figure is an SQL aggregate over the indexed instance attributes (`followup_queries`);
+Every figure is an SQL aggregate over the indexed instance attributes (`queries`);
 docs/followup.md says what each one counts and where it comes from. Who sees what is decided
 here: the styrelse gets the Finsam part only, never an `esf_plus` key (R-S2).
 """
@@ -14,20 +14,16 @@ from zoneinfo import ZoneInfo
 
 from engine import Database, Forbidden, InvalidData
 
-from . import followup_queries as q
-from . import policy
-from .catalogue import ESF_PROCESS
-from .followup_sections import (
-    ESF_FIGURES,
-    FINSAM_FIGURES,
-    by_part,
-    esf_part,
-    finsam_part,
-    finsam_years,
-    part_kinds,
-)
-from .parties import Capacity
-from .system import Finsam
+from .. import policy
+from ..catalogue import ESF_PROCESS
+from ..parties import Capacity
+from ..system import Finsam
+from . import queries as q
+from .codes import ESF_FIGURES, FINSAM_FIGURES
+from .esf import esf_part
+from .finsam import finsam_part
+from .parts import by_part, part_kinds
+from .years import finsam_years
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Days a period may name: any need's, with room; beyond them the day after the last day, or a
@@ -163,7 +159,3 @@ def build_report(
                                                 **by_part(report[section], kinds, tenant)}
     report["per_forbund"] = per_forbund
     return report
-
-
-__all__ = ["ESF_FIGURES", "FINSAM_FIGURES", "Period", "build_report", "opens_every_instance",
-           "report_for", "sees_esf"]
