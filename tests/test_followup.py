@@ -3,6 +3,8 @@ instances walked through the engine on chosen days, with period and förbund bou
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +18,15 @@ from engine import Forbidden, InvalidData
 from engine.models import InstanceAttribute
 from workflows import Finsam, policy
 from workflows.demo import load_demo
-from workflows.followup import CASE_LISTS, Period, build_report, report_for, to_csv
+from workflows.followup import (
+    CASE_LISTS,
+    Period,
+    build_report,
+    names_of,
+    report_for,
+    to_csv,
+    to_data_csv,
+)
 from workflows.system import bundled_diagrams
 from workflows.tenants import Member, add_forbund
 from workflows.users import add_user, capacities
@@ -353,6 +363,59 @@ def test_finsam_figures_match_the_hand_count(world: tuple[Finsam, dict[str, int]
          "namn": "Parterna utformar insats", "antal": 1}]
 
 
+# -- the CSV people open in Swedish Excel -------------------------------------------------------
+
+
+def test_the_csv_for_swedish_excel(world: tuple[Finsam, dict[str, int]]) -> None:
+    """Semicolons, UTF-8 with a byte order mark, decimal comma, Swedish column names and names
+    instead of codes (issue 17); a text that would start a formula is neutralised."""
+    finsam, ids = world
+    report = build_report(finsam.db, ("nnv-skane", "sodra"), Period())
+    text = to_csv(report, names_of(finsam.db, report["forbund"]))
+    assert text.startswith("\ufeff") and text.encode("utf-8").startswith(b"\xef\xbb\xbf")
+    lines = text[1:].split("\r\n")
+    assert lines[0] == '"Förbund";"Avsnitt";"Uppgift";"Kategori";"Värde"'
+    rows = list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=";"))
+    assert all(len(row) == 5 for row in rows if row)
+    values = {tuple(row[:4]): row[4] for row in rows[1:] if row}
+    finsam_key = "Finsam nyckeltal"
+    assert values[("Totalt", finsam_key, "Beviljat belopp (kr)", "")] == "5200000"
+    assert values[("Samordningsförbundet NNV Skåne", finsam_key, "Beviljat belopp (kr)",
+                   "")] == "4700000"
+    assert values[("Samordningsförbundet Södra", finsam_key, "Beviljat belopp (kr)",
+                   "")] == "500000"
+    # shares with a decimal comma, unquoted (a number to Excel)
+    assert values[("Totalt", finsam_key, "Andel av beviljade insatser (%)",
+                   "Strukturövergripande insatser")] == "25,0"
+    assert ';"Strukturövergripande insatser";25,0\r\n' in text
+    assert values[("Totalt", "Finsam inriktning", "Andel (%)",
+                   "Ej klassificerad (individinriktad)")] == "66,7"
+    assert values[("Totalt", "Finsam målgrupp", "Antal", "Enbart kvinnor")] == "1"
+    # F_a, F_b, F_e (Ängelholm) and Södra's (Trelleborg): four granted, kommun processägare
+    assert values[("Totalt", "Finsam per part", "Antal", "Kommun")] == "4"
+    # members, codes and truth values by their names
+    assert values[("Totalt", "ESF+ nyckeltal", "Projektägare", "Ängelholms kommun")] == "1"
+    e_a = ("Samordningsförbundet NNV Skåne", "ESF+ projekt")
+    case = f"Ärende {ids['E_a']}"
+    assert values[(*e_a, "Projektägare", case)] == "Ängelholms kommun"
+    assert values[(*e_a, "Medfinansiärer", case)] == "Arbetsförmedlingen; Försäkringskassan"
+    assert values[(*e_a, "Status", case)] == "Avslutad"
+    assert values[(*e_a, "Utfall", case)] == "Projekt avslutat"
+    assert values[(*e_a, "ESF-rådets beslut", case)] == "Beviljad"
+    assert values[(*e_a, "Försäkringskassan projektägare som reserv", case)] == "Nej"
+    f_e = ("Samordningsförbundet NNV Skåne", "Finsam insatser", "Specifik målgrupp",
+           f"Ärende {ids['F_e']}")
+    assert values[f_e] == "Enbart kvinnor; Unga"
+    # the open step by its name: F_b and Södra's insats run
+    assert values[("Totalt", "Finsam pågående", "Parterna genomför insatsen", "")] == "2"
+    # no code where a name is known
+    codes = {"running", "completed", "beviljas", "individinriktad", "enbart_kvinnor",
+             "angelholm", "nnv-skane", "totalt", "ej_klassificerad_individinriktad"}
+    assert not codes & {cell for row in rows for cell in row}
+    # the machine-readable form keeps the codes
+    assert to_data_csv(report).startswith('"forbund","avsnitt","uppgift","kategori","varde"\n')
+
+
 # -- periods and förbund ------------------------------------------------------------------------
 
 
@@ -445,7 +508,7 @@ def test_the_styrelse_sees_no_esf_figure(world: tuple[Finsam, dict[str, int]]) -
     assert "esf_plus" not in report
     assert all("esf_plus" not in part for part in report["per_forbund"].values())
     assert report["finansiell_samordning"] == nnv(finsam)["finansiell_samordning"]
-    text = repr(report) + to_csv(report)
+    text = repr(report) + to_csv(report, names_of(finsam.db, ["nnv-skane"])) + to_data_csv(report)
     assert "esf" not in text.lower()
 
 

@@ -21,7 +21,8 @@ INSATS_FIELDS = ("titel", "identifierad", "status", "outcome", "styrelsebeslut",
 
 
 def rows(report: dict[str, Any]) -> Iterator[tuple[str, str, str, str, Any]]:
-    """Every figure of the report as (förbund, section, figure, category, value).
+    """Every figure of the report as (förbund, section, figure, category, value); a value is a
+    number, a text, None, a truth value or a list (`cell` writes the last two as text).
 
     The total is labelled with the förbund's slug when the report covers one förbund, else
     `totalt`, followed by each förbund's own figures. Sections the report lacks (the styrelse's
@@ -55,7 +56,7 @@ def _breakdowns(label: str, section: str, part: dict[str, Any]) -> Iterator[tupl
         for item in part["projekt"]:
             for field in PROJECT_FIELDS:
                 yield (item["forbund"], f"{section}.projekt", field, str(item["instance_id"]),
-                       cell(item[field]))
+                       item[field])
     else:
         for typ, shares in part["andelar"].items():
             yield (label, section, "andel_antal", typ, shares["antal"])
@@ -75,7 +76,7 @@ def _breakdowns(label: str, section: str, part: dict[str, Any]) -> Iterator[tupl
         for item in part["insatslista"]:
             for field in INSATS_FIELDS:
                 yield (item["forbund"], f"{section}.insats", field, str(item["instance_id"]),
-                       cell(item[field]))
+                       item[field])
     for name in ("projektagare_per_part", "medfinansiarer_per_part", "processagare_per_part"):
         for row in part.get(name, []):
             yield (label, f"{section}.{name}", "antal", row["part"], row["antal"])
