@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from engine import Forbidden, InvalidData
+from engine import Forbidden, InvalidData, read_source
 from engine.models import InstanceAttribute
 from workflows import Finsam, policy
 from workflows.demo import load_demo
@@ -27,11 +30,11 @@ from workflows.followup import (
     to_csv,
     to_data_csv,
 )
-from workflows.system import bundled_diagrams
+from workflows.system import bundled_diagrams, diagrams_dir
 from workflows.tenants import Member, add_forbund
 from workflows.users import add_user, capacities
 
-from .conftest import BACKENDS, POSTGRES_URL, _fresh_postgres_schema
+from .conftest import BACKENDS, DATA, POSTGRES_URL, _fresh_postgres_schema
 from .test_processes import DESIGN, GRANTED, IDEA, agree, position, positions_stated
 from .walk import Desk
 
@@ -78,6 +81,31 @@ class ClockDesk(Desk):
     def on(self, local: str) -> ClockDesk:
         self.clock.at(local)
         return self
+
+
+# -- the forms of before 004's model ------------------------------------------------------------
+
+# The A2 form that asked for one or more preciserade inriktningar and the A5 form that asked
+# for participants by sex of every insats, as deployed before 004's model (issue 17).
+BEFORE_004 = DATA / "forms_before_004"
+OLD_DESIGN = {**DESIGN, "preciserad_inriktning": ["arbetslivsinriktad", "forberedande"]}
+
+
+@contextmanager
+def forms_before_004(finsam: Finsam, tenant: str) -> Iterator[None]:
+    """Instances of finansiell_samordning started inside run on a version with the old A2 and
+    A5 forms, and keep it; after, the bundled diagram and forms are the newest version again
+    (deployed once more with a comment: the same content again would be no new version)."""
+    current = read_source(diagrams_dir() / "finansiell_samordning.bpmn")
+    old = {f"forms/{path.name}": json.loads(path.read_text(encoding="utf-8"))
+           for path in BEFORE_004.glob("*.schema.json")}
+    assert set(old) <= set(current.forms)
+    finsam.engine.deploy(tenant, replace(current, forms={**current.forms, **old}), "test")
+    try:
+        yield
+    finally:
+        again = current.bpmn + f"<!-- after the forms of before 004 in {tenant} -->".encode()
+        finsam.engine.deploy(tenant, replace(current, bpmn=again), "test")
 
 
 # -- the walks ----------------------------------------------------------------------------------
@@ -182,8 +210,10 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     desk.need(ESF, "utanfor_rutinen", user="kansli", skal="Annan finansiär")
 
     # F_a: granted individinriktad, finished with participants.
-    ids["F_a"] = iid = finsam_route(desk, "2025-03-10T10:00")
-    finsam_to_board(desk, iid, DESIGN, FS)
+    # It runs on the forms of before 004's model, which asked for several inriktningar.
+    with forms_before_004(desk.system(), "nnv-skane"):
+        ids["F_a"] = iid = finsam_route(desk, "2025-03-10T10:00")
+    finsam_to_board(desk, iid, OLD_DESIGN, FS)
     desk.act("styrelse", iid, "styrelsebeslut", GRANTED)
     desk.act("angelholm", iid, "genomfora_insats", {"deltagare_kvinnor": 12, "deltagare_man": 9,
                                                     "genomford_datum": "2026-02-28"})
@@ -191,12 +221,12 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     ids["F_b"] = iid = finsam_route(desk, "2025-06-30T23:30")
     struktur = {k: v for k, v in DESIGN.items() if k != "specifik_malgrupp"}
     finsam_to_board(desk, iid, {**struktur, "insatstyp": "strukturovergripande",
-                                "preciserad_inriktning": ["kompetenshojande"],
+                                "preciserad_inriktning": "kompetenshojande",
                                 "sokt_belopp": 200_000}, FS)
     desk.act("styrelse", iid, "styrelsebeslut", {**GRANTED, "beviljat_belopp": 200_000})
     # F_c: refused by the board; identified just after midnight on 1 July.
     ids["F_c"] = iid = finsam_route(desk, "2025-07-01T00:30")
-    finsam_to_board(desk, iid, {**DESIGN, "preciserad_inriktning": ["forebyggande"],
+    finsam_to_board(desk, iid, {**DESIGN, "preciserad_inriktning": "forebyggande",
                                 "specifik_malgrupp": ["langtidssjukskrivna"]}, FS)
     desk.act("styrelse", iid, "styrelsebeslut", {"styrelsebeslut": "avslas",
                                                  "motesdatum": "2025-09-01",
@@ -205,7 +235,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     ids["F_d"] = finsam_route(desk, "2024-12-31T12:00")
     # F_e: sent back once, then granted; finished.
     ids["F_e"] = iid = finsam_route(desk, "2025-09-01T10:00")
-    design_e = {**DESIGN, "preciserad_inriktning": ["identifiera_individens_behov"],
+    design_e = {**DESIGN, "preciserad_inriktning": "identifiera_individens_behov",
                 "specifik_malgrupp": ["enbart_kvinnor", "unga"], "sokt_belopp": 1_000_000}
     finsam_to_board(desk, iid, design_e, FS)
     desk.act("styrelse", iid, "styrelsebeslut", {"styrelsebeslut": "aterremitteras",
@@ -388,8 +418,9 @@ def test_the_csv_for_swedish_excel(world: tuple[Finsam, dict[str, int]]) -> None
     assert values[("Totalt", finsam_key, "Andel av beviljade insatser (%)",
                    "Strukturövergripande insatser")] == "25,0"
     assert ';"Strukturövergripande insatser";25,0\r\n' in text
+    # F_a (before 004's model, two inriktningar) of three individinriktade
     assert values[("Totalt", "Finsam inriktning", "Andel (%)",
-                   "Ej klassificerad (individinriktad)")] == "66,7"
+                   "Ej klassificerad (individinriktad)")] == "33,3"
     assert values[("Totalt", "Finsam målgrupp", "Antal", "Enbart kvinnor")] == "1"
     # F_a, F_b, F_e (Ängelholm) and Södra's (Trelleborg): four granted, kommun processägare
     assert values[("Totalt", "Finsam per part", "Antal", "Kommun")] == "4"

@@ -24,12 +24,13 @@ from .test_followup import (
     esf_to_agreement,
     finsam_route,
     finsam_to_board,
+    forms_before_004,
 )
 from .test_processes import DESIGN, GRANTED, agree, position
 
 STRUKTUR = {**{k: v for k, v in DESIGN.items() if k != "specifik_malgrupp"},
             "insatstyp": "strukturovergripande",
-            "preciserad_inriktning": ["kompetenshojande"], "sokt_belopp": 300_000}
+            "preciserad_inriktning": "kompetenshojande", "sokt_belopp": 300_000}
 
 
 def grant(desk: ClockDesk, when: str, design: dict[str, Any], parter: list[str],
@@ -60,8 +61,11 @@ def world(request: pytest.FixtureRequest,
     # X: individinriktad, identified in 2025, granted 1 460 000 kr for 2025-07-01 – 2027-06-30:
     # 730 days, 2 000 kr a day: 184 days in 2025, 365 in 2026, 181 in 2027.
     grant(nnv, "2025-05-10T10:00", DESIGN, FS, 1_460_000, "2025-07-01", "2027-06-30")
-    # Y: strukturövergripande, identified in 2025, granted 300 000 kr for the year 2026.
-    y = grant(nnv, "2025-11-03T10:00", STRUKTUR, FS, 300_000, "2026-01-01", "2026-12-31")
+    # Y: strukturövergripande, identified in 2025, granted 300 000 kr for the year 2026, on the
+    # forms of before 004's model.
+    with forms_before_004(finsam, "nnv-skane"):
+        y = grant(nnv, "2025-11-03T10:00", {**STRUKTUR, "preciserad_inriktning": [
+            "kompetenshojande"]}, FS, 300_000, "2026-01-01", "2026-12-31")
     # Y's A5 recorded "participants" by sex, as the form before 004's model asked: staff or
     # unknown, never individuals.
     nnv.act("angelholm", y, "genomfora_insats", {"deltagare_kvinnor": 4, "deltagare_man": 3,
@@ -134,10 +138,10 @@ def test_years_per_forbund_add_up_to_the_total_over_a_year_boundary(world: Finsa
 
 def test_each_insats_counts_under_one_inriktning_and_shares_add_up(world: Finsam) -> None:
     fs = build_report(world.db, ("nnv-skane", "sodra"), Period())["finansiell_samordning"]
-    # X and Z recorded two inriktningar (DESIGN): not classified, never counted twice.
+    # X and Z recorded their one inriktning (DESIGN), Y one in the old form's list.
     assert [(r["kod"], r["insatstyp"], r["antal"], r["andel"]) for r in
             fs["preciserad_inriktning"]] == [
-        ("ej_klassificerad", "individinriktad", 2, 100.0),
+        ("arbetslivsinriktad", "individinriktad", 2, 100.0),
         ("kompetenshojande", "strukturovergripande", 1, 100.0)]
     for typ in ("individinriktad", "strukturovergripande"):
         assert sum(r["andel"] for r in fs["preciserad_inriktning"]

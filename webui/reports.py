@@ -42,6 +42,9 @@ FIGURES = {
     "deltagare_man": N_("Deltagare, män (individinriktade)"),
     "deltagare_ej_klassificerade": N_(
         "Registrerade som deltagare i strukturövergripande insatser (ej klassificerade)"),
+    "personal_strukturovergripande": N_(
+        "Deltagare från parternas personal (strukturövergripande, där det följs upp)"),
+    "personal_foljs_inte_upp": N_("Strukturövergripande där personalen inte följs upp"),
 }
 MONEY = ("beviljat_belopp", "belopp_individinriktade", "belopp_strukturovergripande")
 OUTCOMES = {

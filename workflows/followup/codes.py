@@ -8,7 +8,9 @@ ESF_FIGURES = ("identifierade", "ansokningar", "beviljade", "avslagna", "ej_anso
 FINSAM_FIGURES = ("insatser", "beviljade", "avslagna", "avbrutna", "pagaende", "genomforda",
                   "individinriktade", "strukturovergripande", "beviljat_belopp",
                   "belopp_individinriktade", "belopp_strukturovergripande",
-                  "deltagare_kvinnor", "deltagare_man", "deltagare_ej_klassificerade")
+                  "deltagare_kvinnor", "deltagare_man", "deltagare_ej_klassificerade",
+                  "personal_strukturovergripande", "personal_foljs_upp",
+                  "personal_foljs_inte_upp")
 # An insats whose recorded preciserad inriktning does not map to one of its insatstyp's
 # (several recorded before 004's one-per-insats rule, or an unknown code): never recounted.
 EJ_KLASSIFICERAD = "ej_klassificerad"

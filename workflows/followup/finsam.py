@@ -20,9 +20,9 @@ def finsam_part(
     """The Finsam part in total (with its breakdowns and lists) and the figures per förbund."""
     insatser = q.pivot(scope, FINSAM_PROCESS,
                        text=("styrelsebeslut", "insatstyp", "processagare", "motesdatum",
-                             "period_start", "period_slut"),
+                             "period_start", "period_slut", "personal_uppfoljning"),
                        number=("beviljat_belopp", "sokt_belopp", "deltagare_kvinnor",
-                               "deltagare_man"))
+                               "deltagare_man", "personal_antal"))
     c = insatser.c
     granted = c.styrelsebeslut == "beviljas"
     individ = and_(granted, c.insatstyp == "individinriktad")
@@ -46,6 +46,13 @@ def finsam_part(
         "deltagare_man": q.sum_if(individ, c.deltagare_man),
         "deltagare_ej_klassificerade": q.sum_if(
             struktur, func.coalesce(c.deltagare_kvinnor, 0) + func.coalesce(c.deltagare_man, 0)),
+        # the parties' staff in strukturövergripande insatser (004 §3.3.1): optional, and
+        # "följs inte upp" is not zero; never added to the individuals
+        "personal_strukturovergripande": q.sum_if(
+            and_(struktur, c.personal_uppfoljning == "foljs_upp"), c.personal_antal),
+        "personal_foljs_upp": q.count_if(and_(struktur, c.personal_uppfoljning == "foljs_upp")),
+        "personal_foljs_inte_upp": q.count_if(
+            and_(struktur, c.personal_uppfoljning == "foljs_inte_upp")),
     })
     by_tenant = {t: whole(row) for t, row in by_tenant.items()}
     total = summed(by_tenant.values(), FINSAM_FIGURES)
@@ -77,6 +84,8 @@ def finsam_part(
             "period_start": r.period_start, "period_slut": r.period_slut,
             "deltagare_kvinnor": as_int(r.deltagare_kvinnor),
             "deltagare_man": as_int(r.deltagare_man),
+            "personal_uppfoljning": r.personal_uppfoljning,
+            "personal_antal": as_int(r.personal_antal),
             "steg": steps.get(r.id, []),
         }
         for r in rows

@@ -55,6 +55,12 @@ FIGURES = {
     "deltagare_man": "Deltagare, män",
     "deltagare_ej_klassificerade":
         "Registrerade som deltagare i strukturövergripande insatser (ej klassificerade)",
+    "personal_strukturovergripande":
+        "Deltagare från parternas personal (strukturövergripande, där det följs upp)",
+    "personal_foljs_upp": "Strukturövergripande där personalen följs upp",
+    "personal_foljs_inte_upp": "Strukturövergripande där personalen inte följs upp",
+    "personal_uppfoljning": "Följs personalen upp?",
+    "personal_antal": "Deltagare från parternas personal",
     "andel_antal": "Andel av beviljade insatser (%)",
     "andel_belopp": "Andel av beviljat belopp (%)",
     "antal": "Antal",
@@ -97,6 +103,8 @@ VALUES = {
     "avslas": "Avslås",
     "aterremitteras": "Återremitteras",
     "beviljad": "Beviljad",
+    "foljs_upp": "Ja, antalet anges",
+    "foljs_inte_upp": "Följs inte upp",
     **{kod: namn for kod, (_, namn) in INRIKTNINGAR.items()},
     **MALGRUPPER,
     **INSATSTYPER,
@@ -110,7 +118,7 @@ TOTAL = "Totalt"
 COLUMNS = ("Förbund", "Avsnitt", "Uppgift", "Kategori", "Värde")
 # The fields whose values are codes named in VALUES, and those naming a member organisation.
 CODED = frozenset(("status", "outcome", "esf_beslut", "styrelsebeslut", "insatstyp",
-                   "preciserad_inriktning", "specifik_malgrupp"))
+                   "preciserad_inriktning", "specifik_malgrupp", "personal_uppfoljning"))
 MEMBERS = frozenset(("projektagare", "medfinansiarer", "processagare"))
 
 

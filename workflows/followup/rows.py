@@ -17,7 +17,8 @@ PROJECT_FIELDS = ("titel", "identifierad", "status", "outcome", "utlysning", "pr
 INSATS_FIELDS = ("titel", "identifierad", "status", "outcome", "styrelsebeslut", "motesdatum",
                  "insatstyp", "preciserad_inriktning", "specifik_malgrupp", "processagare",
                  "sokt_belopp", "beviljat_belopp", "period_start", "period_slut",
-                 "deltagare_kvinnor", "deltagare_man", "steg")
+                 "deltagare_kvinnor", "deltagare_man", "personal_uppfoljning", "personal_antal",
+                 "steg")
 
 
 def rows(report: dict[str, Any]) -> Iterator[tuple[str, str, str, str, Any]]:
