@@ -393,6 +393,45 @@ def test_finsam_figures_match_the_hand_count(world: tuple[Finsam, dict[str, int]
          "namn": "Parterna utformar insats", "antal": 1}]
 
 
+# -- ESF+ per programme period (000 §8, R-S7) ---------------------------------------------------
+
+
+def test_esf_per_programme_period(world: tuple[Finsam, dict[str, int]],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    finsam, _ = world
+    [whole] = nnv(finsam)["esf_plus"]["per_programperiod"]  # 2021–2027: every idea
+    assert (whole["period"], whole["forsta"], whole["sista"], whole["identifierade"]) == (
+        "programperiod", "2021-01-01", "2027-12-31", 6)
+    # A programme period of 2025 only: E_e (identified 10 January 2026) falls after it.
+    monkeypatch.setenv("FINSAM_ESF_PROGRAMPERIOD", "2025-01-01..2025-12-31")
+    report = build_report(finsam.db, ("nnv-skane", "sodra"), Period())
+    figures = ("identifierade", "ansokningar", "beviljade", "avslagna", "ej_ansokan",
+               "pagaende", "fk_fallback", "beviljat_belopp")
+    periods = {p["period"]: p for p in report["esf_plus"]["per_programperiod"]}
+    assert list(periods) == ["programperiod", "efter"]
+    # E_a..E_d, E_f and Södra's idea; E_a and E_c applied, E_a granted, E_c rejected, E_b and
+    # E_f stopped, E_d waits (FK the fallback owner), Södra's granted 2 000 000 kr and runs
+    assert [periods["programperiod"][f] for f in figures] == [6, 3, 2, 1, 2, 2, 1, 7_800_000]
+    assert periods["programperiod"]["projektagare"] == [
+        {"kod": "af", "antal": 1}, {"kod": "angelholm", "antal": 1}, {"kod": "fk", "antal": 1},
+        {"kod": "trelleborg", "antal": 1}]
+    assert [periods["efter"][f] for f in figures] == [1, 0, 0, 0, 0, 1, 0, 0]
+    assert (periods["efter"]["forsta"], periods["efter"]["sista"]) == ("2026-01-01", None)
+    # per förbund, adding up to the total
+    per = [report["per_forbund"][t]["esf_plus"]["per_programperiod"] for t in ("nnv-skane",
+                                                                            "sodra")]
+    assert [p["identifierade"] for p in per[0]] == [5, 1] and [
+        p["identifierade"] for p in per[1]] == [1]
+    rows = list(csv.reader(io.StringIO(to_csv(report, names_of(finsam.db, report["forbund"]))[
+        1:], newline=""), delimiter=";"))
+    values = {tuple(row[:4]): row[4] for row in rows[1:] if row}
+    assert values[("Totalt", "ESF+ per programperiod",
+                   "Projektidéer identifierade i beredningsgruppen",
+                   "Efter programperioden")] == "1"
+    assert values[("Totalt", "ESF+ per programperiod", "Projektägare: Trelleborgs kommun",
+                   "Programperioden")] == "1"
+
+
 # -- the CSV people open in Swedish Excel -------------------------------------------------------
 
 

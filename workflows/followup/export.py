@@ -65,6 +65,10 @@ def _named(names: Names, forbund: str, section: str, figure: str, category: str,
              else names.forbund.get(forbund, forbund))
     if section.endswith(".pagaende"):  # (step id, step name): the step by its name
         figure, category = category, ""
+    elif figure.startswith("projektagare."):  # an owner's ideas in a programme period
+        owner = figure.removeprefix("projektagare.")
+        figure = f"Projektägare: {names.members.get(owner, owner)}"
+        category = labels.VALUES.get(category, category)
     elif section.endswith((".projekt", ".insats", ".ej_ansokan")):
         category = f"Ärende {category}"
     elif figure in labels.MEMBERS or section.endswith((".projektagare", ".medfinansiarer")):

@@ -13,10 +13,12 @@ from engine import Database
 from ..models import Forbund, Organisation
 from .codes import EJ_KLASSIFICERAD, INRIKTNINGAR, INSATSTYPER, MALGRUPPER
 from .parts import PART_NAMES
+from .programme import PERIOD_NAMES
 
 SECTIONS = {
     "esf_plus": "ESF+ nyckeltal",
     "esf_plus.projekt": "ESF+ projekt",
+    "esf_plus.per_programperiod": "ESF+ per programperiod",
     "esf_plus.ej_ansokan": "ESF+ ej ansökan",
     "esf_plus.pagaende": "ESF+ pågående",
     "esf_plus.projektagare_per_part": "ESF+ projektägare per part",
@@ -112,6 +114,7 @@ VALUES = {
     f"{EJ_KLASSIFICERAD}_strukturovergripande": "Ej klassificerad (strukturövergripande)",
     EJ_KLASSIFICERAD: "Ej klassificerad",
     **PART_NAMES,
+    **PERIOD_NAMES,
 }
 
 TOTAL = "Totalt"

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from engine import Database, Forbidden, InvalidData
 
-from .. import policy
+from .. import policy, rules
 from ..catalogue import ESF_PROCESS
 from ..parties import Capacity
 from ..system import Finsam
@@ -23,6 +23,7 @@ from .codes import ESF_FIGURES, FINSAM_FIGURES
 from .esf import esf_part
 from .finsam import finsam_part
 from .parts import by_part, part_kinds
+from .programme import esf_per_period
 from .years import finsam_years
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -136,10 +137,13 @@ def build_report(
     with db.read() as session:
         if include_esf:
             esf, esf_by_tenant = esf_part(session, scope)
+            first, last = rules.programme_period()
+            esf["per_programperiod"] = esf_per_period(esf["projekt"], first, last)
             report["esf_plus"] = esf
             for tenant in tenants:
-                per_forbund[tenant]["esf_plus"] = esf_by_tenant.get(
-                    tenant, dict.fromkeys(ESF_FIGURES, 0))
+                per_forbund[tenant]["esf_plus"] = {
+                    **esf_by_tenant.get(tenant, dict.fromkeys(ESF_FIGURES, 0)),
+                    "per_programperiod": esf_per_period(esf["projekt"], first, last, tenant)}
         finsam, finsam_by_tenant = finsam_part(session, scope)
         report["finansiell_samordning"] = finsam
         for tenant in tenants:

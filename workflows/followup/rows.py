@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .codes import EJ_KLASSIFICERAD, ESF_FIGURES, FINSAM_FIGURES
+from .programme import PERIOD_FIGURES
 from .years import YEAR_FIGURES
 
 CSV_COLUMNS = ("forbund", "avsnitt", "uppgift", "kategori", "varde")
@@ -51,6 +52,13 @@ def _breakdowns(label: str, section: str, part: dict[str, Any]) -> Iterator[tupl
         for name in ("projektagare", "medfinansiarer"):
             for row in part[name]:
                 yield (label, section, name, row["kod"], row["antal"])
+        for period in part.get("per_programperiod", []):
+            for figure in PERIOD_FIGURES:
+                yield (label, f"{section}.per_programperiod", figure, period["period"],
+                       period[figure])
+            for owner in period["projektagare"]:
+                yield (label, f"{section}.per_programperiod", f"projektagare.{owner['kod']}",
+                       period["period"], owner["antal"])
         for row in part["ej_ansokan_skal"]:
             yield (row["forbund"], f"{section}.ej_ansokan", row["steg"],
                    str(row["instance_id"]), row["skal"])

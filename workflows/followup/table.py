@@ -73,6 +73,13 @@ def _table_breakdowns(section: str, part: dict[str, Any], names: dict[str, str])
                          f"{item['outcome'] or item['status']:<18} {owner:<20} "
                          f"{', '.join(item['medfinansiarer'])}"
                          f"{'  (FK som reserv)' if item['fk_fallback'] else ''}")
+        lines.append(f"  {'per programperiod':<30}{'idéer':>8}{'ansökan':>9}{'beviljade':>10}"
+                     f"{'avslagna':>9}{'ej ansökan':>11}{'pågående':>9}")
+        for period in part.get("per_programperiod", []):
+            span = f"{period['forsta'] or '…'} – {period['sista'] or '…'}"
+            lines.append(f"  {span:<30}{period['identifierade']:>8}{period['ansokningar']:>9}"
+                         f"{period['beviljade']:>10}{period['avslagna']:>9}"
+                         f"{period['ej_ansokan']:>11}{period['pagaende']:>9}")
         lines.append("  ingen ansökan, med skäl")
         for row in part["ej_ansokan_skal"]:
             lines.append(f"    #{row['instance_id']:<6} {row['titel'][:40]:<40} {row['skal']}")
