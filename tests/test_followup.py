@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,22 +90,27 @@ class ClockDesk(Desk):
 # for participants by sex of every insats, as deployed before 004's model (issue 17).
 BEFORE_004 = DATA / "forms_before_004"
 OLD_DESIGN = {**DESIGN, "preciserad_inriktning": ["arbetslivsinriktad", "forberedande"]}
+_TURNS = itertools.count(1)
 
 
 @contextmanager
 def forms_before_004(finsam: Finsam, tenant: str) -> Iterator[None]:
     """Instances of finansiell_samordning started inside run on a version with the old A2 and
     A5 forms, and keep it; after, the bundled diagram and forms are the newest version again
-    (deployed once more with a comment: the same content again would be no new version)."""
+    (each deployed with a comment of its own: the same content again is no new version)."""
     current = read_source(diagrams_dir() / "finansiell_samordning.bpmn")
     old = {f"forms/{path.name}": json.loads(path.read_text(encoding="utf-8"))
            for path in BEFORE_004.glob("*.schema.json")}
     assert set(old) <= set(current.forms)
-    finsam.engine.deploy(tenant, replace(current, forms={**current.forms, **old}), "test")
+    # each deployment a new version: the same content again would be the old one, not the newest
+    turn = next(_TURNS)
+    before = current.bpmn + f"<!-- forms of before 004, {turn} -->".encode()
+    finsam.engine.deploy(tenant, replace(current, bpmn=before, forms={**current.forms, **old}),
+                         "test")
     try:
         yield
     finally:
-        again = current.bpmn + f"<!-- after the forms of before 004 in {tenant} -->".encode()
+        again = current.bpmn + f"<!-- after the forms of before 004, {turn} -->".encode()
         finsam.engine.deploy(tenant, replace(current, bpmn=again), "test")
 
 
@@ -278,21 +284,30 @@ def build_sodra(desk: ClockDesk) -> dict[str, int]:
     return ids
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def world(request: pytest.FixtureRequest,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Finsam, dict[str, int]]]:
-    """Both förbund with every outcome, built once per backend for this module."""
+def two_forbund(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                name: str) -> tuple[Finsam, str]:
+    """The follow-up tests' world before its history: a fresh database on the backend of
+    `request.param` (a module fixture's) with the demo förbund NNV Skåne and Södra; returns the
+    system and its URL."""
     if request.param == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("FINSAM_TEST_POSTGRES_URL is not set")
         _fresh_postgres_schema(POSTGRES_URL)
         url = POSTGRES_URL
     else:
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('followup')) / 'f.sqlite3'}"
+        url = f"sqlite:///{Path(tmp_path_factory.mktemp(name)) / f'{name}.sqlite3'}"
     finsam = Finsam(url)
     finsam.init()
     load_demo(finsam.db)
     add_sodra(finsam)
+    return finsam, url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Finsam, dict[str, int]]]:
+    """Both förbund with every outcome, built once per backend for this module."""
+    finsam, url = two_forbund(request, tmp_path_factory, "followup")
     clock = Clock()
     ids = build_nnv(ClockDesk(url, clock))
     ids.update(build_sodra(ClockDesk(url, clock, prefix="s-")))

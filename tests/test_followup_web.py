@@ -27,6 +27,7 @@ from .conftest import Browser
 from .test_followup import (
     ESF,
     FS,
+    OLD_DESIGN,
     Clock,
     ClockDesk,
     add_sodra,
@@ -34,13 +35,16 @@ from .test_followup import (
     esf_to_agreement,
     finsam_route,
     finsam_to_board,
+    forms_before_004,
 )
 from .test_processes import DESIGN, GRANTED, agree, position
 
 
 def granted_insats(desk: ClockDesk, when: str) -> int:
-    iid = finsam_route(desk, when)
-    finsam_to_board(desk, iid, DESIGN, FS)
+    """Granted on the forms of before 004's model, with two inriktningar (OLD_DESIGN)."""
+    with forms_before_004(desk.system(), "nnv-skane"):
+        iid = finsam_route(desk, when)
+    finsam_to_board(desk, iid, OLD_DESIGN, FS)
     desk.act("styrelse", iid, "styrelsebeslut", GRANTED)
     return iid
 
@@ -112,7 +116,7 @@ def test_api_csv(client, browser: Browser, world: dict[str, int]) -> None:  # ty
     assert values[("esf_plus", "ej_ansokan", "")] == "1"
     assert values[("esf_plus", "projektagare", "angelholm")] == "1"
     assert values[("finansiell_samordning", "beviljat_belopp", "")] == "3500000"
-    # DESIGN recorded two inriktningar: counted once, as not classified (004 §2.1.1)
+    # OLD_DESIGN recorded two inriktningar: counted once, as not classified (004 §2.1.1)
     assert values[("finansiell_samordning.preciserad_inriktning", "antal",
                    "ej_klassificerad_individinriktad")] == "1"
     assert values[("finansiell_samordning.preciserad_inriktning", "andel",

@@ -5,26 +5,24 @@ long ago its need was identified. Hand-computed over three years and two förbun
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from workflows import Finsam
-from workflows.demo import load_demo
 from workflows.followup import Period, build_report, classify
 
-from .conftest import BACKENDS, POSTGRES_URL, _fresh_postgres_schema
+from .conftest import BACKENDS
 from .test_followup import (
     FS,
     Clock,
     ClockDesk,
-    add_sodra,
     esf_route,
     esf_to_agreement,
     finsam_route,
     finsam_to_board,
     forms_before_004,
+    two_forbund,
 )
 from .test_processes import DESIGN, GRANTED, agree, position
 
@@ -45,17 +43,7 @@ def grant(desk: ClockDesk, when: str, design: dict[str, Any], parter: list[str],
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Finsam]:
-    if request.param == "postgresql":
-        if not POSTGRES_URL:
-            pytest.skip("FINSAM_TEST_POSTGRES_URL is not set")
-        _fresh_postgres_schema(POSTGRES_URL)
-        url = POSTGRES_URL
-    else:
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('years')) / 'y.sqlite3'}"
-    finsam = Finsam(url)
-    finsam.init()
-    load_demo(finsam.db)
-    add_sodra(finsam)
+    finsam, url = two_forbund(request, tmp_path_factory, "years")
     clock = Clock()
     nnv = ClockDesk(url, clock)
     # X: individinriktad, identified in 2025, granted 1 460 000 kr for 2025-07-01 – 2027-06-30:
