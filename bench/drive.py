@@ -156,7 +156,7 @@ class Driver:
         """A2 to A5 with a granted board decision: one instance, 8 completions."""
         iid = self.need(FINSAM_PARTIES, "finansiell_samordning")["finansiell_samordning"]
         self.act("klippan", iid, "utforma_insats", {
-            "insatstyp": "individinriktad", "preciserad_inriktning": ["arbetslivsinriktad"],
+            "insatstyp": "individinriktad", "preciserad_inriktning": "arbetslivsinriktad",
             "specifik_malgrupp": ["unga"], "syfte": "Stöd", "mal": "Arbete",
             "sokt_belopp": 3_500_000, "processagare": "angelholm"})
         self.each(iid, "forankra_insats", {o: {"forankrad": True} for o in FINSAM_PARTIES})

@@ -46,7 +46,7 @@ def seed(driver: Driver, count: int) -> list[int]:
     for _ in range(count):
         iid = driver.need(ORGS, "finansiell_samordning")["finansiell_samordning"]
         driver.act("angelholm", iid, "utforma_insats", {
-            "insatstyp": "individinriktad", "preciserad_inriktning": ["arbetslivsinriktad"],
+            "insatstyp": "individinriktad", "preciserad_inriktning": "arbetslivsinriktad",
             "specifik_malgrupp": ["unga"], "syfte": "x", "mal": "x", "sokt_belopp": 100_000,
             "processagare": "angelholm"})
         iids.append(iid)

@@ -181,7 +181,7 @@ class PlainSpiff:
     def finsam_main_path(self) -> None:
         state = self.start("finansiell_samordning", {"titel": "Insats", "parter": FINSAM_PARTIES})
         state = self.complete(state, "utforma_insats", {
-            "insatstyp": "individinriktad", "preciserad_inriktning": ["arbetslivsinriktad"],
+            "insatstyp": "individinriktad", "preciserad_inriktning": "arbetslivsinriktad",
             "specifik_malgrupp": ["unga"], "syfte": "Stöd", "mal": "Arbete",
             "sokt_belopp": 3_500_000, "processagare": "angelholm",
             "avbryt": False})  # derived by the domain at A2, as fk_fallback is at B3

@@ -60,7 +60,7 @@ def one_cycle(driver: Driver) -> None:
     driver.need(ESF_PARTIES, "bada")  # both routes at their first step
     refused = driver.need(FINSAM_PARTIES, "finansiell_samordning")["finansiell_samordning"]
     driver.act("klippan", refused, "utforma_insats", {
-        "insatstyp": "strukturovergripande", "preciserad_inriktning": ["kompetenshojande"],
+        "insatstyp": "strukturovergripande", "preciserad_inriktning": "kompetenshojande",
         "syfte": "x", "mal": "x", "sokt_belopp": 90_000, "processagare": "klippan"})
     driver.each(refused, "forankra_insats", {o: {"forankrad": True} for o in FINSAM_PARTIES})
     driver.act("angelholm", refused, "ansvarsfordelning", {"ansvarsfordelning": "x"})

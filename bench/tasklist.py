@@ -55,7 +55,7 @@ def seed_with_engine(driver: Driver, count: int) -> None:
             iid = driver.need(parties, "finansiell_samordning")["finansiell_samordning"]
             if n % 4 == 1:
                 driver.act(parties[0], iid, "utforma_insats", {
-                    "insatstyp": "individinriktad", "preciserad_inriktning": ["arbetslivsinriktad"],
+                    "insatstyp": "individinriktad", "preciserad_inriktning": "arbetslivsinriktad",
                     "specifik_malgrupp": ["unga"], "syfte": "x", "mal": "x",
                     "sokt_belopp": 100_000, "processagare": parties[0]})
         else:

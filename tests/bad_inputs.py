@@ -134,7 +134,7 @@ def _form_cases() -> list[Case]:
                                          content_type=content_type)
         return run
 
-    design = {"insatstyp": "individinriktad", "preciserad_inriktning": ["arbetslivsinriktad"],
+    design = {"insatstyp": "individinriktad", "preciserad_inriktning": "arbetslivsinriktad",
               "specifik_malgrupp": ["unga"], "syfte": "Stöd", "mal": "Arbete",
               "processagare": "angelholm"}
     nested: Any = "x"

@@ -59,7 +59,7 @@ def form_data(task: dict[str, Any]) -> dict[str, Any]:
         "genomfora_projekt": {"genomford_datum": "2028-12-31"},
         "slutrapportera": {"slutrapport_datum": "2029-02-28"},
         "utforma_insats": {
-            "insatstyp": "individinriktad", "preciserad_inriktning": ["arbetslivsinriktad"],
+            "insatstyp": "individinriktad", "preciserad_inriktning": "arbetslivsinriktad",
             "specifik_malgrupp": ["unga"], "syfte": "Stöd", "mal": "Arbete",
             "sokt_belopp": 3_500_000, "processagare": "angelholm"},
         "forankra_insats": {"forankrad": True},

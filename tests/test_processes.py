@@ -17,7 +17,7 @@ ESF_PARTIES = ["af", "fk", "angelholm"]
 
 DESIGN = {
     "insatstyp": "individinriktad",
-    "preciserad_inriktning": ["arbetslivsinriktad", "forberedande"],
+    "preciserad_inriktning": "arbetslivsinriktad",
     "specifik_malgrupp": ["unga"],
     "syfte": "Samordnat stöd till unga hemmasittare",
     "mal": "Hälften når arbete eller studier",

@@ -168,7 +168,9 @@ def openapi_document() -> dict[str, Any]:
                     {"name": "forbund", "in": "query", "schema": {"type": "string"},
                      "description": "Must be the caller's förbund"},
                     {"name": "format", "in": "query",
-                     "schema": {"enum": ["json", "csv", "xlsx"]}}],
+                     "schema": {"enum": ["json", "csv", "csv-data", "xlsx"]},
+                     "description": "csv: for Swedish Excel (semicolons, UTF-8 with BOM, "
+                                    "decimal comma, names); csv-data: the tidy table of codes"}],
                 "responses": {"200": {"description": "The report (docs/followup.md)", "content": {
                     "application/json": {"schema": {"type": "object", "required": [
                         "forbund", "period", "finansiell_samordning", "per_forbund"],

@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from engine import InvalidData
 from workflows import followup
-from workflows.followup_export import to_csv, to_xlsx
+from workflows.followup import names_of, to_csv, to_data_csv, to_xlsx
 
 from .amounts import kronor
 from .api import api_login_required
@@ -42,6 +42,9 @@ FIGURES = {
     "deltagare_man": N_("Deltagare, män (individinriktade)"),
     "deltagare_ej_klassificerade": N_(
         "Registrerade som deltagare i strukturövergripande insatser (ej klassificerade)"),
+    "personal_strukturovergripande": N_(
+        "Deltagare från parternas personal (strukturövergripande, där det följs upp)"),
+    "personal_foljs_inte_upp": N_("Strukturövergripande där personalen inte följs upp"),
 }
 MONEY = ("beviljat_belopp", "belopp_individinriktade", "belopp_strukturovergripande")
 OUTCOMES = {
@@ -80,11 +83,11 @@ def uppfoljning() -> Any:
 @bp.get("/api/reports/uppfoljning")
 @api_login_required
 def api_uppfoljning() -> Any:
-    """The follow-up report as JSON, as CSV with `?format=csv`, or as an .xlsx workbook with
-    `?format=xlsx`."""
+    """The follow-up report as JSON, as the CSV Swedish Excel opens with `?format=csv`, as the
+    tidy CSV of codes with `?format=csv-data`, or as an .xlsx workbook with `?format=xlsx`."""
     fmt = request.args.get("format") or "json"
-    if fmt not in ("json", "csv", "xlsx"):
-        return api_error(400, "bad_request", "format is json, csv or xlsx")
+    if fmt not in FORMATS:
+        return api_error(400, "bad_request", "format is json, csv, csv-data or xlsx")
     period = followup.Period.parse(request.args.get("from"), request.args.get("to"))
     report = followup.report_for(system(), capacity(), period,
                                  forbund=request.args.get("forbund") or None)
@@ -92,13 +95,18 @@ def api_uppfoljning() -> Any:
         return jsonify(report)
     if fmt == "xlsx":
         response = Response(to_xlsx(report), mimetype=XLSX_MIMETYPE)
+    elif fmt == "csv-data":
+        response = Response(to_data_csv(report), mimetype="text/csv")
     else:
-        response = Response(to_csv(report), mimetype="text/csv")
+        response = Response(to_csv(report, names_of(system().db, report["forbund"])),
+                            mimetype="text/csv", content_type="text/csv; charset=utf-8")
+    suffix = {"csv-data": "-data.csv"}.get(fmt, f".{fmt}")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="uppfoljning-{capacity().forbund}.{fmt}"')
+        f'attachment; filename="uppfoljning-{capacity().forbund}{suffix}"')
     return response
 
 
+FORMATS = ("json", "csv", "csv-data", "xlsx")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -79,13 +79,13 @@ STYRELSE_FIELDS = frozenset({
     "forankrad", "kommentar", "ansvarsfordelning", "tjansteutlatande", "forslag_till_beslut",
     "styrelsebeslut", "beviljat_belopp", "period_start", "period_slut", "motivering",
     "anvisningar", "motesdatum", "protokoll_paragraf", "deltagare_kvinnor", "deltagare_man",
-    "genomford_datum",
+    "genomford_datum", "personal_uppfoljning", "personal_antal",
 })
 # Bookkeeping a person does not need to read on a page (the API still carries it to those who
 # see the case).
 INTERNAL_FIELDS = frozenset({LINK_FIELD, "projektparter", "fk_fallback"})
 
-# The variables the follow-up reports aggregate (workflows/followup.py, docs/followup.md): copied
+# The variables the follow-up reports aggregate (workflows/followup/, docs/followup.md): copied
 # to `instance_attribute` after every step. A key added here needs a migration that backfills it
 # (see workflows/migrations/versions/0003_instance_attribute.py). `parter` is indexed in every
 # process with parties: the task list narrows a member's tasks by it (`policy.grants`).
@@ -99,7 +99,8 @@ INDEXED_VARIABLES: dict[str, tuple[str, ...]] = {
     FINSAM_PROCESS: (LINK_FIELD, PARTIES_VARIABLE, "insatstyp", "preciserad_inriktning",
                      "specifik_malgrupp", "sokt_belopp", "processagare", "styrelsebeslut",
                      "beviljat_belopp", "motesdatum", "period_start", "period_slut",
-                     "deltagare_kvinnor", "deltagare_man", "genomford_datum"),
+                     "deltagare_kvinnor", "deltagare_man", "genomford_datum",
+                     "personal_uppfoljning", "personal_antal"),
 }
 
 # Steps that an earlier step can send back, and why (issue 16, finding 7): (process, the task
@@ -157,4 +158,6 @@ CHOICES: dict[str, dict[str, str]] = {
         "langtidssjukskrivna": "Långtidssjukskrivna",
         "ingen_specifik_malgrupp": "Ingen specifik målgrupp",
     },
+    "personal_uppfoljning": {"foljs_upp": "Ja, antalet anges",
+                             "foljs_inte_upp": "Följs inte upp"},
 }

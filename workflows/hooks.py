@@ -22,7 +22,7 @@ from engine import (
     utc_now,
 )
 
-from . import policy, rules
+from . import insats_model, policy, rules
 from .catalogue import (
     INDEXED_VARIABLES,
     LANE_FROM_ITEM,
@@ -130,7 +130,7 @@ class FinsamHooks:
     # -- forms -------------------------------------------------------------------------------
 
     def prepare_form(self, schema: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
-        prepared = copy.deepcopy(schema)
+        prepared = copy.deepcopy(insats_model.form_for(schema, ctx.data))
         parties = self._parties(ctx.tenant)
         for prop in (prepared.get("properties") or {}).values():
             source = prop.get("x-options")
@@ -163,7 +163,8 @@ class FinsamHooks:
         if ctx.bpmn_id == "identifiera_behov":
             errors = rules.check_need(data, parties, forbunds)
         elif ctx.bpmn_id == "utforma_insats":
-            errors = rules.check_design(data, ctx.data, parties, forbunds)
+            errors = (rules.check_design(data, ctx.data, parties, forbunds)
+                      or insats_model.check_design(data))
             derived = {"avbryt": data.get("avbryt") is True}  # the gateway reads it every round
         elif ctx.bpmn_id == "utforma_projektide":
             errors = rules.check_parties_revised(data, parties, forbunds)
@@ -173,7 +174,8 @@ class FinsamHooks:
         elif ctx.bpmn_id == "styrelsebeslut":
             errors = rules.check_board_decision(data, ctx.data)
         elif ctx.bpmn_id == "genomfora_insats":
-            errors = rules.check_insats_done(data, ctx.data)
+            errors = (insats_model.check_done(data, ctx.data)
+                      or rules.check_insats_done(data, ctx.data))
         elif ctx.bpmn_id == "registrera_esf_beslut":
             errors, derived = rules.check_esf_decision(data, ctx.data)
         elif ctx.bpmn_id == "genomfora_projekt":

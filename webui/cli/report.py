@@ -8,8 +8,15 @@ from pathlib import Path
 import click
 
 from webui.cli.common import fail, friendly, system
-from workflows.followup import Period, build_report
-from workflows.followup_export import to_csv, to_table, to_xlsx
+from workflows.followup import (
+    Period,
+    build_report,
+    names_of,
+    to_csv,
+    to_data_csv,
+    to_table,
+    to_xlsx,
+)
 
 
 def register(main: click.Group) -> None:
@@ -26,8 +33,11 @@ def register(main: click.Group) -> None:
                   help="Needs identified on or after this day (YYYY-MM-DD, Swedish time).")
     @click.option("--to", "end", default=None, metavar="DATE",
                   help="Needs identified on or before this day (YYYY-MM-DD).")
-    @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]),
-                  default="table", show_default=True)
+    @click.option("--format", "fmt",
+                  type=click.Choice(["table", "json", "csv", "csv-data", "xlsx"]),
+                  default="table", show_default=True,
+                  help="csv: for Swedish Excel (semicolons, decimal comma, names); csv-data: "
+                       "the tidy table of codes.")
     @click.option("-o", "--output", "output", default=None, metavar="FILE",
                   type=click.Path(dir_okay=False, writable=True),
                   help="Write to FILE (required for --format xlsx).")
@@ -49,6 +59,7 @@ def register(main: click.Group) -> None:
                 fail("no förbund yet: run 'finsam demo' or add one")
                 return
             result = build_report(finsam.db, tenants, period)
+            labelled = names_of(finsam.db, tenants)
             names = finsam.org_names(forbund) if forbund else {}
         if fmt == "xlsx":
             Path(str(output)).write_bytes(to_xlsx(result))
@@ -56,7 +67,9 @@ def register(main: click.Group) -> None:
         if fmt == "json":
             text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
         elif fmt == "csv":
-            text = to_csv(result)
+            text = to_csv(result, labelled)
+        elif fmt == "csv-data":
+            text = to_data_csv(result)
         else:
             text = to_table(result, names)
         if output is not None:

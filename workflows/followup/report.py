@@ -1,6 +1,6 @@
 """Uppföljning: the follow-up report of ESF+ project ideas (000 §8) and of Finsam insatser (004).
 
-Every figure is an SQL aggregate over the indexed instance attributes (`followup_queries`);
+Every figure is an SQL aggregate over the indexed instance attributes (`queries`);
 docs/followup.md says what each one counts and where it comes from. Who sees what is decided
 here: the styrelse gets the Finsam part only, never an `esf_plus` key (R-S2).
 """
@@ -14,20 +14,17 @@ from zoneinfo import ZoneInfo
 
 from engine import Database, Forbidden, InvalidData
 
-from . import followup_queries as q
-from . import policy
-from .catalogue import ESF_PROCESS
-from .followup_sections import (
-    ESF_FIGURES,
-    FINSAM_FIGURES,
-    by_part,
-    esf_part,
-    finsam_part,
-    finsam_years,
-    part_kinds,
-)
-from .parties import Capacity
-from .system import Finsam
+from .. import policy, rules
+from ..catalogue import ESF_PROCESS
+from ..parties import Capacity
+from ..system import Finsam
+from . import queries as q
+from .codes import ESF_FIGURES, FINSAM_FIGURES
+from .esf import esf_part
+from .finsam import finsam_part
+from .parts import by_part, part_kinds
+from .programme import esf_per_period
+from .years import finsam_years
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Days a period may name: any need's, with room; beyond them the day after the last day, or a
@@ -140,10 +137,13 @@ def build_report(
     with db.read() as session:
         if include_esf:
             esf, esf_by_tenant = esf_part(session, scope)
+            first, last = rules.programme_period()
+            esf["per_programperiod"] = esf_per_period(esf["projekt"], first, last)
             report["esf_plus"] = esf
             for tenant in tenants:
-                per_forbund[tenant]["esf_plus"] = esf_by_tenant.get(
-                    tenant, dict.fromkeys(ESF_FIGURES, 0))
+                per_forbund[tenant]["esf_plus"] = {
+                    **esf_by_tenant.get(tenant, dict.fromkeys(ESF_FIGURES, 0)),
+                    "per_programperiod": esf_per_period(esf["projekt"], first, last, tenant)}
         finsam, finsam_by_tenant = finsam_part(session, scope)
         report["finansiell_samordning"] = finsam
         for tenant in tenants:
@@ -163,7 +163,3 @@ def build_report(
                                                 **by_part(report[section], kinds, tenant)}
     report["per_forbund"] = per_forbund
     return report
-
-
-__all__ = ["ESF_FIGURES", "FINSAM_FIGURES", "Period", "build_report", "opens_every_instance",
-           "report_for", "sees_esf"]
