@@ -297,16 +297,15 @@ def test_api_lint_gives_problems_with_codes_in_the_callers_language(client, fins
 def test_the_modeler_page_without_and_with_bpmn_js(designer: Browser, finsam: Finsam,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    tmp_path: Path) -> None:
-    from webui import designer as pages
+    from webui import modeler as pages
 
-    monkeypatch.setattr(pages, "MODELER_DIST", tmp_path / "missing")
+    monkeypatch.setattr(pages, "NODE_MODULES", tmp_path / "missing")
     plain = designer.get("/designer/modeler?process_id=esf_plus&version=1").get_data(
         as_text=True)
     assert "Modelleraren i webbläsaren är inte installerad" in plain
-    assert "bpmn-modeler" not in plain and 'id="xml"' in plain
+    assert "modeler.js" not in plain and 'id="xml"' in plain
     assert "Projektägare formulerar ansökan" in unescape(plain)
-    assert designer.get("/designer/modeler/assets/bpmn-modeler.production.min.js"
-                        ).status_code == 404
+    assert designer.get("/designer/modeler/assets/modeler.js").status_code == 404
     new = designer.get("/designer/modeler").get_data(as_text=True)
     assert "Modellera en ny process" in new and "ny_process" in new
     assert designer.get("/designer/modeler?process_id=nope&version=1").status_code == 404
@@ -325,22 +324,27 @@ def test_the_modeler_page_without_and_with_bpmn_js(designer: Browser, finsam: Fi
 def test_the_modeler_serves_only_its_listed_assets(designer: Browser,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    tmp_path: Path) -> None:
-    from webui import designer as pages
+    from webui import modeler as pages
 
-    (tmp_path / "assets").mkdir()
-    (tmp_path / "bpmn-modeler.production.min.js").write_text("// bpmn-js")
-    (tmp_path / "bpmn-modeler.development.js").write_text("// not listed")
-    (tmp_path / "assets" / "bpmn-js.css").write_text(".djs-container {}")
-    monkeypatch.setattr(pages, "MODELER_DIST", tmp_path)
+    (tmp_path / ".finsam").mkdir()
+    (tmp_path / "bpmn-js" / "dist" / "assets").mkdir(parents=True)
+    (tmp_path / ".finsam" / "modeler.js").write_text("// the modeler bundle")
+    (tmp_path / "bpmn-js" / "dist" / "bpmn-modeler.development.js").write_text("// not listed")
+    (tmp_path / "bpmn-js" / "dist" / "assets" / "bpmn-js.css").write_text(".djs-container {}")
+    monkeypatch.setattr(pages, "NODE_MODULES", tmp_path)
     page = designer.get("/designer/modeler?process_id=esf_plus&version=1")
     html = page.get_data(as_text=True)
-    assert "/designer/modeler/assets/bpmn-modeler.production.min.js" in html
+    assert "/designer/modeler/assets/modeler.js" in html
     assert "/static/modeler.js" in html and "<script>" not in html
     assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
-    script = designer.get("/designer/modeler/assets/bpmn-modeler.production.min.js")
-    assert script.status_code == 200 and script.get_data(as_text=True) == "// bpmn-js"
+    script = designer.get("/designer/modeler/assets/modeler.js")
+    assert script.status_code == 200 and script.get_data(as_text=True) == "// the modeler bundle"
     script.close()
-    for name in ("bpmn-modeler.development.js", "..%2Fpackage.json", "assets/../x.js"):
+    css = designer.get("/designer/modeler/assets/assets/bpmn-js.css")
+    assert css.status_code == 200 and css.get_data(as_text=True) == ".djs-container {}"
+    css.close()
+    for name in ("bpmn-modeler.development.js", "bpmn-js/dist/bpmn-modeler.development.js",
+                 "..%2Fpackage.json", "assets/../x.js", ".finsam/modeler.js"):
         assert designer.get(f"/designer/modeler/assets/{name}").status_code == 404
 
 

@@ -121,4 +121,7 @@ def _blueprints(app: Flask) -> None:
     from . import api_specs  # a förbund's process versions: deploy, publish, adopt
 
     app.register_blueprint(api_specs.bp)
+    from . import modeler  # the designer's modeler in the browser (bpmn-js, properties panel)
+
+    app.register_blueprint(modeler.bp)
 
