@@ -7,6 +7,7 @@ import json
 from html import unescape
 
 import pytest
+from flask import Flask
 
 from workflows import Finsam
 from workflows.users import new_token
@@ -74,3 +75,63 @@ def test_the_modeler_page_shows_the_diagrams_forms_and_deploys_them_with_it(
     assert versions(finsam) == before + 1
     assert finsam.engine.deployed_form("nnv-skane", NEW_FORM)["title"] == "Formulera ansökan v2"
     assert b"v2.schema.json" in finsam.engine.spec_bpmn("nnv-skane", "esf_plus", 2)
+
+
+def drafts_of(finsam: Finsam) -> list[tuple[int, str, str, str]]:
+    from sqlalchemy import select
+
+    from workflows.models import ModelerDraft
+
+    with finsam.db.read() as session:
+        return [tuple(r) for r in session.execute(select(  # type: ignore[misc]
+            ModelerDraft.id, ModelerDraft.forbund, ModelerDraft.username,
+            ModelerDraft.process_id).order_by(ModelerDraft.id)).all()]
+
+
+def test_a_draft_is_kept_on_the_server_for_its_designer_only(designer: Browser, app: Flask,
+                                                             finsam: Finsam) -> None:
+    from engine import utc_now
+    from workflows.models import ModelerDraft
+    from workflows.users import add_user
+
+    before = versions(finsam)
+    empty = designer.post("/designer/modeler/drafts", {"process_id": "esf_plus", "xml": " "})
+    assert empty.status_code == 422 and "Utkastet kunde inte sparas" in empty.get_data(
+        as_text=True)
+    assert drafts_of(finsam) == []
+    saved = designer.post("/designer/modeler/drafts", {
+        "process_id": "esf_plus", "xml": USES_NEW_FORM.replace("Projektägare formulerar",
+                                                               "UTKAST-HEMLIS formulerar"),
+        "form_path": [NEW_FORM, ""], "form_json": [A_FORM, ""]})
+    assert saved.status_code == 302
+    [(draft_id, forbund, username, process_id)] = drafts_of(finsam)
+    assert (forbund, username, process_id) == ("nnv-skane", "designer", "esf_plus")
+    assert saved.headers["Location"].endswith(f"/designer/modeler/drafts/{draft_id}")
+    page = unescape(designer.get(f"/designer/modeler/drafts/{draft_id}").get_data(as_text=True))
+    assert "UTKAST-HEMLIS formulerar" in page and "Formulera ansökan v2" in page
+    assert "Ditt utkast: esf_plus" in page
+    listing = designer.get("/designer/modeler").get_data(as_text=True)
+    assert f"/designer/modeler/drafts/{draft_id}" in listing
+    again = designer.post("/designer/modeler/drafts", {"process_id": "esf_plus", "xml": ESF})
+    assert again.status_code == 302 and len(drafts_of(finsam)) == 1  # overwritten
+    assert versions(finsam) == before  # a draft deploys nothing
+    # Another designer of the förbund, and a draft of another förbund: never seen or deleted.
+    with finsam.db.write() as session:
+        other = ModelerDraft(forbund="annat", username="designer", process_id="esf_plus",
+                             bpmn="ANNAT-HEMLIS", forms={}, saved_at=utc_now())
+        session.add(other)
+        session.flush()
+        other_id = other.id
+    assert designer.get(f"/designer/modeler/drafts/{other_id}").status_code == 404
+    assert designer.post(f"/designer/modeler/drafts/{other_id}/delete", {}).status_code == 404
+    assert "ANNAT-HEMLIS" not in designer.get("/designer/modeler").get_data(as_text=True)
+    add_user(finsam.db, "designer2", "nnv-skane", "kansli", "designer", "finsam-demo")
+    colleague = Browser(app.test_client())
+    colleague.login("designer2")
+    assert colleague.get(f"/designer/modeler/drafts/{draft_id}").status_code == 404
+    assert colleague.post(f"/designer/modeler/drafts/{draft_id}/delete", {}).status_code == 404
+    assert f"/drafts/{draft_id}" not in colleague.get("/designer/modeler").get_data(as_text=True)
+    assert len(drafts_of(finsam)) == 2
+    gone = designer.post(f"/designer/modeler/drafts/{draft_id}/delete", {})
+    assert gone.status_code == 302
+    assert [d[0] for d in drafts_of(finsam)] == [other_id]

@@ -8,12 +8,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import NotFound
-from workflows import designing, modeling
+from engine import InvalidData, NotFound
+from workflows import designing, drafts, modeling
 from workflows.catalogue import KNOWN_LANES
 
 from .context import capacity, system
@@ -61,9 +70,10 @@ def modeler_available() -> bool:
 
 
 def _page(xml: str, filename: str, process_id: str, version: str,
-          forms: Mapping[str, str]) -> str:
+          forms: Mapping[str, str], draft: drafts.DraftView | None = None) -> str:
     return render_template("designer/modeler.html", xml=xml, filename=filename,
-                           process_id=process_id, version=version, forms=forms,
+                           process_id=process_id, version=version, forms=forms, draft=draft,
+                           drafts=drafts.drafts(system(), capacity()),
                            available=modeler_available(),
                            panel={"lanes": list(KNOWN_LANES), "texts": modeler_texts()})
 
@@ -122,8 +132,56 @@ def modeler_deploy() -> Any:
         flash(_("En formulärfils sökväg ska sluta på .json och ligga bredvid diagrammet, till "
                 "exempel forms/min_uppgift.schema.json. Rätta sökvägen nedan och försök igen."),
               "error")
-        sent = dict(zip(request.form.getlist("form_path"), request.form.getlist("form_json"),
-                        strict=False))
-        return _page(xml, _filename(), "", "", sent), 422
+        return _page(xml, _filename(), "", "", _sent_forms()), 422
     return lint_or_deploy(_filename(), xml.encode("utf-8"), forms,
                           deploy=request.form.get("action") == "deploy")
+
+
+# -- drafts kept on the server (beside the browser's own) --------------------------------------
+
+def _sent_forms() -> dict[str, str]:
+    return dict(zip(request.form.getlist("form_path"), request.form.getlist("form_json"),
+                    strict=False))
+
+
+@bp.post("/drafts")
+@login_required
+def draft_save() -> Any:
+    """Save the diagram and its form files as the designer's draft of the process, on the
+    server (only the designer sees it, only in this förbund)."""
+    me = capacity()
+    designing.require_designer(me)
+    process_id = request.form.get("process_id", "")
+    xml = request.form.get("xml", "")
+    try:
+        draft = drafts.save_draft(system(), me, process_id, xml, _sent_forms())
+    except InvalidData:
+        flash(_("Utkastet kunde inte sparas: diagrammet är tomt eller för stort, eller en "
+                "formulärfils sökväg slutar inte på .json. Rätta det nedan och spara igen."),
+              "error")
+        return _page(xml, _filename(), process_id, "", _sent_forms()), 422
+    flash(_("Utkastet är sparat på servern. Bara du ser det, och bara i det här förbundet."),
+          "success")
+    return redirect(url_for("modeler.draft", draft_id=draft.id))
+
+
+@bp.get("/drafts/<int:draft_id>")
+@login_required
+def draft(draft_id: int) -> Any:
+    """Open one of the designer's drafts in the modeler."""
+    me = capacity()
+    designing.require_designer(me)
+    found = drafts.open_draft(system(), me, draft_id)
+    filename = f"{found.process_id or 'ny_process'}.bpmn"
+    return _page(found.bpmn, filename, found.process_id, "", found.forms, draft=found)
+
+
+@bp.post("/drafts/<int:draft_id>/delete")
+@login_required
+def draft_delete(draft_id: int) -> Any:
+    """Delete one of the designer's drafts."""
+    me = capacity()
+    designing.require_designer(me)
+    drafts.delete_draft(system(), me, draft_id)
+    flash(_("Utkastet är borttaget."), "success")
+    return redirect(url_for("modeler.modeler"))

@@ -199,3 +199,22 @@ def test_the_panel_edits_what_the_engine_reads_and_forms_deploy_with_the_diagram
     assert "fk_fallback == True</bpmn:conditionExpression>" in saved
     assert engine.deployed_form("nnv-skane", NEW_FORM)["title"] == "Formulera ansökan v2"
     assert_clean_bpmn(saved.encode(), tmp_path)
+
+
+def test_a_draft_is_kept_on_the_server_and_opened_from_its_page(ui: UI, live_server: LiveServer
+                                                                ) -> None:
+    ui.login("designer")
+    ui.page.goto(ui.url(MODELER))
+    status = ui.page.locator("#modeler-status")
+    status.get_by_text("Inga problem").wait_for()
+    modeling(ui.page, "modeling.updateLabel(registry.get('formulera_ansokan'), 'Serverns utkast');")
+    ui.page.get_by_role("button", name="Spara utkast på servern").click()
+    ui.page.get_by_text("Utkastet är sparat på servern").wait_for()
+    assert "/designer/modeler/drafts/" in ui.page.url
+    status.get_by_text("Inga problem").wait_for()
+    assert "Serverns utkast" in ui.page.locator("#modeler-elements").inner_text()
+    ui.check("modeler-draft")
+    ui.page.goto(ui.url("/designer/modeler"))
+    ui.page.get_by_role("link", name="esf_plus").click()
+    ui.page.locator("#modeler-elements").get_by_text("Serverns utkast").wait_for()
+    assert live_server.system.engine.spec_versions("nnv-skane", "esf_plus")[0].version == 1

@@ -147,6 +147,8 @@ document.addEventListener("DOMContentLoaded", function () {
       action.name = "action";
       action.value = submitter ? submitter.value : "lint";
       form.appendChild(action);
+      // form.submit() ignores the button's formaction (the server draft posts elsewhere).
+      if (submitter && submitter.hasAttribute("formaction")) { form.action = submitter.formAction; }
       form.submit();
     });
   });
