@@ -147,6 +147,7 @@ def _parse(source: SpecSource) -> ParsedSpec:
                 file=source.filename,
                 line=root.sourceline,
                 hint="export the diagram as BPMN 2.0 XML from Camunda Modeler or bpmn.io",
+                code="spec.not_bpmn",
             )
         )
     problems = _xsd_problems(tree, source.filename)
@@ -169,6 +170,8 @@ def _xsd_problems(tree: etree._ElementTree, filename: str) -> list[Problem]:
             file=filename,
             line=error.line,
             hint="open and save the file in Camunda Modeler to see the element",
+            code="spec.xsd",
+            params=(("line", str(error.line)), ("detail", str(error.message))),
         )
         for error in list(schema.error_log)[:20]
     ]
@@ -179,8 +182,10 @@ def _engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Probl
     problems: list[Problem] = []
 
     def problem(
-        element: Any, message: str, hint: str | None = None, line: int | None = None
+        element: Any, message: str, hint: str | None = None, line: int | None = None,
+        code: str = "", **params: str,
     ) -> None:
+        name = " ".join((element.get("name") or "").split()) or element.get("id") or ""
         problems.append(
             Problem(
                 message,
@@ -189,6 +194,8 @@ def _engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Probl
                 line=line or element.sourceline,
                 file=source.filename,
                 hint=hint,
+                code=code,
+                params=tuple(sorted({**params, "name": name}.items())) if code else (),
             )
         )
 
@@ -201,6 +208,8 @@ def _engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Probl
                 f"the file must hold exactly one executable process; found {len(executable)}",
                 file=source.filename,
                 hint='set isExecutable="true" on the one process to run',
+                code="spec.executable_count",
+                params=(("found", str(len(executable))),),
             )
         )
     for tag, (message, hint) in _REFUSED_ELEMENTS.items():
@@ -209,7 +218,8 @@ def _engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Probl
     for tag in _REFUSED_EXTENSIONS:
         for element in root.iter(f"{{{SPIFF_NS}}}{tag}"):
             owner = element.getparent().getparent()
-            problem(owner, f"spiffworkflow:{tag} scripts are refused", "remove the script")
+            problem(owner, f"spiffworkflow:{tag} scripts are refused", "remove the script",
+                    code="spec.script_refused")
     expression_tags = (
         "conditionExpression",
         "timeDuration",
@@ -238,12 +248,14 @@ def _engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Probl
                     "use only comparisons, and/or/not, literals, variables, x['key'] and "
                     "the allowed functions",
                     line=element.sourceline,
+                    code="spec.expression_refused", expression=text[:120], detail=str(exc),
                 )
     checked: set[str] = set()
     for form_path, element in _form_references(tree):
         schema = source.forms.get(form_path)
         if schema is None:
-            problem(element, f"the form '{form_path}' is missing", "add the form file")
+            problem(element, f"the form '{form_path}' is missing", "add the form file",
+                    code="form.missing", form=form_path)
             continue
         if form_path in checked:
             continue
@@ -253,16 +265,19 @@ def _engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Probl
             problems.append(Problem(f"the form '{form_path}': {message}",
                                     element_id=element.get("id"),
                                     element_name=element.get("name"), file=form_path,
-                                    hint=hint))
+                                    hint=hint, code="form.bounds",
+                                    params=(("detail", message), ("form", form_path))))
         if bounds:
             continue
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
-            problem(element, f"the form '{form_path}' is not a valid JSON Schema: {exc.message}")
+            problem(element, f"the form '{form_path}' is not a valid JSON Schema: {exc.message}",
+                    code="form.invalid_schema", form=form_path, detail=str(exc.message))
         else:
             if not isinstance(schema, dict) or schema.get("type") != "object":
-                problem(element, f"the form '{form_path}' must describe an object")
+                problem(element, f"the form '{form_path}' must describe an object",
+                        code="form.not_object", form=form_path)
     return problems
 
 
@@ -271,6 +286,26 @@ _SPIFF_CODES = {
     "Non-default exclusive outgoing sequence flow without condition":
         "spec.flow_without_condition",
 }
+
+
+def _validation_problem(exc: ValidationException, message: str, code: str, root: Any,
+                        source: SpecSource) -> Problem:
+    """SpiffWorkflow's validation error as a problem. A flow without a condition is marked on
+    the gateway it leaves (where the designer adds the default or the condition), naming the
+    flow too."""
+    name = " ".join(str(exc.name or exc.id or "").split())
+    line = int(exc.line_number) if str(exc.line_number).isdigit() else None
+    flow = next((el for el in root.iter(f"{{{BPMN_NS}}}sequenceFlow") if el.get("id") == exc.id),
+                None) if code == "spec.flow_without_condition" else None
+    source_ref = flow.get("sourceRef") if flow is not None else None
+    gateway = next((el for el in root.iter() if source_ref and el.get("id") == source_ref), None)
+    if gateway is None:
+        return Problem(message, element_id=exc.id or None, element_name=exc.name or None,
+                       line=line, file=source.filename, code=code, params=(("name", name),))
+    gateway_name = " ".join((gateway.get("name") or "").split()) or gateway.get("id")
+    return Problem(message, element_id=gateway.get("id"), element_name=gateway.get("name"),
+                   line=gateway.sourceline, file=source.filename, code=code,
+                   params=(("flow", str(exc.id)), ("gateway", gateway_name), ("name", name)))
 
 
 def _build(tree: etree._ElementTree, source: SpecSource) -> ParsedSpec:
@@ -285,17 +320,7 @@ def _build(tree: etree._ElementTree, source: SpecSource) -> ParsedSpec:
     except ValidationException as exc:
         message = str(exc).split("\n")[0]
         code = next((c for text, c in _SPIFF_CODES.items() if message.startswith(text)), "")
-        raise SpecError(
-            Problem(
-                message,
-                element_id=exc.id or None,
-                element_name=exc.name or None,
-                line=int(exc.line_number) if str(exc.line_number).isdigit() else None,
-                file=source.filename,
-                code=code,
-                params=(("name", " ".join(str(exc.name or exc.id or "").split())),),
-            )
-        ) from exc
+        raise SpecError(_validation_problem(exc, message, code, root, source)) from exc
     except SpiffWorkflowException as exc:
         raise SpecError(Problem(str(exc), file=source.filename)) from exc
     _connect_loop_children(spec)

@@ -135,3 +135,42 @@ def test_a_draft_is_kept_on_the_server_for_its_designer_only(designer: Browser, 
     gone = designer.post(f"/designer/modeler/drafts/{draft_id}/delete", {})
     assert gone.status_code == 302
     assert [d[0] for d in drafts_of(finsam)] == [other_id]
+
+
+@pytest.mark.parametrize(("body", "code", "swedish"), [
+    (b"", "xml.empty", "Filen är tom."),
+    (b"<bpmn:definitions", "xml.not_well_formed", "Filen är inte välformad XML (rad 1)"),
+    (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', "xml.doctype",
+     "Filen har en dokumenttypsdeklaration (DOCTYPE)"),
+    (b'<x xmlns="urn:x"/>', "spec.not_bpmn", "Det här är ingen BPMN 2.0-fil."),
+    (ESF.replace("<bpmn:startEvent ", "<bpmn:startEvent foo=\"1\" ", 1).encode(), "spec.xsd",
+     "Filen följer inte BPMN 2.0-schemat (XSD) på rad"),
+    (ESF.replace('isExecutable="true"', 'isExecutable="false"').encode(),
+     "spec.executable_count", "Filen ska innehålla exakt en körbar process; den har 0."),
+    (USES_NEW_FORM.encode(), "form.not_brought",
+     f"Formuläret ”{NEW_FORM}” finns varken bland filerna du skickade"),
+])
+def test_xml_bpmn_and_form_problems_in_swedish_and_english_by_code(
+        client, finsam: Finsam, body: bytes, code: str, swedish: str) -> None:  # type: ignore[no-untyped-def]
+    headers = {"Authorization": f"Bearer {new_token(finsam.db, 'designer')}",
+               "Content-Type": "application/xml"}
+    answer = client.post("/api/specs/lint?filename=x.bpmn", data=body, headers=headers).get_json()
+    problem = answer["problems"][0]
+    assert problem["code"] == code
+    assert problem["text"].startswith(swedish), problem["text"]
+    assert problem["fix"] and problem["fix"] != problem["hint"]  # worded here, not the engine's
+    english = client.post("/api/specs/lint?filename=x.bpmn&lang=en", data=body,
+                          headers=headers).get_json()
+    assert english["problems"][0]["text"] != problem["text"]
+
+
+def test_form_problems_in_swedish_by_code(client, finsam: Finsam) -> None:  # type: ignore[no-untyped-def]
+    cases = {"{ inte json": ("form.not_json", f"Formuläret ”{NEW_FORM}” är inte giltig JSON"),
+             '{"type": "array"}': ("form.not_object",
+                                   f"Formuläret ”{NEW_FORM}” ska beskriva ett objekt"),
+             '{"type": "object", "properties": 3}': (
+                 "form.invalid_schema", f"Formuläret ”{NEW_FORM}” är inget giltigt JSON Schema")}
+    for text, (code, swedish) in cases.items():
+        answer = lint(client, finsam, {"bpmn": USES_NEW_FORM, "forms": {NEW_FORM: text}})
+        problem = answer.get_json()["problems"][0]
+        assert problem["code"] == code and problem["text"].startswith(swedish), problem
