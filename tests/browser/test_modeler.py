@@ -188,6 +188,9 @@ def test_the_panel_edits_what_the_engine_reads_and_forms_deploy_with_the_diagram
         " === 'fk_fallback == True'")
     select(page, "flow_fk_projektagare_nej")
     expect(panel.get_by_label("Grindens standardflöde (annars)")).to_be_checked()
+    # A timer: bpmn-js's own timer group, in the page's language.
+    select(page, "paminnelse_overenskommelse")
+    expect(panel.get_by_label("Värde")).to_have_value('"P14D"')
     # A lane: who does its steps, from the roles finsam-flow knows.
     select(page, "lane_projektagare")
     expect(panel.get_by_label("Vem gör stegen i banan")).to_have_value("Projektägare")

@@ -12,7 +12,7 @@ document.addEventListener("DOMContentLoaded", function () {
   // bpmn-js with the properties panel and finsam-flow's provider (webui/assets/modeler).
   var modeler = new kit.Modeler({
     container: "#modeler-canvas",
-    propertiesPanel: { parent: "#modeler-panel", layout: { groups: { finsam: { open: true } } } },
+    propertiesPanel: { parent: "#modeler-panel", layout: { groups: { finsam: { open: true }, timer: { open: true } } } },
     additionalModules: kit.modules, moddleExtensions: kit.moddleExtensions,
     finsam: panel
   });
