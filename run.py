@@ -72,13 +72,23 @@ def ensure_node_packages() -> None:
     lock = ROOT / "package-lock.json"
     stamp = ROOT / "node_modules" / ".finsam-installed"
     wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == wanted:
-        return
-    run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=ROOT)
-    stamp.write_text(wanted)
+    if not (stamp.exists() and stamp.read_text() == wanted):
+        run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=ROOT)
+        stamp.write_text(wanted)
+    # The modeler's bundle (bpmn-js with the properties panel and finsam-flow's provider), built
+    # again when the packages or the sources under webui/assets/modeler change.
+    sources = sorted((ROOT / "webui" / "assets" / "modeler").iterdir())
+    digest = hashlib.sha256(lock.read_bytes())
+    for source in sources:
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    built = ROOT / "node_modules" / ".finsam" / "built"
+    if not (built.exists() and built.read_text() == digest.hexdigest()):
+        run([npm, "run", "--silent", "build:modeler"], cwd=ROOT)
+        built.write_text(digest.hexdigest())
 
 
 def serve(args: list[str]) -> int:
+    ensure_node_packages()
     finsam = str(BIN / "finsam")
     env = os.environ.copy()
     run([finsam, "demo", "--history"], env=env)

@@ -8,9 +8,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from engine import utc_now
 from engine.store.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam
-from workflows.models import ApiToken, Membership, StandIn, User
+from workflows.models import ApiToken, Membership, ModelerDraft, StandIn, User
 from workflows.standins import name_stand_in
 from workflows.tokens import new_token, tokens_of
 from workflows.users import add_user, capacities, today
@@ -48,8 +49,15 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     add_user(finsam.db, "fk2", "nnv-skane", "fk", "representant", "finsam-demo")
     stand_in = name_stand_in(finsam.db, capacities(finsam.db, "fk")[0],
                              capacities(finsam.db, "fk2")[0].membership_id, today(), today())
+    with finsam.db.write() as session:  # a colleague's modeler draft: nobody else's to open
+        draft = ModelerDraft(forbund="nnv-skane", username="designer2", process_id="esf_plus",
+                             bpmn="<x/>", forms={}, saved_at=utc_now())
+        session.add(draft)
+        session.flush()
+        draft_id = draft.id
     return {"need": result.instance.id, "esf": esf, "finsam": started["finansiell_samordning"].id,
-            "tasks": tasks, "api_tokens": api_tokens, "stand_in": stand_in.id}
+            "tasks": tasks, "api_tokens": api_tokens, "stand_in": stand_in.id,
+            "draft": draft_id}
 
 
 def snapshot(finsam: Finsam) -> tuple[object, ...]:
@@ -57,8 +65,10 @@ def snapshot(finsam: Finsam) -> tuple[object, ...]:
         return tuple(
             session.scalar(select(func.count()).select_from(model))
             for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken,
-                          StandIn)
+                          StandIn, ModelerDraft)
         ) + (
+            tuple(session.execute(select(ModelerDraft.id, ModelerDraft.saved_at)
+                                  .order_by(ModelerDraft.id)).all()),
             tuple(session.execute(select(StandIn.id, StandIn.ended_at)
                                   .order_by(StandIn.id)).all()),
             tuple(session.execute(select(ApiToken.id, ApiToken.revoked_at)
@@ -78,6 +88,7 @@ def url_for_rule(rule: Any, world: dict[str, Any], role: str) -> str:
               "fmt": "json", "process_id": "esf_plus", "version": 1,
               "membership_id": 10**6, "org": "bastad", "token": "not-a-link",
               "stand_in_id": world["stand_in"],  # fk's stand-in (fk2 for fk)
+              "draft_id": world["draft"],  # another designer's modeler draft
               "provider_id": "not-configured",
               "name": "../../pyproject.toml"}  # a server file beside the modeler's assets
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]

@@ -65,12 +65,12 @@ def test_lint_then_deploy_a_changed_diagram(designer: Browser, finsam: Finsam) -
     ("name", "content", "expected"),
     [
         ("xxe.bpmn", b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM '
-                     b'"file:///etc/passwd">]>\n<d>&x;</d>', "document type declaration"),
+                     b'"file:///etc/passwd">]>\n<d>&x;</d>', "dokumenttypsdeklaration"),
         ("laughs.bpmn", b'<?xml version="1.0"?>\n<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
                         b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
                         b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>\n<l>&c;</l>',
-         "document type declaration"),
-        ("picture.bpmn", b"\x89PNG\r\n\x1a\n" + bytes(200), "not well-formed XML"),
+         "dokumenttypsdeklaration"),
+        ("picture.bpmn", b"\x89PNG\r\n\x1a\n" + bytes(200), "inte välformad XML"),
         ("script.bpmn", ESF.replace(
             '<bpmn:endEvent id="ej_ansokan"',
             '<bpmn:scriptTask id="hack" name="Hack"><bpmn:script>import os</bpmn:script>'
@@ -79,7 +79,7 @@ def test_lint_then_deploy_a_changed_diagram(designer: Browser, finsam: Finsam) -
         ("import.bpmn", ESF.replace("esf_beslut == 'beviljad'",
                                     "__import__('os').system('id')").encode(),
          "__import__"),
-        ("other.xml.bpmn", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not a BPMN 2.0 file"),
+        ("other.xml.bpmn", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "ingen BPMN 2.0-fil"),
     ],
 )
 def test_hostile_uploads_are_refused(designer: Browser, finsam: Finsam, name: str, content: bytes,
@@ -128,8 +128,8 @@ def test_problems_are_marked_on_the_diagram(designer: Browser) -> None:
 def test_a_form_that_is_neither_uploaded_nor_deployed(designer: Browser) -> None:
     text = ESF.replace("forms/slutrapportera.schema.json", "forms/ny.schema.json")
     response = upload(designer, [("esf_plus.bpmn", text.encode())])
-    assert "forms/ny.schema.json' is neither uploaded nor deployed" in unescape(
-        response.get_data(as_text=True))
+    assert ("Formuläret ”forms/ny.schema.json” finns varken bland filerna du skickade eller i "
+            "förbundets driftsatta versioner.") in unescape(response.get_data(as_text=True))
     form = (diagrams_dir() / "forms" / "slutrapportera.schema.json").read_bytes()
     ok = upload(designer, [("esf_plus.bpmn", text.encode()), ("ny.schema.json", form)])
     assert ok.status_code == 200
@@ -230,15 +230,15 @@ def test_lint_messages_in_swedish_and_english_from_the_engine_codes(designer: Br
     response = upload(designer, [("esf_plus.bpmn", broken.encode())])
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 422
-    assert ("Flödet ”Avslag” lämnar en exklusiv grind utan villkor och är inte grindens "
+    assert ("Flödet ”Avslag” lämnar grinden ”Beviljad?” utan villkor och är inte grindens "
             "standardflöde.") in html
     assert "Sätt ett villkor på flödet, eller gör det till grindens standardflöde." in html
     assert "without condition" not in html
     designer.post("/language", {"lang": "en", "next": "/"})
     english = unescape(upload(designer, [("esf_plus.bpmn", broken.encode())]).get_data(
         as_text=True))
-    assert ("The flow “Avslag” leaves an exclusive gateway without a condition and is not the "
-            "gateway's default flow.") in english
+    assert ("The flow “Avslag” leaves the gateway “Beviljad?” without a condition and is not "
+            "the gateway's default flow.") in english
     assert "Set a condition on the flow, or make it the gateway's default flow." in english
 
 
@@ -281,10 +281,12 @@ def test_api_lint_gives_problems_with_codes_in_the_callers_language(client, fins
                          headers=headers).get_json()
     assert answer["ok"] is False
     problem = answer["problems"][0]
-    assert problem["element_id"] == "flow_esf_beslut_avslag"
+    # Marked on the gateway, where the designer adds the default or a condition.
+    assert problem["element_id"] == "gw_esf_beslut"
     assert problem["code"] == "spec.flow_without_condition"
-    assert problem["params"] == {"name": "Avslag"}
-    assert problem["text"].startswith("Flödet ”Avslag” lämnar en exklusiv grind")
+    assert problem["params"] == {"name": "Avslag", "gateway": "Beviljad?",
+                                 "flow": "flow_esf_beslut_avslag"}
+    assert problem["text"].startswith("Flödet ”Avslag” lämnar grinden ”Beviljad?”")
     assert "without condition" in problem["message"]
     assert versions(finsam) == before
     fk = {**headers, "Authorization": f"Bearer {new_token(finsam.db, 'fk')}"}
@@ -297,16 +299,15 @@ def test_api_lint_gives_problems_with_codes_in_the_callers_language(client, fins
 def test_the_modeler_page_without_and_with_bpmn_js(designer: Browser, finsam: Finsam,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    tmp_path: Path) -> None:
-    from webui import designer as pages
+    from webui import modeler as pages
 
-    monkeypatch.setattr(pages, "MODELER_DIST", tmp_path / "missing")
+    monkeypatch.setattr(pages, "NODE_MODULES", tmp_path / "missing")
     plain = designer.get("/designer/modeler?process_id=esf_plus&version=1").get_data(
         as_text=True)
     assert "Modelleraren i webbläsaren är inte installerad" in plain
-    assert "bpmn-modeler" not in plain and 'id="xml"' in plain
+    assert "modeler.js" not in plain and 'id="xml"' in plain
     assert "Projektägare formulerar ansökan" in unescape(plain)
-    assert designer.get("/designer/modeler/assets/bpmn-modeler.production.min.js"
-                        ).status_code == 404
+    assert designer.get("/designer/modeler/assets/modeler.js").status_code == 404
     new = designer.get("/designer/modeler").get_data(as_text=True)
     assert "Modellera en ny process" in new and "ny_process" in new
     assert designer.get("/designer/modeler?process_id=nope&version=1").status_code == 404
@@ -325,22 +326,27 @@ def test_the_modeler_page_without_and_with_bpmn_js(designer: Browser, finsam: Fi
 def test_the_modeler_serves_only_its_listed_assets(designer: Browser,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    tmp_path: Path) -> None:
-    from webui import designer as pages
+    from webui import modeler as pages
 
-    (tmp_path / "assets").mkdir()
-    (tmp_path / "bpmn-modeler.production.min.js").write_text("// bpmn-js")
-    (tmp_path / "bpmn-modeler.development.js").write_text("// not listed")
-    (tmp_path / "assets" / "bpmn-js.css").write_text(".djs-container {}")
-    monkeypatch.setattr(pages, "MODELER_DIST", tmp_path)
+    (tmp_path / ".finsam").mkdir()
+    (tmp_path / "bpmn-js" / "dist" / "assets").mkdir(parents=True)
+    (tmp_path / ".finsam" / "modeler.js").write_text("// the modeler bundle")
+    (tmp_path / "bpmn-js" / "dist" / "bpmn-modeler.development.js").write_text("// not listed")
+    (tmp_path / "bpmn-js" / "dist" / "assets" / "bpmn-js.css").write_text(".djs-container {}")
+    monkeypatch.setattr(pages, "NODE_MODULES", tmp_path)
     page = designer.get("/designer/modeler?process_id=esf_plus&version=1")
     html = page.get_data(as_text=True)
-    assert "/designer/modeler/assets/bpmn-modeler.production.min.js" in html
+    assert "/designer/modeler/assets/modeler.js" in html
     assert "/static/modeler.js" in html and "<script>" not in html
     assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
-    script = designer.get("/designer/modeler/assets/bpmn-modeler.production.min.js")
-    assert script.status_code == 200 and script.get_data(as_text=True) == "// bpmn-js"
+    script = designer.get("/designer/modeler/assets/modeler.js")
+    assert script.status_code == 200 and script.get_data(as_text=True) == "// the modeler bundle"
     script.close()
-    for name in ("bpmn-modeler.development.js", "..%2Fpackage.json", "assets/../x.js"):
+    css = designer.get("/designer/modeler/assets/assets/bpmn-js.css")
+    assert css.status_code == 200 and css.get_data(as_text=True) == ".djs-container {}"
+    css.close()
+    for name in ("bpmn-modeler.development.js", "bpmn-js/dist/bpmn-modeler.development.js",
+                 "..%2Fpackage.json", "assets/../x.js", ".finsam/modeler.js"):
         assert designer.get(f"/designer/modeler/assets/{name}").status_code == 404
 
 

@@ -16,12 +16,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from engine import utc_now
 from engine.store.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam, notify, policy
 from workflows.models import (
     AdminEvent,
     ApiToken,
     Membership,
+    ModelerDraft,
     Organisation,
     StandIn,
     User,
@@ -89,7 +91,20 @@ def _other_forbund(finsam: Finsam, database_url: str) -> dict[str, Any]:
     return {"instances": [result.instance.id, route.id],
             "tasks": [t.id for t in finsam.engine.open_tasks_of(route.id)],
             "usernames": ["annat-kansli", "annat-af"], "memberships": memberships,
-            "stand_ins": [_stand_in(finsam, "annat-af", "annat-af2")]}
+            "stand_ins": [_stand_in(finsam, "annat-af", "annat-af2")],
+            "drafts": [_draft(finsam, OTHER_FORBUND, "designer"),  # same name, other förbund
+                       _draft(finsam, "nnv-skane", "designer2")]}  # a colleague's
+
+
+def _draft(finsam: Finsam, forbund: str, username: str) -> int:
+    """A modeler draft of `username` in `forbund`, carrying the marker nobody else may read."""
+    with finsam.db.write() as session:
+        draft = ModelerDraft(forbund=forbund, username=username, process_id="esf_plus",
+                             bpmn=f"<x>{OTHER}</x>", forms={f"forms/{OTHER}.json": OTHER},
+                             saved_at=utc_now())
+        session.add(draft)
+        session.flush()
+        return draft.id
 
 
 def _stand_in(finsam: Finsam, absent: str, deputy: str) -> int:
@@ -170,6 +185,7 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     return {"instances": hidden, "read_tasks": {r: tasks(*ids) for r, ids in hidden.items()},
             "write_tasks": forbidden, "usernames": other["usernames"],
             "other_instances": other["instances"], "memberships": other["memberships"],
+            "drafts": other["drafts"],
             "stand_ins": {role: [*other["stand_ins"], stand_ins[1]]
                           + ([] if role in ("bastad", "bastad2") else [stand_ins[0]])
                           for role in hidden},
@@ -200,6 +216,7 @@ def urls(rule: Any, method: str, world: dict[str, Any], role: str) -> list[str]:
         "org": ["annan-kommun"],  # another förbund's member organisation
         "token": ["not-a-link"],  # an invitation's or a reset's link that does not exist
         "stand_in_id": world["stand_ins"][role],
+        "draft_id": world["drafts"],  # another förbund's designer's, and a colleague's
         "provider_id": ["not-configured"],
         "process_id": ["esf_plus", "utlysning"] if role == "styrelse" else ["esf_plus"],
         "version": [1],
@@ -220,8 +237,10 @@ def snapshot(finsam: Finsam) -> tuple[object, ...]:
         return tuple(
             session.scalar(select(func.count()).select_from(model))
             for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken,
-                          AdminEvent, UserLink, Organisation, StandIn)
+                          AdminEvent, UserLink, Organisation, StandIn, ModelerDraft)
         ) + (
+            tuple(session.execute(select(ModelerDraft.id, ModelerDraft.saved_at)
+                                  .order_by(ModelerDraft.id)).all()),
             tuple(session.execute(select(StandIn.id, StandIn.ended_at)
                                   .order_by(StandIn.id)).all()),
             tuple(session.execute(select(HumanTask.id, HumanTask.state, HumanTask.claimed_by)

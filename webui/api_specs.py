@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from engine import DeployResult, SpecVersionView
-from workflows import designing, policy
+from workflows import designing, modeling, policy
 
 from . import problem_texts
 from .api import PROCESS_ID, _body, _json, api_login_required
@@ -49,13 +49,28 @@ def deploy() -> Any:
 @bp.post("/lint")
 @api_login_required
 def lint() -> Any:
-    """Lint a BPMN file (the body, application/xml) as a deploy would, deploying nothing: every
+    """Lint a BPMN file (the body, application/xml; or JSON `{"bpmn": xml, "forms": {path: json
+    text}}` with the form files it brings) as a deploy would, deploying nothing: every
     problem with its element, its code and parameters, and `text`/`fix` in the caller's language
     (for markers on a diagram while it is drawn). 200 whether or not there are problems."""
     designing.require_designer(capacity())
-    body = request.get_data(cache=False)
     name = request.args.get("filename", "upload.bpmn")
-    result = designing.lint_upload(system(), capacity(), name, body, {}, deploy=False)
+    if request.is_json:
+        sent = _body()
+        texts = sent.get("forms", {}) if isinstance(sent, dict) else None
+        if not (isinstance(sent, dict) and isinstance(sent.get("bpmn"), str)
+                and isinstance(texts, dict)
+                and all(isinstance(v, str) for v in texts.values())):
+            return api_error(400, "bad_request",
+                             'the body is {"bpmn": "<xml>", "forms": {"path": "json text"}}')
+        forms = modeling.edited_forms(texts.items())
+        if forms is None:
+            return api_error(422, "invalid_data", "a form path is not a .json file beside the "
+                             "diagram", {"forms": "sökvägar som forms/x.schema.json"})
+        body, brought = sent["bpmn"].encode("utf-8"), forms
+    else:
+        body, brought = request.get_data(cache=False), {}
+    result = designing.lint_upload(system(), capacity(), name, body, brought, deploy=False)
     return jsonify({
         "ok": result.ok, "process_id": result.process_id,
         "problems": [{**p.to_dict(), "text": problem_texts.problem_message(p),

@@ -124,4 +124,7 @@ def _blueprints(app: Flask) -> None:
     from . import waiting  # where cases wait: the heatmap
 
     app.register_blueprint(waiting.bp)
+    from . import modeler  # the designer's modeler in the browser (bpmn-js, properties panel)
+
+    app.register_blueprint(modeler.bp)
 

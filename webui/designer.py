@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from flask import (
@@ -14,7 +14,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -58,6 +57,15 @@ def _index(result: designing.LintResult | None) -> str:
                            corpus=designing.corpus_configured(me))
 
 
+def lint_or_deploy(filename: str, bpmn: bytes, forms: Mapping[str, bytes], deploy: bool
+                   ) -> tuple[str, int]:
+    """Lint a diagram with the forms it brings, and deploy it when asked and clean: the
+    designer's page with the problems marked on the diagram (422) or the new version (200).
+    The upload and the modeler both answer through here, so they say the same things."""
+    result = designing.lint_upload(system(), capacity(), filename, bpmn, forms, deploy=deploy)
+    return _index(result), 200 if result.ok else 422
+
+
 @bp.get("/")
 @login_required
 def index() -> Any:
@@ -80,9 +88,8 @@ def upload() -> Any:
         return redirect(url_for("designer.index"))
     forms = {f.filename or "": f.read() for f in files if f not in bpmn_files}
     bpmn = bpmn_files[0]
-    result = designing.lint_upload(system(), me, bpmn.filename or "upload.bpmn", bpmn.read(),
-                                   forms, deploy=request.form.get("action") == "deploy")
-    return _index(result), 200 if result.ok else 422
+    return lint_or_deploy(bpmn.filename or "upload.bpmn", bpmn.read(), forms,
+                          deploy=request.form.get("action") == "deploy")
 
 
 @bp.get("/processes/<process_id>/versions/<int:version>")
@@ -227,80 +234,3 @@ def corpus_file(filename: str) -> Any:
     except NotFound:
         abort(404)
     return send_file(path, mimetype="image/png" if filename.endswith(".png") else "text/xml")
-
-
-# -- the modeler (bpmn-js from node_modules, served here; never a CDN) -------------------------
-
-MODELER_DIST = Path(__file__).resolve().parents[1] / "node_modules" / "bpmn-js" / "dist"
-MODELER_ASSETS = frozenset({
-    "bpmn-modeler.production.min.js", "assets/diagram-js.css", "assets/bpmn-js.css",
-    "assets/bpmn-font/css/bpmn.css", "assets/bpmn-font/font/bpmn.woff2",
-    "assets/bpmn-font/font/bpmn.woff", "assets/bpmn-font/font/bpmn.ttf",
-})
-NEW_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" \
-xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" \
-xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="Definitions_ny" \
-targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="ny_process" name="Ny process" isExecutable="true">
-    <bpmn:startEvent id="start" name="Start" />
-  </bpmn:process>
-  <bpmndi:BPMNDiagram id="BPMNDiagram_1">
-    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="ny_process">
-      <bpmndi:BPMNShape id="start_di" bpmnElement="start">
-        <dc:Bounds x="180" y="160" width="36" height="36" />
-      </bpmndi:BPMNShape>
-    </bpmndi:BPMNPlane>
-  </bpmndi:BPMNDiagram>
-</bpmn:definitions>
-"""
-
-
-def modeler_available() -> bool:
-    """Whether bpmn-js is installed (run.py installs it when Node.js is present)."""
-    return (MODELER_DIST / "bpmn-modeler.production.min.js").is_file()
-
-
-@bp.get("/modeler")
-@login_required
-def modeler() -> Any:
-    """Draw a new diagram or edit a deployed version in bpmn-js, with the server's lint."""
-    me = capacity()
-    designing.require_designer(me)
-    process_id = request.args.get("process_id", "")
-    version = request.args.get("version", "")
-    if process_id and version.isascii() and version.isdigit() and 0 < int(version) <= MAX_ID:
-        try:
-            xml = designing.version_bpmn(system(), me, process_id, int(version))
-        except NotFound:
-            abort(404)
-        filename = f"{process_id}.bpmn"
-    else:
-        process_id, version, xml, filename = "", "", NEW_DIAGRAM, "ny_process.bpmn"
-    return render_template("designer/modeler.html", xml=xml, filename=filename,
-                           process_id=process_id, version=version,
-                           available=modeler_available())
-
-
-@bp.get("/modeler/assets/<path:name>")
-@login_required
-def modeler_asset(name: str) -> Any:
-    """bpmn-js's own files, by an allow-list of names."""
-    if name not in MODELER_ASSETS or not modeler_available():
-        abort(404)
-    return send_from_directory(MODELER_DIST, name, max_age=3600)
-
-
-@bp.post("/modeler/deploy")
-@login_required
-def modeler_deploy() -> Any:
-    """Lint the modeler's diagram, and deploy it as a new version when asked and clean."""
-    me = capacity()
-    designing.require_designer(me)
-    xml = request.form.get("xml", "")
-    filename = request.form.get("filename", "") or "modeler.bpmn"
-    if not filename.endswith(".bpmn") or "/" in filename or len(filename) > 200:
-        filename = "modeler.bpmn"
-    result = designing.lint_upload(system(), me, filename, xml.encode("utf-8"), {},
-                                   deploy=request.form.get("action") == "deploy")
-    return _index(result), 200 if result.ok else 422

@@ -24,9 +24,68 @@ PROBLEMS: Mapping[str, tuple[str, str]] = {
            "standardflöde."),
         N_("Sätt ett villkor på flödet, eller gör det till grindens standardflöde.")),
     "spec.flow_without_condition": (
-        N_("Flödet ”%(name)s” lämnar en exklusiv grind utan villkor och är inte grindens "
+        N_("Flödet ”%(name)s” lämnar grinden ”%(gateway)s” utan villkor och är inte grindens "
            "standardflöde."),
         N_("Sätt ett villkor på flödet, eller gör det till grindens standardflöde.")),
+    # XML safety (engine/base/xmlsafe.py)
+    "xml.too_large": (
+        N_("Filen är %(size)s byte; högst %(limit)s tas emot."),
+        N_("Dela upp diagrammet eller ta bort inbäddade bilder.")),
+    "xml.empty": (N_("Filen är tom."), N_("Välj BPMN-filen som du sparade i modelleraren.")),
+    "xml.not_well_formed": (
+        N_("Filen är inte välformad XML (rad %(line)s): %(detail)s"),
+        N_("Spara filen igen från Camunda Modeler eller bpmn.io.")),
+    "xml.doctype": (
+        N_("Filen har en dokumenttypsdeklaration (DOCTYPE); entiteter och DTD:er tas inte emot."),
+        N_("Ta bort deklarationen <!DOCTYPE ...>.")),
+    "xml.entities": (
+        N_("Filen använder XML-entiteter, som inte tas emot."),
+        N_("Skriv ut tecknen i stället för entiteterna och spara igen.")),
+    # BPMN 2.0 and what the engine runs (engine/specs/reading.py)
+    "spec.not_bpmn": (
+        N_("Det här är ingen BPMN 2.0-fil."),
+        N_("Exportera diagrammet som BPMN 2.0 XML från Camunda Modeler eller bpmn.io.")),
+    "spec.xsd": (
+        N_("Filen följer inte BPMN 2.0-schemat (XSD) på rad %(line)s: %(detail)s"),
+        N_("Öppna och spara filen i Camunda Modeler eller bpmn.io för att se elementet.")),
+    "spec.executable_count": (
+        N_("Filen ska innehålla exakt en körbar process; den har %(found)s."),
+        N_("Sätt isExecutable=\"true\" på den process som ska köras, och bara på den.")),
+    "spec.script_refused": (
+        N_("”%(name)s” har ett skript; skript körs inte här."),
+        N_("Ta bort skriptet. Villkor och beräkningar skrivs som uttryck på flöden.")),
+    "spec.expression_refused": (
+        N_("Uttrycket ”%(expression)s” vid ”%(name)s” tas inte emot: %(detail)s"),
+        N_("Använd bara jämförelser, and/or/not, värden, variabler, x['nyckel'] och de "
+           "tillåtna funktionerna.")),
+    # Forms (engine/specs/sources.py, engine/specs/reading.py, engine/runtime/limits.py)
+    "form.missing": (
+        N_("Formuläret ”%(form)s” som ”%(name)s” pekar på saknas."),
+        N_("Lägg till formulärfilen bredvid diagrammet.")),
+    "form.not_brought": (
+        N_("Formuläret ”%(form)s” finns varken bland filerna du skickade eller i förbundets "
+           "driftsatta versioner."),
+        N_("Skicka formulärfilen tillsammans med diagrammet, eller rätta sökvägen.")),
+    "form.not_json": (
+        N_("Formuläret ”%(form)s” är inte giltig JSON: %(detail)s"),
+        N_("Spara formuläret som JSON i UTF-8; kontrollera kommatecken och citattecken.")),
+    "form.bounds": (
+        N_("Formuläret ”%(form)s” är för stort eller för djupt: %(detail)s"),
+        N_("Dela upp formuläret eller gör det plattare; lägg delar som återkommer i $defs.")),
+    "form.invalid_schema": (
+        N_("Formuläret ”%(form)s” är inget giltigt JSON Schema: %(detail)s"),
+        N_("Rätta formuläret efter JSON Schema (draft 2020-12).")),
+    "form.not_object": (
+        N_("Formuläret ”%(form)s” ska beskriva ett objekt (\"type\": \"object\")."),
+        N_("Sätt \"type\": \"object\" och beskriv fälten under \"properties\".")),
+    # What the database stores (engine/runtime/limits.py)
+    "limit.too_long": (
+        N_("Ett värde (%(what)s) är %(length)s tecken långt; högst %(limit)s sparas."),
+        N_("Korta av värdet.")),
+    "limit.cardinality": (
+        N_("Antalet varv ”%(expression)s” vid ”%(name)s” är inget heltal från 0 till "
+           "%(limit)s."),
+        N_("Låt steget gå högst %(limit)s varv, eller gå över en lista.")),
     "lint.gateway_uncovered": (
         N_("Grinden ”%(name)s” har inget flöde att ta när %(variable)s är %(values)s, och inget "
            "standardflöde."),
@@ -69,16 +128,23 @@ REASONS: Mapping[str, str] = {
 }
 
 
+def _worded(text: str, problem: Problem) -> str | None:
+    try:
+        return _(text, **dict(problem.params))
+    except KeyError:  # a parameter the engine did not give this time: its own words then
+        return None
+
+
 def problem_message(problem: Problem) -> str:
     """What is wrong, in the reader's language (the engine's text when the code is unknown)."""
     texts = PROBLEMS.get(problem.code)
-    return _(texts[0], **dict(problem.params)) if texts else problem.message
+    return (_worded(texts[0], problem) if texts else None) or problem.message
 
 
 def problem_hint(problem: Problem) -> str | None:
     """How to fix it, in the reader's language (the engine's hint when the code is unknown)."""
     texts = PROBLEMS.get(problem.code)
-    return _(texts[1], **dict(problem.params)) if texts else problem.hint
+    return (_worded(texts[1], problem) if texts else None) or problem.hint
 
 
 def reason_text(reason: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, true
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine import Base
@@ -184,3 +184,22 @@ class OidcIdentity(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     linked_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+
+
+class ModelerDraft(Base):
+    """A designer's draft in the modeler, kept on the server beside the browser's: the diagram
+    and the form files as last saved, one per designer, förbund and process ('' for a new
+    diagram). Only the designer who saved it, acting in that förbund, sees it
+    (`policy.owns_draft`)."""
+
+    __tablename__ = "modeler_draft"
+    __table_args__ = (UniqueConstraint("forbund", "username", "process_id",
+                                       name="uq_modeler_draft"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forbund: Mapped[str] = mapped_column(String(100))
+    username: Mapped[str] = mapped_column(String(100))
+    process_id: Mapped[str] = mapped_column(String(100))
+    bpmn: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]]
+    saved_at: Mapped[datetime]

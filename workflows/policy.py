@@ -78,6 +78,14 @@ def require(capacity: Capacity, ability: str) -> None:
         raise Forbidden(REFUSALS.get(ability, "din roll får inte göra detta"))
 
 
+def owns_draft(capacity: Capacity, forbund: str, username: str) -> bool:
+    """Whether the capacity may open, overwrite or delete a modeler draft saved by `username`
+    in `forbund`: only that designer, acting in that förbund (never another förbund's, never a
+    colleague's)."""
+    return (may(capacity, DESIGN) and capacity.forbund == forbund
+            and capacity.username == username)
+
+
 def nav(capacity: Capacity) -> frozenset[str]:
     """The sections of the app the capacity is offered (templates render this, nothing more)."""
     return ABILITIES.get(capacity.role, frozenset())

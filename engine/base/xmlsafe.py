@@ -33,10 +33,12 @@ def parse_xml(content: bytes, filename: str = "<upload>") -> etree._ElementTree:
                 f"the file is {len(content)} bytes; at most {MAX_XML_BYTES} are accepted",
                 file=filename,
                 hint="split the diagram or remove embedded images",
+                code="xml.too_large",
+                params=(("size", str(len(content))), ("limit", str(MAX_XML_BYTES))),
             )
         )
     if not content.strip():
-        raise SpecError(Problem("the file is empty", file=filename))
+        raise SpecError(Problem("the file is empty", file=filename, code="xml.empty"))
     try:
         tree = etree.ElementTree(etree.fromstring(content, hardened_parser()))
     except etree.XMLSyntaxError as exc:
@@ -47,6 +49,8 @@ def parse_xml(content: bytes, filename: str = "<upload>") -> etree._ElementTree:
                 file=filename,
                 line=line,
                 hint="save the file again from Camunda Modeler or bpmn.io",
+                code="xml.not_well_formed",
+                params=(("line", str(line or "?")), ("detail", str(exc.msg))),
             )
         ) from exc
     docinfo = tree.docinfo
@@ -58,11 +62,13 @@ def parse_xml(content: bytes, filename: str = "<upload>") -> etree._ElementTree:
                 file=filename,
                 line=1,
                 hint="remove the <!DOCTYPE ...> declaration",
+                code="xml.doctype",
             )
         )
     if _has_entity_refs(tree):
         raise SpecError(
-            Problem("the file uses XML entities, which are refused", file=filename)
+            Problem("the file uses XML entities, which are refused", file=filename,
+                    code="xml.entities")
         )
     return tree
 

@@ -39,7 +39,9 @@ def fits_columns(parsed: ParsedSpec) -> list[Problem]:
             problems.append(Problem(
                 f"the {what} is {len(value)} characters long; at most {limit} are stored",
                 element_id=element,
-                file=filename, line=line, hint=f"shorten the {what}"))
+                file=filename, line=line, hint=f"shorten the {what}", code="limit.too_long",
+                params=(("length", str(len(value))), ("limit", str(limit)),
+                        ("name", element or ""), ("what", what))))
 
     check(filename, SpecVersion.filename, "file name")
     check(parsed.process_id, SpecVersion.process_id, "process id")
@@ -76,7 +78,10 @@ def cardinality_bounded(parsed: ParsedSpec) -> list[Problem]:
                     f"the loop cardinality {text[:40]} is not a whole number from 0 to "
                     f"{MAX_INSTANCES}", element_id=str(task_spec.bpmn_id),
                     element_name=task_spec.bpmn_name, file=parsed.source.filename,
-                    hint=f"loop at most {MAX_INSTANCES} times, or loop over a list"))
+                    hint=f"loop at most {MAX_INSTANCES} times, or loop over a list",
+                    code="limit.cardinality",
+                    params=(("expression", text[:40]), ("limit", str(MAX_INSTANCES)),
+                            ("name", str(task_spec.bpmn_name or task_spec.bpmn_id)))))
     return problems
 
 
@@ -93,5 +98,7 @@ def forms_bounded(parsed: ParsedSpec) -> list[Problem]:
     for path, (element, name) in users.items():
         for message, hint in schema_problems(parsed.source.forms.get(path)):
             problems.append(Problem(f"the form '{path}': {message}", element_id=element,
-                                    element_name=name, file=path, hint=hint))
+                                    element_name=name, file=path, hint=hint,
+                                    code="form.bounds",
+                                    params=(("detail", message), ("form", path))))
     return problems

@@ -64,6 +64,8 @@ def xsd_problems(tree: etree._ElementTree, filename: str) -> list[Problem]:
             file=filename,
             line=error.line,
             hint="open and save the file in Camunda Modeler to see the element",
+            code="spec.xsd",
+            params=(("line", str(error.line)), ("detail", str(error.message))),
         )
         for error in list(schema.error_log)[:20]
     ]
@@ -74,8 +76,10 @@ def engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Proble
     problems: list[Problem] = []
 
     def problem(
-        element: Any, message: str, hint: str | None = None, line: int | None = None
+        element: Any, message: str, hint: str | None = None, line: int | None = None,
+        code: str = "", **params: str,
     ) -> None:
+        name = " ".join((element.get("name") or "").split()) or element.get("id") or ""
         problems.append(
             Problem(
                 message,
@@ -84,6 +88,8 @@ def engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Proble
                 line=line or element.sourceline,
                 file=source.filename,
                 hint=hint,
+                code=code,
+                params=tuple(sorted({**params, "name": name}.items())) if code else (),
             )
         )
 
@@ -96,6 +102,8 @@ def engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Proble
                 f"the file must hold exactly one executable process; found {len(executable)}",
                 file=source.filename,
                 hint='set isExecutable="true" on the one process to run',
+                code="spec.executable_count",
+                params=(("found", str(len(executable))),),
             )
         )
     for tag, (message, hint) in _REFUSED_ELEMENTS.items():
@@ -104,7 +112,8 @@ def engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Proble
     for tag in _REFUSED_EXTENSIONS:
         for element in root.iter(f"{{{SPIFF_NS}}}{tag}"):
             owner = element.getparent().getparent()
-            problem(owner, f"spiffworkflow:{tag} scripts are refused", "remove the script")
+            problem(owner, f"spiffworkflow:{tag} scripts are refused", "remove the script",
+                    code="spec.script_refused")
     expression_tags = (
         "conditionExpression",
         "timeDuration",
@@ -133,12 +142,14 @@ def engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Proble
                     "use only comparisons, and/or/not, literals, variables, x['key'] and "
                     "the allowed functions",
                     line=element.sourceline,
+                    code="spec.expression_refused", expression=text[:120], detail=str(exc),
                 )
     checked: set[str] = set()
     for form_path, element in _form_references(tree):
         schema = source.forms.get(form_path)
         if schema is None:
-            problem(element, f"the form '{form_path}' is missing", "add the form file")
+            problem(element, f"the form '{form_path}' is missing", "add the form file",
+                    code="form.missing", form=form_path)
             continue
         if form_path in checked:
             continue
@@ -148,17 +159,17 @@ def engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Proble
             problems.append(Problem(f"the form '{form_path}': {message}",
                                     element_id=element.get("id"),
                                     element_name=element.get("name"), file=form_path,
-                                    hint=hint))
+                                    hint=hint, code="form.bounds",
+                                    params=(("detail", message), ("form", form_path))))
         if bounds:
             continue
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
-            problem(element, f"the form '{form_path}' is not a valid JSON Schema: {exc.message}")
+            problem(element, f"the form '{form_path}' is not a valid JSON Schema: {exc.message}",
+                    code="form.invalid_schema", form=form_path, detail=str(exc.message))
         else:
             if not isinstance(schema, dict) or schema.get("type") != "object":
-                problem(element, f"the form '{form_path}' must describe an object")
+                problem(element, f"the form '{form_path}' must describe an object",
+                        code="form.not_object", form=form_path)
     return problems
-
-
-# SpiffWorkflow's validation messages that have a stable code (the product words them).

@@ -110,6 +110,7 @@ def _parse(source: SpecSource) -> ParsedSpec:
                 file=source.filename,
                 line=root.sourceline,
                 hint="export the diagram as BPMN 2.0 XML from Camunda Modeler or bpmn.io",
+                code="spec.not_bpmn",
             )
         )
     problems = checks.xsd_problems(tree, source.filename)
@@ -121,10 +122,31 @@ def _parse(source: SpecSource) -> ParsedSpec:
     return _build(tree, source)
 
 
+# SpiffWorkflow's validation messages that have a stable code (the product words them).
 _SPIFF_CODES = {
     "Non-default exclusive outgoing sequence flow without condition":
         "spec.flow_without_condition",
 }
+
+
+def _validation_problem(exc: ValidationException, message: str, code: str, root: Any,
+                        source: SpecSource) -> Problem:
+    """SpiffWorkflow's validation error as a problem. A flow without a condition is marked on
+    the gateway it leaves (where the designer adds the default or the condition), naming the
+    flow too."""
+    name = " ".join(str(exc.name or exc.id or "").split())
+    line = int(exc.line_number) if str(exc.line_number).isdigit() else None
+    flow = next((el for el in root.iter(f"{{{BPMN_NS}}}sequenceFlow") if el.get("id") == exc.id),
+                None) if code == "spec.flow_without_condition" else None
+    source_ref = flow.get("sourceRef") if flow is not None else None
+    gateway = next((el for el in root.iter() if source_ref and el.get("id") == source_ref), None)
+    if gateway is None:
+        return Problem(message, element_id=exc.id or None, element_name=exc.name or None,
+                       line=line, file=source.filename, code=code, params=(("name", name),))
+    gateway_name = " ".join((gateway.get("name") or "").split()) or gateway.get("id")
+    return Problem(message, element_id=gateway.get("id"), element_name=gateway.get("name"),
+                   line=gateway.sourceline, file=source.filename, code=code,
+                   params=(("flow", str(exc.id)), ("gateway", gateway_name), ("name", name)))
 
 
 def _build(tree: etree._ElementTree, source: SpecSource) -> ParsedSpec:
@@ -139,17 +161,7 @@ def _build(tree: etree._ElementTree, source: SpecSource) -> ParsedSpec:
     except ValidationException as exc:
         message = str(exc).split("\n")[0]
         code = next((c for text, c in _SPIFF_CODES.items() if message.startswith(text)), "")
-        raise SpecError(
-            Problem(
-                message,
-                element_id=exc.id or None,
-                element_name=exc.name or None,
-                line=int(exc.line_number) if str(exc.line_number).isdigit() else None,
-                file=source.filename,
-                code=code,
-                params=(("name", " ".join(str(exc.name or exc.id or "").split())),),
-            )
-        ) from exc
+        raise SpecError(_validation_problem(exc, message, code, root, source)) from exc
     except SpiffWorkflowException as exc:
         raise SpecError(Problem(str(exc), file=source.filename)) from exc
     _connect_loop_children(spec)

@@ -91,9 +91,10 @@ def read_source(path: Path) -> SpecSource:
 def _load_form_json(raw: bytes, form_path: str, element: Any, problems: list[Problem]) -> Any:
     """The form's JSON, or None with a problem naming the form file (too large, not JSON,
     nested too deeply)."""
-    def refuse(message: str, hint: str) -> None:
+    def refuse(message: str, hint: str, code: str = "form.bounds") -> None:
         problems.append(Problem(f"the form '{form_path}': {message}", element_id=element.get("id"),
-                                element_name=element.get("name"), file=form_path, hint=hint))
+                                element_name=element.get("name"), file=form_path, hint=hint,
+                                code=code, params=(("detail", message), ("form", form_path))))
 
     if len(raw) > MAX_FORM_BYTES:
         refuse(f"larger than {MAX_FORM_BYTES // 1024} KiB", "split it into smaller forms")
@@ -104,7 +105,7 @@ def _load_form_json(raw: bytes, form_path: str, element: Any, problems: list[Pro
         refuse(f"nested more than {MAX_DEPTH} levels deep", "flatten the form")
         return None
     except (ValueError, UnicodeDecodeError) as exc:
-        refuse(f"not valid JSON: {exc}", "save the form as UTF-8 JSON")
+        refuse(f"not valid JSON: {exc}", "save the form as UTF-8 JSON", "form.not_json")
         return None
     for message, hint in size_problems(form):  # before anything walks it (hashing, checks)
         refuse(message, hint)
@@ -160,7 +161,8 @@ def source_from_upload(
             f"the form '{form_path}' is neither uploaded nor deployed",
             element_id=element.get("id"), element_name=element.get("name"),
             line=element.sourceline, file=filename,
-            hint=f"upload {PurePosixPath(form_path).name} together with the diagram"))
+            hint=f"upload {PurePosixPath(form_path).name} together with the diagram",
+            code="form.not_brought", params=(("form", form_path),)))
     if problems:
         raise SpecError(problems)
     return SpecSource(filename=filename, bpmn=bpmn, forms=forms)

@@ -9,6 +9,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from ..test_processes import esf_route
 from ..walk import Desk
 from .conftest import ROOT, UI, LiveServer, new_context
@@ -134,3 +136,91 @@ def test_a_draft_is_kept_in_the_browser_and_opened_again(ui: UI, live_server: Li
     ui.page.locator("#modeler-elements").get_by_text("Utkastets namn").wait_for()
     assert live_server.system.engine.spec_bpmn("nnv-skane", "esf_plus", 1).decode().count(
         "Utkastets namn") == 0
+
+
+def select(page: Any, element_id: str) -> None:
+    """Select one element on the canvas, as a click would: the panel shows its properties."""
+    page.evaluate("(id) => { const m = document.getElementById('modeler').modeler;"
+                  " m.get('selection').select(m.get('elementRegistry').get(id)); }", element_id)
+
+
+NEW_FORM = "forms/formulera_ansokan_v2.schema.json"
+
+
+def test_the_panel_edits_what_the_engine_reads_and_forms_deploy_with_the_diagram(
+        ui: UI, live_server: LiveServer, tmp_path: Path) -> None:
+    engine = live_server.system.engine
+    new = len(engine.spec_versions("nnv-skane", "esf_plus")) + 1  # the module shares a server
+    page = ui.page
+    ui.login("designer")
+    page.goto(ui.url(MODELER))
+    status = page.locator("#modeler-status")
+    status.get_by_text("Inga problem").wait_for()
+    # A user task: its due time and form file, from the panel's own fields.
+    select(page, "formulera_ansokan")
+    panel = page.locator("#modeler-panel")
+    due = panel.get_by_label("Svarstid (dueIn)")
+    due.fill("tio dagar")
+    panel.get_by_text("Skriv en tidslängd som P30D").wait_for()
+    due.fill("P10D")
+    form = panel.get_by_label("Formulärfil (JSON Schema)")
+    expect(form).to_have_value("forms/formulera_ansokan.schema.json")
+    form.fill(NEW_FORM)
+    page.locator(".lint-problem").first.wait_for()  # the new form file exists nowhere yet
+    # The form file beside the diagram: broken JSON is shown beside it, then fixed.
+    old_form = page.get_by_label("Formuläret forms/formulera_ansokan.schema.json").input_value()
+    page.get_by_label("Ny formulärfil: sökväg").fill(NEW_FORM)
+    page.get_by_label("Ny formulärfil: JSON Schema").fill("{ inte json")
+    page.locator(".form-problems").first.wait_for()
+    assert "JSON" in page.locator(".form-problems").first.inner_text()
+    page.get_by_label("Ny formulärfil: JSON Schema").fill(
+        old_form.replace('"title": "Formulera ansökan"', '"title": "Formulera ansökan v2"'))
+    status.get_by_text("Inga problem").wait_for()
+    assert page.locator(".form-problems").count() == 0
+    # A flow leaving a gateway: its condition.
+    select(page, "flow_fk_projektagare_ja")
+    condition = panel.get_by_label("Villkor (uttryck)")
+    expect(condition).to_have_value("fk_fallback")
+    condition.fill("fk_fallback == True")
+    page.wait_for_function(  # the panel writes after a pause in typing
+        "() => document.getElementById('modeler').modeler.get('elementRegistry')"
+        ".get('flow_fk_projektagare_ja').businessObject.conditionExpression.body"
+        " === 'fk_fallback == True'")
+    select(page, "flow_fk_projektagare_nej")
+    expect(panel.get_by_label("Grindens standardflöde (annars)")).to_be_checked()
+    # A timer: bpmn-js's own timer group, in the page's language.
+    select(page, "paminnelse_overenskommelse")
+    expect(panel.get_by_label("Värde")).to_have_value('"P14D"')
+    # A lane: who does its steps, from the roles finsam-flow knows.
+    select(page, "lane_projektagare")
+    expect(panel.get_by_label("Vem gör stegen i banan")).to_have_value("Projektägare")
+    status.get_by_text("Inga problem").wait_for()
+    page.get_by_role("button", name="Driftsätt som ny version").click()
+    page.get_by_text(f"Driftsatt i ert förbund som esf_plus version {new}").wait_for()
+    saved = engine.spec_bpmn("nnv-skane", "esf_plus", new).decode()
+    assert '<spiffworkflow:property name="dueIn" value="P10D" />' in saved
+    assert f'name="formJsonSchemaFilename" value="{NEW_FORM}"' in saved
+    assert "fk_fallback == True</bpmn:conditionExpression>" in saved
+    assert engine.deployed_form("nnv-skane", NEW_FORM)["title"] == "Formulera ansökan v2"
+    assert_clean_bpmn(saved.encode(), tmp_path)
+
+
+def test_a_draft_is_kept_on_the_server_and_opened_from_its_page(ui: UI, live_server: LiveServer
+                                                                ) -> None:
+    engine = live_server.system.engine
+    before = len(engine.spec_versions("nnv-skane", "esf_plus"))
+    ui.login("designer")
+    ui.page.goto(ui.url(MODELER))
+    status = ui.page.locator("#modeler-status")
+    status.get_by_text("Inga problem").wait_for()
+    modeling(ui.page, "modeling.updateLabel(registry.get('formulera_ansokan'), 'Serverns utkast');")
+    ui.page.get_by_role("button", name="Spara utkast på servern").click()
+    ui.page.get_by_text("Utkastet är sparat på servern").wait_for()
+    assert "/designer/modeler/drafts/" in ui.page.url
+    status.get_by_text("Inga problem").wait_for()
+    assert "Serverns utkast" in ui.page.locator("#modeler-elements").inner_text()
+    ui.check("modeler-draft")
+    ui.page.goto(ui.url("/designer/modeler"))
+    ui.page.get_by_role("link", name="esf_plus").click()
+    ui.page.locator("#modeler-elements").get_by_text("Serverns utkast").wait_for()
+    assert len(engine.spec_versions("nnv-skane", "esf_plus")) == before  # nothing deployed

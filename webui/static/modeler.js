@@ -3,11 +3,19 @@ document.addEventListener("DOMContentLoaded", function () {
   var box = document.getElementById("modeler");
   var form = document.getElementById("modeler-form");
   var xml = document.getElementById("xml");
-  if (!box || !form || !xml || typeof window.BpmnJS !== "function") { return; }
+  var kit = window.FinsamModeler;
+  if (!box || !form || !xml || !kit) { return; }
   var status = document.getElementById("modeler-status");
   var list = document.getElementById("modeler-elements");
   var token = form.querySelector('input[name="csrf_token"]').value;
-  var modeler = new window.BpmnJS({ container: "#modeler-canvas", keyboard: { bindTo: document } });
+  var panel = JSON.parse(box.dataset.panel || "{}");
+  // bpmn-js with the properties panel and finsam-flow's provider (webui/assets/modeler).
+  var modeler = new kit.Modeler({
+    container: "#modeler-canvas",
+    propertiesPanel: { parent: "#modeler-panel", layout: { groups: { finsam: { open: true }, timer: { open: true } } } },
+    additionalModules: kit.modules, moddleExtensions: kit.moddleExtensions,
+    finsam: panel
+  });
   box.modeler = modeler;  // for tests and the browser console: the bpmn-js instance
   var marked = [];
   var timer = null;
@@ -18,7 +26,32 @@ document.addEventListener("DOMContentLoaded", function () {
 
   function text(tag, value) { var el = document.createElement(tag); el.textContent = value; return el; }
 
+  // The form files beside the diagram (path → JSON text), as the deploy will send them.
+  function forms() {
+    var found = {};
+    form.querySelectorAll(".modeler-form").forEach(function (pair) {
+      var path = pair.querySelector('input[name="form_path"]').value.trim();
+      if (path) { found[path] = pair.querySelector('textarea[name="form_json"]').value; }
+    });
+    return found;
+  }
+
+  function renderFormProblems(problems) {
+    form.querySelectorAll(".modeler-form").forEach(function (pair) {
+      var path = pair.querySelector('input[name="form_path"]').value.trim();
+      var old = pair.querySelector(".form-problems");
+      if (old) { old.remove(); }
+      var mine = problems.filter(function (p) { return path && p.file === path; });
+      if (!mine.length) { return; }
+      var ul = document.createElement("ul");
+      ul.className = "form-problems";
+      mine.forEach(function (p) { ul.appendChild(text("li", p.text + (p.fix ? " " + p.fix : ""))); });
+      pair.appendChild(ul);
+    });
+  }
+
   function render(problems) {
+    renderFormProblems(problems);
     var canvas = modeler.get("canvas");
     var registry = modeler.get("elementRegistry");
     marked.forEach(function (id) { if (registry.get(id)) { canvas.removeMarker(id, "lint-problem"); } });
@@ -56,8 +89,8 @@ document.addEventListener("DOMContentLoaded", function () {
       xml.value = result.xml;
       return fetch(box.dataset.lintUrl, {
         method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/xml", "X-CSRF-Token": token, "Accept": "application/json" },
-        body: result.xml
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": token, "Accept": "application/json" },
+        body: JSON.stringify({ bpmn: result.xml, forms: forms() })
       });
     }).then(function (response) {
       if (!response.ok) { throw new Error(String(response.status)); }
@@ -71,9 +104,13 @@ document.addEventListener("DOMContentLoaded", function () {
     modeler.get("canvas").zoom("fit-viewport");
     lint();
   }).catch(function () { box.hidden = true; document.getElementById("xml-field").hidden = false; });
-  modeler.on("commandStack.changed", function () {
+  function later() {
     clearTimeout(timer);
     timer = setTimeout(lint, 500);
+  }
+  modeler.on("commandStack.changed", later);
+  form.querySelectorAll(".modeler-forms input, .modeler-forms textarea").forEach(function (field) {
+    field.addEventListener("input", later);
   });
 
   // A draft stays in this browser (localStorage) until it is deployed or overwritten.
@@ -110,6 +147,8 @@ document.addEventListener("DOMContentLoaded", function () {
       action.name = "action";
       action.value = submitter ? submitter.value : "lint";
       form.appendChild(action);
+      // form.submit() ignores the button's formaction (the server draft posts elsewhere).
+      if (submitter && submitter.hasAttribute("formaction")) { form.action = submitter.formAction; }
       form.submit();
     });
   });
