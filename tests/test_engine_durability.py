@@ -134,8 +134,11 @@ def test_a_pooled_postgresql_connection_is_pinged_only_after_idling(database_url
         return
     pings: list[int] = []
     real = db.sa_engine.dialect.do_ping
-    monkeypatch.setattr(db.sa_engine.dialect, "do_ping",
-                        lambda connection: pings.append(1) or real(connection))
+    def counted(connection: Any) -> bool:
+        pings.append(1)
+        return real(connection)
+
+    monkeypatch.setattr(db.sa_engine.dialect, "do_ping", counted)
     try:
         with db.read() as session:
             pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
@@ -157,3 +160,26 @@ def test_a_pooled_postgresql_connection_is_pinged_only_after_idling(database_url
         assert len(pings) >= 2
     finally:
         db.dispose()
+
+
+def test_events_appended_in_a_write_are_read_back_in_it_and_committed(finsam: Finsam) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from engine.store.chain import append_event
+    from engine.store.models import Event, Instance
+
+    kansli = capacities(finsam.db, "kansli")[0]
+    iid = finsam.start_need(kansli, {"titel": "Knutpunkt"}).instance.id
+    with finsam.db.write() as work:
+        instance = work.get_one(Instance, iid)
+        before = instance.last_seq
+        append_event(work, instance, datetime.now(UTC), "kansli", "kansli", "claimed", {})
+        assert work.events  # not yet sent
+        seqs = work.scalars(select(Event.seq).where(Event.instance_id == iid)).all()
+        assert max(seqs) == before + 1 and not work.events
+        append_event(work, instance, datetime.now(UTC), "kansli", "kansli", "unclaimed", {})
+    with finsam.db.read() as session:  # the last one sent before commit, without a seal
+        seqs = session.scalars(select(Event.seq).where(Event.instance_id == iid)).all()
+    assert sorted(seqs) == list(range(1, before + 3))
