@@ -35,7 +35,7 @@ class Counter:
         self.statements: list[str] = []
 
     def execute(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.statements.append(statement.split()[0].upper())
+        self.statements.append(" ".join(statement.split()[:3]).upper())
 
     def commit(self, _conn: Any) -> None:
         self.statements.append("COMMIT")
@@ -57,8 +57,12 @@ def _complete_counting(finsam: Finsam, user: str, instance_id: int, bpmn_id: str
     return result, counter.statements
 
 
-# The statements of one completion on the main path, BEGIN (SQLite) and COMMIT included.
-COMPLETION_STATEMENTS = 9
+# The statements of one completion on the main path, BEGIN (SQLite) and COMMIT included. On
+# PostgreSQL: the lock, the read of the tasks (after the lock: a statement that waited for it
+# reads the snapshot it began with), one statement for every write (the instance and task rows,
+# the events, the ledger's UPDATE and entries as data-modifying CTEs) and COMMIT. SQLite has
+# neither FOR UPDATE nor writable CTEs, but takes its lock at BEGIN, so one read suffices.
+COMPLETION_STATEMENTS = {"sqlite": 8, "postgresql": 4}
 
 
 def test_one_completion_sends_a_pinned_number_of_statements(finsam: Finsam) -> None:
@@ -69,13 +73,19 @@ def test_one_completion_sends_a_pinned_number_of_statements(finsam: Finsam) -> N
         "titel": "Knutpunkt", "parter": ["af", "fk", "angelholm"],
         "finansieringsform": "esf_plus"})
     iid = next(i.id for i in need.started if i.process_id == "esf_plus")
-    _complete_counting(finsam, "af", iid, "utforma_projektide",
-                       {"projektide": "Knutpunkt", "syfte": "Stöd", "mal": "Arbete"})
+    opened, opening = _complete_counting(finsam, "af", iid, "utforma_projektide",
+                                         {"projektide": "Knutpunkt", "syfte": "Stöd",
+                                          "mal": "Arbete"})
+    # Three tasks opened: one INSERT for their rows, one for their notifications, one for events.
+    assert len([t for t in opened.open_tasks if t.bpmn_id == "forankra_projektide"]) == 3
+    assert [s for s in opening if s.startswith("INSERT INTO HUMAN_TASK")] \
+        == ["INSERT INTO HUMAN_TASK"], opening
+    assert len([s for s in opening if s.startswith("INSERT INTO NOTIFICATION")]) == 1, opening
     # Warm: the spec is cached and the workflow kept, as on a running server.
     result, statements = _complete_counting(finsam, "af", iid, "forankra_projektide",
                                             {"forankrad": True}, item="af")
     assert statements[-1] == "COMMIT" and statements.count("COMMIT") == 1, statements
-    assert len(statements) <= COMPLETION_STATEMENTS, statements
+    assert len(statements) <= COMPLETION_STATEMENTS[finsam.db.sa_engine.dialect.name], statements
     assert sorted(t.item for t in result.open_tasks if t.bpmn_id == "forankra_projektide") \
         == ["angelholm", "fk"]
     # Nothing given up: the chains, the ledger and the replay of the instances verify.
@@ -114,3 +124,62 @@ def test_the_ledger_stays_one_chain_when_two_processes_take_turns(finsam: Finsam
             str(f) for r in results for f in r.findings] + [str(f) for f in findings]
     finally:
         other.close()
+
+
+def test_a_pooled_postgresql_connection_is_pinged_only_after_idling(database_url: str,
+                                                                    monkeypatch: Any) -> None:
+    db = Database(database_url)
+    if db.is_sqlite:
+        db.dispose()
+        return
+    pings: list[int] = []
+    real = db.sa_engine.dialect.do_ping
+    def counted(connection: Any) -> bool:
+        pings.append(1)
+        return real(connection)
+
+    monkeypatch.setattr(db.sa_engine.dialect, "do_ping", counted)
+    try:
+        with db.read() as session:
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with db.read() as session:  # straight back from the pool: no round trip for a ping
+            assert session.execute(text("SELECT pg_backend_pid()")).scalar() == pid
+        assert pings == [1]  # the new connection, once
+        # The server drops the idle connection; once it has idled past the limit it is pinged,
+        # found dead and replaced without an error.
+        killer = Database(database_url)
+        try:
+            with killer.read() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        finally:
+            killer.dispose()
+        for record in list(db.sa_engine.pool._pool.queue):  # type: ignore[attr-defined]
+            record.info["checked_in"] -= 60
+        with db.read() as session:
+            assert session.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+        assert len(pings) >= 2
+    finally:
+        db.dispose()
+
+
+def test_events_appended_in_a_write_are_read_back_in_it_and_committed(finsam: Finsam) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from engine.store.chain import append_event
+    from engine.store.models import Event, Instance
+
+    kansli = capacities(finsam.db, "kansli")[0]
+    iid = finsam.start_need(kansli, {"titel": "Knutpunkt"}).instance.id
+    with finsam.db.write() as work:
+        instance = work.get_one(Instance, iid)
+        before = instance.last_seq
+        append_event(work, instance, datetime.now(UTC), "kansli", "kansli", "claimed", {})
+        assert work.events  # not yet sent
+        seqs = work.scalars(select(Event.seq).where(Event.instance_id == iid)).all()
+        assert max(seqs) == before + 1 and not work.events
+        append_event(work, instance, datetime.now(UTC), "kansli", "kansli", "unclaimed", {})
+    with finsam.db.read() as session:  # the last one sent before commit, without a seal
+        seqs = session.scalars(select(Event.seq).where(Event.instance_id == iid)).all()
+    assert sorted(seqs) == list(range(1, before + 3))

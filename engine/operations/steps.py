@@ -20,7 +20,7 @@ from engine.runtime import workflow as runtime
 from engine.specs import schedule
 from engine.specs.forms import validate_form_data
 from engine.specs.reading import ParsedSpec
-from engine.store import spec_rows
+from engine.store import spec_rows, task_rows
 from engine.store.attributes import write_attributes
 from engine.store.chain import append_event
 from engine.store.models import HumanTask, Instance
@@ -200,6 +200,7 @@ def sync_human_tasks(
             row.completed_at = now
     session.open_rows[instance.id] = open_rows
     known = {row.task_guid for row in open_rows}
+    new: list[HumanTask] = []
     for guid, task in ready.items():
         if guid in known:
             continue
@@ -228,17 +229,20 @@ def sync_human_tasks(
             state="open",
             created_at=now,
             due_at=schedule.due_at(parsed, task.bpmn_id, now),
+            claimed_by=None,
+            completed_at=None,
+            completed_by=None,
         )
-        session.add(row)
-        open_rows.append(row)
-        timer_rows.task_ready(session, row)
+        new.append(row)
+    task_rows.add_open_tasks(session, new)  # one statement for the rows, one for the outbox
+    open_rows.extend(new)
 
 
 def result(
     ctx: EngineContext, session: UnitOfWork, instance: Instance, started: list[Instance]
 ) -> CompletionResult:
-    """What a start or completion returns: the instance, its open tasks, what it started."""
-    session.flush()
+    """What a start or completion returns: the instance, its open tasks, what it started, built
+    from the rows the step holds (their ids known: new task rows come back from their INSERT)."""
     open_rows = open_rows_of(session, instance)
     version = ctx.spec_row(session, instance.spec_version_id).version
     return CompletionResult(

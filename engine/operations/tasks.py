@@ -135,25 +135,41 @@ def hand_over(ctx: EngineContext, actor: Actor, task_id: int, receiver: Actor) -
 def _lock_task(
     session: UnitOfWork, actor: Actor, task_id: int
 ) -> tuple[Instance, HumanTask]:
-    # One statement finds and locks the instance; the task row is read after the lock so
-    # that it is current (a task's instance never changes), together with the instance's
-    # other open tasks, which the step's `sync_human_tasks` then need not read again.
-    instance = session.scalars(
-        select(Instance)
-        .where(Instance.id == select(HumanTask.instance_id).where(
-            HumanTask.id == task_id, HumanTask.tenant == actor.tenant
-        ).scalar_subquery())
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if instance is None:
-        raise NotFound(f"task {task_id} does not exist")
-    rows = session.scalars(
-        select(HumanTask)
-        .where(or_(HumanTask.id == task_id, and_(HumanTask.instance_id == instance.id,
-                                                  HumanTask.state == "open")))
-        .execution_options(populate_existing=True)
-    ).all()
+    instance_id = select(HumanTask.instance_id).where(
+        HumanTask.id == task_id, HumanTask.tenant == actor.tenant
+    ).scalar_subquery()
+    if session.get_bind().dialect.name == "sqlite":
+        # The write lock was taken at BEGIN IMMEDIATE, so one statement reads the instance and
+        # its tasks, current: the task with the instance's other open tasks.
+        pairs = session.execute(
+            select(Instance, HumanTask)
+            .outerjoin(HumanTask, and_(HumanTask.instance_id == Instance.id, or_(
+                HumanTask.id == task_id, HumanTask.state == "open")))
+            .where(Instance.id == instance_id)
+            .execution_options(populate_existing=True)
+        ).all()
+        if not pairs:
+            raise NotFound(f"task {task_id} does not exist")
+        instance = pairs[0][0]
+        rows = [task for _, task in pairs if task is not None]
+    else:
+        # One statement finds and locks the instance; the task rows are read after the lock so
+        # that they are current (a statement that waited for the lock would return the rows of
+        # the snapshot it started with).
+        found = session.scalars(
+            select(Instance).where(Instance.id == instance_id).with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if found is None:
+            raise NotFound(f"task {task_id} does not exist")
+        instance = found
+        rows = list(session.scalars(
+            select(HumanTask).where(or_(HumanTask.id == task_id, and_(
+                HumanTask.instance_id == instance.id, HumanTask.state == "open")))
+            .execution_options(populate_existing=True)
+        ))
+    # The task's instance never changes; the step's `sync_human_tasks` need not read the other
+    # open tasks again.
     row = next(r for r in rows if r.id == task_id)
     steps.open_rows_read(session, instance, [r for r in rows if r.state == "open"])
     if not actor.may_act_on(row.assignee, row.process_id, instance.data):

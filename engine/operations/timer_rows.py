@@ -1,5 +1,6 @@
-"""The database half of timers: the `timer` rows of an instance after a step, and the outbox
-row when a human task becomes ready. The SpiffWorkflow half is `engine.runtime.timers`."""
+"""The database half of timers: the `timer` rows of an instance after a step (the outbox row
+when a human task becomes ready is written with the task, `engine.store.task_rows`). The
+SpiffWorkflow half is `engine.runtime.timers`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.runtime import timers
-from engine.store.models import HumanTask, Instance, Notification, Timer
+from engine.store.models import Instance, Timer
 
 
 def record_timers(session: Session, instance: Instance, workflow: Any, now: datetime) -> None:
@@ -51,9 +52,3 @@ def _match_rows(session: Session, instance: Instance,
     for guid, (bpmn_id, fire_at) in pending.items():
         session.add(Timer(instance_id=instance.id, tenant=instance.tenant, task_guid=guid,
                           bpmn_id=bpmn_id, fire_at=fire_at))
-
-
-def task_ready(session: Session, row: HumanTask) -> None:
-    """Record in the outbox that a human task became ready for its assignee."""
-    session.add(Notification(tenant=row.tenant, kind="task_ready", instance_id=row.instance_id,
-                             human_task=row, assignee=row.assignee, created_at=row.created_at))

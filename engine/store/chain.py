@@ -2,7 +2,8 @@
 
 Every event carries `hash = sha256(prev_hash ‖ canonical JSON of the event)`, where canonical JSON
 has sorted keys, no whitespace and UTF-8. The instance row keeps the chain head, so appending is one
-insert and one update in the transaction that changed the state.
+insert and one update in the transaction that changed the state (the insert is sent with the
+ledger's seal: all of a write's events in one statement).
 """
 
 from __future__ import annotations
@@ -58,31 +59,23 @@ def append_event(
     data: dict[str, Any] | None = None,
     task: str | None = None,
     task_guid: str | None = None,
-) -> Event:
-    """Append one event to `instance`'s chain (the caller holds the instance's lock)."""
+) -> None:
+    """Append one event to `instance`'s chain (the caller holds the instance's lock); the row
+    is inserted with the ledger's seal (`UnitOfWork.events`)."""
     seq = instance.last_seq + 1
     payload = data or {}
     body = event_body(instance.id, seq, at, actor, acting_as, kind, task, task_guid, payload)
     digest = chain_hash(instance.head_hash, body)
-    event = Event(
-        instance_id=instance.id,
-        tenant=instance.tenant,
-        seq=seq,
-        at=at,
-        actor=actor,
-        acting_as=acting_as,
-        kind=kind,
-        task=task,
-        task_guid=task_guid,
-        data=payload,
-        prev_hash=instance.head_hash,
-        hash=digest,
-    )
-    session.add(event)
+    # Sent with the seal (one statement for all of the write's events), not through the ORM.
+    session.events.append({
+        "instance_id": instance.id, "tenant": instance.tenant, "seq": seq, "at": at,
+        "actor": actor, "acting_as": acting_as, "kind": kind, "task": task,
+        "task_guid": task_guid, "data": payload, "prev_hash": instance.head_hash,
+        "hash": digest,
+    })
     instance.last_seq = seq
     instance.head_hash = digest
     touch(session, instance)  # the ledger records the new head when the transaction ends
-    return event
 
 
 def event_view(event: Event) -> EventView:

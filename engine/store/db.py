@@ -7,11 +7,13 @@ by its own default (`synchronous_commit=on`).
 
 A write on SQLite is an immediate transaction (the database's write lock is taken at BEGIN, so two
 writers queue instead of deadlocking on upgrade); on PostgreSQL a write takes row locks with
-`SELECT ... FOR UPDATE` on the instance it changes.
+`SELECT ... FOR UPDATE` on the instance it changes. A pooled PostgreSQL connection is pinged
+only when it has been idle for `PING_AFTER_IDLE_SECONDS` (not before every transaction).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,12 +21,14 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.base.deadline import account
 from engine.store.unit_of_work import UnitOfWork
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+PING_AFTER_IDLE_SECONDS = 5.0
 
 
 class Database:
@@ -42,11 +46,11 @@ class Database:
             }
             if parsed.database in (None, "", ":memory:"):
                 raise ValueError("use an SQLite file, not an in-memory database")
-        else:
-            kwargs["pool_pre_ping"] = True
         self.sa_engine: SAEngine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.sa_engine)
+        else:
+            _ping_when_idle(self.sa_engine)
         self._sessions = sessionmaker(self.sa_engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(
             self.sa_engine.execution_options(engine_write=True), expire_on_commit=False,
@@ -68,6 +72,7 @@ class Database:
         (`engine/base/deadline.py`), so no process can hold the write lock past that bound."""
         with account(), self._write_sessions.begin() as session:
             yield session
+            session.send_events()  # those the ledger's seal has not sent (none after a seal)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -91,6 +96,28 @@ def _configure_sqlite(sa_engine: SAEngine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def _ping_when_idle(sa_engine: SAEngine) -> None:
+    # SQLAlchemy's `pool_pre_ping` costs a round trip before every transaction; a connection
+    # back in the pool for less than PING_AFTER_IDLE_SECONDS is used as it is. A connection that
+    # breaks while in use is invalidated by SQLAlchemy together with every older one in the pool
+    # (the request meets the outage, 503), so after an outage the pool starts afresh without
+    # pings; one idle longer (the server or a firewall may have dropped it) is pinged, and
+    # replaced if it does not answer (the pool retries the checkout).
+    @event.listens_for(sa_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(sa_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in = record.info.get("checked_in")
+        if checked_in is not None and time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            sa_engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping sends
+        except Exception as error:
+            raise DisconnectionError(f"the connection did not answer: {error}") from error
 
 
 def sqlite_url_for(path: str) -> str:

@@ -10,9 +10,10 @@ database (`signed_head`).
 The tenant's head row is the lock that orders the entries. A process remembers each tenant's head
 as it committed it (`KnownHeads`); the next seal moves the head with one conditional `UPDATE`
 (`WHERE last_seq = known AND head_hash = known`), which takes the same row lock and matches only
-if no one else has moved the head since, so the usual seal is two statements (that `UPDATE` and
-one insert of the entries). When it matches nothing (another process moved the head, or none is
-known) the seal locks and reads the head as before.
+if no one else has moved the head since, so the usual seal is three statements (the write's
+events, that `UPDATE` and one insert of the entries), on PostgreSQL one (the three as
+data-modifying CTEs, the entries inserted only if the `UPDATE` matched). When it matches nothing
+(another process moved the head, or none is known) the seal locks and reads the head as before.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import Insert, Update, column, exists, insert, select, update, values
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.base.canonical import GENESIS_HASH, canonical_json
-from engine.store.models import Instance, LedgerEntry, LedgerHead
+from engine.store.models import Event, Instance, LedgerEntry, LedgerHead
 from engine.store.unit_of_work import UnitOfWork
 
 
@@ -72,9 +73,18 @@ class KnownHeads:
 
 
 def seal(session: UnitOfWork, at: datetime, known: KnownHeads | None = None) -> None:
-    """Record the new heads of every instance touched in this transaction (call before commit)."""
+    """Record the new heads of every instance touched in this transaction (call before commit);
+    the write's events not yet sent go with the first conditional `UPDATE`."""
     touched, session.touched = session.touched, {}
+    writes: list[Insert | Update] = []
+    if touched and session.get_bind().dialect.name == "postgresql":
+        # The step's UPDATEs of its instance and task rows go into the seal's statement too.
+        writes = [*session.take_row_updates()]
+    events = session.take_events()  # flushes the rest (the rows the events refer to)
+    if events:
+        writes.append(insert(Event).values(events))
     if not touched:
+        _send(session, writes)
         return
     session.flush()
     by_tenant: dict[str, list[Instance]] = {}
@@ -83,10 +93,15 @@ def seal(session: UnitOfWork, at: datetime, known: KnownHeads | None = None) -> 
     for tenant in sorted(by_tenant):
         instances = sorted(by_tenant[tenant], key=lambda i: i.id)
         guess = known.get(tenant) if known is not None else None
-        new = None if guess is None else _advance(session, tenant, guess, instances, at)
+        new = None
+        if guess is not None:
+            new = _advance(session, tenant, guess, instances, at, writes)
+            writes = []  # sent, whether the guess was right or not
         if new is None:
+            _send(session, writes)
+            writes = []
             head = _lock_head(session, tenant)
-            new = _advance(session, tenant, (head.last_seq, head.head_hash), instances, at)
+            new = _advance(session, tenant, (head.last_seq, head.head_hash), instances, at, [])
             if new is None:  # pragma: no cover - the head is locked by this transaction
                 raise RuntimeError("the ledger head moved while it was locked")
         if known is not None:
@@ -111,23 +126,44 @@ def _entries(tenant: str, head: tuple[int, str], instances: list[Instance],
 
 
 def _advance(session: Session, tenant: str, head: tuple[int, str], instances: list[Instance],
-             at: datetime) -> tuple[int, str] | None:
+             at: datetime, writes: list[Insert | Update]) -> tuple[int, str] | None:
     """Move the tenant's head from `head` with one conditional UPDATE (it takes the head's row
-    lock) and insert the entries in one statement; the new head, or None with nothing written if
-    the head is not `head`."""
+    lock) and insert the entries; the new head, or None with no entry written if the head is not
+    `head`. `writes` (the events, on PostgreSQL the step's row UPDATEs) are sent in any case.
+    On PostgreSQL all of it is one statement (the writes and the head's UPDATE as data-modifying
+    CTEs, the entries inserted only if the UPDATE matched); elsewhere the writes, the UPDATE and
+    the entries one after the other."""
     rows, (seq, digest) = _entries(tenant, head, instances, at)
-    moved = session.execute(
-        update(LedgerHead)
-        .where(LedgerHead.tenant == tenant, LedgerHead.last_seq == head[0],
-               LedgerHead.head_hash == head[1])
-        .values(last_seq=seq, head_hash=digest)
-        .execution_options(synchronize_session=False)
-    )
-    assert isinstance(moved, CursorResult)
-    if moved.rowcount != 1:
+    moved = (update(LedgerHead)
+             .where(LedgerHead.tenant == tenant, LedgerHead.last_seq == head[0],
+                    LedgerHead.head_hash == head[1])
+             .values(last_seq=seq, head_hash=digest))
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        moved_cte = moved.returning(LedgerHead.tenant).cte("moved")
+        table = LedgerEntry.__table__
+        names = list(rows[0])
+        entries = values(*[column(name, table.c[name].type) for name in names],
+                         name="entries").data([tuple(row[name] for name in names) for row in rows])
+        statement = insert(LedgerEntry).from_select(
+            names, select(*entries.c).where(exists(select(moved_cte.c.tenant)))
+        ).returning(LedgerEntry.seq)
+        for number, write in enumerate(writes):
+            statement = statement.add_cte(write.cte(f"write_{number}"))
+        inserted = connection.execute(statement).all()
+        return (seq, digest) if len(inserted) == len(rows) else None
+    _send(session, writes)
+    result = connection.execute(moved)
+    if result.rowcount != 1:
         return None
-    session.execute(insert(LedgerEntry).values(rows))
+    connection.execute(insert(LedgerEntry).values(rows))
     return seq, digest
+
+
+def _send(session: Session, writes: list[Insert | Update]) -> None:
+    connection = session.connection()
+    for write in writes:
+        connection.execute(write)
 
 
 def _lock_head(session: Session, tenant: str) -> LedgerHead:

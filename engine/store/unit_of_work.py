@@ -2,13 +2,17 @@
 its rows.
 
 Every write of the engine (`Database.write`, and `Engine`'s transaction on top of it) runs in a
-`UnitOfWork`, a SQLAlchemy session with four typed parts that live exactly as long as the
+`UnitOfWork`, a SQLAlchemy session with five typed parts that live exactly as long as the
 transaction:
 
 - `read_rows`: an instance's open human task rows as read under its lock, so that the step's
   `sync_human_tasks` need not read them again (taken out once used);
 - `open_rows`: an instance's open rows after `sync_human_tasks`, for the snapshot in the step's
   event and the engine's result;
+- `events`: the events appended in this write, not yet sent: they are written with SQLAlchemy
+  Core, all in one statement with the ledger's seal (`ledger.seal`; one multi-row `INSERT`, on
+  PostgreSQL inside the seal's own statement), or before an ORM query that reads events, or at
+  the latest before commit (`send_events`);
 - `touched`: the instances whose chain head changed, sealed into the tenant ledger last, just
   before commit (`ledger.seal`);
 - `after_commit`: callables run once the transaction has committed (the workflow cache keeps a
@@ -18,12 +22,13 @@ transaction:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Update, event, insert, inspect, update
+from sqlalchemy.orm import InstanceState, ORMExecuteState, Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-if TYPE_CHECKING:
-    from engine.store.models import HumanTask, Instance
+from engine.store.models import Event, HumanTask, Instance
 
 
 class UnitOfWork(Session):
@@ -33,5 +38,51 @@ class UnitOfWork(Session):
         super().__init__(*args, **kwargs)
         self.read_rows: dict[int, list[HumanTask]] = {}
         self.open_rows: dict[int, list[HumanTask]] = {}
+        self.events: list[dict[str, Any]] = []
         self.touched: dict[int, Instance] = {}
         self.after_commit: list[Callable[[], None]] = []
+
+    def take_events(self) -> list[dict[str, Any]]:
+        """The events not yet sent, handed to the caller that sends them (the instances they
+        belong to flushed first)."""
+        events, self.events = self.events, []
+        if events:
+            self.flush()
+        return events
+
+    def take_row_updates(self) -> list[Update]:
+        """The pending changes of the write's persistent instance and human task rows as Core
+        `UPDATE`s by primary key, the rows marked clean (so the next flush leaves them alone):
+        for the seal to send in its own statement (PostgreSQL)."""
+        updates: list[Update] = []
+        for row in list(self.dirty):
+            if not isinstance(row, Instance | HumanTask):
+                continue
+            state: InstanceState[Any] = inspect(row)
+            changes: dict[str, Any] = {}
+            for attr in state.mapper.column_attrs:
+                added = list(state.attrs[attr.key].history.added)
+                if added:
+                    changes[attr.key] = added[0]
+            if not changes:
+                continue
+            mapped = type(row)
+            updates.append(update(mapped).where(mapped.id == row.id).values(changes))
+            for key, value in changes.items():
+                set_committed_value(row, key, value)
+        return updates
+
+    def send_events(self) -> None:
+        """Insert the events not yet sent, in one statement (Core, on the session's connection)."""
+        events = self.take_events()
+        if events:
+            self.connection().execute(insert(Event).values(events))
+
+
+@event.listens_for(UnitOfWork, "do_orm_execute")
+def _events_before_reading_them(state: ORMExecuteState) -> None:
+    # An ORM query in the write that reads events sees those appended before it.
+    session = state.session
+    if (isinstance(session, UnitOfWork) and session.events and state.is_select
+            and any(m.class_ is Event for m in state.all_mappers)):
+        session.send_events()

@@ -1,0 +1,38 @@
+"""A step's new human task rows and their outbox rows, written with SQLAlchemy Core: one
+multi-row `INSERT ... RETURNING` for the tasks and one `INSERT` for their `task_ready`
+notifications, however many tasks the step opened (the ORM's unit of work sends one statement
+per row where the database cannot guarantee the order of returned keys)."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, make_transient_to_detached
+
+from engine.store.models import HumanTask, Notification
+
+_COLUMNS = [c.key for c in HumanTask.__table__.columns if c.key != "id"]
+
+
+def add_open_tasks(session: Session, rows: list[HumanTask]) -> None:
+    """Insert the new rows (transient `HumanTask`s with every column but `id` given or None) and
+    make them the session's own, persistent and clean, so later changes are flushed as usual;
+    record a `task_ready` notification for each."""
+    if not rows:
+        return
+    values = [{key: getattr(row, key) for key in _COLUMNS} for row in rows]
+    connection = session.connection()
+    inserted = connection.execute(
+        insert(HumanTask).values(values)
+        .returning(HumanTask.id, HumanTask.instance_id, HumanTask.task_guid)
+    ).all()
+    ids = {(instance_id, guid): task_id for task_id, instance_id, guid in inserted}
+    for row, given in zip(rows, values, strict=True):
+        row.id = ids[(row.instance_id, row.task_guid)]
+        for key, value in given.items():  # every column loaded: no lazy load later
+            setattr(row, key, value)
+        make_transient_to_detached(row)
+        session.add(row)
+    connection.execute(insert(Notification).values([
+        {"tenant": row.tenant, "kind": "task_ready", "instance_id": row.instance_id,
+         "human_task_id": row.id, "assignee": row.assignee, "created_at": row.created_at}
+        for row in rows]))
