@@ -128,7 +128,7 @@ class Driver:
         return {i.process_id: i.id for i in result.started}
 
     def esf_main_path(self) -> int:
-        """B2 to the final report, with FK as nobody's choice: one instance, 18 completions."""
+        """B2 to the final report, with FK as nobody's choice: one instance, 23 completions."""
         iid = self.need(ESF_PARTIES, "esf_plus")["esf_plus"]
         self.act("af", iid, "utforma_projektide",
                  {"projektide": "Knutpunkt", "syfte": "Stöd", "mal": "Arbete"})
@@ -138,6 +138,7 @@ class Driver:
             for o in ESF_PARTIES})
         self.act("af", iid, "overenskommelse", {"overenskommelse": "overens",
                  "projektagare": "angelholm", "medfinansiarer": ["af", "fk"]})
+        self.each(iid, "medverka_ansokan", {o: {"atagande": "Personal"} for o in ["af", "fk"]})
         self.act("angelholm", iid, "formulera_ansokan",
                  {"ansokan_sammanfattning": "Knutpunkt", "sokt_belopp": 5_000_000})
         self.each(iid, "beslut_projektansokan", {o: {"beslut": "ja", "beslut_referens": "r"}
@@ -148,12 +149,14 @@ class Driver:
             "beviljat_belopp": 4_000_000, "projektperiod_start": "2026-01-01",
             "projektperiod_slut": "2028-12-31"})
         self.act("angelholm", iid, "bilda_projektorganisation", {"projektorganisation": "Kansli"})
+        self.each(iid, "genomfora_projektdel", {o: {"genomfort": "Vår del"}
+                                                for o in ["angelholm", "af", "fk"]})
         self.act("angelholm", iid, "genomfora_projekt", {"genomford_datum": "2028-12-31"})
         self.act("angelholm", iid, "slutrapportera", {"slutrapport_datum": "2029-02-28"})
         return iid
 
     def finsam_main_path(self) -> int:
-        """A2 to A5 with a granted board decision: one instance, 8 completions."""
+        """A2 to A5 with a granted board decision: one instance, 11 completions."""
         iid = self.need(FINSAM_PARTIES, "finansiell_samordning")["finansiell_samordning"]
         self.act("klippan", iid, "utforma_insats", {
             "insatstyp": "individinriktad", "preciserad_inriktning": "arbetslivsinriktad",
@@ -167,6 +170,8 @@ class Driver:
             "styrelsebeslut": "beviljas", "beviljat_belopp": 3_500_000,
             "period_start": "2025-03-01", "period_slut": "2026-02-28",
             "motesdatum": "2025-02-06", "protokoll_paragraf": "§ 7"})
+        self.each(iid, "genomfora_insatsdel", {o: {"genomfort": "Vår del"}
+                                               for o in FINSAM_PARTIES})
         self.act("angelholm", iid, "genomfora_insats",
                  {"deltagare_kvinnor": 12, "deltagare_man": 9, "genomford_datum": "2026-02-28"})
         return iid

@@ -161,6 +161,8 @@ class PlainSpiff:
             "overenskommelse": "overens", "projektagare": "angelholm",
             "medfinansiarer": ["af", "fk"], "fk_fallback": False,
             "projektparter": ["angelholm", "af", "fk"]})
+        state = self.each(state, "medverka_ansokan", {o: {"atagande": "Personal"}
+                                                      for o in ["af", "fk"]})
         state = self.complete(state, "formulera_ansokan",
                               {"ansokan_sammanfattning": "Knutpunkt", "sokt_belopp": 5_000_000})
         state = self.each(state, "beslut_projektansokan",
@@ -173,10 +175,12 @@ class PlainSpiff:
                                        "projektperiod_start": "2026-01-01",
                                        "projektperiod_slut": "2028-12-31"}),
             ("bilda_projektorganisation", {"projektorganisation": "Kansli"}),
-            ("genomfora_projekt", {"genomford_datum": "2028-12-31"}),
-            ("slutrapportera", {"slutrapport_datum": "2029-02-28"}),
         ]:
             state = self.complete(state, bpmn_id, data)
+        state = self.each(state, "genomfora_projektdel", {o: {"genomfort": "Vår del"}
+                                                          for o in ["angelholm", "af", "fk"]})
+        state = self.complete(state, "genomfora_projekt", {"genomford_datum": "2028-12-31"})
+        self.complete(state, "slutrapportera", {"slutrapport_datum": "2029-02-28"})
 
     def finsam_main_path(self) -> None:
         state = self.start("finansiell_samordning", {"titel": "Insats", "parter": FINSAM_PARTIES})
@@ -194,6 +198,8 @@ class PlainSpiff:
             "styrelsebeslut": "beviljas", "beviljat_belopp": 3_500_000,
             "period_start": "2025-03-01", "period_slut": "2026-02-28",
             "motesdatum": "2025-02-06", "protokoll_paragraf": "§ 7"})
+        state = self.each(state, "genomfora_insatsdel", {o: {"genomfort": "Vår del"}
+                                                         for o in FINSAM_PARTIES})
         self.complete(state, "genomfora_insats", {"deltagare_kvinnor": 1, "deltagare_man": 1,
                                                   "genomford_datum": "2026-02-28"})
 

@@ -50,6 +50,7 @@ def one_cycle(driver: Driver) -> None:
     _agreement(driver, rejected)
     driver.act("af", rejected, "overenskommelse", {
         "overenskommelse": "overens", "projektagare": "af", "medfinansiarer": ["fk"]})
+    driver.each(rejected, "medverka_ansokan", {"fk": {"atagande": "x"}})
     driver.act("af", rejected, "formulera_ansokan",
                {"ansokan_sammanfattning": "x", "sokt_belopp": 1})
     driver.each(rejected, "beslut_projektansokan",

@@ -48,6 +48,7 @@ def form_data(task: dict[str, Any]) -> dict[str, Any]:
         "forankra_projektide": {"forankrad": True},
         "overenskommelse": {"overenskommelse": "overens", "projektagare": "angelholm",
                             "medfinansiarer": ["af", "fk"]},
+        "medverka_ansokan": {"atagande": "Personal och medfinansiering"},
         "formulera_ansokan": {"ansokan_sammanfattning": "Knutpunkt", "sokt_belopp": 5_000_000},
         "beslut_projektansokan": {"beslut": "ja", "beslut_referens": "Dnr 1"},
         "skicka_ansokan": {"inskickad_datum": "2025-10-01"},
@@ -56,6 +57,7 @@ def form_data(task: dict[str, Any]) -> dict[str, Any]:
             "beviljat_belopp": 4_000_000, "projektperiod_start": "2026-01-01",
             "projektperiod_slut": "2028-12-31"},
         "bilda_projektorganisation": {"projektorganisation": "Kansli"},
+        "genomfora_projektdel": {"genomfort": "Vår del är genomförd"},
         "genomfora_projekt": {"genomford_datum": "2028-12-31"},
         "slutrapportera": {"slutrapport_datum": "2029-02-28"},
         "utforma_insats": {
@@ -69,6 +71,7 @@ def form_data(task: dict[str, Any]) -> dict[str, Any]:
             "styrelsebeslut": "beviljas", "beviljat_belopp": 3_500_000,
             "period_start": "2025-03-01", "period_slut": "2026-02-28",
             "motesdatum": "2025-02-06", "protokoll_paragraf": "§ 7"},
+        "genomfora_insatsdel": {"genomfort": "Vår del är genomförd"},
         "genomfora_insats": {"deltagare_kvinnor": 12, "deltagare_man": 9,
                              "genomford_datum": "2026-02-28"},
     }

@@ -222,7 +222,8 @@ def test_replay_survives_a_new_version_deployed_under_running_instances(
     for iid in (old, new):
         walks.to_agreement(desk, iid, {org: walks.position(org == "af")
                                         for org in walks.ESF_PARTIES})
-        result2 = desk.act("af", iid, "overenskommelse", walks.agree("af", ["fk"]))
+        desk.act("af", iid, "overenskommelse", walks.agree("af", ["fk"]))
+        result2 = desk.act("fk", iid, "medverka_ansokan", {"atagande": "x"}, item="fk")
         [task] = result2.open_tasks
         assert task.name == ("Projektägare formulerar ansökan" if iid == old
                              else "Projektägaren formulerar ansökan med medfinansiärerna")

@@ -48,9 +48,9 @@ def test_verify_all_shows_findings(browser: Browser, finsam: Finsam, history: in
 def test_step_through_replay(browser: Browser, history: int) -> None:
     browser.login("auditor")
     last = browser.get(f"/audit/instances/{history}").get_data(as_text=True)
-    assert "Händelse 16 av 16" in last and "Stämmer" in last
+    assert "Händelse 18 av 18" in last and "Stämmer" in last
     first = browser.get(f"/audit/instances/{history}?step=0").get_data(as_text=True)
-    assert "Händelse 1 av 16" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    assert "Händelse 1 av 18" in first and 'rel="next"' in first and 'rel="prev"' not in first
     middle = browser.get(f"/audit/instances/{history}?step=9").get_data(as_text=True)
     assert "Ändrade uppgifter" in middle and 'class="changed"' in middle
     svg = browser.get(f"/audit/instances/{history}/diagram.svg?step=9")
@@ -81,14 +81,14 @@ def test_audit_pages_are_for_the_auditor(browser: Browser, history: int, user: s
 def test_replay_api(client, browser: Browser, finsam: Finsam, history: int) -> None:  # type: ignore[no-untyped-def]
     browser.login("fk")
     body = browser.get(f"/api/instances/{history}/replay").get_json()
-    assert body["ok"] is True and body["steps_replayed"] == 16 and body["findings"] == []
+    assert body["ok"] is True and body["steps_replayed"] == 18 and body["findings"] == []
     with finsam.db.write() as session:
         session.execute(update(Event).where(Event.instance_id == history, Event.seq == 5)
                         .values(actor="x"))
     body = browser.get(f"/api/instances/{history}/replay").get_json()
     assert body["ok"] is False and body["findings"][0]["seq"] == 5
     events = browser.get(f"/api/instances/{history}/events").get_json()
-    assert [e["seq"] for e in events] == list(range(1, 17))
+    assert [e["seq"] for e in events] == list(range(1, 19))
     assert all(len(e["hash"]) == 64 for e in events)
     browser.logout()
     browser.login("styrelse")

@@ -144,7 +144,16 @@ def esf_to_agreement(desk: ClockDesk, iid: int, positions: dict[str, dict[str, b
     desk.parties(iid, "mandat_projektagarskap", positions)
 
 
+def esf_co_write(desk: ClockDesk, iid: int, cofinanciers: list[str]) -> None:
+    desk.parties(iid, "medverka_ansokan", {org: {"atagande": "x"} for org in cofinanciers})
+
+
+def esf_carry_out(desk: ClockDesk, iid: int, parties: list[str], bpmn_id: str) -> None:
+    desk.parties(iid, bpmn_id, {org: {"genomfort": "x"} for org in parties})
+
+
 def esf_submit(desk: ClockDesk, iid: int, owner: str, cofinanciers: list[str]) -> None:
+    esf_co_write(desk, iid, cofinanciers)
     desk.act(desk.user(owner), iid, "formulera_ansokan",
              {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     desk.parties(iid, "beslut_projektansokan", {
@@ -168,6 +177,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
         "beviljat_belopp": 5_800_000, "projektperiod_start": "2026-02-01",
         "projektperiod_slut": "2029-01-31"})
     desk.act("angelholm", iid, "bilda_projektorganisation", {"projektorganisation": "x"})
+    esf_carry_out(desk, iid, ["angelholm", "af", "fk"], "genomfora_projektdel")
     desk.act("angelholm", iid, "genomfora_projekt", {"genomford_datum": "2029-01-31"})
     desk.act("angelholm", iid, "slutrapportera", {"slutrapport_datum": "2029-03-31"})
 
@@ -181,6 +191,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     ids["E_f"] = iid = esf_route(desk, "2025-05-01T10:00")
     esf_to_agreement(desk, iid, af_owns)
     desk.act("af", iid, "overenskommelse", agree("af", ["fk"]))
+    esf_co_write(desk, iid, ["fk"])
     desk.act("af", iid, "formulera_ansokan",
              {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     desk.parties(iid, "beslut_projektansokan", {"af": {"beslut": "nej", "beslut_referens": "r"},
@@ -204,6 +215,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     desk.act("af", iid, "overenskommelse", agree("fk", ["af", "angelholm"]))
     desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 1",
                                                       "rehabilitering_utfors_av": ["angelholm"]})
+    esf_co_write(desk, iid, ["af", "angelholm"])
 
     # E_e: a new idea in 2026, at its first step.
     ids["E_e"] = esf_route(desk, "2026-01-10T10:00")
@@ -221,6 +233,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
         ids["F_a"] = iid = finsam_route(desk, "2025-03-10T10:00")
     finsam_to_board(desk, iid, OLD_DESIGN, FS)
     desk.act("styrelse", iid, "styrelsebeslut", GRANTED)
+    esf_carry_out(desk, iid, FS, "genomfora_insatsdel")
     desk.act("angelholm", iid, "genomfora_insats", {"deltagare_kvinnor": 12, "deltagare_man": 9,
                                                     "genomford_datum": "2026-02-28"})
     # F_b: granted strukturövergripande, under way; identified late on 30 June.
@@ -250,6 +263,7 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
                                                  "protokoll_paragraf": "§ 3"})
     finsam_to_board(desk, iid, design_e, FS)
     desk.act("styrelse", iid, "styrelsebeslut", {**GRANTED, "beviljat_belopp": 1_000_000})
+    esf_carry_out(desk, iid, FS, "genomfora_insatsdel")
     desk.act("angelholm", iid, "genomfora_insats", {"deltagare_kvinnor": 5, "deltagare_man": 0,
                                                     "genomford_datum": "2026-02-28"})
     return ids
@@ -402,7 +416,7 @@ def test_finsam_figures_match_the_hand_count(world: tuple[Finsam, dict[str, int]
     assert rows[ids["F_c"]]["beviljat_belopp"] is None
     assert rows[ids["F_b"]]["steg"] == ["Parterna genomför insatsen"]
     assert fs["pagaende_steg"] == [
-        {"process_id": "finansiell_samordning", "steg": "genomfora_insats",
+        {"process_id": "finansiell_samordning", "steg": "genomfora_insatsdel",
          "namn": "Parterna genomför insatsen", "antal": 1},
         {"process_id": "finansiell_samordning", "steg": "utforma_insats",
          "namn": "Parterna utformar insats", "antal": 1}]

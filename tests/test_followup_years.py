@@ -56,6 +56,7 @@ def world(request: pytest.FixtureRequest,
             "kompetenshojande"]}, FS, 300_000, "2026-01-01", "2026-12-31")
     # Y's A5 recorded "participants" by sex, as the form before 004's model asked: staff or
     # unknown, never individuals.
+    nnv.parties(y, "genomfora_insatsdel", {org: {"genomfort": "x"} for org in FS})
     nnv.act("angelholm", y, "genomfora_insats", {"deltagare_kvinnor": 4, "deltagare_man": 3,
                                                  "genomford_datum": "2026-12-31"})
     # Refused: never counted in any year.

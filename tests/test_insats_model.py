@@ -17,7 +17,7 @@ from workflows.users import capacities
 
 from .test_followup import OLD_DESIGN, forms_before_004
 from .test_process_rules import refused
-from .test_processes import DESIGN, GRANTED, anchor_all, finsam_route
+from .test_processes import DESIGN, FINSAM_PARTIES, GRANTED, anchor_all, carry_out, finsam_route
 from .walk import Desk
 
 STRUKTUR = {**{k: v for k, v in DESIGN.items() if k != "specifik_malgrupp"},
@@ -31,13 +31,15 @@ def desk(finsam: Finsam, database_url: str) -> Desk:
 
 
 def granted(desk: Desk, design: dict[str, Any]) -> int:
-    """An insats designed as `design` and granted: at A5."""
+    """An insats designed as `design`, granted and carried out by the parties: at the
+    processägare's report of A5."""
     iid = finsam_route(desk)
     desk.act("klippan", iid, "utforma_insats", {**design, "sokt_belopp": 1_000_000})
     anchor_all(desk, iid)
     desk.act("angelholm", iid, "ansvarsfordelning", {"ansvarsfordelning": "x"})
     desk.act("kansli", iid, "bereda_arende", {"tjansteutlatande": "x", "forslag_till_beslut": "y"})
     desk.act("styrelse", iid, "styrelsebeslut", {**GRANTED, "beviljat_belopp": 1_000_000})
+    carry_out(desk, iid, FINSAM_PARTIES, "genomfora_insatsdel")  # the parties' part of A5
     return iid
 
 
@@ -141,6 +143,7 @@ def test_an_instance_on_the_old_forms_keeps_them_and_is_counted(
     desk.act("angelholm", old, "ansvarsfordelning", {"ansvarsfordelning": "x"})
     desk.act("kansli", old, "bereda_arende", {"tjansteutlatande": "x", "forslag_till_beslut": "y"})
     desk.act("styrelse", old, "styrelsebeslut", {**GRANTED, "beviljat_belopp": 1_000_000})
+    carry_out(desk, old, FINSAM_PARTIES, "genomfora_insatsdel")
     assert "personal_uppfoljning" not in form_fields(finsam, desk, "angelholm", old,
                                                      "genomfora_insats")
     # the old A5 asked participants by sex of every insats: still completed as it says

@@ -119,6 +119,8 @@ def test_upgrade_gives_each_forbund_its_own_copy_of_shared_versions(
             assert findings == [] and steps
         # both go on; a deploy of one no longer reaches the other
         again = Desk(database_url)
+        again.act("fk", esf_a, "medverka_ansokan", {"atagande": "x"}, item="fk")
+        again.act("s-fk", esf_b, "medverka_ansokan", {"atagande": "x"}, item="fk")
         again.act("af", esf_a, "formulera_ansokan", {"ansokan_sammanfattning": "x",
                                                       "sokt_belopp": 9_000_000})
         again.act("s-af", esf_b, "formulera_ansokan", {"ansokan_sammanfattning": "x",

@@ -15,9 +15,12 @@ from workflows import Finsam
 from .test_processes import (
     DESIGN,
     ESF_PARTIES,
+    FINSAM_PARTIES,
     GRANTED,
     agree,
     anchor_all,
+    carry_out,
+    co_write,
     esf_route,
     events_count,
     finsam_route,
@@ -67,7 +70,7 @@ def test_board_cannot_grant_more_than_applied_for(desk: Desk, finsam: Finsam) ->
                       {**GRANTED, "beviljat_belopp": 5_000_000}, "beviljat_belopp")
     assert "sökta" in message
     result = desk.act("styrelse", iid, "styrelsebeslut", {**GRANTED, "beviljat_belopp": 1_000_000})
-    assert [t.bpmn_id for t in result.open_tasks] == ["genomfora_insats"]
+    assert {t.bpmn_id for t in result.open_tasks} == {"genomfora_insatsdel"}
 
 
 def test_board_period_cannot_end_before_it_starts(desk: Desk, finsam: Finsam) -> None:
@@ -81,6 +84,7 @@ def test_board_period_cannot_end_before_it_starts(desk: Desk, finsam: Finsam) ->
 def test_insats_completion_within_its_period(desk: Desk, finsam: Finsam) -> None:
     iid = to_board(desk)
     desk.act("styrelse", iid, "styrelsebeslut", {**GRANTED, "beviljat_belopp": 1_000_000})
+    carry_out(desk, iid, FINSAM_PARTIES, "genomfora_insatsdel")
     done = {"deltagare_kvinnor": 1, "deltagare_man": 1}
     for day in ("2019-06-30", "2025-02-28", "2030-01-01"):  # years back, before it began, years on
         refused(finsam, desk, "angelholm", iid, "genomfora_insats",
@@ -98,6 +102,7 @@ def to_esf_decision(desk: Desk, owner: str = "angelholm", applied: int = 1_000_0
     if owner == "fk":
         desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 1",
                                                           "rehabilitering_utfors_av": ["af"]})
+    co_write(desk, iid, cofinanciers)
     desk.act(owner, iid, "formulera_ansokan", {"ansokan_sammanfattning": "x",
                                                "sokt_belopp": applied})
     desk.each_party(iid, "beslut_projektansokan",
@@ -119,6 +124,7 @@ def test_esf_decision_amount_and_period(desk: Desk, finsam: Finsam) -> None:
             {**ESF_GRANTED, "projektperiod_slut": "2025-12-31"}, "projektperiod_slut")
     desk.act("angelholm", iid, "registrera_esf_beslut", ESF_GRANTED)
     desk.act("angelholm", iid, "bilda_projektorganisation", {"projektorganisation": "x"})
+    carry_out(desk, iid, ESF_PARTIES, "genomfora_projektdel")
     refused(finsam, desk, "angelholm", iid, "genomfora_projekt",
             {"genomford_datum": "2021-05-01"}, "genomford_datum")
     desk.act("angelholm", iid, "genomfora_projekt", {"genomford_datum": "2027-12-31"})
@@ -441,3 +447,69 @@ def test_fk_as_owner_records_who_carries_out_the_rehabilitation(desk: Desk, fins
     result = desk.act("fk", iid, "ansvarsoverenskommelse",
                       {"ansvarsoverenskommelse": "ÖK 7", "rehabilitering_utfors_av": ["angelholm"]})
     assert result.instance.data["rehabilitering_utfors_av"] == ["angelholm"]
+
+
+# -- finding 9: the medfinansiärer co-write the application, the parties carry out A5 and B8 ------
+
+
+def open_steps(finsam: Finsam, iid: int) -> list[tuple[str, str | None]]:
+    return sorted((t.bpmn_id, t.item) for t in finsam.engine.open_tasks_of(iid))
+
+
+def test_each_medfinansiar_takes_part_in_the_application(desk: Desk, finsam: Finsam) -> None:
+    iid = esf_route(desk)
+    to_agreement(desk, iid, {org: position(org == "angelholm") for org in ESF_PARTIES})
+    desk.act("af", iid, "overenskommelse", agree("angelholm", ["af", "fk"]))
+    # 000 §5.2: the medfinansiärer take part before the projektägare writes the application
+    assert open_steps(finsam, iid) == [("medverka_ansokan", "af"), ("medverka_ansokan", "fk")]
+    for user, mine in (("af", ["af"]), ("fk", ["fk"]), ("angelholm", []), ("kansli", [])):
+        assert [t.item for t in desk.tasks(user, iid) if t.bpmn_id == "medverka_ansokan"] == mine
+    with pytest.raises(InvalidData):  # a part of the application must be described
+        desk.act("af", iid, "medverka_ansokan", {"atagande": ""}, item="af")
+    co_write(desk, iid, ["af"])
+    assert open_steps(finsam, iid) == [("medverka_ansokan", "fk")]  # the projektägare waits
+    co_write(desk, iid, ["fk"])
+    assert open_steps(finsam, iid) == [("formulera_ansokan", None)]
+    assert [t.bpmn_id for t in desk.tasks("angelholm", iid)] == ["formulera_ansokan"]
+    data = desk.instance("angelholm", iid).data
+    assert sorted(b["part"] for b in data["ansokansbidrag"]) == ["af", "fk"]
+
+
+def test_when_fk_owns_the_project_every_other_party_takes_part(desk: Desk, finsam: Finsam) -> None:
+    iid = esf_route(desk)
+    to_agreement(desk, iid, {org: position() for org in ESF_PARTIES})
+    desk.act("af", iid, "overenskommelse", agree("fk", ["af", "angelholm"]))
+    desk.act("fk", iid, "ansvarsoverenskommelse",
+             {"ansvarsoverenskommelse": "ÖK 7", "rehabilitering_utfors_av": ["angelholm"]})
+    assert open_steps(finsam, iid) == [("medverka_ansokan", "af"),
+                                       ("medverka_ansokan", "angelholm")]
+
+
+def test_the_parties_carry_out_the_project(desk: Desk, finsam: Finsam) -> None:
+    iid = to_esf_decision(desk)  # angelholm owns it, af and fk co-finance
+    desk.act("angelholm", iid, "registrera_esf_beslut", ESF_GRANTED)
+    desk.act("angelholm", iid, "bilda_projektorganisation", {"projektorganisation": "x"})
+    assert open_steps(finsam, iid) == [("genomfora_projektdel", org)
+                                       for org in sorted(["angelholm", "af", "fk"])]
+    assert desk.tasks("kansli", iid) == []
+    with pytest.raises(InvalidData):
+        desk.act("fk", iid, "genomfora_projektdel", {}, item="fk")
+    carry_out(desk, iid, ["af", "fk"], "genomfora_projektdel")
+    assert open_steps(finsam, iid) == [("genomfora_projektdel", "angelholm")]
+    carry_out(desk, iid, ["angelholm"], "genomfora_projektdel")
+    assert open_steps(finsam, iid) == [("genomfora_projekt", None)]
+    data = desk.instance("angelholm", iid).data
+    assert sorted(g["part"] for g in data["genomforanden"]) == ["af", "angelholm", "fk"]
+
+
+def test_the_parties_carry_out_the_insats(desk: Desk, finsam: Finsam) -> None:
+    iid = to_board(desk)
+    result = desk.act("styrelse", iid, "styrelsebeslut", {**GRANTED, "beviljat_belopp": 1_000_000})
+    assert sorted((t.bpmn_id, t.item) for t in result.open_tasks) == [
+        ("genomfora_insatsdel", org) for org in sorted(FINSAM_PARTIES)]
+    assert desk.tasks("kansli", iid) == [] and desk.tasks("styrelse", iid) == []
+    assert [t.item for t in desk.tasks("klippan", iid)] == ["klippan"]
+    carry_out(desk, iid, FINSAM_PARTIES, "genomfora_insatsdel")
+    assert open_steps(finsam, iid) == [("genomfora_insats", None)]
+    assert [t.bpmn_id for t in desk.tasks("angelholm", iid)] == ["genomfora_insats"]
+    assert desk.tasks("klippan", iid) == []  # the processägare reports the totals

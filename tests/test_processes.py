@@ -150,7 +150,11 @@ def test_finsam_route_with_loops_to_insats_genomford(desk: Desk) -> None:
     desk.act("kansli", iid, "bereda_arende",
              {"tjansteutlatande": "Kompletterat", "forslag_till_beslut": "Bevilja"})
     result = desk.act("styrelse", iid, "styrelsebeslut", GRANTED)
-    assert [t.assignee for t in result.open_tasks] == ["angelholm"]  # the processägare
+    # A5: the parties carry out the insats, each its part (000 Bilaga 1) ...
+    assert sorted(t.assignee for t in result.open_tasks) == sorted(FINSAM_PARTIES)
+    carry_out(desk, iid, FINSAM_PARTIES, "genomfora_insatsdel")
+    # ... and the processägare reports the totals the follow-up counts
+    assert [t.bpmn_id for t in desk.tasks("angelholm", iid)] == ["genomfora_insats"]
     result = desk.act("angelholm", iid, "genomfora_insats",
                       {"deltagare_kvinnor": 12, "deltagare_man": 9,
                        "genomford_datum": "2026-02-28"})
@@ -217,15 +221,30 @@ def agree(owner: str, cofinanciers: list[str]) -> dict[str, object]:
     return {"overenskommelse": "overens", "projektagare": owner, "medfinansiarer": cofinanciers}
 
 
+def co_write(desk: Desk, iid: int, cofinanciers: list[str]) -> None:
+    """B4: each medfinansiär gives its part of the application (000 §5.2)."""
+    desk.each_party(iid, "medverka_ansokan",
+                    {org: {"atagande": f"{org}: personal och medfinansiering"}
+                     for org in cofinanciers})
+
+
+def carry_out(desk: Desk, iid: int, parties: list[str], bpmn_id: str) -> None:
+    """A5 (`genomfora_insatsdel`) or B8 (`genomfora_projektdel`): each party reports its part
+    (000 Bilaga 1)."""
+    desk.each_party(iid, bpmn_id, {org: {"genomfort": f"{org} genomförde sin del"}
+                                   for org in parties})
+
+
 def test_esf_full_route_to_projekt_avslutat(desk: Desk) -> None:
     iid = esf_route(desk)
     to_agreement(desk, iid, {"af": position(), "fk": position(), "angelholm": position(True)})
     result = desk.act("angelholm", iid, "overenskommelse", agree("angelholm", ["af", "fk"]))
     assert result.instance.data["fk_fallback"] is False
     assert result.instance.data["projektparter"] == ["angelholm", "af", "fk"]
-    assert [(t.bpmn_id, t.assignee) for t in result.open_tasks] == [
-        ("formulera_ansokan", "angelholm")
+    assert sorted((t.bpmn_id, t.assignee) for t in result.open_tasks) == [
+        ("medverka_ansokan", "af"), ("medverka_ansokan", "fk")
     ]
+    co_write(desk, iid, ["af", "fk"])
     desk.act("angelholm", iid, "formulera_ansokan",
              {"ansokan_sammanfattning": "Knutpunkt", "sokt_belopp": 6_000_000})
     desk.each_party(iid, "beslut_projektansokan", {
@@ -239,6 +258,7 @@ def test_esf_full_route_to_projekt_avslutat(desk: Desk) -> None:
               "projektperiod_start": "2026-02-01", "projektperiod_slut": "2029-01-31"})
     desk.act("angelholm", iid, "bilda_projektorganisation",
              {"projektorganisation": "Projektledare, controller och administratör"})
+    carry_out(desk, iid, ["angelholm", "af", "fk"], "genomfora_projektdel")
     desk.act("angelholm", iid, "genomfora_projekt", {"genomford_datum": "2029-01-31"})
     result = desk.act("angelholm", iid, "slutrapportera", {"slutrapport_datum": "2029-03-31"})
     assert (result.instance.status, result.instance.outcome) == ("completed", "projekt_avslutat")
@@ -315,6 +335,7 @@ def test_fk_fallback_with_agreement_rejection_and_guard_again(desk: Desk) -> Non
     ]
     desk.act("fk", iid, "ansvarsoverenskommelse", {"ansvarsoverenskommelse": "ÖK 2025-17",
                                                         "rehabilitering_utfors_av": ["angelholm"]})
+    co_write(desk, iid, ["af", "angelholm"])
     desk.act("fk", iid, "formulera_ansokan",
              {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     result = desk.each_party(iid, "beslut_projektansokan", {
@@ -331,13 +352,14 @@ def test_fk_fallback_with_agreement_rejection_and_guard_again(desk: Desk) -> Non
         desk.act("af", iid, "overenskommelse", agree("fk", ["af"]))
     result = desk.act("af", iid, "overenskommelse", agree("af", ["fk"]))
     assert result.instance.data["fk_fallback"] is False
-    assert [t.assignee for t in result.open_tasks] == ["af"]
+    assert [(t.bpmn_id, t.assignee) for t in result.open_tasks] == [("medverka_ansokan", "fk")]
 
 
 def test_esf_ansokan_avslagen(desk: Desk) -> None:
     iid = esf_route(desk)
     to_agreement(desk, iid, {org: position(org == "af") for org in ESF_PARTIES})
     desk.act("af", iid, "overenskommelse", agree("af", ["fk", "angelholm"]))
+    co_write(desk, iid, ["fk", "angelholm"])
     desk.act("af", iid, "formulera_ansokan",
              {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     desk.each_party(iid, "beslut_projektansokan",
@@ -354,6 +376,7 @@ def test_projektagare_no_goes_back_to_b3(desk: Desk) -> None:
     iid = esf_route(desk)
     to_agreement(desk, iid, {org: position(org == "af") for org in ESF_PARTIES})
     desk.act("af", iid, "overenskommelse", agree("af", ["fk", "angelholm"]))
+    co_write(desk, iid, ["fk", "angelholm"])
     desk.act("af", iid, "formulera_ansokan",
              {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     result = desk.each_party(iid, "beslut_projektansokan", {

@@ -141,6 +141,7 @@ def test_a_second_forbund_runs_both_routes_beside_the_demo(
     desk.act("s-trelleborg", fs, "ansvarsfordelning", {"ansvarsfordelning": "Trelleborg leder"})
     desk.act("s-kansli", fs, "bereda_arende", {"tjansteutlatande": "x", "forslag_till_beslut": "y"})
     desk.act("s-styrelse", fs, "styrelsebeslut", GRANTED)
+    each_party(desk, fs, "genomfora_insatsdel", {o: {"genomfort": "x"} for o in PARTIES})
     done = desk.act("s-trelleborg", fs, "genomfora_insats", {
         "deltagare_kvinnor": 3, "deltagare_man": 4, "genomford_datum": "2026-02-28"})
     assert (done.instance.status, done.instance.outcome) == ("completed", "insats_genomford")
@@ -151,6 +152,7 @@ def test_a_second_forbund_runs_both_routes_beside_the_demo(
     each_party(desk, esf, "mandat_projektagarskap",
                {"af": position(), "fk": position(), "trelleborg": position(True)})
     desk.act("s-af", esf, "overenskommelse", agree("trelleborg", ["af", "fk"]))
+    each_party(desk, esf, "medverka_ansokan", {o: {"atagande": "x"} for o in ["af", "fk"]})
     desk.act("s-trelleborg", esf, "formulera_ansokan",
              {"ansokan_sammanfattning": "x", "sokt_belopp": 9_000_000})
     each_party(desk, esf, "beslut_projektansokan",
@@ -161,6 +163,7 @@ def test_a_second_forbund_runs_both_routes_beside_the_demo(
         "beviljat_belopp": 900_000, "projektperiod_start": "2026-02-01",
         "projektperiod_slut": "2027-01-31"})
     desk.act("s-trelleborg", esf, "bilda_projektorganisation", {"projektorganisation": "x"})
+    each_party(desk, esf, "genomfora_projektdel", {o: {"genomfort": "x"} for o in PARTIES})
     desk.act("s-trelleborg", esf, "genomfora_projekt", {"genomford_datum": "2027-01-31"})
     done = desk.act("s-trelleborg", esf, "slutrapportera", {"slutrapport_datum": "2027-03-31"})
     assert (done.instance.status, done.instance.outcome) == ("completed", "projekt_avslutat")

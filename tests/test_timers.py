@@ -173,7 +173,7 @@ def test_the_reminder_waits_for_its_time_and_fires_once(desk: ClockDesk, clock: 
     # B3 is the parties' own decision (issue 16): the reminder goes to their representatives
     assert [n.assignee for n in reminders] == ["parternas_foretradare"]
     result = desk.act("af", iid, "overenskommelse", agree("angelholm", ["af", "fk"]))
-    assert [t.bpmn_id for t in result.open_tasks] == ["formulera_ansokan"]
+    assert [t.bpmn_id for t in result.open_tasks] == ["medverka_ansokan"] * 2
     assert verify(desk, iid) == []
 
 
@@ -238,6 +238,7 @@ def test_two_workers_fire_each_timer_once(desk: ClockDesk, clock: Clock) -> None
 def test_the_decision_reminder_on_every_party(desk: ClockDesk, clock: Clock) -> None:
     iid = at_agreement(desk)
     desk.act("angelholm", iid, "overenskommelse", agree("angelholm", ["af", "fk"]))
+    desk.each_party(iid, "medverka_ansokan", {org: {"atagande": "x"} for org in ["af", "fk"]})
     desk.act("angelholm", iid, "formulera_ansokan",
              {"ansokan_sammanfattning": "Knutpunkt", "sokt_belopp": 6_000_000})
     decision = desk.task("af", iid, "beslut_projektansokan", item="af")

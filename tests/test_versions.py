@@ -62,7 +62,8 @@ def test_safe_migration_continues_and_replays(desk: Desk, finsam: Finsam, tmp_pa
     moved = finsam.engine.migrate_instance(designer(finsam), iid)
     assert moved.version == 2
     assert finsam.engine.events(TENANT, iid)[-1].kind == "migrated"
-    result = desk.act("af", iid, "overenskommelse", walks.agree("af", ["fk"]))
+    desk.act("af", iid, "overenskommelse", walks.agree("af", ["fk"]))
+    result = desk.act("fk", iid, "medverka_ansokan", {"atagande": "x"}, item="fk")
     assert result.open_tasks[0].name == "Projektägaren formulerar ansökan"
     results, other = finsam.engine.verify(TENANT)
     assert other == [] and all(r.ok for r in results), [str(f) for r in results for f in r.findings]

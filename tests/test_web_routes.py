@@ -29,6 +29,8 @@ def walk_both_routes(desk: Any, finsam: Finsam) -> tuple[int, int]:
     desk.act("kansli", fs, "bereda_arende",
              {"tjansteutlatande": "Ok", "forslag_till_beslut": "Bevilja"})
     desk.act("styrelse", fs, "styrelsebeslut", GRANTED)
+    desk.each_party(fs, "genomfora_insatsdel",
+                    {org: {"genomfort": f"{org} bidrog med personal"} for org in everyone})
     desk.act("angelholm", fs, "genomfora_insats",
              {"deltagare_kvinnor": 11, "deltagare_man": 8, "genomford_datum": "2026-02-28"})
 
@@ -38,6 +40,8 @@ def walk_both_routes(desk: Any, finsam: Finsam) -> tuple[int, int]:
                     {org: position(volunteer=org == "klippan") for org in everyone})
     others = [o for o in everyone if o != "klippan"]
     desk.act("af", esf, "overenskommelse", agree("klippan", others))
+    desk.each_party(esf, "medverka_ansokan",
+                    {org: {"atagande": f"{org} bidrar med personal"} for org in others})
     desk.act("klippan", esf, "formulera_ansokan",
              {"ansokan_sammanfattning": "x", "sokt_belopp": 5_000_000})
     desk.each_party(esf, "beslut_projektansokan",
@@ -49,6 +53,9 @@ def walk_both_routes(desk: Any, finsam: Finsam) -> tuple[int, int]:
         "beviljat_belopp": 4_000_000, "projektperiod_start": "2026-01-01",
         "projektperiod_slut": "2028-12-31"})
     desk.act("klippan", esf, "bilda_projektorganisation", {"projektorganisation": "Projektkansli"})
+    desk.each_party(esf, "genomfora_projektdel",
+                    {org: {"genomfort": f"{org} genomförde sin del"}
+                     for org in ["klippan", *others]})
     desk.act("klippan", esf, "genomfora_projekt", {"genomford_datum": "2028-12-31"})
     desk.act("klippan", esf, "slutrapportera", {"slutrapport_datum": "2029-02-28"})
     return fs, esf

@@ -78,8 +78,9 @@ STYRELSE_FIELDS = frozenset({
     "specifik_malgrupp", "syfte", "mal", "sokt_belopp", "processagare", "forankringar",
     "forankrad", "kommentar", "ansvarsfordelning", "tjansteutlatande", "forslag_till_beslut",
     "styrelsebeslut", "beviljat_belopp", "period_start", "period_slut", "motivering",
-    "anvisningar", "motesdatum", "protokoll_paragraf", "deltagare_kvinnor", "deltagare_man",
-    "genomford_datum", "personal_uppfoljning", "personal_antal",
+    "anvisningar", "motesdatum", "protokoll_paragraf", "genomforanden", "genomfort",
+    "deltagare_kvinnor", "deltagare_man", "genomford_datum", "personal_uppfoljning",
+    "personal_antal",
 })
 # Bookkeeping a person does not need to read on a page (the API still carries it to those who
 # see the case).
@@ -123,6 +124,10 @@ COLLECTION_LABELS: dict[str, str] = {
     "forankringar": "Förankring hos parterna",
     "stallningstaganden": "Parternas ställningstaganden",
     "partsbeslut_lista": "Parternas beslut om ansökan",
+    # issue 16, finding 9: the medfinansiärer's parts of the application (B4), each party's part
+    # in carrying out the insats (A5) or the project (B8)
+    "ansokansbidrag": "Medfinansiärernas underlag till ansökan",
+    "genomforanden": "Parternas genomförande",
 }
 
 CHOICES: dict[str, dict[str, str]] = {

@@ -101,6 +101,12 @@ class _Desk:
             "tjansteutlatande": "Insatsen avser samordnad rehabilitering enligt 2 § lagen om "
                                 "finansiell samordning.", "forslag_till_beslut": "Bevilja"})
 
+    def carry_out(self, day: str, iid: int, bpmn_id: str, parties: list[str]) -> None:
+        """A5 or B8: each party reports its part (000 Bilaga 1)."""
+        self.each(day, iid, bpmn_id, {p: {"genomfort": "Personal och insatser enligt "
+                                                       "överenskommen ansvarsfördelning"}
+                                      for p in parties})
+
     def board(self, day: str, iid: int, decision: str, paragraph: str, **granted: Any) -> None:
         self.act(day, "styrelse", iid, "styrelsebeslut", {
             "styrelsebeslut": decision, "motesdatum": day, "protokoll_paragraf": paragraph,
@@ -121,7 +127,8 @@ class _Desk:
 
     def apply(self, days: tuple[str, str, str, str], iid: int, owner: str,
               cofinanciers: list[str], amount: int) -> None:
-        """B3 agreement, B4 application, B5 each party's decision, B6 submission."""
+        """B3 agreement, B4 application (each medfinansiär gives its part, the projektägare
+        writes it), B5 each party's decision, B6 submission."""
         self.act(days[0], owner, iid, "overenskommelse", {
             "overenskommelse": "overens", "projektagare": owner, "medfinansiarer": cofinanciers})
         if owner == "fk":
@@ -129,6 +136,9 @@ class _Desk:
                      {"ansvarsoverenskommelse": "Överenskommelse om ansvar FK/parterna",
                       "rehabilitering_utfors_av": [c for c in cofinanciers if c != "af"]
                       or cofinanciers})
+        self.each(days[1], iid, "medverka_ansokan", {
+            c: {"atagande": "Personal i projektets team och medfinansiering enligt budget"}
+            for c in cofinanciers})
         self.act(days[1], owner, iid, "formulera_ansokan",
                  {"ansokan_sammanfattning": "Ansökan enligt projektidén", "sokt_belopp": amount})
         self.each(days[2], iid, "beslut_projektansokan", {
@@ -177,6 +187,7 @@ def _insatser_2025(desk: _Desk) -> None:
         "sokt_belopp": 3_500_000, "processagare": "angelholm"})
     desk.board("2025-02-06", iid, "beviljas", "§ 5", beviljat_belopp=3_500_000,
                period_start="2025-03-01", period_slut="2026-02-28")
+    desk.carry_out("2026-03-10", iid, "genomfora_insatsdel", EN_VAG_IN)
     desk.act("2026-03-12", "angelholm", iid, "genomfora_insats",
              {"deltagare_kvinnor": 41, "deltagare_man": 33, "genomford_datum": "2026-02-28"})
 
@@ -194,6 +205,7 @@ def _insatser_2025(desk: _Desk) -> None:
     desk.board("2025-02-06", iid, "beviljas", "§ 6", beviljat_belopp=26_000,
                period_start="2025-03-01", period_slut="2025-08-31")
     # a behovsanalys: the parties' staff is not followed up (004 §3.3.1), not zero
+    desk.carry_out("2025-09-15", iid, "genomfora_insatsdel", parter)
     desk.act("2025-09-18", "angelholm", iid, "genomfora_insats",
              {"personal_uppfoljning": "foljs_inte_upp", "genomford_datum": "2025-08-31"})
 
@@ -216,6 +228,8 @@ def _esf_ideas(desk: _Desk) -> None:
         "projektperiod_slut": "2026-06-30"})
     desk.act("2025-10-30", "klippan", iid, "bilda_projektorganisation",
              {"projektorganisation": "Projektledare, styrgrupp med alla parter"})
+    desk.carry_out("2026-06-30", iid, "genomfora_projektdel",
+                   ["klippan", "af", "perstorp", "region-skane"])
     desk.act("2026-06-30", "klippan", iid, "genomfora_projekt", {"genomford_datum": "2026-06-30"})
     desk.act("2026-09-30", "klippan", iid, "slutrapportera", {"slutrapport_datum": "2026-09-30"})
 

@@ -219,9 +219,13 @@ def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     last = workflow.last_task
     if last is None:
         last = workflow.get_next_task(state=TaskState.READY) or workflow.task_tree
-    if last.parent is not None and isinstance(last.parent.task_spec, LoopTask):
+    parent = last.parent
+    if (parent is not None and isinstance(parent.task_spec, LoopTask)
+            and last.task_spec.name == parent.task_spec.task_spec):
         # A multi-instance child's data holds its item; the instance's data is its parent's.
-        last = last.parent
+        # The step after a multi-instance task hangs under it too, but is no child of it: a
+        # user task right after one keeps its own data.
+        last = parent
     return {k: v for k, v in last.data.items() if not k.startswith("_")}
 
 
