@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import InvalidData, NotFound
-from workflows import policy
+from workflows import directory, policy
 from workflows.memberships import ADDED, CREATED, INVITED, Added, add_member, members_of, set_active
 from workflows.notify import SmtpConfig
 from workflows.parties import KIND_NAMES, PARTY_KINDS, ROLE_NAMES, ROLES
@@ -26,6 +26,7 @@ from workflows.people import (
 from workflows.tenants import Member
 
 from .context import capacity, system
+from .filters import N_
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -168,6 +169,38 @@ def activate(username: str) -> Any:
                          user=username)) from None
     flash(_("Ändringen är sparad. Den gäller bara i det här förbundet."), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<username>/erase")
+@login_required
+def erase(username: str) -> Any:
+    """Erase a person whose memberships in the förbund have all ended (GDPR art. 17)."""
+    _require_admin()
+    me = capacity()
+    if username == me.username:
+        flash(_("Du kan inte radera dig själv."), "error")
+        return redirect(url_for("admin.users"))
+    try:
+        directory.erase(system().db, username, me.username, forbund=me.forbund)
+    except NotFound:
+        raise NotFound(_("%(user)s har ingen roll i förbundet. Välj en användare i listan.",
+                         user=username)) from None
+    except InvalidData as error:
+        return _person_page(username, {"person": _(ERASE_REFUSALS.get(
+            error.message, error.message))}), 422
+    flash(_("Personens uppgifter är raderade. Historiken visar nu »borttagen person«."),
+          "success")
+    return redirect(url_for("admin.users"))
+
+
+# Why an erasure was refused (the messages of `directory.erase`), for the person's page.
+ERASE_REFUSALS = {
+    "memberships": N_("Personen har roller som inte är avslutade. Inaktivera personen först."),
+    "person elsewhere": N_("Personen har roller i ett annat förbund. Be driften radera "
+                           "personen när alla roller är avslutade."),
+    "claimed": N_("Personen har tagit uppgifter som inte är klara. Lämna över eller släpp dem "
+                  "först."),
+}
 
 
 @bp.post("/invite")

@@ -236,10 +236,11 @@ def render(file: Path, output: Path | None, diagram: int) -> None:
 
 
 # The other commands register on `main`.
-from . import cli_audit, cli_ops, cli_report, cli_tenants, cli_worker  # noqa: E402
+from . import cli_audit, cli_ops, cli_people, cli_report, cli_tenants, cli_worker  # noqa: E402
 
 cli_audit.register(main)
 cli_ops.register(main)
+cli_people.register(main)
 cli_report.register(main)
 cli_tenants.register(main)
 cli_worker.register(main)
