@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from engine import InvalidData, NotFound
+from engine import HumanTask, InvalidData, NotFound
 from webui.cli import main
 from workflows import Finsam, admin_history, directory, policy
 from workflows.models import Person, User
@@ -206,3 +206,31 @@ def test_the_privacy_notice_is_linked_from_every_page_and_needs_no_login(client)
         assert said in body
     english = client.get("/integritet?lang=en")
     assert "Privacy and personal data" in text(english)
+
+
+def test_the_directory_migration_keeps_what_people_hold(finsam: Finsam, database_url: str
+                                                        ) -> None:
+    """Down to 0013 the task rows hold usernames again; up to 0016 each account gets a new id
+    and keeps holding its tasks by it."""
+    from workflows.schema import migrate_to, upgrade
+
+    desk = Desk(database_url)
+    _need, routes = desk.need(["af", "fk", "bastad"], "finansiell_samordning", user="af")
+    task = desk.tasks("fk", routes["finansiell_samordning"].id)[0]
+    finsam.claim_task(capacities(finsam.db, "fk")[0], task.id)
+    finsam.close()
+    db = Finsam(database_url)
+    try:
+        migrate_to(db.db, "0013", down=True)
+        with db.db.read() as session:
+            held = session.scalar(select(HumanTask.claimed_by).where(HumanTask.id == task.id))
+        assert held == "fk"
+        upgrade(db.db)
+        fk = capacities(db.db, "fk")[0]
+        with db.db.read() as session:
+            held = session.scalar(select(HumanTask.claimed_by).where(HumanTask.id == task.id))
+            ids = list(session.scalars(select(Person.actor_id)))
+        assert held == fk.actor_id and len(set(ids)) == len(ids)
+        db.unclaim_task(fk, task.id)  # still theirs
+    finally:
+        db.close()
