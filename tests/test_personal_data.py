@@ -234,3 +234,28 @@ def test_the_directory_migration_keeps_what_people_hold(finsam: Finsam, database
         db.unclaim_task(fk, task.id)  # still theirs
     finally:
         db.close()
+
+
+def test_the_admin_sets_the_forbunds_retention(finsam: Finsam, browser: Browser) -> None:
+    from workflows import retention
+
+    browser.login("admin")
+    page = text(browser.get("/admin/users"))
+    assert "Hur länge konton sparas" in page and 'action="/admin/retention"' in page
+    for wrong, said in (("tolv", "med siffror"), ("0", "från 1 till 240"),
+                        ("241", "från 1 till 240")):
+        refused = browser.post("/admin/retention", {"months": wrong})
+        assert refused.status_code == 422 and said in text(refused), wrong
+    assert retention.months_of(finsam.db, "nnv-skane") is None
+    assert browser.post("/admin/retention", {"months": "24"}).status_code == 302
+    assert retention.months_of(finsam.db, "nnv-skane") == 24
+    last = admin_history.events(finsam.db, "nnv-skane")[-1]
+    assert (last.kind, last.actor, last.data) == (
+        "retention_set", capacities(finsam.db, "admin")[0].actor_id, {"before": None, "after": 24})
+    assert 'value="24"' in text(browser.get("/admin/users"))
+    assert browser.post("/admin/retention", {"months": ""}).status_code == 302
+    assert retention.months_of(finsam.db, "nnv-skane") is None
+    kansli = Browser(browser.client.application.test_client())
+    kansli.login("kansli")
+    assert kansli.post("/admin/retention", {"months": "1"}).status_code == 403
+    assert retention.months_of(finsam.db, "nnv-skane") is None

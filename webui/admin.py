@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import InvalidData, NotFound
-from workflows import directory, policy
+from workflows import directory, policy, retention
 from workflows.memberships import ADDED, CREATED, INVITED, Added, add_member, members_of, set_active
 from workflows.notify import SmtpConfig
 from workflows.parties import KIND_NAMES, PARTY_KINDS, ROLE_NAMES, ROLES
@@ -43,7 +43,9 @@ def _common() -> dict[str, Any]:
 def _page(errors: dict[str, str], form: Any) -> str:
     """The people of the förbund, and the form to add one with a password."""
     return render_template("admin/users.html", users=members_of(system().db, capacity().forbund),
-                           errors=errors, form=form, **_common())
+                           errors=errors, form=form,
+                           retention_months=retention.months_of(system().db, capacity().forbund),
+                           **_common())
 
 
 def _person_page(username: str, errors: dict[str, str] | None = None) -> str:
@@ -168,6 +170,24 @@ def activate(username: str) -> Any:
         raise NotFound(_("%(user)s har ingen roll i förbundet. Välj en användare i listan.",
                          user=username)) from None
     flash(_("Ändringen är sparad. Den gäller bara i det här förbundet."), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/retention")
+@login_required
+def set_retention() -> Any:
+    """Set how many months after a person's roles ended their account is erased (empty: none)."""
+    _require_admin()
+    me = capacity()
+    text = request.form.get("months", "").strip()
+    if text and not text.isdigit():
+        return _page({"months": _("Skriv ett antal månader med siffror, eller lämna tomt.")},
+                     request.form), 422
+    try:
+        retention.set_months(system().db, me.forbund, int(text) if text else None, me.username)
+    except InvalidData as error:
+        return _page(error.details, request.form), 422
+    flash(_("Ändringen är sparad."), "success")
     return redirect(url_for("admin.users"))
 
 

@@ -78,6 +78,7 @@ ADMIN_KINDS = {
     "person_erased": N_("Personuppgifter raderade"),
     "stand_in_named": N_("Ställföreträdare utsedd"),
     "stand_in_ended": N_("Ställföreträdare avslutad"),
+    "retention_set": N_("Tid för att spara konton ändrad"),
 }
 
 

@@ -55,6 +55,12 @@ def set_months(db: Database, forbund: str, months: int | None, by: str,
             row.retention_months = months
 
 
+def months_of(db: Database, forbund: str) -> int | None:
+    """A förbund's retention in months (None: none set)."""
+    with db.read() as session:
+        return session.scalar(select(Forbund.retention_months).where(Forbund.slug == forbund))
+
+
 def plus_months(at: datetime, months: int) -> datetime:
     """The same moment `months` calendar months later (the last day of a shorter month)."""
     index = at.month - 1 + months
