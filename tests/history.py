@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from engine.store.models import Event, HumanTask, Instance
 from workflows import Finsam
+from workflows.models import Person, User
 
 from .load import TENANT, LoadLog
 
@@ -51,6 +52,9 @@ def check_history(finsam: Finsam, log: LoadLog, tenant: str = TENANT,
                                  .order_by(Event.instance_id, Event.seq)).all()
         rows = {r.id: r for r in session.scalars(
             select(HumanTask).where(HumanTask.tenant == tenant))}
+        # The history records people by their pseudonymous ids; the clients know usernames.
+        ids = {username: actor_id for username, actor_id in session.execute(
+            select(User.username, Person.actor_id).join(Person, Person.user_id == User.id))}
     check.instances, check.events = len(instances), len(events)
     by_instance: dict[int, list[Event]] = defaultdict(list)
     for event in events:
@@ -72,16 +76,19 @@ def check_history(finsam: Finsam, log: LoadLog, tenant: str = TENANT,
         if row.state == "completed" and completed[row.task_guid] != 1:
             check.lost.append(f"task {row.id}: completed row without its event")
     actors = {(e.task_guid, e.kind, e.actor) for e in events}
-    for task_id, user in log.completed.items():
+    for task_id, username in log.completed.items():
+        user = ids.get(username, username)
         row = rows.get(task_id)
         if row is None or row.state != "completed" or row.completed_by != user or \
                 (row.task_guid, "completed", user) not in actors:
             check.lost.append(f"task {task_id}: 200 to {user}, but not completed by {user}")
-    for task_id, user in log.claimed:
+    for task_id, username in log.claimed:
+        user = ids.get(username, username)
         row = rows.get(task_id)
         if row is None or (row.task_guid, "claimed", user) not in actors:
             check.lost.append(f"task {task_id}: claim 200 to {user}, but no claimed event")
-    for instance_id, user in log.started:
+    for instance_id, username in log.started:
+        user = ids.get(username, username)
         first = by_instance.get(instance_id, [])
         if not first or first[0].kind != "started" or first[0].actor != user:
             check.lost.append(f"instance {instance_id}: 201 to {user}, but no started event")

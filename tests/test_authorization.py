@@ -23,6 +23,7 @@ from .walk import Desk
 ROLES = ["anonymous", "bastad", "fk", "af", "kansli", "styrelse", "designer", "auditor", "admin"]
 PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz",
           "people.invitation", "people.reset", "people.forgot",  # links by e-mail, no login
+          "people.privacy",  # the privacy notice: shows nothing of anyone
           "sso.start", "sso.callback"}
 # The operator's route, behind its own token (FINSAM_METRICS_TOKEN; 404 when none is set),
 # never a login: a session of any role is refused like no session.

@@ -62,6 +62,7 @@ MAIL_HIDDEN = {**HIDDEN, "fk": (OTHER,), "angelholm": (OTHER,)}
 SESSION_ONLY = {"auth.logout", "auth.switch_capacity", "auth.language", "auth.login"}
 PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz",
           "people.invitation", "people.reset", "people.forgot",  # links by e-mail, no login
+          "people.privacy",  # the privacy notice: shows nothing of anyone
           "sso.start", "sso.callback"}
 EXTRA_READS = ("/reports/uppfoljning", "/api/reports/uppfoljning",
                "/api/reports/uppfoljning?format=csv", "/?process=esf_plus",

@@ -25,8 +25,9 @@ import requests
 from sqlalchemy import select
 
 from workflows import Finsam, notify
-from workflows.identities import Provider, parse_providers, sign_in
+from workflows.identities import Provider, linked_identities, parse_providers, sign_in
 from workflows.models import OidcIdentity
+from workflows.people import invite
 from workflows.users import add_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,9 +92,9 @@ def providers(issuer: str) -> list[Provider]:
 def sso_app(finsam: Finsam, issuer: str):  # type: ignore[no-untyped-def]
     from webui import create_app
 
-    add_user(finsam.db, "anna", "nnv-skane", "af", "representant", "finsam-demo-2",
-             display_name="Anna Andersson")
-    notify.set_preferences(finsam.db, "anna", "anna@af.example", "none")
+    # Invited at the address her identity provider vouches for (linking reads that address).
+    invite(finsam.db, "nnv-skane", "anna", "anna@af.example", "af", "representant",
+           "Anna Andersson", "admin")
     return create_app({"DATABASE_URL": "unused://", "SYSTEM": finsam, "TESTING": True,
                        "SECRET_KEY": "test-secret", "SESSION_COOKIE_SECURE": False,
                        "OIDC_PROVIDERS": providers(issuer)})
@@ -268,19 +269,39 @@ def test_linking_needs_an_account_of_the_providers_forbund(finsam: Finsam) -> No
 
     provider = Provider("x", "X", "nnv-skane", "https://idp.example", "c", "s",
                         email_domains=("af.example",))
-    add_user(finsam.db, "bo", "nnv-skane", "af", "representant", "finsam-demo-2")
-    notify.set_preferences(finsam.db, "bo", "bo@other.example", "none")
+    invite(finsam.db, "nnv-skane", "bo-other", "bo@other.example", "af", "representant", None,
+           "admin")
+    invite(finsam.db, "nnv-skane", "bo", "bo@af.example", "af", "representant", None, "admin")
     claims = {"iss": "https://idp.example", "sub": "s1", "email": "bo@other.example",
               "email_verified": True}
-    with pytest.raises(Forbidden):  # outside the provider's domains
+    with pytest.raises(Forbidden):  # invited, but outside the provider's domains
         sign_in(finsam.db, provider, claims)
     with pytest.raises(Forbidden):  # another issuer than the provider's
         sign_in(finsam.db, provider, {**claims, "iss": "https://evil.example"})
-    notify.set_preferences(finsam.db, "bo", "bo@af.example", "none")
     assert sign_in(finsam.db, provider, {**claims, "email": "bo@af.example"}) == "bo"
     assert sign_in(finsam.db, provider, {"iss": "https://idp.example", "sub": "s1"}) == "bo"
     with pytest.raises(Forbidden):  # a second identity of the same provider for the account
         sign_in(finsam.db, provider, {**claims, "sub": "s2", "email": "bo@af.example"})
+
+
+def test_linking_reads_the_invitations_address_not_the_accounts_own(finsam: Finsam) -> None:
+    """The e-mail in a person's profile is theirs to write: it never links an identity, only
+    the address an admin's invitation was sent to does."""
+    from engine import Forbidden
+
+    provider = Provider("x", "X", "nnv-skane", "https://idp.example", "c", "s")
+    add_user(finsam.db, "bo", "nnv-skane", "af", "representant", "finsam-demo-2")
+    notify.set_preferences(finsam.db, "bo", "chefen@af.example", "none")
+    claims = {"iss": "https://idp.example", "sub": "chefen", "email": "chefen@af.example",
+              "email_verified": True}
+    with pytest.raises(Forbidden):
+        sign_in(finsam.db, provider, claims)
+    invite(finsam.db, "nnv-skane", "cilla", "cilla@af.example", "af", "representant", None,
+           "admin")
+    notify.set_preferences(finsam.db, "cilla", "cilla.privat@example.org", "none")
+    assert sign_in(finsam.db, provider, {**claims, "sub": "cilla",
+                                         "email": "Cilla@AF.example"}) == "cilla"
+    assert linked_identities(finsam.db, "bo") == []
 
 
 @pytest.mark.parametrize("between", ["_invited", "_link"])
@@ -294,8 +315,7 @@ def test_two_first_sign_ins_of_one_identity_at_once_both_succeed(
     from workflows import identities
 
     provider = Provider("x", "X", "nnv-skane", "https://idp.example", "c", "s")
-    add_user(finsam.db, "bo", "nnv-skane", "af", "representant", "finsam-demo-2")
-    notify.set_preferences(finsam.db, "bo", "bo@af.example", "none")
+    invite(finsam.db, "nnv-skane", "bo", "bo@af.example", "af", "representant", None, "admin")
     claims = {"iss": "https://idp.example", "sub": "s1", "email": "bo@af.example",
               "email_verified": True}
     original = getattr(identities, between)

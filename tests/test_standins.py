@@ -82,8 +82,9 @@ def test_a_stand_in_completes_the_absent_persons_task_recorded_for_whom(
     assert [t.id for t in mine] == [held["task"]]
     finsam.complete_task(af2, held["task"], {**DESIGN, "processagare": "af"})
     last = _events(finsam, held["instance"])[-1]
+    # The history records both people by their pseudonymous ids (tests/test_personal_data.py).
     assert (last.kind, last.actor, last.acting_as) == (
-        "completed", "af2", "af (representant) för af")
+        "completed", af2.actor_id, f"af (representant) för {_me(finsam, 'af').actor_id}")
 
 
 def test_a_stand_in_releases_and_hands_on_the_absent_persons_task(
@@ -91,7 +92,8 @@ def test_a_stand_in_releases_and_hands_on_the_absent_persons_task(
     name_stand_in(finsam.db, _me(finsam, "af"), _membership(finsam, "af2", "af"), TODAY, TODAY)
     finsam.unclaim_task(_me(finsam, "af2"), held["task"])
     last = _events(finsam, held["instance"])[-1]
-    assert (last.kind, last.acting_as) == ("unclaimed", "af (representant) för af")
+    assert (last.kind, last.acting_as) == (
+        "unclaimed", f"af (representant) för {_me(finsam, 'af').actor_id}")
 
 
 @pytest.mark.parametrize("period", [(-5, -1), (1, 4)], ids=["over", "not-begun"])
@@ -113,6 +115,28 @@ def test_a_stand_in_outside_the_period_is_refused(finsam: Finsam, held: dict[str
         finsam.complete_task(af2, held["task"], {**DESIGN, "processagare": "af"})
     with pytest.raises(Conflict):
         finsam.unclaim_task(af2, held["task"])
+
+
+def test_naming_and_ending_a_stand_in_is_in_the_administrative_history(
+        finsam: Finsam, held: dict[str, Any], app) -> None:  # type: ignore[no-untyped-def]
+    from workflows import admin_history
+
+    af, af2 = _me(finsam, "af"), _me(finsam, "af2")
+    row = name_stand_in(finsam.db, af, _membership(finsam, "af2", "af"), TODAY,
+                        TODAY + timedelta(days=2))
+    end_stand_in(finsam.db, af2, row.id)
+    named, ended = admin_history.events(finsam.db, "nnv-skane")[-2:]
+    assert (named.kind, named.actor, named.data) == ("stand_in_named", af.actor_id, {
+        "stand_in": row.id, "absent": af.actor_id, "deputy": af2.actor_id, "org": "af",
+        "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=2)).isoformat()})
+    assert (ended.kind, ended.actor, ended.data) == ("stand_in_ended", af2.actor_id, {
+        "stand_in": row.id, "absent": af.actor_id, "deputy": af2.actor_id})
+    assert admin_history.verify(finsam.db, "nnv-skane").ok
+    auditor = Browser(app.test_client())
+    auditor.login("auditor")
+    page = auditor.get("/audit/administration").get_data(as_text=True)
+    assert "Ställföreträdare utsedd" in page and "Ställföreträdare avslutad" in page
+    assert "deputy: Anna Andersson" in page and af2.actor_id not in page
 
 
 def test_an_ended_stand_in_acts_no_more(finsam: Finsam, held: dict[str, Any]) -> None:
@@ -169,14 +193,15 @@ def test_a_held_task_goes_only_to_a_colleague_who_may_act_on_it(
     with pytest.raises(Conflict):  # only who holds it hands it on
         finsam.hand_over_task(_me(finsam, "fk"), held["task"], "af2")
     finsam.hand_over_task(af, held["task"], "af2")
+    af_id, af2_id = af.actor_id, _me(finsam, "af2").actor_id  # what the history records
     with finsam.db.read() as session:
-        assert session.get_one(HumanTask, held["task"]).claimed_by == "af2"
+        assert session.get_one(HumanTask, held["task"]).claimed_by == af2_id
         told = session.scalars(select(Notification.assignee)
                                .where(Notification.kind == "handed_over")).all()
-    assert told == ["af2"]
+    assert told == [af2_id]
     last = _events(finsam, held["instance"])[-1]
     assert (last.kind, last.actor, last.data) == (
-        "handed_over", "af", {"name": last.data["name"], "from": "af", "to": "af2"})
+        "handed_over", af_id, {"name": last.data["name"], "from": af_id, "to": af2_id})
     with pytest.raises(Conflict):  # af holds it no more
         finsam.hand_over_task(af, held["task"], "af2")
     assert finsam.handover_candidates(af, held["task"]) == []

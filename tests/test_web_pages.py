@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from engine.operations import queries
 from engine.store.models import Event
 from workflows import Finsam
+from workflows.users import capacities
 
 from .conftest import Browser
 from .test_processes import ESF_PARTIES, IDEA
@@ -67,7 +68,9 @@ def test_task_list_shows_the_organisations_tasks(
     browser.post(f"/tasks/{task_id}/claim")
     mine = browser.get("/?mine=1").get_data(as_text=True)
     assert f'href="/tasks/{task_id}"' in mine
-    assert "Tagen av" in mine and ">fk<" in mine
+    # Who holds it, by name (the task row holds the person's pseudonymous id).
+    me = capacities(finsam.db, "fk")[0]
+    assert "Tagen av" in mine and f">{me.display_name}<" in mine and me.actor_id not in mine
 
 
 def test_empty_state_says_what_to_do(browser: Browser) -> None:

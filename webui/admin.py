@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import InvalidData, NotFound
-from workflows import policy
+from workflows import directory, policy, retention
 from workflows.memberships import ADDED, CREATED, INVITED, Added, add_member, members_of, set_active
 from workflows.notify import SmtpConfig
 from workflows.parties import KIND_NAMES, PARTY_KINDS, ROLE_NAMES, ROLES
@@ -26,6 +26,7 @@ from workflows.people import (
 from workflows.tenants import Member
 
 from .context import capacity, system
+from .filters import N_
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,7 +43,9 @@ def _common() -> dict[str, Any]:
 def _page(errors: dict[str, str], form: Any) -> str:
     """The people of the förbund, and the form to add one with a password."""
     return render_template("admin/users.html", users=members_of(system().db, capacity().forbund),
-                           errors=errors, form=form, **_common())
+                           errors=errors, form=form,
+                           retention_months=retention.months_of(system().db, capacity().forbund),
+                           **_common())
 
 
 def _person_page(username: str, errors: dict[str, str] | None = None) -> str:
@@ -168,6 +171,56 @@ def activate(username: str) -> Any:
                          user=username)) from None
     flash(_("Ändringen är sparad. Den gäller bara i det här förbundet."), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.post("/retention")
+@login_required
+def set_retention() -> Any:
+    """Set how many months after a person's roles ended their account is erased (empty: none)."""
+    _require_admin()
+    me = capacity()
+    text = request.form.get("months", "").strip()
+    if text and not text.isdigit():
+        return _page({"months": _("Skriv ett antal månader med siffror, eller lämna tomt.")},
+                     request.form), 422
+    try:
+        retention.set_months(system().db, me.forbund, int(text) if text else None, me.username)
+    except InvalidData as error:
+        return _page(error.details, request.form), 422
+    flash(_("Ändringen är sparad."), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<username>/erase")
+@login_required
+def erase(username: str) -> Any:
+    """Erase a person whose memberships in the förbund have all ended (GDPR art. 17)."""
+    _require_admin()
+    me = capacity()
+    if username == me.username:
+        flash(_("Du kan inte radera dig själv."), "error")
+        return redirect(url_for("admin.users"))
+    try:
+        directory.erase(system().db, username, me.username, forbund=me.forbund)
+    except NotFound:
+        raise NotFound(_("%(user)s har ingen roll i förbundet. Välj en användare i listan.",
+                         user=username)) from None
+    except InvalidData as error:
+        return _person_page(username, {"person": _(ERASE_REFUSALS.get(
+            error.message, error.message))}), 422
+    flash(_("Personens uppgifter är raderade. Historiken visar nu »borttagen person«."),
+          "success")
+    return redirect(url_for("admin.users"))
+
+
+# Why an erasure was refused (the messages of `directory.erase`), for the person's page.
+ERASE_REFUSALS = {
+    "memberships": N_("Personen har roller som inte är avslutade. Inaktivera personen först."),
+    "person elsewhere": N_("Personen har roller i ett annat förbund. Be driften radera "
+                           "personen när alla roller är avslutade."),
+    "claimed": N_("Personen har tagit uppgifter som inte är klara. Lämna över eller släpp dem "
+                  "först."),
+}
 
 
 @bp.post("/invite")

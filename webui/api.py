@@ -47,8 +47,10 @@ def _json(value: Any) -> Any:
     return value
 
 
-def task_json(task: TaskView) -> dict[str, Any]:
-    """A task as the API shows it."""
+def task_json(task: TaskView, holders: dict[str, str] | None = None) -> dict[str, Any]:
+    """A task as the API shows it; `claimed_by` names the holder by username (`holders`: by the
+    actor id the task row carries, `Finsam.usernames`)."""
+    held = task.claimed_by
     return {
         "id": task.id,
         "instance_id": task.instance_id,
@@ -60,7 +62,7 @@ def task_json(task: TaskView) -> dict[str, Any]:
         "item": task.item,
         "title": task.title,
         "state": task.state,
-        "claimed_by": task.claimed_by,
+        "claimed_by": (holders or {}).get(held, held) if held else None,
         "created_at": _json(task.created_at),
         "due_at": _json(task.due_at),
     }
@@ -104,7 +106,8 @@ def tasks() -> Any:
     me = capacity()
     listed = system().task_list(me, process_id=request.args.get("process_id") or None,
                                 claimed_by_me=request.args.get("mine") == "1")
-    return jsonify([task_json(t) for t in listed])
+    holders = system().usernames({t.claimed_by for t in listed if t.claimed_by})
+    return jsonify([task_json(t, holders) for t in listed])
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -114,8 +117,9 @@ def task(task_id: int) -> Any:
     from workflows.presentation import task_page
 
     page = task_page(system(), capacity(), task_id)
+    held = page.detail.task.claimed_by
     return jsonify({
-        **task_json(page.detail.task),
+        **task_json(page.detail.task, system().usernames({held} if held else set())),
         "form_schema": page.detail.form_schema,
         "instructions": page.detail.instructions,
         "data": _json(page.data),

@@ -14,7 +14,7 @@ from workflows import auditing
 from workflows.catalogue import PROCESS_NAMES
 
 from .context import capacity, system
-from .filters import N_
+from .filters import N_, Story
 from .inputs import query_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -75,6 +75,10 @@ ADMIN_KINDS = {
     "organisation_removed": N_("Medlemsorganisation borttagen"),
     "invitation_accepted": N_("Tackade ja till inbjudan"),
     "invitation_declined": N_("Tackade nej till inbjudan"),
+    "person_erased": N_("Personuppgifter raderade"),
+    "stand_in_named": N_("Ställföreträdare utsedd"),
+    "stand_in_ended": N_("Ställföreträdare avslutad"),
+    "retention_set": N_("Tid för att spara konton ändrad"),
 }
 
 
@@ -84,7 +88,9 @@ def administration() -> Any:
     """Every administrative action in the förbund, and whether its chain verifies."""
     events, check = auditing.administration(system(), capacity())
     return render_template("audit/administration.html", events=events, check=check,
-                           admin_kinds=ADMIN_KINDS)
+                           admin_kinds=ADMIN_KINDS,
+                           people=auditing.administration_people(system(), events),
+                           person_fields=auditing.PERSON_FIELDS)
 
 
 @bp.post("/verify")
@@ -113,7 +119,8 @@ def replay(instance_id: int) -> Any:
     """Step through an instance's replay, event by event."""
     position = _step(instance_id)
     view = auditing.step_through(system(), capacity(), instance_id, position)
-    return render_template("audit/replay.html", view=view, processes=PROCESS_NAMES)
+    return render_template("audit/replay.html", view=view, processes=PROCESS_NAMES,
+                           story=Story(people=view.people))
 
 
 @bp.get("/instances/<int:instance_id>/diagram.svg")

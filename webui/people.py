@@ -58,6 +58,13 @@ def _link_page(token: str, purpose: str) -> Any:
                            errors=errors), 422 if errors else 200
 
 
+@bp.get("/integritet")
+def privacy() -> Any:
+    """The privacy notice: what is stored about whom, why and for how long (no login; it shows
+    nothing of anyone)."""
+    return render_template("people/privacy.html")
+
+
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def invitation(token: str) -> Any:
     """An invitation's link: choose the first password of the new account."""

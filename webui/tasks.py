@@ -54,6 +54,7 @@ def index() -> Any:
         can_start=may_start_need(me),
         sort=sort,
         overdue={t.id for t in tasks if finsam.is_overdue(t)},
+        people=finsam.people_names({t.claimed_by for t in tasks if t.claimed_by}),
     )
 
 
@@ -91,6 +92,7 @@ def detail(task_id: int) -> Any:
         rows=describe(page.data, page.schemas, page.names, hidden=page.hidden_fields),
         processes=PROCESS_NAMES,
         receivers=finsam.handover_candidates(me, task_id) if page.can_hand_over else [],
+        people=finsam.people_names({page.detail.task.claimed_by or ""}),
     ), status
 
 

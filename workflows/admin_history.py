@@ -22,7 +22,12 @@ from sqlalchemy.orm import Session
 
 from engine import GENESIS_HASH, Database, canonical_json
 
-from .models import AdminEvent, Forbund
+from .models import AdminEvent, Forbund, Person, User
+
+# What a new event says of a person: the directory's id (under these keys), never a username
+# or an address.
+PERSON_KEYS = {"username": "person", "absent": "absent", "deputy": "deputy"}
+_DROPPED_KEYS = ("email",)
 
 
 def _body(tenant: str, seq: int, at: datetime, actor: str, kind: str, data: dict[str, Any]
@@ -37,7 +42,12 @@ def _hash(prev_hash: str, body: dict[str, Any]) -> str:
 
 def record(session: Session, tenant: str, actor: str, kind: str, data: dict[str, Any],
            at: datetime) -> AdminEvent:
-    """Append one action to `tenant`'s administrative history, inside the caller's write."""
+    """Append one action to `tenant`'s administrative history, inside the caller's write. The
+    actor and the person acted on are recorded by their pseudonymous ids (`models.Person`; the
+    operator and other non-persons as named), an e-mail address not at all."""
+    actor = _pseudonym(session, actor)
+    data = {PERSON_KEYS.get(k, k): _pseudonym(session, str(v)) if k in PERSON_KEYS else v
+            for k, v in data.items() if k not in _DROPPED_KEYS}
     session.scalar(select(Forbund.id).where(Forbund.slug == tenant).with_for_update())
     last = session.scalars(select(AdminEvent).where(AdminEvent.tenant == tenant)
                            .order_by(AdminEvent.seq.desc()).limit(1)).first()
@@ -48,6 +58,13 @@ def record(session: Session, tenant: str, actor: str, kind: str, data: dict[str,
     session.add(event)
     session.flush()
     return event
+
+
+def _pseudonym(session: Session, name: str) -> str:
+    """The actor id of the account `name`, or `name` when it is no account's."""
+    actor_id = session.scalar(select(Person.actor_id).join(User, User.id == Person.user_id)
+                              .where(User.username == name))
+    return actor_id or name
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,16 @@ class StepThrough:
     position: int
     names: dict[str, str] = field(default_factory=dict)
     element_names: dict[str, str] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)  # display names by what events record
+
+    def person(self, recorded: str) -> str:
+        """Who an event names, by display name ("borttagen person" once erased)."""
+        return self.people.get(recorded, recorded)
+
+    def acting_as(self, recorded: str) -> str:
+        """The capacity an event records, a stand-in's absent colleague by display name."""
+        capacity, sep, absent = recorded.partition(" för ")
+        return f"{capacity}{sep}{self.person(absent)}" if sep else recorded
 
     def element(self, element_id: str) -> str:
         """An element's name, or its id when it has none."""
@@ -120,7 +130,8 @@ def step_through(finsam: Finsam, capacity: Capacity, instance_id: int, position:
     last = max(len(steps) - 1, 0)
     at = last if position is None else min(max(position, 0), last)
     return StepThrough(instance, events, steps, findings, at, finsam.org_names(capacity.forbund),
-                       finsam.engine.element_names_of(capacity.forbund, instance_id))
+                       finsam.engine.element_names_of(capacity.forbund, instance_id),
+                       finsam.people_in(events))
 
 
 def diagram_at(finsam: Finsam, capacity: Capacity, instance_id: int, position: int | None
@@ -167,3 +178,15 @@ def administration(finsam: Finsam, capacity: Capacity
     require_auditor(capacity)
     return (admin_history.events(finsam.db, capacity.forbund),
             admin_history.verify(finsam.db, capacity.forbund))
+
+
+def administration_people(finsam: Finsam, events: list[Any]) -> dict[str, str]:
+    """Display names of who the administrative history names: each actor and the person each
+    event acted on (by id; by username before the directory), "borttagen person" once erased."""
+    return finsam.people_names({e.actor for e in events}
+                               | {str(e.data[k]) for e in events for k in PERSON_FIELDS
+                                  if e.data.get(k)})
+
+
+# The fields of an administrative event that name a person (by id; by username before 0016).
+PERSON_FIELDS = ("person", "username", "absent", "deputy")

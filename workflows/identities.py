@@ -10,9 +10,10 @@ Authlib: discovery, PKCE, state and nonce, and the ID token's signature, issuer,
 expiry checked.
 
 An identity (issuer, `sub`) signs in as the account it is linked to. The first time, it is
-linked only by a verified claim to an account that a förbund's admin (or the operator) added
-to the provider's förbund: the `email` claim with `email_verified` true, equal to the account's
-e-mail and within the provider's `email_domains` if it names any. No account is ever created from
+linked only by a verified claim to an account that a förbund's admin (or the operator) invited
+to the provider's förbund: the `email` claim with `email_verified` true, equal to the address the
+invitation was sent to (never the e-mail the person keeps in the profile) and within the
+provider's `email_domains` if it names any. No account is ever created from
 an identity, so nobody signs themselves into a förbund.
 """
 
@@ -32,7 +33,8 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import Database, Forbidden, utc_now
 
-from .models import Forbund, Membership, OidcIdentity, User
+from .models import Forbund, Membership, OidcIdentity, User, UserLink
+from .people import INVITE
 
 PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 NOT_INVITED = ("Ingen inbjudan väntar på den här inloggningen. Be förbundets administratör lägga "
@@ -155,19 +157,23 @@ def _link(session: Any, issuer: str, subject: str, user_id: int, at: datetime) -
 
 
 def _invited(session: Any, provider: Provider, claims: Mapping[str, Any]) -> User | None:
-    """The account an admin added to the provider's förbund whose e-mail is the identity's
-    verified e-mail (None when there is no such single account)."""
+    """The account an admin invited to the provider's förbund at the identity's verified e-mail
+    (None when there is no such single account)."""
     email = claims.get("email")
     if not isinstance(email, str) or claims.get("email_verified") is not True or "@" not in email:
         return None
     email = email.strip().lower()
     if provider.email_domains and email.rsplit("@", 1)[1] not in provider.email_domains:
         return None
+    # The address an admin's invitation was sent to, never the account's own e-mail: that one
+    # the person writes in the profile, so it would let anyone claim anyone's identity.
     users = session.scalars(
         select(User).distinct()
+        .join(UserLink, UserLink.user_id == User.id)
         .join(Membership, Membership.user_id == User.id)
         .join(Forbund, Forbund.id == Membership.forbund_id)
-        .where(func.lower(User.email) == email, User.active.is_(True),
+        .where(UserLink.purpose == INVITE, func.lower(UserLink.email) == email,
+               User.active.is_(True),
                Forbund.slug == provider.forbund, Membership.active.is_(True),
                Membership.status.in_(("accepted", "invited")))
     ).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -19,6 +20,9 @@ class Forbund(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(300))
+    # Months after a person's last membership here ended until `finsam retention` erases the
+    # account (`workflows/retention.py`); None: kept until erased by hand.
+    retention_months: Mapped[int | None]
     organisations: Mapped[list[Organisation]] = relationship(
         back_populates="forbund", order_by="Organisation.id"
     )
@@ -59,6 +63,35 @@ class User(Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", order_by="Membership.id", cascade="all, delete-orphan"
     )
+    person: Mapped[Person] = relationship(back_populates="user", cascade="save-update, merge")
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Every account gets its entry in the directory, and so its pseudonymous actor id, as
+        # it is made: whichever way it is made (operator, admin, invitation, demo).
+        kwargs.setdefault("person", Person(actor_id=new_actor_id()))
+        super().__init__(**kwargs)
+
+
+def new_actor_id() -> str:
+    """A stable pseudonymous id for a person: random, never derived from the username, so that
+    the history says nothing of who once the directory no longer does."""
+    return "p-" + secrets.token_hex(8)
+
+
+class Person(Base):
+    """The directory: the pseudonymous `actor_id` the history records (instance events, the
+    ledger's instances, the administrative history) mapped to an account. Erasing a person
+    (GDPR art. 17, `workflows/directory.py`) removes the account and leaves only the id, the
+    time of erasure and `former_key` (sha256 of the username events written before the
+    directory carry), so that the pages say "borttagen person" for both."""
+
+    __tablename__ = "person"
+
+    actor_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), unique=True)
+    erased_at: Mapped[datetime | None]
+    former_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    user: Mapped[User | None] = relationship(back_populates="person")
 
 
 MEMBERSHIP_STATES = ("invited", "accepted", "declined")

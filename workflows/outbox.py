@@ -26,7 +26,7 @@ from sqlalchemy import or_, select
 from engine import Database, HumanTask, Instance, Notification, TaskView, task_view
 
 from . import escalation, mail, policy
-from .models import Forbund, Membership, User
+from .models import Forbund, Membership, Person, User
 from .outages import DATABASE_ERRORS, describe
 from .parties import Capacity, org_names
 from .smtp import Send, SmtpConfig, server_failed, smtp_sender
@@ -84,14 +84,17 @@ def recipients(db: Database, task: TaskView, tenant: str, data: dict[str, Any],
 
 
 def receiver(db: Database, task: TaskView, tenant: str, data: dict[str, Any],
-             username: str) -> list[str]:
-    """The e-mail of the colleague a task was handed to (`handed_over`), if it still holds the
-    task, may act on it (`hears_of`) and wants mail at all."""
-    if task.claimed_by != username:
+             holder: str) -> list[str]:
+    """The e-mail of the colleague a task was handed to (`handed_over`; `holder` is the actor
+    id the row names), if it still holds the task, may act on it (`hears_of`) and wants mail at
+    all."""
+    if task.claimed_by != holder:
         return []
     with db.read() as session:
-        email = session.scalar(select(User.email).where(
-            User.username == username, User.active.is_(True), User.notify != "none"))
+        found = session.execute(select(User.username, User.email)
+                                .join(Person, Person.user_id == User.id).where(
+            Person.actor_id == holder, User.active.is_(True), User.notify != "none")).first()
+    username, email = (found[0], found[1]) if found is not None else ("", None)
     if not email or not any(policy.hears_of(c, tenant, task, data)
                             for c in capacities(db, username)):
         return []

@@ -50,6 +50,7 @@ class Absence:
     org: str
     role: str
     until: date
+    actor_id: str = ""  # the colleague's pseudonymous id, which their held tasks carry
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ class Capacity:
     org_name: str
     role: str
     membership_id: int
+    # The person's pseudonymous id in the directory (`models.Person`): what the history and the
+    # task rows record of them, never the username.
+    actor_id: str
     # The colleagues' capacities this one stands in for today (`workflows/standins.py`).
     stands_in_for: tuple[Absence, ...] = ()
 

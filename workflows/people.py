@@ -27,7 +27,7 @@ from . import mail, passwords
 from .admin_history import record
 from .catalogue import PARTIES_VARIABLE
 from .memberships import _check_org
-from .models import Forbund, Membership, Organisation, User, UserLink
+from .models import Forbund, Membership, Organisation, Person, User, UserLink
 from .parties import ROLES
 from .sessions import close_sessions_of
 from .tenants import Member, parse_member
@@ -179,7 +179,15 @@ def _claimed(session: Session, forbund: str, username: str) -> list[str]:
     """The open tasks `username` has claimed in `forbund` (their names)."""
     return list(session.scalars(select(HumanTask.name).where(
         HumanTask.tenant == forbund, HumanTask.state == "open",
-        HumanTask.claimed_by == username).order_by(HumanTask.id)))
+        HumanTask.claimed_by.in_(_holder_keys(session, username))).order_by(HumanTask.id)))
+
+
+def _holder_keys(session: Session, username: str) -> list[str]:
+    """What a task row's `claimed_by` holds for the person: the actor id (the username in rows
+    older than the directory)."""
+    actor_id = session.scalar(select(Person.actor_id).join(User, User.id == Person.user_id)
+                              .where(User.username == username))
+    return [username] if actor_id is None else [actor_id, username]
 
 
 def _membership(session: Session, forbund: str, membership_id: int) -> tuple[Membership, User]:

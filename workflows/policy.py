@@ -135,15 +135,15 @@ def may_stand_in(deputy: Capacity, absent: Capacity | Absence) -> bool:
 
 
 def stands_in_for(capacity: Capacity) -> frozenset[str]:
-    """The usernames whose held tasks the capacity may complete, release or hand on today."""
-    return frozenset(a.username for a in capacity.stands_in_for if may_stand_in(capacity, a))
+    """The actor ids whose held tasks the capacity may complete, release or hand on today."""
+    return frozenset(a.actor_id for a in capacity.stands_in_for if may_stand_in(capacity, a))
 
 
 def actor(capacity: Capacity) -> Actor:
     """The engine's view of the capacity: its grants, whether it may write at all, and whom it
     stands in for (recorded as "X för Y" where it acts on their held tasks)."""
     return Actor(
-        username=capacity.username,
+        username=capacity.actor_id,  # the engine records the pseudonymous id, never a name
         tenant=capacity.forbund,
         acting_as=capacity.acting_as,
         grants=grants(capacity),

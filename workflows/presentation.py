@@ -131,11 +131,7 @@ def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> Insta
     spec_ends = finsam.end_event_names(instance)
     events = finsam.events(capacity, instance_id)
     open_tasks = finsam.open_tasks(capacity, instance)
-    people = finsam.people_names({e.actor for e in events}
-                                 | {e.acting_as.partition(" för ")[2] for e in events
-                                    if " för " in e.acting_as}
-                                 | {str(e.data.get("to")) for e in events if e.data.get("to")}
-                                 | {t.claimed_by for t in open_tasks if t.claimed_by})
+    people = finsam.people_in(events, (t.claimed_by for t in open_tasks))
     return InstancePage(
         instance=instance,
         data=finsam.visible_data(capacity, instance),

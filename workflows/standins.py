@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from engine import Database, InvalidData, NotFound, utc_now
 
 from . import policy
+from .admin_history import record
 from .models import Forbund, Membership, StandIn, User
 from .parties import Capacity
 from .users import capacities, today
@@ -85,6 +86,10 @@ def name_stand_in(db: Database, absent: Capacity, deputy_membership_id: int, sta
         session.add(row)
         session.flush()
         row_id = row.id
+        record(session, absent.forbund, absent.username, "stand_in_named", {
+            "stand_in": row_id, "absent": absent.username, "deputy": deputy.username,
+            "org": absent.org, "starts_on": starts_on.isoformat(),
+            "ends_on": ends_on.isoformat()}, at)
     return StandInRow(row_id, absent.username, absent.display_name, deputy.username,
                       deputy.display_name, starts_on, ends_on)
 
@@ -115,8 +120,12 @@ def end_stand_in(db: Database, capacity: Capacity, stand_in_id: int,
                  now: datetime | None = None) -> None:
     """End a stand-in now, as either of its two people. Raises NotFound for any other (another
     person's, another förbund's, one already over)."""
-    if not any(row.id == stand_in_id for row in stand_ins_of(db, capacity, now)):
+    found = next((r for r in stand_ins_of(db, capacity, now) if r.id == stand_in_id), None)
+    if found is None:
         raise NotFound("no such stand-in")
     with db.write() as session:
         row = session.get_one(StandIn, stand_in_id)
         row.ended_at = now or utc_now()
+        record(session, capacity.forbund, capacity.username, "stand_in_ended", {
+            "stand_in": stand_in_id, "absent": found.absent, "deputy": found.deputy},
+            row.ended_at)

@@ -32,7 +32,7 @@ from engine import (
     utc_now,
 )
 
-from . import deadlines, policy, schema, standins, tenants
+from . import deadlines, directory, policy, schema, standins, tenants
 from .catalogue import NEED_PROCESS
 from .hooks import FinsamHooks
 from .parties import Capacity, forbund_slugs, org_names
@@ -180,7 +180,7 @@ class Finsam:
             capacity.forbund,
             grants,
             process_id=process_id,
-            claimed_by=(capacity.username, *sorted(policy.stands_in_for(capacity)))
+            claimed_by=(capacity.actor_id, *sorted(policy.stands_in_for(capacity)))
             if claimed_by_me else None,
         )
         return deadlines.by_due(tasks) if sort == "due" else tasks
@@ -268,9 +268,25 @@ class Finsam:
             schemas = schemas + self.engine.forms_of_instance(capacity.forbund, instance.parent_id)
         return schemas
 
-    def people_names(self, usernames: set[str]) -> dict[str, str]:
-        """Display names of the named users, by username (who did what in a case's history)."""
-        return display_names(self.db, usernames)
+    def people_names(self, keys: set[str]) -> dict[str, str]:
+        """Display names by what the history recorded (an actor id, or the username of an event
+        older than the directory); "borttagen person" for an erased person."""
+        return display_names(self.db, keys)
+
+    def people_in(self, events: Iterable[EventView], claimed: Iterable[str | None] = ()
+                  ) -> dict[str, str]:
+        """Display names of everyone a history names: who acted, for whom a stand-in acted,
+        to whom a task was handed, who holds the `claimed` tasks."""
+        events = list(events)
+        return self.people_names({e.actor for e in events}
+                                 | {e.acting_as.partition(" för ")[2] for e in events
+                                    if " för " in e.acting_as}
+                                 | {str(e.data.get("to")) for e in events if e.data.get("to")}
+                                 | {c for c in claimed if c})
+
+    def usernames(self, actor_ids: set[str]) -> dict[str, str]:
+        """The usernames of the accounts behind actor ids (the API names holders by them)."""
+        return directory.usernames(self.db, actor_ids)
 
     def need_form(self, capacity: Capacity) -> dict[str, Any]:
         """The start form of a need, from the capacity's förbund's newest version."""

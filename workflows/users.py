@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from engine import Database, InvalidData, NotFound, utc_now
 
-from . import passwords, policy
+from . import directory, passwords, policy
 from .memberships import add_member
-from .models import Forbund, Membership, Organisation, StandIn, User
+from .models import Forbund, Membership, Organisation, Person, StandIn, User
 from .parties import Absence, Capacity
 from .sessions import close_sessions_of
 from .tokens import new_token, revoke_tokens, user_for_token
@@ -108,15 +108,16 @@ def capacities(db: Database, username: str, now: datetime | None = None) -> list
     day = today(now)
     with db.read() as session:
         rows = session.execute(
-            select(User, Membership, Forbund)
+            select(User, Membership, Forbund, Person.actor_id)
             .join(Membership, Membership.user_id == User.id)
+            .join(Person, Person.user_id == User.id)
             .join(Forbund, Forbund.id == Membership.forbund_id)
             .where(User.username == username, User.active.is_(True),
                    Membership.active.is_(True), Membership.status == "accepted")
             .order_by(Membership.id)
         ).all()
-        names = _org_names(session, {forbund.id for _, _, forbund in rows})
-        absences = _absences(session, [membership.id for _, membership, _ in rows], day)
+        names = _org_names(session, {forbund.id for _, _, forbund, _ in rows})
+        absences = _absences(session, [membership.id for _, membership, _, _ in rows], day)
         found = [
             Capacity(
                 username=user.username,
@@ -127,8 +128,9 @@ def capacities(db: Database, username: str, now: datetime | None = None) -> list
                 org_name=names.get((forbund.id, membership.org), membership.org),
                 role=membership.role,
                 membership_id=membership.id,
+                actor_id=actor_id,
             )
-            for user, membership, forbund in rows
+            for user, membership, forbund, actor_id in rows
         ]
     return [replace(c, stands_in_for=tuple(
         a for a in absences.get(c.membership_id, []) if policy.may_stand_in(c, a)))
@@ -143,17 +145,18 @@ def _absences(session: Session, membership_ids: list[int], day: date
         return {}
     rows = session.execute(
         select(StandIn.deputy_membership_id, User.username, User.display_name, Membership.org,
-               Membership.role, StandIn.ends_on)
+               Membership.role, StandIn.ends_on, Person.actor_id)
         .join(Membership, Membership.id == StandIn.absent_membership_id)
         .join(User, User.id == Membership.user_id)
+        .join(Person, Person.user_id == User.id)
         .where(StandIn.deputy_membership_id.in_(membership_ids), StandIn.ended_at.is_(None),
                StandIn.starts_on <= day, StandIn.ends_on >= day, User.active.is_(True),
                Membership.active.is_(True), Membership.status == "accepted")
         .order_by(StandIn.id)
     ).all()
     found: dict[int, list[Absence]] = {}
-    for deputy, name, display, org, role, until in rows:
-        found.setdefault(deputy, []).append(Absence(name, display, org, role, until))
+    for deputy, name, display, org, role, until, actor_id in rows:
+        found.setdefault(deputy, []).append(Absence(name, display, org, role, until, actor_id))
     return found
 
 
@@ -176,14 +179,10 @@ def _now() -> datetime:
     return utc_now()
 
 
-def display_names(db: Database, usernames: set[str]) -> dict[str, str]:
-    """Display names of the named users, by username."""
-    if not usernames:
-        return {}
-    with db.read() as session:
-        rows = session.execute(
-            select(User.username, User.display_name).where(User.username.in_(sorted(usernames))))
-        return {str(username): str(name) for username, name in rows if name}
+def display_names(db: Database, keys: set[str]) -> dict[str, str]:
+    """Display names by what the history recorded (an actor id, or an older event's username),
+    "borttagen person" for an erased person (`directory.names`)."""
+    return directory.names(db, keys)
 
 
 def capacity_by_membership(db: Database, membership_id: int) -> Capacity | None:
