@@ -16,8 +16,10 @@ from engine import Forbidden, InvalidData
 from webui.cli import main
 from workflows import Finsam, policy
 from workflows.followup import Period, report_for
-from workflows.memberships import add_member
-from workflows.users import capacities
+from workflows.memberships import add_member, set_active
+from workflows.system import bundled_diagrams
+from workflows.tenants import Member, add_forbund
+from workflows.users import add_user, capacities
 
 from .conftest import Browser
 from .test_followup import FS, Clock, ClockDesk, add_sodra, finsam_route, finsam_to_board
@@ -46,8 +48,9 @@ def _cli_add(database_url: str, forbund: str, org: str = "fk") -> Any:
 
 @pytest.fixture
 def world(finsam: Finsam, database_url: str) -> dict[str, int]:
-    """NNV Skåne and Södra with a granted insats each, a third förbund (Annat) with one too,
-    and fk-nat holding the national role in NNV Skåne and Södra (not Annat), given by the CLI."""
+    """NNV Skåne and Södra with a granted insats each, and fk-nat holding the national role
+    in both (given by the CLI); in a third förbund (Annat) the same person is only a
+    representative, which gives no national figures of it."""
     add_sodra(finsam)
     clock = Clock()
     ids = {"nnv": _granted(ClockDesk(database_url, clock), "2025-02-01T10:00", FS, NNV_TITLE,
@@ -58,6 +61,9 @@ def world(finsam: Finsam, database_url: str) -> dict[str, int]:
         result = _cli_add(database_url, forbund)
         assert result.exit_code == 0, result.output
         assert "as nationell" in result.output
+    add_forbund(finsam.engine, "annat", "Samordningsförbundet Annat",
+                [Member("fk", "fk", "Försäkringskassan")], bundled_diagrams(), "test")
+    add_user(finsam.db, "fk-nat", "annat", "fk", "representant", "finsam-demo-nationell")
     return ids
 
 
@@ -80,7 +86,10 @@ def test_the_policy_gives_figures_of_every_forbund_held_and_no_case(
         finsam: Finsam, world: dict[str, int]) -> None:
     held = capacities(finsam.db, "fk-nat")
     me = held[0]
+    assert [(c.forbund, c.role) for c in held] == [
+        ("nnv-skane", "nationell"), ("sodra", "nationell"), ("annat", "representant")]
     assert policy.report_forbunds(me, held) == ("nnv-skane", "sodra")
+    assert policy.report_forbunds(held[2], held) == ("annat",)
     assert not policy.report_lists_cases(me)
     for ability in (policy.WORK, policy.CASES, policy.LINKS, policy.REPORT_CASES,
                     policy.READ_ALL, policy.AUDIT, policy.WAITING, policy.START_NEED):
@@ -116,6 +125,11 @@ def test_the_report_sums_the_forbund_and_lists_no_case(finsam: Finsam,
     assert one["finansiell_samordning"]["beviljat_belopp"] == 400_000
     with pytest.raises(Forbidden):
         report_for(finsam, me, Period(), forbund="annat")
+    # Södra switches the membership off: its figures are gone at once.
+    set_active(finsam.db, "sodra", "fk-nat", False)
+    assert report_for(finsam, me, Period())["forbund"] == ["nnv-skane"]
+    with pytest.raises(Forbidden):
+        report_for(finsam, me, Period(), forbund="sodra")
     # The kansli of NNV Skåne still lists its cases, and only its own förbund.
     kansli = report_for(finsam, capacities(finsam.db, "kansli")[0], Period())
     assert kansli["forbund"] == ["nnv-skane"]
@@ -151,7 +165,7 @@ def test_the_page_and_exports_show_both_forbund_and_no_case(client: Any, finsam:
     book = load_workbook(io.BytesIO(xlsx.get_data()), read_only=True)
     cells = " ".join(str(v) for sheet in book.worksheets for row in sheet.iter_rows(
         values_only=True) for v in row if v is not None)
-    assert "sodra" in cells and "nnv-skane" in cells and "annat" not in cells
+    assert "sodra" in cells and "nnv-skane" in cells
     assert not [m for m in MARKERS if m in cells]
     assert browser.get("/api/reports/uppfoljning?forbund=annat").status_code == 403
     sodra = browser.get("/api/reports/uppfoljning?forbund=sodra").get_json()

@@ -71,11 +71,12 @@ def uppfoljning() -> Any:
         return render_template("reports/uppfoljning.html", report=None, charts={},
                                errors=error.details, start=start, end=end), 422
     report = followup.report_for(system(), me, period)
+    labelled = names_of(system().db, report["forbund"])  # every förbund of the report
     return render_template(
         "reports/uppfoljning.html", report=report, charts=charts(report), errors={},
-        start=start, end=end, names=system().org_names(me.forbund), figures=FIGURES,
-        forbund_names={slug: names_of(system().db, report["forbund"]).forbund.get(slug, slug)
-                       for slug in report["forbund"]},
+        start=start, end=end, names={**labelled.members, **system().org_names(me.forbund)},
+        figures=FIGURES,
+        forbund_names={slug: labelled.forbund.get(slug, slug) for slug in report["forbund"]},
         money=MONEY, outcomes=OUTCOMES, decisions=DECISIONS,
         link_instances=followup.opens_every_instance(me),
         query={k: v for k, v in (("from", start), ("to", end)) if v},
