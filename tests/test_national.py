@@ -184,3 +184,20 @@ def test_the_page_and_exports_show_both_forbund_and_no_case(client: Any, finsam:
         assert not [m for m in MARKERS if m in response.get_data(as_text=True)], url
     assert browser.get("/api/instances").get_json() == []
     assert browser.get("/api/tasks").get_json() in ([], {"tasks": []})
+
+
+def test_the_forbunds_admin_gives_the_role_on_the_admin_page(client: Any, finsam: Finsam) -> None:
+    admin = Browser(client)
+    assert admin.login("admin").status_code == 302
+    assert "Försäkringskassan nationellt" in admin.get("/admin/users").get_data(as_text=True)
+    refused = admin.post("/admin/users", {"username": "fk-nat2", "org": "kansli",
+                                          "role": "nationell", "password": "ett-langt-losen"})
+    assert refused.status_code == 422
+    assert "Försäkringskassa" in refused.get_data(as_text=True)
+    assert capacities(finsam.db, "fk-nat2") == []
+    given = admin.post("/admin/users", {"username": "fk-nat2", "org": "fk", "role": "nationell",
+                                        "password": "ett-langt-losen"})
+    assert given.status_code == 302
+    (held,) = capacities(finsam.db, "fk-nat2")
+    assert (held.forbund, held.org, held.role) == ("nnv-skane", "fk", "nationell")
+    assert policy.report_forbunds(held, [held]) == ("nnv-skane",)
