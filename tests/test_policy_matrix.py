@@ -56,6 +56,9 @@ HIDDEN = {
     "auditor": (OTHER,),
     "admin": CASE_MARKERS,
     "bastad2": (ESF_IDEA, NON_PARTY, OTHER, STOPPED),  # stands in for bastad: sees what it does
+    # Försäkringskassan nationellt, given in nnv-skane and in the other förbund: figures of
+    # both, never a case of either.
+    "nationell": CASE_MARKERS,
 }
 ROLES = list(HIDDEN)
 MAIL_HIDDEN = {**HIDDEN, "fk": (OTHER,), "angelholm": (OTHER,)}
@@ -143,6 +146,8 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     desk.act("af", insats, "utforma_insats", {**DESIGN, "syfte": NON_PARTY,
                                               "processagare": "af"})
     other = _other_forbund(finsam, database_url)
+    for forbund in ("nnv-skane", OTHER_FORBUND):
+        add_user(finsam.db, "nationell", forbund, "fk", "nationell", "finsam-demo")
     tokens = {user: new_token(finsam.db, user) for user in ("af", "kansli", "annat-kansli")}
     with finsam.db.read() as session:
         token_ids = dict(session.execute(
@@ -156,7 +161,7 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     every = [*esf_instances, insats, both["finansiell_samordning"].id, party_need.instance.id,
              *other["instances"]]
     hidden = {
-        "anonymous": every, "designer": every, "admin": every,
+        "anonymous": every, "designer": every, "admin": every, "nationell": every,
         "af": other["instances"],
         "bastad": [esf, insats, *other["instances"]],
         "kansli": other["instances"],

@@ -39,6 +39,7 @@ START_PAGES = {
     policy.AUDIT: "audit.index",
     policy.ADMINISTER: "admin.users",
     policy.CASES: "instances.index",
+    policy.NATIONAL: "reports.uppfoljning",
 }
 
 

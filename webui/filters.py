@@ -68,6 +68,7 @@ ROLE_NAMES_SV = {
     "designer": N_("processdesigner"),
     "auditor": N_("revisor"),
     "admin": N_("administratör"),
+    "nationell": N_("Försäkringskassan nationellt"),
 }
 
 _FIELD_MESSAGES = {

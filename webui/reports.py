@@ -71,9 +71,12 @@ def uppfoljning() -> Any:
         return render_template("reports/uppfoljning.html", report=None, charts={},
                                errors=error.details, start=start, end=end), 422
     report = followup.report_for(system(), me, period)
+    labelled = names_of(system().db, report["forbund"])  # every förbund of the report
     return render_template(
         "reports/uppfoljning.html", report=report, charts=charts(report), errors={},
-        start=start, end=end, names=system().org_names(me.forbund), figures=FIGURES,
+        start=start, end=end, names={**labelled.members, **system().org_names(me.forbund)},
+        figures=FIGURES,
+        forbund_names={slug: labelled.forbund.get(slug, slug) for slug in report["forbund"]},
         money=MONEY, outcomes=OUTCOMES, decisions=DECISIONS,
         link_instances=followup.opens_every_instance(me),
         query={k: v for k, v in (("from", start), ("to", end)) if v},
@@ -101,8 +104,9 @@ def api_uppfoljning() -> Any:
         response = Response(to_csv(report, names_of(system().db, report["forbund"])),
                             mimetype="text/csv", content_type="text/csv; charset=utf-8")
     suffix = {"csv-data": "-data.csv"}.get(fmt, f".{fmt}")
+    whose = report["forbund"][0] if len(report["forbund"]) == 1 else "flera-forbund"
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="uppfoljning-{capacity().forbund}{suffix}"')
+        f'attachment; filename="uppfoljning-{whose}{suffix}"')
     return response
 
 

@@ -20,7 +20,7 @@ from engine import Database, InvalidData, NotFound, utc_now
 from . import passwords
 from .admin_history import record
 from .models import Forbund, Membership, Organisation, User
-from .parties import ORG_OF_ROLE, PARTY_KINDS, ROLES
+from .parties import KIND_OF_ROLE, ORG_OF_ROLE, PARTY_KINDS, ROLES
 from .sessions import close_sessions_of
 from .usernames import check_username
 
@@ -155,12 +155,17 @@ def _check_org(session: Session, forbund: Forbund, org: str, role: str) -> str:
             raise InvalidData("invalid user", {
                 "org": f"en användare med rollen {role} agerar för '{fixed}'"})
         return {"kansli": "Förbundskansliet", "styrelse": "Styrelsen"}[fixed]
-    if role != "representant" and org == "kansli":
+    only = KIND_OF_ROLE.get(role)
+    if role != "representant" and only is None and org == "kansli":
         return "Förbundskansliet"
-    kinds = PARTY_KINDS if role == "representant" else (*PARTY_KINDS, "kansli")
+    kinds = ((only,) if only else PARTY_KINDS if role == "representant"
+             else (*PARTY_KINDS, "kansli"))
     member = session.scalar(select(Organisation).where(
         Organisation.forbund_id == forbund.id, Organisation.slug == org,
         Organisation.kind.in_(kinds)))
+    if member is None and only is not None:
+        raise InvalidData("invalid user", {
+            "org": f"en användare med rollen {role} agerar för förbundets Försäkringskassa"})
     if member is None:
         raise InvalidData("invalid user", {
             "org": f"'{org}' är inte en medlemsorganisation i {forbund.slug}"})

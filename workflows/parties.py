@@ -28,7 +28,7 @@ BEREDNINGSGRUPP = "beredningsgrupp"
 # (A2, A3, B2, B3) are theirs; the kansli supports but never records them (000 §5.1, §5.1.1).
 PARTY_REPRESENTATIVES = "parternas_foretradare"
 
-ROLES = ("representant", "kansli", "styrelse", "designer", "auditor", "admin")
+ROLES = ("representant", "kansli", "styrelse", "designer", "auditor", "admin", "nationell")
 ROLE_NAMES = {
     "representant": "Representant i beredningsgruppen",
     "kansli": "Förbundskansli",
@@ -36,9 +36,13 @@ ROLE_NAMES = {
     "designer": "Processdesigner",
     "auditor": "Revisor",
     "admin": "Administratör",
+    "nationell": "Försäkringskassan nationellt",
 }
 # Roles whose org must be a member organisation, and the fixed org of the others.
 ORG_OF_ROLE = {"kansli": KANSLI, "styrelse": STYRELSE}
+# Roles that act for one kind of member organisation only: Försäkringskassan's national
+# follow-up acts for the förbund's Försäkringskassan.
+KIND_OF_ROLE = {"nationell": "fk"}
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ DESIGN = "design"  # lints, deploys and migrates processes
 ADMINISTER = "administer"  # manages the förbund's users
 ESCALATIONS = "escalations"  # hears of tasks long past their due date, to help the party on
 WAITING = "waiting"  # sees where a process's cases wait (figures per step, no case)
+NATIONAL = "national"  # reads the follow-up of every förbund where it holds the role, figures only
 
 # Abilities that change something; a role with none of them (the auditor) writes nothing.
 WRITES = frozenset({WORK, START_NEED, DESIGN, ADMINISTER})
@@ -54,12 +55,17 @@ ABILITIES: dict[str, frozenset[str]] = {
     "auditor": frozenset({CASES, LINKS, READ_ALL, REPORT, REPORT_ESF, REPORT_CASES, AUDIT}),
     "designer": frozenset({DESIGN, WAITING}),
     "admin": frozenset({ADMINISTER}),
+    # Försäkringskassan's national follow-up (issue 17): the aggregated figures of every förbund
+    # it is given, per förbund and in total; never a case, a case list, a task or a name.
+    "nationell": frozenset({REPORT, REPORT_ESF, NATIONAL}),
 }
 REFUSALS = {
     WORK: "din roll har inga uppgifter att utföra",
     START_NEED: "bara beredningsgruppens medlemmar och kansliet registrerar behov",
     CASES: "din roll ser inga ärenden",
-    REPORT: "uppföljningen är för kansliet, revisorn, beredningsgruppen och styrelsen",
+    REPORT: "uppföljningen är för kansliet, revisorn, beredningsgruppen, styrelsen och "
+            "Försäkringskassan nationellt",
+    NATIONAL: "uppföljningen över flera förbund är för Försäkringskassan nationellt",
     AUDIT: "granskningen är för revisorn",
     DESIGN: "det här är för processdesigners",
     ADMINISTER: "det här är för förbundets administratör",
@@ -351,6 +357,23 @@ def report_sections(capacity: Capacity) -> frozenset[str]:
     return frozenset({c.FINSAM_PROCESS})
 
 
+def report_forbunds(capacity: Capacity, held: list[Capacity]) -> tuple[str, ...]:
+    """The förbund whose follow-up the capacity reads, given every capacity its person `held`:
+    its own förbund; for the national role (`NATIONAL`) every förbund where the person holds
+    that same role, in slug order."""
+    if not may(capacity, NATIONAL):
+        return (capacity.forbund,)
+    same = {c.forbund for c in held if c.username == capacity.username
+            and c.role == capacity.role}
+    return tuple(sorted(same | {capacity.forbund}))
+
+
+def report_lists_cases(capacity: Capacity) -> bool:
+    """Whether the report may list single cases at all (rows, then filtered by
+    `sees_instance`); a role without cases (the national follow-up) reads figures only."""
+    return may(capacity, CASES)
+
+
 def opens_report_instances(capacity: Capacity) -> bool:
     """Whether the report may link each case it lists (a representative sees only those its
     organisation takes part in, so its report does not link them)."""
@@ -369,7 +392,7 @@ def styrelse_may_work_in(process_id: str, data: dict[str, Any] | None = None) ->
 
 __all__ = ["ABILITIES", "TaskActions", "actor", "grants", "hears_of", "is_esf", "may",
            "may_act", "may_receive", "may_stand_in", "may_start", "nav", "opens_report_instances",
-           "report_sections",
+           "report_forbunds", "report_lists_cases", "report_sections",
            "require", "sees_definition", "sees_instance", "sees_links", "sees_process", "sees_task",
            "stands_in_for", "styrelse_may_work_in", "task_actions", "visible_data", "visible_event",
            "visible_events", "visible_field"]

@@ -102,7 +102,9 @@ def user() -> None:
 @click.option("--forbund", "forbund", required=True, help="The förbund's slug.")
 @click.option("--org", required=True, help="Member org slug, or kansli / styrelse.")
 @click.option(
-    "--role", required=True, help="representant, kansli, styrelse, designer, auditor, admin"
+    "--role", required=True,
+    help="representant, kansli, styrelse, designer, auditor, admin, nationell (Försäkringskassan "
+         "nationellt: --org fk in each förbund; reads the follow-up of them all, figures only)"
 )
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @friendly

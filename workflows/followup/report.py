@@ -18,6 +18,7 @@ from .. import policy, rules
 from ..catalogue import ESF_PROCESS
 from ..parties import Capacity
 from ..system import Finsam
+from ..users import capacities
 from . import queries as q
 from .codes import ESF_FIGURES, FINSAM_FIGURES
 from .esf import esf_part
@@ -90,18 +91,33 @@ def opens_every_instance(capacity: Capacity) -> bool:
 def report_for(
     finsam: Finsam, capacity: Capacity, period: Period, forbund: str | None = None
 ) -> dict[str, Any]:
-    """The report as `capacity` may see it: its own förbund, the parts the policy allows.
+    """The report as `capacity` may see it: the förbund the policy gives it (its own; for the
+    national role every förbund where the person holds it, `forbund` narrowing to one of
+    them), the parts the policy allows, the case lists only to roles that see cases.
 
-    Raises Forbidden for a role without the report, and for another förbund than the
-    capacity's.
+    Raises Forbidden for a role without the report, and for a förbund not given to it.
     """
     policy.require(capacity, policy.REPORT)
-    if forbund is not None and forbund != capacity.forbund:
-        raise Forbidden("du ser bara ditt eget förbunds uppföljning")
-    report = build_report(finsam.db, (capacity.forbund,), period,
+    given = policy.report_forbunds(capacity, capacities(finsam.db, capacity.username))
+    if forbund is not None and forbund not in given:
+        raise Forbidden("du ser bara ditt eget förbunds uppföljning" if len(given) == 1
+                        else "du ser bara uppföljningen av de förbund du har fått")
+    report = build_report(finsam.db, (forbund,) if forbund else given, period,
                           include_esf=sees_esf(capacity))
-    _only_visible_rows(finsam, capacity, report)
+    if policy.report_lists_cases(capacity):
+        _only_visible_rows(finsam, capacity, report)
+    else:
+        _no_case_lists(report)
     return report
+
+
+def _no_case_lists(report: dict[str, Any]) -> None:
+    """Empty every list of single cases: the figures stay, no case, title or name."""
+    for key in ("esf_plus", "finansiell_samordning"):
+        part = report.get(key)
+        for name in CASE_LISTS:
+            if part is not None and name in part:
+                part[name] = []
 
 
 # The report's lists of single cases: a row is shown only to those who may see its case (the
