@@ -9,6 +9,7 @@ these, never a module inside `engine` (import-linter checks it, pyproject.toml).
 
 from __future__ import annotations
 
+from .annotation import ANNOTATION_KINDS
 from .audit import Verification
 from .canonical import GENESIS_HASH, canonical_json
 from .csvsafe import Writer as CsvWriter
@@ -63,6 +64,7 @@ from .types import (
 from .versions import SpecDiff, diff_specs
 
 __all__ = [
+    "ANNOTATION_KINDS",
     "CLI",
     "GENESIS_HASH",
     "RESERVED_ACTORS",

@@ -13,14 +13,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from . import catalog, firing, maintenance, runtime, singleton, steps, tasks
+from . import annotation, catalog, firing, maintenance, runtime, singleton, steps, tasks
 from .audit import Verification, verify_instances
 from .context import EngineContext, SpecCatalogue
 from .db import Database
 from .errors import InvalidData
 from .findings import Finding
 from .migrate import MigrationCheck
-from .models import SpecVersion
+from .models import Base, SpecVersion
 from .queries import Queries
 from .replay import ReplayStep
 from .sources import SpecSource
@@ -30,6 +30,7 @@ from .types import (
     CompletionResult,
     DefaultHooks,
     DeployResult,
+    EventView,
     Hooks,
     InstanceView,
     SpecVersionView,
@@ -143,6 +144,22 @@ class Engine(Queries):
         `receiver`, who then holds it. Raises Conflict when the actor does not hold it, Forbidden
         when the receiver may not act on it (asked inside the instance's lock)."""
         tasks.hand_over(self._ctx, actor, task_id, receiver)
+
+    # -- annotations (engine/annotation.py) -------------------------------------------------
+
+    def annotate(
+        self, actor: Actor, instance_id: int, kind: str, data: dict[str, Any],
+        rows: Iterable[Base] = (),
+    ) -> EventView:
+        """Record an annotation (`kind` one of `ANNOTATION_KINDS`: a note, an attached document)
+        in an instance's history; `rows` the caller's rows it vouches for.
+
+        Allowed for an actor that may write, on any instance of its tenant (the domain decides
+        who may annotate which). Raises NotFound, Forbidden, InvalidData (not an annotation
+        kind). Committed together: `rows` and the event (and the ledger entry). The replay
+        passes over annotations; the chain covers them.
+        """
+        return annotation.annotate(self._ctx, actor, instance_id, kind, data, rows)
 
     # -- singletons, timers, migration and audit (engine/singleton.py, firing.py, maintenance.py)
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engine.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam
-from workflows.models import ApiToken, Membership, StandIn, User
+from workflows.models import ApiToken, CaseDocument, CaseNote, Membership, StandIn, User
 from workflows.standins import name_stand_in
 from workflows.tokens import new_token, tokens_of
 from workflows.users import add_user, capacities, today
@@ -48,8 +48,11 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     add_user(finsam.db, "fk2", "nnv-skane", "fk", "representant", "finsam-demo")
     stand_in = name_stand_in(finsam.db, capacities(finsam.db, "fk")[0],
                              capacities(finsam.db, "fk2")[0].membership_id, today(), today())
+    document = finsam.case_files.attach(capacities(finsam.db, "kansli")[0], esf, "Ansökan.pdf",
+                                        b"%PDF-1.7\n%%EOF\n")
     return {"need": result.instance.id, "esf": esf, "finsam": started["finansiell_samordning"].id,
-            "tasks": tasks, "api_tokens": api_tokens, "stand_in": stand_in.id}
+            "tasks": tasks, "api_tokens": api_tokens, "stand_in": stand_in.id,
+            "document": document.id}
 
 
 def snapshot(finsam: Finsam) -> tuple[object, ...]:
@@ -57,7 +60,7 @@ def snapshot(finsam: Finsam) -> tuple[object, ...]:
         return tuple(
             session.scalar(select(func.count()).select_from(model))
             for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken,
-                          StandIn)
+                          StandIn, CaseNote, CaseDocument)
         ) + (
             tuple(session.execute(select(StandIn.id, StandIn.ended_at)
                                   .order_by(StandIn.id)).all()),
@@ -78,6 +81,7 @@ def url_for_rule(rule: Any, world: dict[str, Any], role: str) -> str:
               "fmt": "json", "process_id": "esf_plus", "version": 1,
               "membership_id": 10**6, "org": "bastad", "token": "not-a-link",
               "stand_in_id": world["stand_in"],  # fk's stand-in (fk2 for fk)
+              "document_id": world["document"],  # on the ESF+ route
               "provider_id": "not-configured",
               "name": "../../pyproject.toml"}  # a server file beside the modeler's assets
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]

@@ -121,4 +121,7 @@ def _blueprints(app: Flask) -> None:
     from . import api_specs  # a förbund's process versions: deploy, publish, adopt
 
     app.register_blueprint(api_specs.bp)
+    from . import casefiles  # a case's notes and documents
+
+    app.register_blueprint(casefiles.bp)
 

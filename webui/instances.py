@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import InvalidData
+from workflows.casefiles.files import document_limit
 from workflows.catalogue import COLLECTION_LABELS, PROCESS_NAMES
 from workflows.presentation import (
     OverviewFilters,
@@ -55,11 +56,20 @@ def index() -> Any:
 @login_required
 def detail(instance_id: int) -> Any:
     """An instance: status, outcome, data, the path taken, open tasks and links."""
+    return render_detail(instance_id)
+
+
+def render_detail(instance_id: int, note_text: str = "", errors: dict[str, str] | None = None,
+                  status: int = 200) -> Any:
+    """The instance page, with what the user typed in the note form and the errors of a note
+    or an upload that was not accepted."""
     page = instance_page(system(), capacity(), instance_id)
     rows = describe(page.data, page.schemas, page.names, hidden=page.hidden_fields)
     story = Story(labels_of(page.schemas, COLLECTION_LABELS), page.outcome_names, page.people)
     return render_template("instances/detail.html", page=page, rows=rows, story=story,
-                           processes=PROCESS_NAMES)
+                           processes=PROCESS_NAMES, note_text=note_text,
+                           errors=errors or {},
+                           document_limit_mb=document_limit() // (1024 * 1024)), status
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -94,4 +104,4 @@ def new_need() -> Any:
                            form_error=errors.get("_form", "")), status
 
 
-__all__ = ["bp", "describe"]
+__all__ = ["bp", "describe", "render_detail"]

@@ -40,14 +40,16 @@ READ_ALL = "read_all"  # reads every case and task of the förbund, changes noth
 AUDIT = "audit"  # verification, step-through replay, exports
 DESIGN = "design"  # lints, deploys and migrates processes
 ADMINISTER = "administer"  # manages the förbund's users
+ANNOTATE = "annotate"  # writes notes and attaches documents on the cases it sees
 
 # Abilities that change something; a role with none of them (the auditor) writes nothing.
-WRITES = frozenset({WORK, START_NEED, DESIGN, ADMINISTER})
+WRITES = frozenset({WORK, START_NEED, DESIGN, ADMINISTER, ANNOTATE})
 
 ABILITIES: dict[str, frozenset[str]] = {
-    "representant": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF}),
-    "kansli": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF, REPORT_CASES}),
-    "styrelse": frozenset({WORK, CASES, REPORT, REPORT_CASES}),
+    "representant": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF, ANNOTATE}),
+    "kansli": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF, REPORT_CASES,
+                         ANNOTATE}),
+    "styrelse": frozenset({WORK, CASES, REPORT, REPORT_CASES, ANNOTATE}),
     "auditor": frozenset({CASES, LINKS, READ_ALL, REPORT, REPORT_ESF, REPORT_CASES, AUDIT}),
     "designer": frozenset({DESIGN}),
     "admin": frozenset({ADMINISTER}),
@@ -60,6 +62,7 @@ REFUSALS = {
     AUDIT: "granskningen är för revisorn",
     DESIGN: "det här är för processdesigners",
     ADMINISTER: "det här är för förbundets administratör",
+    ANNOTATE: "din roll skriver inga anteckningar och bifogar inga dokument",
 }
 
 
@@ -244,6 +247,19 @@ def sees_instance(capacity: Capacity, instance: InstanceView) -> bool:
     return True
 
 
+def may_annotate(capacity: Capacity, instance: InstanceView) -> bool:
+    """Whether the capacity may write a note on or attach a document to `instance`: those who
+    see the case and whose role annotates (never the auditor). Who reads the notes and documents
+    of a case is who sees it (`sees_instance`: the styrelse never an ESF+ case's)."""
+    return sees_instance(capacity, instance) and may(capacity, ANNOTATE)
+
+
+def require_annotate(capacity: Capacity, instance: InstanceView) -> None:
+    """Raise Forbidden (in Swedish) unless `may_annotate`."""
+    if not may_annotate(capacity, instance):
+        raise Forbidden(REFUSALS[ANNOTATE])
+
+
 def _parties(data: dict[str, Any]) -> list[Any]:
     value = data.get(c.PARTIES_VARIABLE)
     return value if isinstance(value, list) else []
@@ -286,6 +302,8 @@ _STYRELSE_EVENT_KEYS = {
     "claimed": ("name",),
     "unclaimed": ("name",),
     "handed_over": ("name", "from", "to"),
+    "noted": ("note", "sha256"),
+    "attached": ("document", "filename", "media_type", "size", "sha256", "step"),
 }
 _FIELD_MAPS = ("data", "form", "derived")
 
@@ -345,8 +363,8 @@ def styrelse_may_work_in(process_id: str, data: dict[str, Any] | None = None) ->
 
 
 __all__ = ["ABILITIES", "TaskActions", "actor", "grants", "hears_of", "is_esf", "may",
-           "may_act", "may_receive", "may_stand_in", "may_start", "nav", "opens_report_instances",
-           "report_sections",
-           "require", "sees_definition", "sees_instance", "sees_links", "sees_process", "sees_task",
+           "may_act", "may_annotate", "may_receive", "may_stand_in", "may_start", "nav",
+           "opens_report_instances", "report_sections", "require", "require_annotate",
+           "sees_definition", "sees_instance", "sees_links", "sees_process", "sees_task",
            "stands_in_for", "styrelse_may_work_in", "task_actions", "visible_data", "visible_event",
            "visible_events", "visible_field"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine import EventView, InstanceView, TaskDetail, TaskView, task_count_cap
 
 from . import policy
+from .casefiles.files import Document, Note
 from .catalogue import INTERNAL_FIELDS, RETURNS
 from .parties import PARTY_REPRESENTATIVES, Capacity
 from .system import Finsam
@@ -58,6 +59,9 @@ class InstancePage:
     outcome_name: str
     outcome_names: dict[str, str]
     people: dict[str, str]
+    notes: list[Note] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    may_annotate: bool = False
 
 
 def task_page(finsam: Finsam, capacity: Capacity, task_id: int) -> TaskPage:
@@ -131,7 +135,10 @@ def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> Insta
     spec_ends = finsam.end_event_names(instance)
     events = finsam.events(capacity, instance_id)
     open_tasks = finsam.open_tasks(capacity, instance)
+    notes = finsam.case_files.notes(capacity, instance_id)
+    documents = finsam.case_files.documents(capacity, instance_id)
     people = finsam.people_names({e.actor for e in events}
+                                 | {n.author for n in notes} | {d.uploaded_by for d in documents}
                                  | {e.acting_as.partition(" för ")[2] for e in events
                                     if " för " in e.acting_as}
                                  | {str(e.data.get("to")) for e in events if e.data.get("to")}
@@ -148,6 +155,9 @@ def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> Insta
         outcome_name=spec_ends.get(instance.outcome or "", instance.outcome or ""),
         outcome_names=spec_ends,
         people=people,
+        notes=notes,
+        documents=documents,
+        may_annotate=policy.may_annotate(capacity, instance),
     )
 
 

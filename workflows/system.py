@@ -33,6 +33,9 @@ from engine import (
 )
 
 from . import deadlines, policy, schema, standins, tenants
+from .casefiles.checks import check_case_files
+from .casefiles.files import CaseFiles
+from .casefiles.store import DocumentStore, store_from_env
 from .catalogue import NEED_PROCESS
 from .hooks import FinsamHooks
 from .parties import (
@@ -62,9 +65,12 @@ def bundled_diagrams() -> list[Path]:
 class Finsam:
     """One finsam-flow system over one database."""
 
-    def __init__(self, database_url: str, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, database_url: str, clock: Callable[[], datetime] = utc_now,
+                 documents: DocumentStore | None = None) -> None:
         self.db = Database(database_url)
         self.engine = Engine(self.db, FinsamHooks(self.db, clock=clock), clock)
+        # Notes and documents of cases (`FINSAM_DOCUMENT_DIR`: documents in that folder).
+        self.case_files = CaseFiles(self.engine, documents or store_from_env())
 
     def close(self) -> None:
         """Release the database connections."""
@@ -316,8 +322,14 @@ class Finsam:
         progress: Callable[[int], None] | None = None,
         expected_head: tuple[int, str] | None = None,
     ) -> tuple[list[Verification], list[Finding]]:
-        """Verify the history of a förbund's instances (chains, ledger, replay)."""
-        return self.engine.verify(forbund, instance_ids, progress, expected_head)
+        """Verify the history of a förbund's instances (chains, ledger, replay) and the notes
+        and documents their histories vouch for (`casefiles.checks`)."""
+        results, other = self.engine.verify(forbund, instance_ids, progress, expected_head)
+        files = check_case_files(self.db, self.case_files.store, forbund,
+                                 [r.instance_id for r in results])
+        for result in results:
+            result.findings.extend(files.get(result.instance_id, []))
+        return results, other
 
     def forbunds(self) -> list[str]:
         """Every förbund's slug."""
