@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -25,10 +23,9 @@ from workflows.presentation import (
 from .context import capacity, system
 from .filters import Story
 from .forms import build_fields, describe, labels_of, parse_submission
-from .inputs import BadQuery, query_int
+from .inputs import query_date, query_int
 
 bp = Blueprint("instances", __name__)
-ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @bp.get("/instances")
@@ -47,8 +44,8 @@ def index() -> Any:
         overdue=request.args.get("overdue") == "1",
         page=query_int("page", _("Sidnumret ska vara ett heltal från 1."),
                        (url_for("instances.index"), _("Till ärendena")), lowest=1) or 1,
-        start=_query_date("from"),
-        end=_query_date("to"),
+        start=query_date("from", (url_for("instances.index"), _("Till ärendena"))),
+        end=query_date("to", (url_for("instances.index"), _("Till ärendena"))),
         sort=next((s for s in SORTS if s == request.args.get("sort")), "new"),
     )
     finsam = system()
@@ -57,21 +54,6 @@ def index() -> Any:
         "instances/list.html", overview=overview, filters=filters,
         processes=nameable_processes(me, PROCESS_NAMES), parties=finsam.org_names(me.forbund),
     )
-
-
-def _query_date(name: str) -> date | None:
-    """A day of the period filter (YYYY-MM-DD, as a date field sends it); a bad one is a 400
-    with a way back to the overview."""
-    raw = request.args.get(name, "")
-    if not raw:
-        return None
-    try:
-        if not ISO_DAY.fullmatch(raw):
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadQuery(_("Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-01."),
-                       (url_for("instances.index"), _("Till ärendena"))) from None
 
 
 @bp.get("/instances/<int:instance_id>")

@@ -47,6 +47,7 @@ from .parties import (
     forbund_slugs,
     parties_of,
 )
+from .task_search import TaskFilters, task_condition
 from .users import display_names
 
 BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
@@ -184,9 +185,11 @@ class Finsam:
         process_id: str | None = None,
         claimed_by_me: bool = False,
         sort: str = "new",
+        filters: TaskFilters | None = None,
     ) -> list[TaskView]:
         """The open tasks the capacity must act on now, newest first (one indexed query), or
-        with `sort="due"` the earliest due date first."""
+        with `sort="due"` the earliest due date first; `filters` search and narrow it in the
+        same statement (`task_search`)."""
         grants = policy.grants(capacity)
         if not grants:
             return []
@@ -196,6 +199,7 @@ class Finsam:
             process_id=process_id,
             claimed_by=(capacity.username, *sorted(policy.stands_in_for(capacity)))
             if claimed_by_me else None,
+            where=task_condition(self.db, filters, self.engine.clock()) if filters else None,
         )
         return deadlines.by_due(tasks) if sort == "due" else tasks
 
