@@ -77,7 +77,7 @@ def _period(start: date | None, end: date | None) -> list[ColumnElement[bool]]:
     found = []
     if start is not None:
         found.append(Instance.created_at >= datetime.combine(start, time(), tzinfo=_utc()))
-    if end is not None:
+    if end is not None and end < date.max:
         found.append(Instance.created_at < datetime.combine(end + timedelta(days=1), time(),
                                                             tzinfo=_utc()))
     return found

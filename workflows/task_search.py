@@ -49,7 +49,7 @@ def task_condition(db: Database, filters: TaskFilters, now: datetime
     if filters.start is not None:
         conditions.append(HumanTask.created_at >= datetime.combine(filters.start, time(),
                                                                    tzinfo=UTC))
-    if filters.end is not None:
+    if filters.end is not None and filters.end < date.max:
         conditions.append(HumanTask.created_at < datetime.combine(
             filters.end + timedelta(days=1), time(), tzinfo=UTC))
     return and_(*conditions) if conditions else None
