@@ -9,7 +9,7 @@ A group is keyed by its need: `coalesce(parent_id, id)`. `visible` is the SQL re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
@@ -76,17 +76,11 @@ def _grant(grant: Grant) -> ColumnElement[bool]:
 def _period(start: date | None, end: date | None) -> list[ColumnElement[bool]]:
     found = []
     if start is not None:
-        found.append(Instance.created_at >= datetime.combine(start, time(), tzinfo=_utc()))
+        found.append(Instance.created_at >= datetime.combine(start, time(), tzinfo=UTC))
     if end is not None and end < date.max:
         found.append(Instance.created_at < datetime.combine(end + timedelta(days=1), time(),
-                                                            tzinfo=_utc()))
+                                                            tzinfo=UTC))
     return found
-
-
-def _utc() -> Any:
-    from datetime import UTC
-
-    return UTC
 
 
 def group_page(db: Database, capacity: Capacity, filters: Any, now: datetime,
