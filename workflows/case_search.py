@@ -30,7 +30,7 @@ from .models import CaseNote
 
 # The names the migration gives the search structures (tests/test_migrations.py knows them).
 SEARCH_TABLES = ("instance_title_fts", "case_note_fts")
-SEARCH_INDEXES = ("ix_instance_title_search", "ix_case_note_search")
+SEARCH_INDEXES = ("ix_instance_title_search", "ix_case_note_search", "ix_instance_group")
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8
 
