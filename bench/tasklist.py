@@ -111,8 +111,8 @@ def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:
     return statistics.median(seconds) * 1000, percentile(seconds, 0.95) * 1000
 
 
-def page_client(finsam: Finsam):  # type: ignore[no-untyped-def]
-    """A Flask test client logged in as USER."""
+def page_client(finsam: Finsam, user: str = USER):  # type: ignore[no-untyped-def]
+    """A Flask test client logged in as `user`."""
     from webui import create_app
 
     logging.getLogger("finsam.requests").setLevel(logging.WARNING)  # one line per request
@@ -122,7 +122,7 @@ def page_client(finsam: Finsam):  # type: ignore[no-untyped-def]
     client.get("/login")
     with client.session_transaction() as session:
         csrf = session["_csrf"]
-    response = client.post("/login", data={"username": USER, "password": DEMO_PASSWORD,
+    response = client.post("/login", data={"username": user, "password": DEMO_PASSWORD,
                                            "csrf_token": csrf})
     if response.status_code != 302:
         raise RuntimeError(f"login failed: {response.status_code}")

@@ -49,6 +49,7 @@ from engine.history.export import check_export, export_document, kept_head, to_c
 from engine.history.export import parse as parse_export
 from engine.history.export import sign as sign_export
 from engine.history.replay import ReplayStep
+from engine.operations.annotation import ANNOTATION_KINDS
 from engine.operations.queries import task_count_cap, task_view
 from engine.runtime.migration import MigrationCheck
 from engine.service import Engine, utc_now
@@ -77,6 +78,7 @@ from engine.store.models import (
 )
 
 __all__ = [
+    "ANNOTATION_KINDS",
     "CLI",
     "GENESIS_HASH",
     "RESERVED_ACTORS",

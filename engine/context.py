@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,11 @@ class SpecCatalogue:
         return parsed_once(
             row.content_hash, lambda: SpecSource(row.filename, row.bpmn, dict(row.forms))
         )
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC: every `Engine`'s clock unless it is given another."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ state, the human tasks and the events. A failure anywhere rolls all of it back.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement
 
 from engine.base.errors import InvalidData
 from engine.base.findings import Finding
@@ -28,11 +28,20 @@ from engine.base.types import (
     TaskDetail,
     TaskView,
 )
-from engine.context import EngineContext, SpecCatalogue
+from engine.context import EngineContext, SpecCatalogue, utc_now
 from engine.history import audit, replay
 from engine.history.audit import Verification
 from engine.history.replay import ReplayStep
-from engine.operations import catalog, firing, maintenance, queries, singleton, steps, tasks
+from engine.operations import (
+    annotation,
+    catalog,
+    firing,
+    maintenance,
+    queries,
+    singleton,
+    steps,
+    tasks,
+)
 from engine.operations.queries import TASK_LIST_LIMIT
 from engine.runtime import workflow as runtime
 from engine.runtime.migration import MigrationCheck
@@ -41,12 +50,7 @@ from engine.runtime.workflow_cache import WorkflowCache
 from engine.specs.reading import ParsedSpec
 from engine.specs.sources import SpecSource
 from engine.store.db import Database
-from engine.store.models import SpecVersion
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(UTC)
+from engine.store.models import Base
 
 
 class Engine:
@@ -99,14 +103,6 @@ class Engine:
         """Take a version another tenant published as the tenant's own next version."""
         return catalog.adopt(self._ctx, tenant, from_tenant, process_id, version, adopted_by)
 
-    def spec_row(self, session: Session, spec_version_id: int) -> SpecVersion:
-        """A deployed version by id, read once per process (a version never changes)."""
-        return self._ctx.spec_row(session, spec_version_id)
-
-    def parsed_spec(self, row: SpecVersion) -> ParsedSpec:
-        """The runnable spec of a stored version (parsed once, then cached by hash)."""
-        return self._ctx.parsed_spec(row)
-
     # -- instances ---------------------------------------------------------------------------
 
     def start_instance(
@@ -148,6 +144,15 @@ class Engine:
         `receiver`, who then holds it. Raises Conflict when the actor does not hold it, Forbidden
         when the receiver may not act on it (asked inside the instance's lock)."""
         tasks.hand_over(self._ctx, actor, task_id, receiver)
+
+    # -- annotations (engine/operations/annotation.py) ----------------------------------------
+
+    def annotate(self, actor: Actor, instance_id: int, kind: str, data: dict[str, Any],
+                 rows: Iterable[Base] = ()) -> EventView:
+        """Record an annotation (`kind` in `ANNOTATION_KINDS`: a note, an attached document) in
+        an instance's history, with the caller's `rows` it vouches for, in one transaction.
+        Raises NotFound, Forbidden, InvalidData; the replay passes over annotations."""
+        return annotation.annotate(self._ctx, actor, instance_id, kind, data, rows)
 
     # -- singletons, timers, migration (engine/operations/) and history (engine/history/) ----
 
@@ -217,7 +222,6 @@ class Engine:
         """The tenant ledger's newest entry (seq, hash): keep it outside to detect truncation."""
         return audit.ledger_head(self._ctx, tenant)
 
-
     # -- reads (engine/operations/queries.py) -------------------------------------------------
 
     def list_tasks(
@@ -228,21 +232,17 @@ class Engine:
         claimed_by: str | tuple[str, ...] | None = None,
         instance_id: int | None = None,
         limit: int = TASK_LIST_LIMIT,
+        where: ColumnElement[bool] | None = None,
     ) -> list[TaskView]:
         """Open human tasks of `tenant` that any of `assignees` (grants, or assignee keys granted
         everywhere) allows, newest first: one statement."""
         return queries.list_tasks(self._ctx, tenant, assignees, process_id, claimed_by,
-                                  instance_id, limit)
+                                  instance_id, limit, where)
 
-    def count_tasks(
-        self,
-        tenant: str,
-        assignees: Iterable[str | Grant],
-        cap: int | None = None,
-    ) -> dict[str, int]:
+    def count_tasks(self, tenant: str, assignees: Iterable[str | Grant], cap: int | None = None
+                    ) -> dict[str, int]:
         """Open tasks per process for the task list's tabs, each counted up to `cap` + 1
-        (`COUNT_CAP` by default; a count above `cap` means "more than `cap`"), so the cost does
-        not grow with the backlog: one capped index range per deployed process."""
+        (`COUNT_CAP` by default): the cost does not grow with the backlog."""
         return queries.count_tasks(self._ctx, tenant, assignees, cap)
 
     def open_tasks_of(self, instance_id: int) -> list[TaskView]:

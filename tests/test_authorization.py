@@ -11,7 +11,15 @@ from sqlalchemy import func, select
 from engine import utc_now
 from engine.store.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam
-from workflows.models import ApiToken, Membership, ModelerDraft, StandIn, User
+from workflows.models import (
+    ApiToken,
+    CaseDocument,
+    CaseNote,
+    Membership,
+    ModelerDraft,
+    StandIn,
+    User,
+)
 from workflows.standins import name_stand_in
 from workflows.tokens import new_token, tokens_of
 from workflows.users import add_user, capacities, today
@@ -58,9 +66,11 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
         session.add(draft)
         session.flush()
         draft_id = draft.id
+    document = finsam.case_files.attach(capacities(finsam.db, "kansli")[0], esf, "Ansökan.pdf",
+                                        b"%PDF-1.7\n%%EOF\n")
     return {"need": result.instance.id, "esf": esf, "finsam": started["finansiell_samordning"].id,
             "tasks": tasks, "api_tokens": api_tokens, "stand_in": stand_in.id,
-            "draft": draft_id}
+            "draft": draft_id, "document": document.id}
 
 
 def snapshot(finsam: Finsam) -> tuple[object, ...]:
@@ -68,7 +78,7 @@ def snapshot(finsam: Finsam) -> tuple[object, ...]:
         return tuple(
             session.scalar(select(func.count()).select_from(model))
             for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken,
-                          StandIn, ModelerDraft)
+                          StandIn, ModelerDraft, CaseNote, CaseDocument)
         ) + (
             tuple(session.execute(select(ModelerDraft.id, ModelerDraft.saved_at)
                                   .order_by(ModelerDraft.id)).all()),
@@ -92,6 +102,7 @@ def url_for_rule(rule: Any, world: dict[str, Any], role: str) -> str:
               "membership_id": 10**6, "org": "bastad", "token": "not-a-link",
               "stand_in_id": world["stand_in"],  # fk's stand-in (fk2 for fk)
               "draft_id": world["draft"],  # another designer's modeler draft
+              "document_id": world["document"],  # on the ESF+ route
               "provider_id": "not-configured",
               "name": "../../pyproject.toml"}  # a server file beside the modeler's assets
     return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]

@@ -22,6 +22,8 @@ from workflows import Finsam, notify, policy
 from workflows.models import (
     AdminEvent,
     ApiToken,
+    CaseDocument,
+    CaseNote,
     Membership,
     ModelerDraft,
     Organisation,
@@ -73,6 +75,7 @@ EXTRA_READS = ("/reports/uppfoljning", "/api/reports/uppfoljning",
                "/api/instances?process_id=esf_plus")
 # Ways each kind of URL argument points at an object; "hidden" ones per role are filled in below.
 OTHER_FORBUND = "annat"
+PDF = b"%PDF-1.7\n%%EOF\n"
 
 
 def _other_forbund(finsam: Finsam, database_url: str) -> dict[str, Any]:
@@ -148,6 +151,14 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     other = _other_forbund(finsam, database_url)
     for forbund in ("nnv-skane", OTHER_FORBUND):
         add_user(finsam.db, "nationell", forbund, "fk", "nationell", "finsam-demo")
+    # A case's file: a note (with the ESF+ idea's marker) and a document on the ESF+ route, and
+    # a document on the other förbund's route, reached through every instance a role must not see.
+    kansli = capacities(finsam.db, "kansli")[0]
+    finsam.case_files.add_note(kansli, esf, f"Anteckning om {ESF_IDEA}")
+    documents = {esf: finsam.case_files.attach(kansli, esf, f"{ESF_IDEA}.pdf", PDF).id}
+    annat = capacities(finsam.db, "annat-kansli")[0]
+    documents[other["instances"][1]] = finsam.case_files.attach(
+        annat, other["instances"][1], f"{OTHER}.pdf", PDF).id
     tokens = {user: new_token(finsam.db, user) for user in ("af", "kansli", "annat-kansli")}
     with finsam.db.read() as session:
         token_ids = dict(session.execute(
@@ -195,7 +206,9 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
             "stand_ins": {role: [*other["stand_ins"], stand_ins[1]]
                           + ([] if role in ("bastad", "bastad2") else [stand_ins[0]])
                           for role in hidden},
-            "tokens": {role: [i for u, i in token_ids.items() if u != role] for role in hidden}}
+            "tokens": {role: [i for u, i in token_ids.items() if u != role] for role in hidden},
+            "documents": {role: [d for i, d in documents.items() if i in ids]
+                          for role, ids in hidden.items()}}
 
 
 def routes(app: Flask) -> list[tuple[Any, str]]:
@@ -223,6 +236,7 @@ def urls(rule: Any, method: str, world: dict[str, Any], role: str) -> list[str]:
         "token": ["not-a-link"],  # an invitation's or a reset's link that does not exist
         "stand_in_id": world["stand_ins"][role],
         "draft_id": world["drafts"],  # another förbund's designer's, and a colleague's
+        "document_id": world["documents"][role] or [1],
         "provider_id": ["not-configured"],
         "process_id": ["esf_plus", "utlysning"] if role == "styrelse" else ["esf_plus"],
         "version": [1],
@@ -243,7 +257,8 @@ def snapshot(finsam: Finsam) -> tuple[object, ...]:
         return tuple(
             session.scalar(select(func.count()).select_from(model))
             for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken,
-                          AdminEvent, UserLink, Organisation, StandIn, ModelerDraft)
+                          AdminEvent, UserLink, Organisation, StandIn, ModelerDraft, CaseNote,
+                          CaseDocument)
         ) + (
             tuple(session.execute(select(ModelerDraft.id, ModelerDraft.saved_at)
                                   .order_by(ModelerDraft.id)).all()),

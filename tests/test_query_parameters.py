@@ -24,7 +24,7 @@ from workflows.models import User
 from workflows.people import RESET, invite, issue_link
 from workflows.system import bundled_diagrams
 from workflows.tenants import add_forbund
-from workflows.users import new_token
+from workflows.users import capacities, new_token
 
 from . import test_processes as walks
 from .conftest import Browser
@@ -128,7 +128,9 @@ def test_odd_query_values_never_give_a_500(recording_app: Flask, finsam: Finsam)
     values = {"instance_id": "2", "task_id": str(task[0].id) if task else "1", "version": "1",
               "process_id": "esf_plus", "fmt": "csv", "username": "af",
               "filename": "A.1.0.png", "provider_id": "not-configured",
-              "name": "assets/bpmn-js.css"}
+              "name": "assets/bpmn-js.css",
+              "document_id": str(finsam.case_files.attach(
+                  capacities(finsam.db, "kansli")[0], 2, "Protokoll.pdf", b"%PDF-1.7\n").id)}
     # Working links of an invitation and a reset (reading their page does not spend them).
     invited = invite(finsam.db, "nnv-skane", "ny-person", "ny@bastad.se", "bastad",
                      "representant", None, "admin")

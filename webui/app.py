@@ -127,4 +127,7 @@ def _blueprints(app: Flask) -> None:
     from . import modeler  # the designer's modeler in the browser (bpmn-js, properties panel)
 
     app.register_blueprint(modeler.bp)
+    from . import casefiles  # a case's notes and documents
+
+    app.register_blueprint(casefiles.bp)
 

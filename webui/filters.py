@@ -175,6 +175,11 @@ def event_text(event: Any, names: dict[str, str], story: Story | None = None) ->
         if outcome in story.outcomes:
             return _("Ärendet avslutades: %(outcome)s.", outcome=story.outcomes[outcome])
         return _("Ärendet avslutades.")
+    if event.kind == "noted":
+        return _("%(who)s skrev en anteckning.", who=who)
+    if event.kind == "attached":
+        return _("%(who)s bifogade dokumentet »%(name)s«.", who=who,
+                 name=data.get("filename") or "")
     if event.kind == "child_started":
         return _("Ärende #%(id)s startades.", id=data.get("instance_id"))
     return f"{event.kind}: {who}"

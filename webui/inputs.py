@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 
@@ -91,3 +93,21 @@ def init_app(app: Flask) -> None:
         if has_nul(_request_texts()):
             abort(400, description="text in the request must not contain NUL characters")
         return None
+
+
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def query_date(name: str, onward: tuple[str, str] | None = None) -> date | None:
+    """The query parameter `name` as a day (YYYY-MM-DD, as a date field sends it); None when
+    absent or empty; anything else raises BadQuery with a way onward."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    try:
+        if not ISO_DAY.fullmatch(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadQuery(_("Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-01."),
+                       onward) from None

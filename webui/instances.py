@@ -9,7 +9,9 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import InvalidData
+from workflows.casefiles.files import document_limit
 from workflows.catalogue import COLLECTION_LABELS, PROCESS_NAMES
+from workflows.overview_query import SORTS
 from workflows.presentation import (
     OverviewFilters,
     case_overview,
@@ -21,7 +23,7 @@ from workflows.presentation import (
 from .context import capacity, system
 from .filters import Story
 from .forms import build_fields, describe, labels_of, parse_submission
-from .inputs import query_int
+from .inputs import query_date, query_int
 
 bp = Blueprint("instances", __name__)
 
@@ -42,6 +44,9 @@ def index() -> Any:
         overdue=request.args.get("overdue") == "1",
         page=query_int("page", _("Sidnumret ska vara ett heltal från 1."),
                        (url_for("instances.index"), _("Till ärendena")), lowest=1) or 1,
+        start=query_date("from", (url_for("instances.index"), _("Till ärendena"))),
+        end=query_date("to", (url_for("instances.index"), _("Till ärendena"))),
+        sort=next((s for s in SORTS if s == request.args.get("sort")), "new"),
     )
     finsam = system()
     overview = case_overview(finsam, me, filters)
@@ -55,11 +60,20 @@ def index() -> Any:
 @login_required
 def detail(instance_id: int) -> Any:
     """An instance: status, outcome, data, the path taken, open tasks and links."""
+    return render_detail(instance_id)
+
+
+def render_detail(instance_id: int, note_text: str = "", errors: dict[str, str] | None = None,
+                  status: int = 200) -> Any:
+    """The instance page, with what the user typed in the note form and the errors of a note
+    or an upload that was not accepted."""
     page = instance_page(system(), capacity(), instance_id)
     rows = describe(page.data, page.schemas, page.names, hidden=page.hidden_fields)
     story = Story(labels_of(page.schemas, COLLECTION_LABELS), page.outcome_names, page.people)
     return render_template("instances/detail.html", page=page, rows=rows, story=story,
-                           processes=PROCESS_NAMES)
+                           processes=PROCESS_NAMES, note_text=note_text,
+                           errors=errors or {},
+                           document_limit_mb=document_limit() // (1024 * 1024)), status
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -94,4 +108,4 @@ def new_need() -> Any:
                            form_error=errors.get("_form", "")), status
 
 
-__all__ = ["bp", "describe"]
+__all__ = ["bp", "describe", "render_detail"]

@@ -18,9 +18,11 @@ from workflows.catalogue import (
     ROUTES_OF_FORM,
 )
 from workflows.presentation import count_labels, may_start_need, start_section, task_page
+from workflows.task_search import TaskFilters
 
 from .context import capacity, start_url, system
 from .forms import build_fields, describe, labels_of, parse_submission, show
+from .inputs import query_date
 
 bp = Blueprint("tasks", __name__)
 # The end of a need that starts no route (behovsanalys.bpmn).
@@ -40,7 +42,13 @@ def index() -> Any:
     mine = request.args.get("mine") == "1"
     finsam = system()
     sort = "due" if request.args.get("sort") == "due" else "new"
-    tasks = finsam.task_list(me, process_id=process, claimed_by_me=mine, sort=sort)
+    back = (url_for("tasks.index"), _("Till uppgifterna"))
+    filters = TaskFilters(
+        q=request.args.get("q", "")[:200], party=request.args.get("party") or None,
+        overdue=request.args.get("overdue") == "1",
+        start=query_date("from", back), end=query_date("to", back))
+    tasks = finsam.task_list(me, process_id=process, claimed_by_me=mine, sort=sort,
+                             filters=filters)
     counts, total = count_labels(finsam.task_counts(me))
     return render_template(
         "tasks/list.html",
@@ -55,6 +63,7 @@ def index() -> Any:
         sort=sort,
         overdue={t.id for t in tasks if finsam.is_overdue(t)},
         people=finsam.people_names({t.claimed_by for t in tasks if t.claimed_by}),
+        filters=filters,
     )
 
 

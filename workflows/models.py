@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine import Base
@@ -236,3 +236,43 @@ class ModelerDraft(Base):
     bpmn: Mapped[str] = mapped_column(Text)
     forms: Mapped[dict[str, Any]]
     saved_at: Mapped[datetime]
+
+
+class CaseNote(Base):
+    """A note on a case (an instance): one entry of its note thread. The `noted` event of the
+    instance's history carries the note's `key` and the sha256 of its `body`."""
+
+    __tablename__ = "case_note"
+    __table_args__ = (Index("ix_case_note_instance", "tenant", "instance_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(36), unique=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"))
+    author: Mapped[str] = mapped_column(String(100))
+    acting_as: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    body: Mapped[str] = mapped_column(Text)
+
+
+class CaseDocument(Base):
+    """A document attached to a case (optionally to one of its steps). Its bytes are in
+    `content` (the database store) or in a configured folder (`FINSAM_DOCUMENT_DIR`); the
+    `attached` event of the instance's history carries its `key` and sha256."""
+
+    __tablename__ = "case_document"
+    __table_args__ = (Index("ix_case_document_instance", "tenant", "instance_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(36), unique=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"))
+    step: Mapped[str | None] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    acting_as: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -43,15 +43,16 @@ ADMINISTER = "administer"  # manages the förbund's users
 ESCALATIONS = "escalations"  # hears of tasks long past their due date, to help the party on
 WAITING = "waiting"  # sees where a process's cases wait (figures per step, no case)
 NATIONAL = "national"  # reads the follow-up of every förbund where it holds the role, figures only
+ANNOTATE = "annotate"  # writes notes and attaches documents on the cases it sees
 
 # Abilities that change something; a role with none of them (the auditor) writes nothing.
-WRITES = frozenset({WORK, START_NEED, DESIGN, ADMINISTER})
+WRITES = frozenset({WORK, START_NEED, DESIGN, ADMINISTER, ANNOTATE})
 
 ABILITIES: dict[str, frozenset[str]] = {
-    "representant": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF}),
+    "representant": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF, ANNOTATE}),
     "kansli": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF, REPORT_CASES,
-                        ESCALATIONS, WAITING}),
-    "styrelse": frozenset({WORK, CASES, REPORT, REPORT_CASES}),
+                        ESCALATIONS, WAITING, ANNOTATE}),
+    "styrelse": frozenset({WORK, CASES, REPORT, REPORT_CASES, ANNOTATE}),
     "auditor": frozenset({CASES, LINKS, READ_ALL, REPORT, REPORT_ESF, REPORT_CASES, AUDIT}),
     "designer": frozenset({DESIGN, WAITING}),
     "admin": frozenset({ADMINISTER}),
@@ -70,6 +71,7 @@ REFUSALS = {
     DESIGN: "det här är för processdesigners",
     ADMINISTER: "det här är för förbundets administratör",
     WAITING: "väntetiderna är för förbundskansliet och processdesigners",
+    ANNOTATE: "din roll skriver inga anteckningar och bifogar inga dokument",
 }
 
 
@@ -273,6 +275,19 @@ def sees_instance(capacity: Capacity, instance: InstanceView) -> bool:
     return True
 
 
+def may_annotate(capacity: Capacity, instance: InstanceView) -> bool:
+    """Whether the capacity may write a note on or attach a document to `instance`: those who
+    see the case and whose role annotates (never the auditor). Who reads the notes and documents
+    of a case is who sees it (`sees_instance`: the styrelse never an ESF+ case's)."""
+    return sees_instance(capacity, instance) and may(capacity, ANNOTATE)
+
+
+def require_annotate(capacity: Capacity, instance: InstanceView) -> None:
+    """Raise Forbidden (in Swedish) unless `may_annotate`."""
+    if not may_annotate(capacity, instance):
+        raise Forbidden(REFUSALS[ANNOTATE])
+
+
 def _parties(data: dict[str, Any]) -> list[Any]:
     value = data.get(c.PARTIES_VARIABLE)
     return value if isinstance(value, list) else []
@@ -315,6 +330,8 @@ _STYRELSE_EVENT_KEYS = {
     "claimed": ("name",),
     "unclaimed": ("name",),
     "handed_over": ("name", "from", "to"),
+    "noted": ("note", "sha256"),
+    "attached": ("document", "filename", "media_type", "size", "sha256", "step"),
 }
 _FIELD_MAPS = ("data", "form", "derived")
 
@@ -391,8 +408,9 @@ def styrelse_may_work_in(process_id: str, data: dict[str, Any] | None = None) ->
 
 
 __all__ = ["ABILITIES", "TaskActions", "actor", "grants", "hears_of", "is_esf", "may",
-           "may_act", "may_receive", "may_stand_in", "may_start", "nav", "opens_report_instances",
-           "report_forbunds", "report_lists_cases", "report_sections",
-           "require", "sees_definition", "sees_instance", "sees_links", "sees_process", "sees_task",
+           "may_act", "may_annotate", "may_receive", "may_stand_in", "may_start", "nav",
+           "opens_report_instances", "report_forbunds", "report_lists_cases", "report_sections",
+           "require", "require_annotate", "sees_definition", "sees_instance", "sees_links",
+           "sees_process", "sees_task",
            "stands_in_for", "styrelse_may_work_in", "task_actions", "visible_data", "visible_event",
            "visible_events", "visible_field"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from engine import EventView, InstanceView, TaskDetail, TaskView, task_count_cap
 
 from . import policy
+from .casefiles.files import Document, Note
 from .catalogue import INTERNAL_FIELDS, RETURNS
-from .parties import PARTY_REPRESENTATIVES, Capacity
+from .overview_query import COUNT_CAP, group_page
+from .parties import Capacity
 from .system import Finsam
 
 
@@ -58,6 +61,9 @@ class InstancePage:
     outcome_name: str
     outcome_names: dict[str, str]
     people: dict[str, str]
+    notes: list[Note] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    may_annotate: bool = False
 
 
 def task_page(finsam: Finsam, capacity: Capacity, task_id: int) -> TaskPage:
@@ -131,7 +137,11 @@ def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> Insta
     spec_ends = finsam.end_event_names(instance)
     events = finsam.events(capacity, instance_id)
     open_tasks = finsam.open_tasks(capacity, instance)
-    people = finsam.people_in(events, (t.claimed_by for t in open_tasks))
+    notes = finsam.case_files.notes(capacity, instance_id)
+    documents = finsam.case_files.documents(capacity, instance_id)
+    people = finsam.people_in(events, [*(t.claimed_by for t in open_tasks),
+                                       *(n.author for n in notes),
+                                       *(d.uploaded_by for d in documents)])
     return InstancePage(
         instance=instance,
         data=finsam.visible_data(capacity, instance),
@@ -144,6 +154,9 @@ def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> Insta
         outcome_name=spec_ends.get(instance.outcome or "", instance.outcome or ""),
         outcome_names=spec_ends,
         people=people,
+        notes=notes,
+        documents=documents,
+        may_annotate=policy.may_annotate(capacity, instance),
     )
 
 
@@ -173,6 +186,7 @@ class Overview:
     page: int
     pages: int
     total: int
+    capped: bool = False  # more than `overview_query.COUNT_CAP` groups: "1000+"
 
 
 OVERVIEW_PAGE_SIZE = 25
@@ -190,57 +204,40 @@ class OverviewFilters:
     mine: bool = False
     overdue: bool = False
     page: int = 1
+    start: date | None = None  # started on or after this day
+    end: date | None = None  # started on or before this day
+    sort: str = "new"  # `overview_query.SORTS`: newest first, oldest first, by title
 
 
 def case_overview(finsam: Finsam, capacity: Capacity, filters: OverviewFilters) -> Overview:
-    """The cases the policy lets `capacity` see (`Finsam.instances`), grouped need with routes,
-    each with its open steps; the filters narrow the groups, the page is one slice of them."""
-    rows = finsam.instances(capacity, process_id=filters.process, status=filters.status)
+    """The cases the policy lets `capacity` see, grouped need with routes, each with its open
+    steps: the groups chosen, sorted and paged in SQL (`overview_query.group_page`, with the
+    full-text search of `case_search`); only the page's cases are read."""
     names = finsam.org_names(capacity.forbund)
     now = finsam.engine.clock()
-    by_id = {r.id: r for r in rows}
-    children: dict[int, list[InstanceView]] = {}
-    roots: list[InstanceView] = []
-    for row in rows:
-        if row.parent_id is not None and row.parent_id in by_id:
-            children.setdefault(row.parent_id, []).append(row)
-        else:
-            roots.append(row)
-    groups = [[root, *sorted(children.get(root.id, []), key=lambda r: r.id)] for root in roots]
-    words = [w.casefold() for w in filters.q.split() if w]
-    if words:
-        groups = [g for g in groups
-                  if any(all(w in (r.title or "").casefold() for w in words) for r in g)]
-    cache: dict[int, tuple[Waiting, ...]] = {}
+    found = group_page(finsam.db, capacity, filters, now, OVERVIEW_PAGE_SIZE)
+    ids = [i for k in found.keys for i in found.members[k]]
+    by_id = {r.id: r for r in finsam.engine.list_instances(capacity.forbund, ids=ids,
+                                                           limit=len(ids) or 1)}
+    # SQL chose what the policy lets the capacity see; the policy is asked again per case.
+    by_id = {i: r for i, r in by_id.items() if policy.sees_instance(capacity, r)}
 
     def waiting(instance: InstanceView) -> tuple[Waiting, ...]:
-        if instance.id not in cache:
-            cache[instance.id] = tuple(
-                Waiting(t, names.get(t.assignee, t.assignee), max((now - t.created_at).days, 0),
-                        finsam.is_overdue(t))
-                for t in finsam.open_tasks(capacity, instance))
-        return cache[instance.id]
+        return tuple(
+            Waiting(t, names.get(t.assignee, t.assignee), max((now - t.created_at).days, 0),
+                    finsam.is_overdue(t))
+            for t in finsam.open_tasks(capacity, instance))
 
-    def waits_for(instance: InstanceView, task: TaskView, party: str) -> bool:
-        """A step waits for a party when it is the party's, or the case's parties' as a body."""
-        return party in (task.assignee, task.item) or (
-            task.assignee == PARTY_REPRESENTATIVES and party in (instance.data.get("parter") or []))
-
-    def keeps(group: list[InstanceView]) -> bool:
-        steps = [(r, w) for r in group for w in waiting(r)]
-        return ((not filters.party
-                 or any(waits_for(r, w.task, filters.party) for r, w in steps))
-                and (not filters.mine
-                     or any(policy.may_act(capacity, w.task, r) for r, w in steps))
-                and (not filters.overdue or any(w.overdue for _r, w in steps)))
-
-    if filters.party or filters.mine or filters.overdue:
-        groups = [g for g in groups if keeps(g)]
-    pages = max(1, -(-len(groups) // OVERVIEW_PAGE_SIZE))
-    page = min(max(filters.page, 1), pages)
-    shown = groups[(page - 1) * OVERVIEW_PAGE_SIZE: page * OVERVIEW_PAGE_SIZE]
-    return Overview([[CaseRow(r, waiting(r)) for r in g] for g in shown], page, pages,
-                    len(groups))
+    groups = []
+    for key in found.keys:
+        members = [by_id[i] for i in found.members[key] if i in by_id]
+        members.sort(key=lambda r: (r.id != key, r.id))  # the need first, then its routes
+        if members:
+            groups.append([CaseRow(r, waiting(r)) for r in members])
+    shown_total = min(found.total, COUNT_CAP)
+    pages = max(1, -(-shown_total // OVERVIEW_PAGE_SIZE))
+    return Overview(groups, min(max(filters.page, 1), pages), pages, found.total,
+                    found.total > COUNT_CAP)
 
 
 def may_start_need(capacity: Capacity) -> bool:

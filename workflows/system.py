@@ -33,9 +33,13 @@ from engine import (
 )
 
 from . import deadlines, directory, policy, schema, standins, tenants
+from .casefiles.checks import check_case_files
+from .casefiles.files import CaseFiles
+from .casefiles.store import DocumentStore, store_from_env
 from .catalogue import NEED_PROCESS
 from .hooks import FinsamHooks
 from .parties import Capacity, forbund_slugs, org_names
+from .task_search import TaskFilters, task_condition
 from .users import display_names
 
 BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
@@ -54,9 +58,12 @@ def bundled_diagrams() -> list[Path]:
 class Finsam:
     """One finsam-flow system over one database."""
 
-    def __init__(self, database_url: str, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, database_url: str, clock: Callable[[], datetime] = utc_now,
+                 documents: DocumentStore | None = None) -> None:
         self.db = Database(database_url)
         self.engine = Engine(self.db, FinsamHooks(self.db, clock=clock), clock)
+        # Notes and documents of cases (`FINSAM_DOCUMENT_DIR`: documents in that folder).
+        self.case_files = CaseFiles(self.engine, documents or store_from_env())
 
     def close(self) -> None:
         """Release the database connections."""
@@ -170,9 +177,11 @@ class Finsam:
         process_id: str | None = None,
         claimed_by_me: bool = False,
         sort: str = "new",
+        filters: TaskFilters | None = None,
     ) -> list[TaskView]:
         """The open tasks the capacity must act on now, newest first (one indexed query), or
-        with `sort="due"` the earliest due date first."""
+        with `sort="due"` the earliest due date first; `filters` search and narrow it in the
+        same statement (`task_search`)."""
         grants = policy.grants(capacity)
         if not grants:
             return []
@@ -182,6 +191,7 @@ class Finsam:
             process_id=process_id,
             claimed_by=(capacity.actor_id, *sorted(policy.stands_in_for(capacity)))
             if claimed_by_me else None,
+            where=task_condition(self.db, filters, self.engine.clock()) if filters else None,
         )
         return deadlines.by_due(tasks) if sort == "due" else tasks
 
@@ -315,8 +325,14 @@ class Finsam:
         progress: Callable[[int], None] | None = None,
         expected_head: tuple[int, str] | None = None,
     ) -> tuple[list[Verification], list[Finding]]:
-        """Verify the history of a förbund's instances (chains, ledger, replay)."""
-        return self.engine.verify(forbund, instance_ids, progress, expected_head)
+        """Verify the history of a förbund's instances (chains, ledger, replay) and the notes
+        and documents their histories vouch for (`casefiles.checks`)."""
+        results, other = self.engine.verify(forbund, instance_ids, progress, expected_head)
+        files = check_case_files(self.db, self.case_files.store, forbund,
+                                 [r.instance_id for r in results])
+        for result in results:
+            result.findings.extend(files.get(result.instance_id, []))
+        return results, other
 
     def forbunds(self) -> list[str]:
         """Every förbund's slug."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from engine.base.errors import NotFound
 from engine.base.types import (
@@ -91,15 +91,17 @@ def list_tasks(
     claimed_by: str | tuple[str, ...] | None = None,
     instance_id: int | None = None,
     limit: int = TASK_LIST_LIMIT,
+    where: ColumnElement[bool] | None = None,
 ) -> list[TaskView]:
     """Open human tasks of `tenant` that any of `assignees` (grants, or assignee keys granted
-    everywhere) allows, newest first: one statement.
+    everywhere) allows, newest first: one statement. `where` narrows it further (a condition
+    on `human_task` the caller builds: a search, a filter).
 
     Each grant's newest `limit` tasks are read in index order (`ix_human_task_inbox`, or
     `ix_human_task_process` for one process) and only those are merged and sorted, so the
     cost depends on `limit` and the number of assignees, not on the backlog."""
     query = inbox.newest_tasks(tenant, inbox.as_grants(assignees), process_id, claimed_by,
-                               instance_id, limit)
+                               instance_id, limit, where)
     if query is None:
         return []
     with ctx.db.read() as session:

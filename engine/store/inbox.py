@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal, select, union, union_all
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, select, union, union_all
 
 from engine.base.types import Grant
 from engine.store.models import HumanTask, InstanceAttribute
@@ -41,9 +41,11 @@ def _narrowed(query: Select[Any], grant: Grant) -> Select[Any]:
 
 def newest_tasks(tenant: str, grants: Iterable[Grant], process_id: str | None,
                  claimed_by: str | tuple[str, ...] | None, instance_id: int | None,
-                 limit: int) -> Select[HumanTask] | None:
+                 limit: int, where: ColumnElement[bool] | None = None
+                 ) -> Select[HumanTask] | None:
     """The open tasks of `tenant` that any of `grants` allows, newest first, at most `limit`;
-    None when there is no grant. `claimed_by` narrows to tasks one of those users holds."""
+    None when there is no grant. `claimed_by` narrows to tasks one of those users holds, `where`
+    (a condition on `human_task`) to those it holds for."""
     newest = []
     for grant in grants:
         if process_id is not None and grant.processes is not None \
@@ -61,6 +63,8 @@ def newest_tasks(tenant: str, grants: Iterable[Grant], process_id: str | None,
             part = part.where(HumanTask.claimed_by.in_(sorted(claimed_by)))
         if instance_id is not None:
             part = part.where(HumanTask.instance_id == instance_id)
+        if where is not None:
+            part = part.where(where)
         part = part.order_by(HumanTask.created_at.desc(), HumanTask.id.desc()).limit(limit)
         newest.append(select(part.subquery()))
     if not newest:
