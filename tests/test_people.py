@@ -21,9 +21,10 @@ from engine import InvalidData, utc_now
 from engine.store.models import HumanTask
 from webui.cli import main
 from workflows import Finsam, admin_history, passwords
+from workflows.links import INVITE, LinkRefused, use_link
 from workflows.models import AdminEvent, Membership, User, UserLink
 from workflows.notify import SmtpConfig, set_preferences
-from workflows.people import INVITE, LinkRefused, invite, remove_organisation, use_link
+from workflows.people import invite, remove_organisation
 from workflows.system import bundled_diagrams
 from workflows.tenants import add_forbund
 from workflows.users import add_user, authenticate, capacities

@@ -20,8 +20,9 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from engine import utc_now
 from workflows import Finsam
+from workflows.links import RESET, issue_link
 from workflows.models import User
-from workflows.people import RESET, invite, issue_link
+from workflows.people import invite
 from workflows.system import bundled_diagrams
 from workflows.tenants import add_forbund
 from workflows.users import capacities, new_token

@@ -12,7 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import InvalidData
-from workflows.people import INVITE, RESET, LinkRefused, link_user, request_reset, use_link
+from workflows.links import INVITE, RESET, LinkRefused, link_user, request_reset, use_link
 
 from .auth import _throttle
 from .context import system

@@ -33,8 +33,8 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import Database, Forbidden, utc_now
 
+from .links import INVITE
 from .models import Forbund, Membership, OidcIdentity, User, UserLink
-from .people import INVITE
 
 PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 NOT_INVITED = ("Ingen inbjudan väntar på den här inloggningen. Be förbundets administratör lägga "

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from . import escalation, notify, people, utlysningsplan
+from . import escalation, links, notify, utlysningsplan
 from .outages import DATABASE_ERRORS, describe
 from .system import Finsam
 
@@ -44,10 +44,10 @@ def tick(finsam: Finsam, config: notify.SmtpConfig | None,
     sent = notify.send_outbox(finsam.db, finsam.engine.clock, config, send)
     digests = notify.send_digests(
         finsam.db, finsam.engine.clock, lambda capacity: finsam.task_list(capacity), config, send)
-    links = people.send_links(
+    links_sent = links.send_links(
         finsam.db, finsam.engine.clock(), config.sender if config else None,
         config.base_url if config else "", (send or notify.smtp_sender(config)) if config else None)
-    return Tick(fired, sent, digests, started, links, noted.overdue, noted.escalated)
+    return Tick(fired, sent, digests, started, links_sent, noted.overdue, noted.escalated)
 
 
 def run(finsam: Finsam, config: notify.SmtpConfig | None, stop: threading.Event,

@@ -17,8 +17,11 @@ FOCUS_VISIBLE = """() => {
     const style = getComputedStyle(el);
     const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
     const ring = style.boxShadow !== 'none';
+    // A date field's keyboard focus sits on its inner parts, so Chromium never says
+    // :focus-visible of the field itself; the field's own ring (app.css) is what shows.
+    const dateField = el.matches('input[type="date"]:focus');
     return {tag: el.tagName.toLowerCase(), name: el.name || el.id || el.textContent.trim(),
-            focusVisible: el.matches(':focus-visible'), indicator: outline || ring};
+            focusVisible: el.matches(':focus-visible') || dateField, indicator: outline || ring};
 }"""
 TAB_LIMIT = 60
 
@@ -106,10 +109,14 @@ def fill_form(ui: UI, data: dict[str, Any]) -> None:
             page.keyboard.type(text)
 
 
-def submit(ui: UI) -> Any:
-    """Send the form and wait for the page that answers."""
+def submit(ui: UI, button: str | None = None) -> Any:
+    """Send the form (the one whose submit button is named `button`, where a page has several)
+    and wait for the page that answers."""
     with ui.page.expect_navigation() as navigation:
-        ui.page.locator(SUBMIT).click()
+        if button is None:
+            ui.page.locator(SUBMIT).click()
+        else:
+            ui.page.get_by_role("button", name=button, exact=True).click()
     return navigation.value
 
 

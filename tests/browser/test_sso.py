@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from workflows import Finsam, notify
+from workflows import Finsam
 from workflows.demo import load_demo
-from workflows.users import add_user
+from workflows.people import invite
 
 from ..test_sso import providers, start_provider
 from .conftest import UI, _QuietHandler, _test_name, new_context
@@ -42,9 +42,9 @@ def sso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SsoServer]:
     system = Finsam(database_url)
     system.init()
     load_demo(system.db)
-    add_user(system.db, "anna", "nnv-skane", "af", "representant", "finsam-demo-2",
-             display_name="Anna Andersson")
-    notify.set_preferences(system.db, "anna", "anna@af.example", "none")
+    # Invited at the address her identity provider vouches for (linking reads that address).
+    invite(system.db, "nnv-skane", "anna", "anna@af.example", "af", "representant",
+           "Anna Andersson", "admin")
     holder["app"] = create_app({"DATABASE_URL": database_url, "SYSTEM": system,
                                 "SECRET_KEY": "browser-test-secret",
                                 "SESSION_COOKIE_SECURE": False,
