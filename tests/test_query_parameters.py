@@ -20,6 +20,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from engine import utc_now
 from workflows import Finsam
+from workflows.drafts import save_draft
 from workflows.links import RESET, issue_link
 from workflows.models import User
 from workflows.people import invite
@@ -131,7 +132,9 @@ def test_odd_query_values_never_give_a_500(recording_app: Flask, finsam: Finsam)
               "filename": "A.1.0.png", "provider_id": "not-configured",
               "name": "assets/bpmn-js.css",
               "document_id": str(finsam.case_files.attach(
-                  capacities(finsam.db, "kansli")[0], 2, "Protokoll.pdf", b"%PDF-1.7\n").id)}
+                  capacities(finsam.db, "kansli")[0], 2, "Protokoll.pdf", b"%PDF-1.7\n").id),
+              "draft_id": str(save_draft(finsam, capacities(finsam.db, "designer")[0], "esf_plus",
+                                         "<x/>", {}).id)}
     # Working links of an invitation and a reset (reading their page does not spend them).
     invited = invite(finsam.db, "nnv-skane", "ny-person", "ny@bastad.se", "bastad",
                      "representant", None, "admin")
