@@ -1,7 +1,7 @@
 """The catalogue of finsam-flow's processes: ids, names, lanes, routes and variables.
 
 Everything else names a process, a lane or a variable through this module, and the policy
-(`workflows/policy.py`) classifies variables from it. A designer may add variables in a new
+(`workflows/policy/`) classifies variables from it. A designer may add variables in a new
 version; those are case data that only the roles who see the whole case read (never the
 styrelse: its fields are an allow-list here, not "everything but").
 """

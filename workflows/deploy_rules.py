@@ -2,7 +2,7 @@
 draws. Each refusal names the element, says why in plain Swedish and how to fix it.
 
 The rules bind the promises to what a diagram means (lanes, paths, the variables its forms
-write), not to process ids alone; the policy (`workflows/policy.py`) says where the styrelse may
+write), not to process ids alone; the policy (`workflows/policy/`) says where the styrelse may
 work and which variables are ESF+'s own.
 """
 
