@@ -1,5 +1,6 @@
 """The förbund's admin: its people (invited by e-mail, their capacities changed, switched off or
-removed) and its member organisations (added, removed). Every change is recorded in the
+removed, erased) and the retention of ended accounts; its member organisations are
+`webui.member_organisations`. Every change is recorded in the
 förbund's administrative history (`workflows.admin_history`), which the auditor reads."""
 
 from __future__ import annotations
@@ -14,16 +15,8 @@ from engine import InvalidData, NotFound
 from workflows import directory, policy, retention
 from workflows.memberships import ADDED, CREATED, INVITED, Added, add_member, members_of, set_active
 from workflows.notify import SmtpConfig
-from workflows.parties import KIND_NAMES, PARTY_KINDS, ROLE_NAMES, ROLES
-from workflows.people import (
-    add_organisation,
-    change_membership,
-    invite,
-    organisations_of,
-    remove_membership,
-    remove_organisation,
-)
-from workflows.tenants import Member
+from workflows.parties import ROLE_NAMES, ROLES
+from workflows.people import change_membership, invite, remove_membership
 
 from .context import capacity, system
 from .filters import N_
@@ -70,13 +63,6 @@ def _invite_page(errors: dict[str, str], form: Any) -> str:
     return render_template("admin/invite.html", errors=errors, form=form, **_common())
 
 
-def _organisations_page(errors: dict[str, str], form: Any) -> str:
-    return render_template("admin/organisations.html",
-                           members=organisations_of(system().db, capacity().forbund),
-                           kinds=[(k, KIND_NAMES[k]) for k in PARTY_KINDS], errors=errors,
-                           form=form)
-
-
 @bp.get("/users/<username>")
 @login_required
 def person(username: str) -> Any:
@@ -91,14 +77,6 @@ def invite_form() -> Any:
     """The form to invite a person by e-mail."""
     _require_admin()
     return _invite_page({}, {})
-
-
-@bp.get("/organisations")
-@login_required
-def organisations() -> Any:
-    """The förbund's member organisations: listed, added, removed."""
-    _require_admin()
-    return _organisations_page({}, {})
 
 
 @bp.get("/users")
@@ -287,37 +265,3 @@ def remove(membership_id: int) -> Any:
         return _person_page(owner, error.details), 422
     flash(_("Rollen är borttagen för %(user)s.", user=username), "success")
     return redirect(url_for("admin.users"))
-
-
-@bp.post("/organisations")
-@login_required
-def add_member_organisation() -> Any:
-    """Add a member organisation to the förbund."""
-    _require_admin()
-    me = capacity()
-    form = request.form
-    try:
-        added = add_organisation(system().db, me.forbund, Member(
-            form.get("slug", "").strip(), form.get("kind", ""), form.get("name", "").strip()),
-            me.username)
-    except InvalidData as error:
-        return _organisations_page(error.details, form), 422
-    flash(_("%(org)s är nu medlem i förbundet.", org=added.name), "success")
-    return redirect(url_for("admin.organisations"))
-
-
-@bp.post("/organisations/<org>/remove")
-@login_required
-def remove_member_organisation(org: str) -> Any:
-    """Remove a member organisation that has no open tasks, running cases or people."""
-    _require_admin()
-    me = capacity()
-    try:
-        name = remove_organisation(system().db, me.forbund, org, me.username)
-    except NotFound:
-        raise NotFound(_("Organisationen är inte medlem i förbundet. Välj en i listan.")
-                       ) from None
-    except InvalidData as error:
-        return _organisations_page(error.details, {}), 422
-    flash(_("%(org)s är inte längre medlem i förbundet.", org=name), "success")
-    return redirect(url_for("admin.organisations"))

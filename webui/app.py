@@ -106,10 +106,20 @@ def _locale() -> str:
 
 
 def _blueprints(app: Flask) -> None:
-    from . import admin, api, audit, auth, designer, instances, standins, tasks
+    from . import (
+        admin,
+        api,
+        audit,
+        auth,
+        designer,
+        instances,
+        member_organisations,
+        standins,
+        tasks,
+    )
 
-    for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, audit.bp, designer.bp, api.bp,
-                      api.health, standins.bp):
+    for blueprint in (auth.bp, tasks.bp, instances.bp, admin.bp, member_organisations.bp,
+                      audit.bp, designer.bp, api.bp, api.health, standins.bp):
         app.register_blueprint(blueprint)
     from . import people, profile, reports, sso  # profile, own password; report; SSO
 
