@@ -34,7 +34,7 @@ from workflows.demo import DEMO_MEMBERS
 from workflows.users import new_token
 
 from .drive import Driver, demo_system
-from .overhead import percentile
+from .floor import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 ORGS = [slug for slug, _, _ in DEMO_MEMBERS]

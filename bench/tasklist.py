@@ -33,7 +33,7 @@ from workflows import Finsam
 from workflows.demo import DEMO_MEMBERS, DEMO_PASSWORD
 
 from .drive import Driver, demo_system
-from .overhead import percentile
+from .floor import percentile
 
 USER = "angelholm"  # the organisation whose task list is timed
 INSTANCE_COLUMNS = ("tenant", "process_id", "spec_version_id", "status", "outcome", "title",

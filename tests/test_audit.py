@@ -18,7 +18,7 @@ from engine.store.models import (
     SpecVersion,
 )
 from workflows import Finsam
-from workflows.system import diagrams_dir
+from workflows.tenants import diagrams_dir
 
 from . import test_processes as walks
 from .walk import Desk

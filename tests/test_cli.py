@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from webui.cli import main
 from workflows.demo import DEMO_PASSWORD
-from workflows.system import diagrams_dir
+from workflows.tenants import diagrams_dir
 
 DIAGRAMS = sorted(str(p) for p in diagrams_dir().glob("*.bpmn"))
 

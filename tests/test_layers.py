@@ -87,8 +87,9 @@ def test_only_rooms_and_the_facade_at_the_top_of_the_engine() -> None:
     assert top == sorted(["__init__.py", "context.py", "service.py", *ROOMS])
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "engine").rglob("*.py")), ids=str)
-def test_no_engine_module_is_too_long_to_read(path: Path) -> None:
+@pytest.mark.parametrize("path", sorted(p for package in ("engine", "workflows", "webui", "bench")
+                                         for p in (ROOT / package).rglob("*.py")), ids=str)
+def test_no_module_is_too_long_to_read(path: Path) -> None:
     # "No module over ~300 lines": the façade's public methods and their docstrings are the
     # longest; 320 is the tolerance, so that a module grows into a new one, not past it.
     lines = len(path.read_text(encoding="utf-8").splitlines())

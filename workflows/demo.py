@@ -10,8 +10,8 @@ from engine import Database, Engine, utc_now
 
 from .hooks import FinsamHooks
 from .models import Forbund, Membership, User
-from .system import Finsam, bundled_diagrams
-from .tenants import Member, add_forbund
+from .system import Finsam
+from .tenants import Member, add_forbund, bundled_diagrams
 from .users import add_user, hash_password, set_password
 
 DEMO_FORBUND = ("nnv-skane", "Samordningsförbundet NNV Skåne")

@@ -6,7 +6,6 @@ capacity may do it. Views and the CLI call these; they never reach past them int
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +13,6 @@ from typing import Any
 
 from engine import (
     CompletionResult,
-    Conflict,
     Database,
     DeployResult,
     Engine,
@@ -22,7 +20,6 @@ from engine import (
     Finding,
     Forbidden,
     InstanceView,
-    InvalidData,
     NotFound,
     ParsedSpec,
     TaskDetail,
@@ -32,7 +29,7 @@ from engine import (
     utc_now,
 )
 
-from . import deadlines, directory, policy, schema, standins, tenants
+from . import deadlines, directory, handover, policy, schema, tenants
 from .casefiles.checks import check_case_files
 from .casefiles.files import CaseFiles
 from .casefiles.store import DocumentStore, store_from_env
@@ -40,19 +37,8 @@ from .catalogue import NEED_PROCESS
 from .hooks import FinsamHooks
 from .parties import Capacity, forbund_slugs, org_names
 from .task_search import TaskFilters, task_condition
-from .users import display_names
-
-BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
-
-
-def diagrams_dir() -> Path:
-    """Where the bundled BPMN files are (`FINSAM_DIAGRAMS_DIR` overrides)."""
-    return Path(os.environ.get("FINSAM_DIAGRAMS_DIR") or BUNDLED_DIAGRAMS)
-
-
-def bundled_diagrams() -> list[Path]:
-    """The bundled BPMN files every förbund gets."""
-    return sorted(diagrams_dir().glob("*.bpmn"))
+from .tenants import bundled_diagrams, diagrams_dir
+from .users import display_names, named_in
 
 
 class Finsam:
@@ -130,33 +116,23 @@ class Finsam:
     def handover_candidates(self, capacity: Capacity, task_id: int) -> list[Capacity]:
         """The colleagues the capacity may hand the task to (`policy.may_receive`); none when it
         does not hold the task. NotFound when it may not see the task."""
-        detail = self.task(capacity, task_id)
-        instance = self.engine.get_instance(capacity.forbund, detail.task.instance_id)
-        if not policy.task_actions(capacity, detail.task, instance).hand_over:
-            return []
-        return [c for c in standins.colleagues(self.db, capacity.forbund, capacity.org,
-                                               self.engine.clock())
-                if policy.may_receive(capacity, c, detail.task, instance)]
+        task, instance = self._task_and_instance(capacity, task_id)
+        return handover.candidates(self.db, capacity, task, instance, self.engine.clock())
 
     def hand_over_task(self, capacity: Capacity, task_id: int, username: str) -> Capacity:
         """Hand a task the capacity holds to the colleague `username`, who then holds it and is
         told by mail; return the colleague's capacity. Raises Forbidden when the policy does not
         let them receive it, Conflict when the capacity does not hold it."""
-        detail = self.task(capacity, task_id)
-        instance = self.engine.get_instance(capacity.forbund, detail.task.instance_id)
-        if not policy.may_act(capacity, detail.task, instance):
-            policy.require(capacity, policy.WORK)
-            raise Forbidden("uppgiften ska göras av en annan organisation eller roll")
-        if not policy.task_actions(capacity, detail.task, instance).hand_over:
-            raise Conflict("du har inte tagit uppgiften; ta den först")
-        if not username:
-            raise InvalidData("invalid hand-over", {"username": "välj en kollega i listan"})
-        receiver = next((c for c in self.handover_candidates(capacity, task_id)
-                         if c.username == username), None)
-        if receiver is None:
-            raise Forbidden("den personen kan inte ta över uppgiften")
+        task, instance = self._task_and_instance(capacity, task_id)
+        receiver = handover.receiver(self.db, capacity, task, instance, username,
+                                     self.engine.clock())
         self.engine.hand_over_task(policy.actor(capacity), task_id, policy.actor(receiver))
         return receiver
+
+    def _task_and_instance(self, capacity: Capacity, task_id: int
+                           ) -> tuple[TaskView, InstanceView]:
+        task = self.task(capacity, task_id).task
+        return task, self.engine.get_instance(capacity.forbund, task.instance_id)
 
     def _visible_result(self, capacity: Capacity, result: CompletionResult) -> CompletionResult:
         """A step's result as the capacity may see it: the instance and the ones it started
@@ -287,12 +263,7 @@ class Finsam:
                   ) -> dict[str, str]:
         """Display names of everyone a history names: who acted, for whom a stand-in acted,
         to whom a task was handed, who holds the `claimed` tasks."""
-        events = list(events)
-        return self.people_names({e.actor for e in events}
-                                 | {e.acting_as.partition(" för ")[2] for e in events
-                                    if " för " in e.acting_as}
-                                 | {str(e.data.get("to")) for e in events if e.data.get("to")}
-                                 | {c for c in claimed if c})
+        return self.people_names(named_in(events, claimed))
 
     def usernames(self, actor_ids: set[str]) -> dict[str, str]:
         """The usernames of the accounts behind actor ids (the API names holders by them)."""
@@ -337,3 +308,8 @@ class Finsam:
     def forbunds(self) -> list[str]:
         """Every förbund's slug."""
         return sorted(forbund_slugs(self.db))
+
+
+# The bundled diagrams live with the förbund they are deployed to (`tenants`); named here too,
+# since every entry point (the CLI, the tests, the benchmarks) starts from the system.
+__all__ = ["Finsam", "bundled_diagrams", "diagrams_dir"]

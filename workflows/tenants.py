@@ -3,6 +3,7 @@ bundled diagrams as versions of its own (`finsam forbund add`, `finsam init`, th
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,18 @@ from engine import Database, DeployResult, Engine, InvalidData, NotFound, read_s
 
 from .models import Forbund, Organisation
 from .parties import BEREDNINGSGRUPP, KANSLI, PARTY_KINDS, STYRELSE
+
+BUNDLED_DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
+
+
+def diagrams_dir() -> Path:
+    """Where the bundled BPMN files are (`FINSAM_DIAGRAMS_DIR` overrides)."""
+    return Path(os.environ.get("FINSAM_DIAGRAMS_DIR") or BUNDLED_DIAGRAMS)
+
+
+def bundled_diagrams() -> list[Path]:
+    """The bundled BPMN files every förbund gets."""
+    return sorted(diagrams_dir().glob("*.bpmn"))
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # Slugs that name bodies or the system in task assignment and the history: never an organisation.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import Database, InvalidData, NotFound, utc_now
+from engine import Database, EventView, InvalidData, NotFound, utc_now
 
 from . import directory, passwords, policy
 from .memberships import add_member
@@ -199,3 +200,13 @@ def capacity_by_membership(db: Database, membership_id: int) -> Capacity | None:
         if capacity.membership_id == membership_id:
             return capacity
     return None
+
+
+def named_in(events: Iterable[EventView], claimed: Iterable[str | None] = ()) -> set[str]:
+    """Everyone a history names, as recorded: who acted, for whom a stand-in acted, to whom a
+    task was handed, and who holds the `claimed` tasks."""
+    events = list(events)
+    return ({e.actor for e in events}
+            | {e.acting_as.partition(" för ")[2] for e in events if " för " in e.acting_as}
+            | {str(e.data.get("to")) for e in events if e.data.get("to")}
+            | {c for c in claimed if c})

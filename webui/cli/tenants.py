@@ -13,8 +13,7 @@ from workflows.memberships import OPERATOR
 from workflows.notify import SmtpConfig
 from workflows.parties import KANSLI
 from workflows.people import invite
-from workflows.system import bundled_diagrams
-from workflows.tenants import ForbundAdded, add_forbund
+from workflows.tenants import ForbundAdded, add_forbund, bundled_diagrams
 
 
 def register(main: click.Group) -> None:
