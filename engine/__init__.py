@@ -10,6 +10,7 @@ these, never a module inside `engine` (import-linter checks it, pyproject.toml).
 from __future__ import annotations
 
 from engine.base.canonical import GENESIS_HASH, canonical_json
+from engine.base.codes import PROBLEM_CODES, REASON_CODES
 from engine.base.csvsafe import Writer as CsvWriter
 from engine.base.csvsafe import neutralise as neutralise_cell
 from engine.base.errors import (
@@ -139,7 +140,9 @@ __all__ = [
     "InvalidData",
     "NotFound",
     "ParsedSpec",
+    "PROBLEM_CODES",
     "Problem",
+    "REASON_CODES",
     "Reason",
     "SpecError",
     "SpecSource",
