@@ -12,7 +12,8 @@ document.addEventListener("DOMContentLoaded", function () {
   // bpmn-js with the properties panel and finsam-flow's provider (webui/assets/modeler).
   var modeler = new kit.Modeler({
     container: "#modeler-canvas",
-    propertiesPanel: { parent: "#modeler-panel", layout: { groups: { finsam: { open: true }, timer: { open: true } } } },
+    propertiesPanel: { parent: "#modeler-panel",
+                       layout: { groups: { general: { open: true }, finsam: { open: true }, timer: { open: true } } } },
     additionalModules: kit.modules, moddleExtensions: kit.moddleExtensions,
     finsam: panel
   });
@@ -50,8 +51,39 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 
+  // The text alternative: each element's name is a button that selects it, as a click on the
+  // canvas would, and takes the keyboard to its properties. The selected one is marked.
+  var panelBox = document.getElementById("modeler-panel");
+  function selectedId() {
+    var chosen = modeler.get("selection").get()[0];
+    return chosen ? (chosen.labelTarget || chosen).id : "";
+  }
+  function markSelected() {
+    var id = selectedId();
+    list.querySelectorAll("button[data-element-id]").forEach(function (b) {
+      if (b.dataset.elementId === id) { b.setAttribute("aria-current", "true"); }
+      else { b.removeAttribute("aria-current"); }
+    });
+  }
+  function pick(id) {
+    var element = modeler.get("elementRegistry").get(id);
+    if (!element) { return; }
+    modeler.get("selection").select(element);
+    if (element.parent) {  // the root (the process or collaboration) is the whole canvas
+      modeler.get("canvas").scrollToElement(element);
+    }
+    panelBox.focus();
+  }
+  list.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-element-id]");
+    if (button) { pick(button.dataset.elementId); }
+  });
+  modeler.on("selection.changed", markSelected);
+
   function render(problems) {
     renderFormProblems(problems);
+    var focused = document.activeElement && list.contains(document.activeElement) ?
+      document.activeElement.dataset.elementId : null;
     var canvas = modeler.get("canvas");
     var registry = modeler.get("elementRegistry");
     marked.forEach(function (id) { if (registry.get(id)) { canvas.removeMarker(id, "lint-problem"); } });
@@ -70,7 +102,11 @@ document.addEventListener("DOMContentLoaded", function () {
       .forEach(function (e) {
         var li = document.createElement("li");
         var name = e.businessObject.name || box.dataset.unnamed;
-        li.appendChild(text("strong", name));
+        var button = text("button", name);
+        button.type = "button";
+        button.className = "link-button element-pick";
+        button.dataset.elementId = e.id;
+        li.appendChild(button);
         li.appendChild(document.createTextNode(" (" + e.type.replace("bpmn:", "") + ", " + e.id + ")"));
         (byElement[e.id] || []).forEach(function (m) {
           var p = text("span", " – " + m);
@@ -81,6 +117,10 @@ document.addEventListener("DOMContentLoaded", function () {
         ul.appendChild(li);
       });
     list.replaceChildren(ul);
+    markSelected();
+    // A keyboard user on the list stays where they were while the list is drawn anew.
+    var again = focused && list.querySelector('button[data-element-id="' + CSS.escape(focused) + '"]');
+    if (again) { again.focus(); }
   }
 
   function lint() {
