@@ -54,6 +54,7 @@ from engine.operations.annotation import ANNOTATION_KINDS
 from engine.operations.queries import task_count_cap, task_view
 from engine.runtime.migration import MigrationCheck
 from engine.service import Engine, utc_now
+from engine.specs.form_check import check_form_text
 from engine.specs.lint import (
     diagram_complete,
     gateways_decide,
@@ -102,6 +103,7 @@ __all__ = [
     "UserTaskInfo",
     "Verification",
     "canonical_json",
+    "check_form_text",
     "check_export",
     "choice_labels",
     "diagram_complete",

@@ -117,11 +117,27 @@ PROBLEMS: Mapping[str, tuple[str, str]] = {
     "form.not_json": (
         N_("Formuläret ”%(form)s” är inte giltig JSON: %(detail)s"),
         N_("Spara formuläret som JSON i UTF-8; kontrollera kommatecken och citattecken.")),
+    "form.json_syntax": (
+        N_("Formuläret ”%(form)s” är inte giltig JSON: något är fel på rad %(line)s, tecken "
+           "%(column)s."),
+        N_("Oftast saknas ett kommatecken mellan två fält, står ett kommatecken för mycket före "
+           "} eller ], eller saknas ett citattecken. Rätta där.")),
+    "form.schema_type": (
+        N_("Formuläret ”%(form)s” är inget giltigt JSON Schema: vid %(where)s ska värdet vara av "
+           "typen %(expected)s."),
+        N_("Rätta värdet på den platsen. Till exempel är \"properties\" ett objekt, "
+           "\"required\" en lista och \"title\" en text.")),
+    "form.schema_value": (
+        N_("Formuläret ”%(form)s” är inget giltigt JSON Schema: värdet %(value)s vid %(where)s "
+           "är inte tillåtet där."),
+        N_("Kontrollera stavningen. \"type\" är till exempel en av string, number, integer, "
+           "boolean, object och array.")),
     "form.bounds": (
         N_("Formuläret ”%(form)s” är för stort eller för djupt: %(detail)s"),
         N_("Dela upp formuläret eller gör det plattare; lägg delar som återkommer i $defs.")),
     "form.invalid_schema": (
-        N_("Formuläret ”%(form)s” är inget giltigt JSON Schema: %(detail)s"),
+        N_("Formuläret ”%(form)s” är inget giltigt JSON Schema: värdet vid %(where)s följer "
+           "inte reglerna för JSON Schema (%(detail)s)."),
         N_("Rätta formuläret efter JSON Schema (draft 2020-12).")),
     "form.not_object": (
         N_("Formuläret ”%(form)s” ska beskriva ett objekt (\"type\": \"object\")."),

@@ -17,8 +17,8 @@ PROBLEM_CODES: frozenset[str] = frozenset({
     "spec.refused_script_task", "spec.refused_service_task", "spec.refused_business_rule_task",
     "spec.refused_untyped_task", "spec.refused_subprocess",
     # Forms (engine/specs/sources.py, engine/specs/checks.py, engine/runtime/limits.py)
-    "form.missing", "form.not_brought", "form.not_json", "form.bounds", "form.invalid_schema",
-    "form.not_object",
+    "form.missing", "form.not_brought", "form.not_json", "form.json_syntax", "form.bounds",
+    "form.invalid_schema", "form.schema_type", "form.schema_value", "form.not_object",
     # What the database stores (engine/runtime/limits.py)
     "limit.too_long", "limit.cardinality",
     # Due dates and timers (engine/specs/schedule.py)

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine.base.errors import ExpressionError, ExpressionLimit, Problem
 from engine.specs.expressions import compile_expression
+from engine.specs.form_check import schema_errors
 from engine.specs.schemas import size_problems
 from engine.specs.sources import SpecSource, _form_references
 
@@ -169,13 +168,15 @@ def engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Proble
                                     params=(("detail", message), ("form", form_path))))
         if bounds:
             continue
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
-            problem(element, f"the form '{form_path}' is not a valid JSON Schema: {exc.message}",
-                    code="form.invalid_schema", form=form_path, detail=str(exc.message))
-        else:
-            if not isinstance(schema, dict) or schema.get("type") != "object":
-                problem(element, f"the form '{form_path}' must describe an object",
-                        code="form.not_object", form=form_path)
+        invalid = schema_errors(schema)
+        name = " ".join((element.get("name") or "").split()) or element.get("id") or ""
+        for message, code, params in invalid:
+            problems.append(Problem(
+                f"the form '{form_path}' is {message}", element_id=element.get("id"),
+                element_name=element.get("name"), line=element.sourceline,
+                file=source.filename, code=code,
+                params=tuple(sorted({**params, "form": form_path, "name": name}.items()))))
+        if not invalid and not (isinstance(schema, dict) and schema.get("type") == "object"):
+            problem(element, f"the form '{form_path}' must describe an object",
+                    code="form.not_object", form=form_path)
     return problems

@@ -123,3 +123,34 @@ def test_selecting_one_element_after_another_shows_its_properties_and_edits_reac
     assert "fk_fallback == True</bpmn:conditionExpression>" in flow
     assert f'<bpmn:lane id="lane_projektagare" name="{other}">' in saved
     assert saved.count('name="dueIn" value="P21D"') == 1
+
+
+def test_a_form_file_is_checked_as_the_designer_types(ui: UI, live_server: LiveServer) -> None:
+    """The form editor beside the modeler: each problem of the JSON Schema in Swedish right
+    below the field (which it describes and marks invalid), gone when it is fixed; axe finds
+    nothing on the page while problems are shown."""
+    page = ui.page
+    ui.login("designer")
+    page.goto(ui.url(MODELER))
+    page.locator("#modeler-status").get_by_text("Inga problem").wait_for()
+    path, area = page.get_by_label("Ny formulärfil: sökväg"), page.get_by_label(
+        "Ny formulärfil: JSON Schema")
+    area.press_sequentially('{"type": "object", "required": "namn"}', delay=5)
+    problems = page.locator("#form-json-new-problems")
+    expect(problems).to_contain_text("Skriv formulärfilens sökväg i fältet ovan")
+    path.fill("forms/ny.schema.json")
+    expect(problems).to_contain_text(
+        "Formuläret ”forms/ny.schema.json” är inget giltigt JSON Schema: vid /required ska "
+        "värdet vara av typen array.")
+    expect(area).to_have_attribute("aria-invalid", "true")
+    expect(area).to_have_attribute("aria-describedby", "form-json-new-problems")
+    area.press("End")
+    area.press_sequentially(",", delay=5)  # now not even JSON: where it breaks
+    expect(problems).to_contain_text("är inte giltig JSON: något är fel på rad 1")
+    ui.check("modeler-form-problems")
+    area.fill('{"type": "object", "required": ["namn"], "properties": {"namn": '
+              '{"type": "string", "title": "Namn"}}}')
+    expect(page.locator("#form-json-new-problems.form-ok")).to_have_text(
+        "Formuläret är ett giltigt JSON Schema.")
+    expect(area).not_to_have_attribute("aria-invalid", "true")
+    assert page.locator(".modeler-form .form-problems").count() == 0

@@ -37,8 +37,72 @@ document.addEventListener("DOMContentLoaded", function () {
     return found;
   }
 
+  // Each form file is checked on its own as the designer types (POST /api/specs/forms/check,
+  // the checks a deploy makes); its problems stand in Swedish right below its text area, which
+  // they describe (aria-describedby) and mark invalid (aria-invalid).
+  function showFormCheck(pair, problems, ok) {
+    var area = pair.querySelector('textarea[name="form_json"]');
+    var id = area.id + "-problems";
+    var old = document.getElementById(id);
+    if (old) { old.remove(); }
+    var described = (area.getAttribute("aria-describedby") || "").split(" ")
+      .filter(function (x) { return x && x !== id; });
+    if (problems.length || ok) {
+      var out = document.createElement(problems.length ? "ul" : "p");
+      out.id = id;
+      out.className = problems.length ? "form-problems" : "form-ok";
+      if (problems.length) {
+        problems.forEach(function (p) { out.appendChild(text("li", p.text + (p.fix ? " " + p.fix : ""))); });
+      } else {
+        out.textContent = box.dataset.formOk;
+      }
+      area.insertAdjacentElement("afterend", out);
+      described.push(id);
+    }
+    if (described.length) { area.setAttribute("aria-describedby", described.join(" ")); }
+    else { area.removeAttribute("aria-describedby"); }
+    if (problems.length) { area.setAttribute("aria-invalid", "true"); } else { area.removeAttribute("aria-invalid"); }
+  }
+
+  function checkForm(pair) {
+    var path = pair.querySelector('input[name="form_path"]').value.trim();
+    var json = pair.querySelector('textarea[name="form_json"]').value;
+    var ticket = pair.ticket = (pair.ticket || 0) + 1;
+    pair.dataset.checked = "1";
+    if (!json.trim()) { showFormCheck(pair, [], false); return; }
+    if (!path) { showFormCheck(pair, [{ text: box.dataset.formNoPath }], false); return; }
+    fetch(box.dataset.formCheckUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token, "Accept": "application/json" },
+      body: JSON.stringify({ path: path, json: json })
+    }).then(function (response) {
+      if (response.status === 422) {
+        return response.json().then(function (a) { return [{ text: a.details.path }]; });
+      }
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json().then(function (a) { return a.problems || []; });
+    }).then(function (problems) {
+      if (ticket === pair.ticket) { showFormCheck(pair, problems, !problems.length); }
+    }).catch(function () {
+      if (ticket === pair.ticket) { showFormCheck(pair, [{ text: box.dataset.formCheckFailed }], false); }
+    });
+  }
+
+  form.querySelectorAll(".modeler-form").forEach(function (pair) {
+    var wait = null;
+    pair.querySelectorAll("input, textarea").forEach(function (field) {
+      field.addEventListener("input", function () {
+        clearTimeout(wait);
+        wait = setTimeout(function () { checkForm(pair); }, 400);
+      });
+    });
+  });
+
+  // The diagram's lint names a form file's problems too; a form checked on its own already
+  // shows them (with where they are), so the lint's stand only beside the others.
   function renderFormProblems(problems) {
     form.querySelectorAll(".modeler-form").forEach(function (pair) {
+      if (pair.dataset.checked) { return; }
       var path = pair.querySelector('input[name="form_path"]').value.trim();
       var old = pair.querySelector(".form-problems");
       if (old) { old.remove(); }
