@@ -10,6 +10,7 @@ these, never a module inside `engine` (import-linter checks it, pyproject.toml).
 from __future__ import annotations
 
 from engine.base.canonical import GENESIS_HASH, canonical_json
+from engine.base.codes import PROBLEM_CODES, REASON_CODES
 from engine.base.csvsafe import Writer as CsvWriter
 from engine.base.csvsafe import neutralise as neutralise_cell
 from engine.base.errors import (
@@ -53,6 +54,7 @@ from engine.operations.annotation import ANNOTATION_KINDS
 from engine.operations.queries import task_count_cap, task_view
 from engine.runtime.migration import MigrationCheck
 from engine.service import Engine, utc_now
+from engine.specs.form_check import check_form_text
 from engine.specs.lint import (
     diagram_complete,
     gateways_decide,
@@ -101,6 +103,7 @@ __all__ = [
     "UserTaskInfo",
     "Verification",
     "canonical_json",
+    "check_form_text",
     "check_export",
     "choice_labels",
     "diagram_complete",
@@ -139,7 +142,9 @@ __all__ = [
     "InvalidData",
     "NotFound",
     "ParsedSpec",
+    "PROBLEM_CODES",
     "Problem",
+    "REASON_CODES",
     "Reason",
     "SpecError",
     "SpecSource",

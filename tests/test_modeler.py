@@ -165,11 +165,13 @@ def test_xml_bpmn_and_form_problems_in_swedish_and_english_by_code(
 
 
 def test_form_problems_in_swedish_by_code(client, finsam: Finsam) -> None:  # type: ignore[no-untyped-def]
-    cases = {"{ inte json": ("form.not_json", f"Formuläret ”{NEW_FORM}” är inte giltig JSON"),
+    cases = {"{ inte json": ("form.json_syntax", f"Formuläret ”{NEW_FORM}” är inte giltig JSON: "
+                                                 "något är fel på rad 1, tecken 3."),
              '{"type": "array"}': ("form.not_object",
                                    f"Formuläret ”{NEW_FORM}” ska beskriva ett objekt"),
              '{"type": "object", "properties": 3}': (
-                 "form.invalid_schema", f"Formuläret ”{NEW_FORM}” är inget giltigt JSON Schema")}
+                 "form.schema_type", f"Formuläret ”{NEW_FORM}” är inget giltigt JSON Schema: vid "
+                 "/properties ska värdet vara av typen object.")}
     for text, (code, swedish) in cases.items():
         answer = lint(client, finsam, {"bpmn": USES_NEW_FORM, "forms": {NEW_FORM: text}})
         problem = answer.get_json()["problems"][0]

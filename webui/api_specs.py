@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 
-from engine import DeployResult, SpecVersionView
+from engine import DeployResult, Problem, SpecVersionView
 from workflows import designing, modeling, policy
 
 from . import problem_texts
@@ -71,10 +72,33 @@ def lint() -> Any:
     else:
         body, brought = request.get_data(cache=False), {}
     result = designing.lint_upload(system(), capacity(), name, body, brought, deploy=False)
-    return jsonify({
-        "ok": result.ok, "process_id": result.process_id,
-        "problems": [{**p.to_dict(), "text": problem_texts.problem_message(p),
-                      "fix": problem_texts.problem_hint(p)} for p in result.problems]})
+    return jsonify({"ok": result.ok, "process_id": result.process_id,
+                    "problems": _problems_json(result.problems)})
+
+
+def _problems_json(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [{**p.to_dict(), "text": problem_texts.problem_message(p),
+             "fix": problem_texts.problem_hint(p)} for p in problems]
+
+
+@bp.post("/forms/check")
+@api_login_required
+def check_form() -> Any:
+    """Check one form file (JSON `{"path": "forms/x.schema.json", "json": "<its text>"}`) as a
+    deploy would check a form it is given, while the designer writes it: every problem with its
+    code, parameters and place, and `text`/`fix` in the caller's language. 200 whether or not
+    there are problems."""
+    sent = _body()
+    if not (isinstance(sent, dict) and isinstance(sent.get("path"), str)
+            and isinstance(sent.get("json"), str)):
+        return api_error(400, "bad_request", 'the body is {"path": "forms/x.schema.json", '
+                         '"json": "<the form\'s JSON text>"}')
+    problems = modeling.check_form(capacity(), sent["path"], sent["json"])
+    if problems is None:
+        return api_error(422, "invalid_data", "the path is not a .json file beside the diagram",
+                         {"path": _("Ange en sökväg som slutar på .json, till exempel "
+                                    "forms/min_uppgift.schema.json.")})
+    return jsonify({"ok": not problems, "problems": _problems_json(problems)})
 
 
 @bp.get("")

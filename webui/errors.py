@@ -24,6 +24,7 @@ from engine import (
 )
 from workflows.outages import describe
 
+from . import problem_texts
 from .inputs import BadQuery
 from .requestlog import log_event
 
@@ -50,8 +51,9 @@ def details_of(error: EngineError) -> dict[str, Any]:
     """The field messages (invalid data) or problems (invalid spec) of an error."""
     if isinstance(error, InvalidData):
         return dict(error.details)
-    if isinstance(error, SpecError):
-        return {"problems": [p.to_dict() for p in error.problems]}
+    if isinstance(error, SpecError):  # each problem also in the caller's language, as lint says it
+        return {"problems": [{**p.to_dict(), "text": problem_texts.problem_message(p),
+                              "fix": problem_texts.problem_hint(p)} for p in error.problems]}
     return {}
 
 

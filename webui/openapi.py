@@ -131,6 +131,16 @@ def openapi_document() -> dict[str, Any]:
                         "hash": {"type": "string"}, "published": {"type": "boolean"},
                         "adopted_from": {"type": ["object", "null"]}}}}),
                     **_errors(401)}}},
+            "/api/specs/forms/check": {"post": {
+                "summary": "Check one form file (JSON Schema) as a deploy would, while it is "
+                           "written (designer); 200 with its problems, in the caller's language",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["path", "json"], "properties": {
+                        "path": {"type": "string"}, "json": {"type": "string"}}}}}},
+                "responses": {"200": _response("The problems", {"type": "object", "properties": {
+                    "ok": {"type": "boolean"},
+                    "problems": {"type": "array", "items": {"type": "object"}}}}),
+                    **_errors(400, 401, 403, 422)}}},
             "/api/specs/published": {"get": {
                 "summary": "Versions other förbund published for adoption (designer)",
                 "responses": {"200": _response("Published versions", {

@@ -58,6 +58,54 @@ PROBLEMS: Mapping[str, tuple[str, str]] = {
         N_("Uttrycket ”%(expression)s” vid ”%(name)s” tas inte emot: %(detail)s"),
         N_("Använd bara jämförelser, and/or/not, värden, variabler, x['nyckel'] och de "
            "tillåtna funktionerna.")),
+    # Elements the engine does not run (engine/specs/checks.py)
+    "spec.refused_script_task": (
+        N_("”%(name)s” är en skriptuppgift; skript körs inte här, eftersom de skulle köra "
+           "godtycklig kod på servern."),
+        N_("Gör den till en användaruppgift, eller skriv logiken som villkor på grindens "
+           "flöden.")),
+    "spec.refused_service_task": (
+        N_("”%(name)s” är en tjänsteuppgift; sådana körs inte här."),
+        N_("Gör den till en användaruppgift.")),
+    "spec.refused_business_rule_task": (
+        N_("”%(name)s” är en regeluppgift (DMN); sådana körs inte här."),
+        N_("Skriv regeln som villkor på en grinds flöden.")),
+    "spec.refused_untyped_task": (
+        N_("”%(name)s” är en uppgift utan typ: ingen kan slutföra den, så ärendet skulle "
+           "vänta för alltid."),
+        N_("Gör den till en användaruppgift (med bana och formulär) eller ta bort den.")),
+    "spec.refused_subprocess": (
+        N_("”%(name)s” är en inbäddad delprocess; sådana körs inte här, och stegen i den skulle "
+           "aldrig starta."),
+        N_("Rita delprocessens steg direkt i processen, varje uppgift i sin bana.")),
+    # Due dates and timers (engine/specs/schedule.py)
+    "due.invalid": (
+        N_("Tidsfristen (dueIn) ”%(value)s” på ”%(name)s” går inte att läsa som en tid."),
+        N_("Skriv veckor, dagar, timmar, minuter eller sekunder, högst %(max_days)s dagar: till "
+           "exempel P30D (30 dagar), P2W (två veckor) eller PT12H (12 timmar). År och månader "
+           "förstås inte, eftersom deras längd beror på kalendern.")),
+    "timer.cycle": (
+        N_("Timern på ”%(name)s” upprepas (timeCycle); upprepade timrar körs inte här."),
+        N_("Låt ett flöde gå tillbaka genom en mellanliggande timerhändelse med en varaktighet "
+           "(timeDuration) i stället.")),
+    "timer.unquoted": (
+        N_("Timern på ”%(name)s” har %(value)s utan citattecken, så den läses som namnet på en "
+           "variabel."),
+        N_("Skriv varaktigheten inom citattecken: \"%(value)s\".")),
+    "timer.not_text": (
+        N_("Timern på ”%(name)s” ger %(expression)s, som inte är en text inom citattecken."),
+        N_("Skriv varaktigheten eller tidpunkten inom citattecken, till exempel \"P14D\" "
+           "(14 dagar).")),
+    "timer.duration_invalid": (
+        N_("Timern på ”%(name)s” har varaktigheten ”%(value)s”, som inte går att läsa som en "
+           "tid."),
+        N_("Skriv en varaktighet inom citattecken, högst %(max_days)s dagar: till exempel "
+           "\"P14D\" (14 dagar) eller \"PT12H\" (12 timmar).")),
+    "timer.date_invalid": (
+        N_("Timern på ”%(name)s” har tidpunkten ”%(value)s”, som inte går att läsa som datum "
+           "och tid."),
+        N_("Skriv datum och tid inom citattecken, högst %(max_days)s dagar framåt: till "
+           "exempel \"2026-01-01T09:00:00+01:00\".")),
     # Forms (engine/specs/sources.py, engine/specs/reading.py, engine/runtime/limits.py)
     "form.missing": (
         N_("Formuläret ”%(form)s” som ”%(name)s” pekar på saknas."),
@@ -69,11 +117,27 @@ PROBLEMS: Mapping[str, tuple[str, str]] = {
     "form.not_json": (
         N_("Formuläret ”%(form)s” är inte giltig JSON: %(detail)s"),
         N_("Spara formuläret som JSON i UTF-8; kontrollera kommatecken och citattecken.")),
+    "form.json_syntax": (
+        N_("Formuläret ”%(form)s” är inte giltig JSON: något är fel på rad %(line)s, tecken "
+           "%(column)s."),
+        N_("Oftast saknas ett kommatecken mellan två fält, står ett kommatecken för mycket före "
+           "} eller ], eller saknas ett citattecken. Rätta där.")),
+    "form.schema_type": (
+        N_("Formuläret ”%(form)s” är inget giltigt JSON Schema: vid %(where)s ska värdet vara av "
+           "typen %(expected)s."),
+        N_("Rätta värdet på den platsen. Till exempel är \"properties\" ett objekt, "
+           "\"required\" en lista och \"title\" en text.")),
+    "form.schema_value": (
+        N_("Formuläret ”%(form)s” är inget giltigt JSON Schema: värdet %(value)s vid %(where)s "
+           "är inte tillåtet där."),
+        N_("Kontrollera stavningen. \"type\" är till exempel en av string, number, integer, "
+           "boolean, object och array.")),
     "form.bounds": (
         N_("Formuläret ”%(form)s” är för stort eller för djupt: %(detail)s"),
         N_("Dela upp formuläret eller gör det plattare; lägg delar som återkommer i $defs.")),
     "form.invalid_schema": (
-        N_("Formuläret ”%(form)s” är inget giltigt JSON Schema: %(detail)s"),
+        N_("Formuläret ”%(form)s” är inget giltigt JSON Schema: värdet vid %(where)s följer "
+           "inte reglerna för JSON Schema (%(detail)s)."),
         N_("Rätta formuläret efter JSON Schema (draft 2020-12).")),
     "form.not_object": (
         N_("Formuläret ”%(form)s” ska beskriva ett objekt (\"type\": \"object\")."),

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from engine import SpecError, source_from_upload
+from engine import Problem, SpecError, check_form_text, source_from_upload
 
 from .designing import require_designer
 from .parties import Capacity
@@ -37,6 +37,16 @@ def form_path_ok(path: str) -> bool:
     pure = PurePosixPath(path)
     return (0 < len(path) <= MAX_FORM_PATH and path.endswith(".json") and not pure.is_absolute()
             and ".." not in pure.parts and "\\" not in path and path.isprintable())
+
+
+def check_form(capacity: Capacity, path: str, text: str) -> list[Problem] | None:
+    """The problems of one form file as the designer writes it (the checks a deploy makes of a
+    form it is given); None when `path` is not one a designer may name. Designers only."""
+    require_designer(capacity)
+    path = path.strip()
+    if not form_path_ok(path):
+        return None
+    return check_form_text(path, text.encode("utf-8"))
 
 
 def edited_forms(pairs: Iterable[tuple[str, str]]) -> dict[str, bytes] | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.base.codes import PROBLEM_CODES, REASON_CODES
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -24,6 +26,10 @@ class Problem:
     # words and languages ('' when the problem has no code yet: then `message` is all there is).
     code: str = ""
     params: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.code and self.code not in PROBLEM_CODES:
+            raise ValueError(f"problem code {self.code!r} is not in engine/base/codes.py")
 
     def __str__(self) -> str:
         where = []
@@ -60,6 +66,8 @@ class Reason(str):
     params: tuple[tuple[str, str], ...]
 
     def __new__(cls, text: str, code: str, **params: object) -> Reason:
+        if code not in REASON_CODES:
+            raise ValueError(f"reason code {code!r} is not in engine/base/codes.py")
         reason = super().__new__(cls, text)
         reason.code = code
         reason.params = tuple((key, str(value)) for key, value in sorted(params.items()))

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine.base.errors import ExpressionError, ExpressionLimit, Problem
 from engine.specs.expressions import compile_expression
+from engine.specs.form_check import schema_errors
 from engine.specs.schemas import size_problems
 from engine.specs.sources import SpecSource, _form_references
 
@@ -22,26 +21,32 @@ BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "spiffworkflow": SPIFF_NS}
 
-# Elements the engine refuses to run, with the reason and the fix shown to the designer.
-_REFUSED_ELEMENTS: dict[str, tuple[str, str]] = {
+# Elements the engine refuses to run: the problem's code, the reason and the fix shown to the
+# designer.
+_REFUSED_ELEMENTS: dict[str, tuple[str, str, str]] = {
     "scriptTask": (
+        "spec.refused_script_task",
         "script tasks are refused: BPMN scripts would run arbitrary code on the server",
         "replace it with a user task or move the logic into a gateway condition",
     ),
     "serviceTask": (
+        "spec.refused_service_task",
         "service tasks are not supported by this engine",
         "replace it with a user task",
     ),
     "businessRuleTask": (
+        "spec.refused_business_rule_task",
         "business rule (DMN) tasks are not supported by this engine",
         "express the rule as gateway conditions",
     ),
     "task": (
+        "spec.refused_untyped_task",
         "an untyped task would wait forever: nobody can complete it",
         "make it a user task (with a lane and a form) or remove it",
     ),
     # Lint and run must agree: the runtime starts no task inside an embedded sub-process.
     **{tag: (
+        "spec.refused_subprocess",
         "embedded sub-processes are not supported by this engine: the tasks inside would not "
         "run",
         "draw the sub-process's steps in the process itself, each task in its lane",
@@ -106,9 +111,9 @@ def engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Proble
                 params=(("found", str(len(executable))),),
             )
         )
-    for tag, (message, hint) in _REFUSED_ELEMENTS.items():
+    for tag, (code, message, hint) in _REFUSED_ELEMENTS.items():
         for element in root.iter(f"{{{BPMN_NS}}}{tag}"):
-            problem(element, message, hint)
+            problem(element, message, hint, code=code)
     for tag in _REFUSED_EXTENSIONS:
         for element in root.iter(f"{{{SPIFF_NS}}}{tag}"):
             owner = element.getparent().getparent()
@@ -163,13 +168,15 @@ def engine_problems(tree: etree._ElementTree, source: SpecSource) -> list[Proble
                                     params=(("detail", message), ("form", form_path))))
         if bounds:
             continue
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as exc:
-            problem(element, f"the form '{form_path}' is not a valid JSON Schema: {exc.message}",
-                    code="form.invalid_schema", form=form_path, detail=str(exc.message))
-        else:
-            if not isinstance(schema, dict) or schema.get("type") != "object":
-                problem(element, f"the form '{form_path}' must describe an object",
-                        code="form.not_object", form=form_path)
+        invalid = schema_errors(schema)
+        name = " ".join((element.get("name") or "").split()) or element.get("id") or ""
+        for message, code, params in invalid:
+            problems.append(Problem(
+                f"the form '{form_path}' is {message}", element_id=element.get("id"),
+                element_name=element.get("name"), line=element.sourceline,
+                file=source.filename, code=code,
+                params=tuple(sorted({**params, "form": form_path, "name": name}.items()))))
+        if not invalid and not (isinstance(schema, dict) and schema.get("type") == "object"):
+            problem(element, f"the form '{form_path}' must describe an object",
+                    code="form.not_object", form=form_path)
     return problems

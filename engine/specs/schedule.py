@@ -19,7 +19,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.base.durations import check_date, duration_parts, parse_fixed_duration
+from engine.base.durations import MAX_DAYS, check_date, duration_parts, parse_fixed_duration
 from engine.base.errors import ExpressionError, Problem
 from engine.base.xmlsafe import parse_xml
 from engine.specs.checks import BPMN_NS
@@ -87,6 +87,7 @@ def due_in_valid(parsed: ParsedSpec) -> list[Problem]:
             parse_duration(raw)
         except ValueError as exc:
             info = parsed.user_tasks.get(bpmn_id)
+            name = " ".join((info.name if info else "").split()) or bpmn_id
             problems.append(Problem(
                 f"dueIn: {exc}",
                 element_id=bpmn_id,
@@ -94,6 +95,8 @@ def due_in_valid(parsed: ParsedSpec) -> list[Problem]:
                 line=info.line if info else None,
                 file=parsed.source.filename,
                 hint="write a duration such as P30D (30 days), P2W (two weeks) or PT12H",
+                code="due.invalid",
+                params=(("max_days", str(MAX_DAYS)), ("name", name), ("value", raw[:80])),
             ))
     return problems
 
@@ -113,20 +116,25 @@ def timers_valid(parsed: ParsedSpec) -> list[Problem]:
         event = definition.getparent()
         for child in definition:
             kind = child.tag.rsplit("}", 1)[-1] if isinstance(child.tag, str) else ""
-            message = _timer_problem(kind, (child.text or "").strip())
-            if message is not None:
+            found = _timer_problem(kind, (child.text or "").strip())
+            if found is not None:
+                message, code, params = found
+                name = " ".join((event.get("name") or "").split()) or event.get("id") or ""
                 problems.append(Problem(
                     f"{kind}: {message}", element_id=event.get("id"),
                     element_name=event.get("name"), line=child.sourceline,
                     file=parsed.source.filename,
                     hint=_TIMER_HINT.get(kind, "loop back through an intermediate timer event "
-                                               "with a timeDuration instead")))
+                                               "with a timeDuration instead"),
+                    code=code, params=tuple(sorted({**params, "name": name}.items()))))
     return problems
 
 
-def _timer_problem(kind: str, text: str) -> str | None:
+def _timer_problem(kind: str, text: str) -> tuple[str, str, dict[str, str]] | None:
+    """What is wrong with a timer's constant value: the engine's words, the problem's code and
+    its parameters (None when nothing is, or when it is checked elsewhere)."""
     if kind == "timeCycle":
-        return "cycle timers are not run by this engine"
+        return "cycle timers are not run by this engine", "timer.cycle", {}
     if kind not in _TIMER_HINT or not text:
         return None
     try:
@@ -137,19 +145,23 @@ def _timer_problem(kind: str, text: str) -> str | None:
             except ValueError:
                 pass
             else:
-                return f"{tree.body.id} without quotes is read as a variable's name"
+                return (f"{tree.body.id} without quotes is read as a variable's name",
+                        "timer.unquoted", {"value": tree.body.id})
         if free_names(tree.body):
             return None  # computed from data: checked when it is evaluated
         value = evaluate(text, {})
     except ExpressionError:
         return None  # reported with the expressions (engine/specs/reading.py)
     if not isinstance(value, str):
-        return f"'{ast.unparse(tree.body)[:80]}' gives {type(value).__name__}, not a quoted text"
+        written = ast.unparse(tree.body)[:80]
+        return (f"'{written}' gives {type(value).__name__}, not a quoted text",
+                "timer.not_text", {"expression": written})
     try:
         if kind == "timeDuration":
             duration_parts(value)
         else:
             check_date(value)
     except ValueError as exc:
-        return str(exc)
+        code = "timer.duration_invalid" if kind == "timeDuration" else "timer.date_invalid"
+        return str(exc), code, {"value": value[:80], "max_days": str(MAX_DAYS)}
     return None

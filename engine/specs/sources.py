@@ -82,19 +82,22 @@ def read_source(path: Path) -> SpecSource:
                 )
             )
             continue
-        forms[form_path] = _load_form_json(raw, form_path, element, problems)
+        forms[form_path] = load_form_json(raw, form_path, element, problems)
     if problems:
         raise SpecError(problems)
     return SpecSource(filename=path.name, bpmn=content, forms=forms)
 
 
-def _load_form_json(raw: bytes, form_path: str, element: Any, problems: list[Problem]) -> Any:
+def load_form_json(raw: bytes, form_path: str, element: Any, problems: list[Problem]) -> Any:
     """The form's JSON, or None with a problem naming the form file (too large, not JSON,
     nested too deeply)."""
-    def refuse(message: str, hint: str, code: str = "form.bounds") -> None:
-        problems.append(Problem(f"the form '{form_path}': {message}", element_id=element.get("id"),
-                                element_name=element.get("name"), file=form_path, hint=hint,
-                                code=code, params=(("detail", message), ("form", form_path))))
+    def refuse(message: str, hint: str, code: str = "form.bounds", **params: str) -> None:
+        problems.append(Problem(f"the form '{form_path}': {message}",
+                                element_id=None if element is None else element.get("id"),
+                                element_name=None if element is None else element.get("name"),
+                                file=form_path, hint=hint, code=code,
+                                params=tuple(sorted({**params, "detail": message,
+                                                     "form": form_path}.items()))))
 
     if len(raw) > MAX_FORM_BYTES:
         refuse(f"larger than {MAX_FORM_BYTES // 1024} KiB", "split it into smaller forms")
@@ -103,6 +106,10 @@ def _load_form_json(raw: bytes, form_path: str, element: Any, problems: list[Pro
         form = json.loads(raw)
     except RecursionError:
         refuse(f"nested more than {MAX_DEPTH} levels deep", "flatten the form")
+        return None
+    except json.JSONDecodeError as exc:  # where it is, for the designer to find it
+        refuse(f"not valid JSON: {exc}", "check the commas, quotes and brackets there",
+               "form.json_syntax", line=str(exc.lineno), column=str(exc.colno))
         return None
     except (ValueError, UnicodeDecodeError) as exc:
         refuse(f"not valid JSON: {exc}", "save the form as UTF-8 JSON", "form.not_json")
@@ -151,7 +158,7 @@ def source_from_upload(
             continue
         raw = uploaded_forms.get(form_path) or by_name.get(PurePosixPath(form_path).name)
         if raw is not None:
-            forms[form_path] = _load_form_json(raw, form_path, element, problems)
+            forms[form_path] = load_form_json(raw, form_path, element, problems)
             continue
         deployed = deployed_form(form_path)
         if deployed is not None:

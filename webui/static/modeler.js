@@ -12,7 +12,8 @@ document.addEventListener("DOMContentLoaded", function () {
   // bpmn-js with the properties panel and finsam-flow's provider (webui/assets/modeler).
   var modeler = new kit.Modeler({
     container: "#modeler-canvas",
-    propertiesPanel: { parent: "#modeler-panel", layout: { groups: { finsam: { open: true }, timer: { open: true } } } },
+    propertiesPanel: { parent: "#modeler-panel",
+                       layout: { groups: { general: { open: true }, finsam: { open: true }, timer: { open: true } } } },
     additionalModules: kit.modules, moddleExtensions: kit.moddleExtensions,
     finsam: panel
   });
@@ -36,8 +37,72 @@ document.addEventListener("DOMContentLoaded", function () {
     return found;
   }
 
+  // Each form file is checked on its own as the designer types (POST /api/specs/forms/check,
+  // the checks a deploy makes); its problems stand in Swedish right below its text area, which
+  // they describe (aria-describedby) and mark invalid (aria-invalid).
+  function showFormCheck(pair, problems, ok) {
+    var area = pair.querySelector('textarea[name="form_json"]');
+    var id = area.id + "-problems";
+    var old = document.getElementById(id);
+    if (old) { old.remove(); }
+    var described = (area.getAttribute("aria-describedby") || "").split(" ")
+      .filter(function (x) { return x && x !== id; });
+    if (problems.length || ok) {
+      var out = document.createElement(problems.length ? "ul" : "p");
+      out.id = id;
+      out.className = problems.length ? "form-problems" : "form-ok";
+      if (problems.length) {
+        problems.forEach(function (p) { out.appendChild(text("li", p.text + (p.fix ? " " + p.fix : ""))); });
+      } else {
+        out.textContent = box.dataset.formOk;
+      }
+      area.insertAdjacentElement("afterend", out);
+      described.push(id);
+    }
+    if (described.length) { area.setAttribute("aria-describedby", described.join(" ")); }
+    else { area.removeAttribute("aria-describedby"); }
+    if (problems.length) { area.setAttribute("aria-invalid", "true"); } else { area.removeAttribute("aria-invalid"); }
+  }
+
+  function checkForm(pair) {
+    var path = pair.querySelector('input[name="form_path"]').value.trim();
+    var json = pair.querySelector('textarea[name="form_json"]').value;
+    var ticket = pair.ticket = (pair.ticket || 0) + 1;
+    pair.dataset.checked = "1";
+    if (!json.trim()) { showFormCheck(pair, [], false); return; }
+    if (!path) { showFormCheck(pair, [{ text: box.dataset.formNoPath }], false); return; }
+    fetch(box.dataset.formCheckUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token, "Accept": "application/json" },
+      body: JSON.stringify({ path: path, json: json })
+    }).then(function (response) {
+      if (response.status === 422) {
+        return response.json().then(function (a) { return [{ text: a.details.path }]; });
+      }
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json().then(function (a) { return a.problems || []; });
+    }).then(function (problems) {
+      if (ticket === pair.ticket) { showFormCheck(pair, problems, !problems.length); }
+    }).catch(function () {
+      if (ticket === pair.ticket) { showFormCheck(pair, [{ text: box.dataset.formCheckFailed }], false); }
+    });
+  }
+
+  form.querySelectorAll(".modeler-form").forEach(function (pair) {
+    var wait = null;
+    pair.querySelectorAll("input, textarea").forEach(function (field) {
+      field.addEventListener("input", function () {
+        clearTimeout(wait);
+        wait = setTimeout(function () { checkForm(pair); }, 400);
+      });
+    });
+  });
+
+  // The diagram's lint names a form file's problems too; a form checked on its own already
+  // shows them (with where they are), so the lint's stand only beside the others.
   function renderFormProblems(problems) {
     form.querySelectorAll(".modeler-form").forEach(function (pair) {
+      if (pair.dataset.checked) { return; }
       var path = pair.querySelector('input[name="form_path"]').value.trim();
       var old = pair.querySelector(".form-problems");
       if (old) { old.remove(); }
@@ -50,8 +115,39 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 
+  // The text alternative: each element's name is a button that selects it, as a click on the
+  // canvas would, and takes the keyboard to its properties. The selected one is marked.
+  var panelBox = document.getElementById("modeler-panel");
+  function selectedId() {
+    var chosen = modeler.get("selection").get()[0];
+    return chosen ? (chosen.labelTarget || chosen).id : "";
+  }
+  function markSelected() {
+    var id = selectedId();
+    list.querySelectorAll("button[data-element-id]").forEach(function (b) {
+      if (b.dataset.elementId === id) { b.setAttribute("aria-current", "true"); }
+      else { b.removeAttribute("aria-current"); }
+    });
+  }
+  function pick(id) {
+    var element = modeler.get("elementRegistry").get(id);
+    if (!element) { return; }
+    modeler.get("selection").select(element);
+    if (element.parent) {  // the root (the process or collaboration) is the whole canvas
+      modeler.get("canvas").scrollToElement(element);
+    }
+    panelBox.focus();
+  }
+  list.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-element-id]");
+    if (button) { pick(button.dataset.elementId); }
+  });
+  modeler.on("selection.changed", markSelected);
+
   function render(problems) {
     renderFormProblems(problems);
+    var focused = document.activeElement && list.contains(document.activeElement) ?
+      document.activeElement.dataset.elementId : null;
     var canvas = modeler.get("canvas");
     var registry = modeler.get("elementRegistry");
     marked.forEach(function (id) { if (registry.get(id)) { canvas.removeMarker(id, "lint-problem"); } });
@@ -70,7 +166,11 @@ document.addEventListener("DOMContentLoaded", function () {
       .forEach(function (e) {
         var li = document.createElement("li");
         var name = e.businessObject.name || box.dataset.unnamed;
-        li.appendChild(text("strong", name));
+        var button = text("button", name);
+        button.type = "button";
+        button.className = "link-button element-pick";
+        button.dataset.elementId = e.id;
+        li.appendChild(button);
         li.appendChild(document.createTextNode(" (" + e.type.replace("bpmn:", "") + ", " + e.id + ")"));
         (byElement[e.id] || []).forEach(function (m) {
           var p = text("span", " – " + m);
@@ -81,6 +181,10 @@ document.addEventListener("DOMContentLoaded", function () {
         ul.appendChild(li);
       });
     list.replaceChildren(ul);
+    markSelected();
+    // A keyboard user on the list stays where they were while the list is drawn anew.
+    var again = focused && list.querySelector('button[data-element-id="' + CSS.escape(focused) + '"]');
+    if (again) { again.focus(); }
   }
 
   function lint() {

@@ -12,6 +12,12 @@ const FORM = "formJsonSchemaFilename";
 const DUE = "dueIn";
 const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
 
+// A label (a flow's or an event's name on the canvas) is selected on its own; the properties
+// are those of the element it names.
+function target(element) {
+  return (element && element.labelTarget) || element;
+}
+
 function extension(bo, type) {
   const values = (bo.extensionElements && bo.extensionElements.values) || [];
   return values.find((v) => is(v, type));
@@ -72,14 +78,15 @@ function setProperty(element, injector, name, value) {
 }
 
 function PropertyEntry(props) {
-  const { element, id, name, label, description, validate } = props;
+  const { id, name, label, description, validate } = props;
+  const element = target(props.element);
   const injector = useService("injector");
   const translate = useService("translate");
   const debounce = useService("debounceInput");
   return jsx(TextFieldEntry, {
     element, id, label: translate(label), description: description && translate(description),
     debounce, validate: validate && ((v) => validate(v, translate)),
-    getValue: (el) => { const p = property(getBusinessObject(el), name); return (p && p.value) || ""; },
+    getValue: (el) => { const p = property(getBusinessObject(target(el)), name); return (p && p.value) || ""; },
     setValue: (value) => setProperty(element, injector, name, (value || "").trim())
   });
 }
@@ -99,14 +106,15 @@ function DueEntry(props) {
 }
 
 function InstructionsEntry(props) {
-  const { element, id } = props;
+  const { id } = props;
+  const element = target(props.element);
   const injector = useService("injector");
   const translate = useService("translate");
   const debounce = useService("debounceInput");
   return jsx(TextAreaEntry, {
     element, id, label: translate("Instruktioner till den som gör steget"), debounce, rows: 4,
     getValue: (el) => {
-      const i = extension(getBusinessObject(el), "spiffworkflow:InstructionsForEndUser");
+      const i = extension(getBusinessObject(target(el)), "spiffworkflow:InstructionsForEndUser");
       return (i && i.value) || "";
     },
     setValue: (value) => setExtension(element, injector, "spiffworkflow:InstructionsForEndUser",
@@ -117,16 +125,17 @@ function InstructionsEntry(props) {
 }
 
 function LaneEntry(props) {
-  const { element, id } = props;
+  const { id } = props;
+  const element = target(props.element);
   const modeling = useService("modeling");
   const translate = useService("translate");
   const lanes = (useService("config.finsam") || {}).lanes || [];
   return jsx(SelectEntry, {
     element, id, label: translate("Vem gör stegen i banan"),
-    getValue: (el) => getBusinessObject(el).name || "",
+    getValue: (el) => getBusinessObject(target(el)).name || "",
     setValue: (value) => modeling.updateProperties(element, { name: value }),
     getOptions: (el) => {
-      const now = getBusinessObject(el).name || "";
+      const now = getBusinessObject(target(el)).name || "";
       const names = lanes.indexOf(now) < 0 ? [now, ...lanes] : lanes;
       return names.map((n) => ({ value: n, label: n || translate("(välj en roll)") }));
     }
@@ -139,7 +148,8 @@ function gatewayFlow(element) {
 }
 
 function ConditionEntry(props) {
-  const { element, id } = props;
+  const { id } = props;
+  const element = target(props.element);
   const modeling = useService("modeling");
   const factory = useService("bpmnFactory");
   const translate = useService("translate");
@@ -148,7 +158,7 @@ function ConditionEntry(props) {
     element, id, label: translate("Villkor (uttryck)"), debounce,
     description: translate("Till exempel esf_beslut == 'beviljad'. Tomt på grindens standardflöde."),
     getValue: (el) => {
-      const c = getBusinessObject(el).conditionExpression;
+      const c = getBusinessObject(target(el)).conditionExpression;
       return (c && c.body) || "";
     },
     setValue: (value) => modeling.updateProperties(element, {
@@ -158,12 +168,13 @@ function ConditionEntry(props) {
 }
 
 function DefaultEntry(props) {
-  const { element, id } = props;
+  const { id } = props;
+  const element = target(props.element);
   const modeling = useService("modeling");
   const translate = useService("translate");
   return jsx(CheckboxEntry, {
     element, id, label: translate("Grindens standardflöde (annars)"),
-    getValue: (el) => getBusinessObject(el.source).default === getBusinessObject(el),
+    getValue: (el) => getBusinessObject(target(el).source).default === getBusinessObject(target(el)),
     setValue: (value) => {
       const patch = { default: value ? getBusinessObject(element) : undefined };
       if (value) { modeling.updateProperties(element, { conditionExpression: undefined }); }
@@ -172,7 +183,8 @@ function DefaultEntry(props) {
   });
 }
 
-function entries(element) {
+function entries(selected) {
+  const element = target(selected);
   if (is(element, "bpmn:UserTask")) {
     return [
       { id: "finsam-form", component: FormEntry, isEdited: isTextFieldEntryEdited },
