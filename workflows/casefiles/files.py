@@ -113,14 +113,33 @@ class CaseFiles:
 
     # -- documents -------------------------------------------------------------------------
 
-    def documents(self, capacity: Capacity, instance_id: int) -> list[Document]:
-        """The documents of a case the capacity sees, oldest first."""
+    def documents(self, capacity: Capacity, instance_id: int, step: str | None = None
+                  ) -> list[Document]:
+        """The documents of a case the capacity sees (only those of one step, by its bpmn id,
+        when `step` is given), oldest first."""
         instance = self._instance(capacity, instance_id)
+        query = select(CaseDocument).where(
+            CaseDocument.tenant == instance.tenant, CaseDocument.instance_id == instance.id)
+        if step is not None:
+            query = query.where(CaseDocument.step == step)
         with self.db.read() as session:
-            rows = session.scalars(select(CaseDocument).where(
-                CaseDocument.tenant == instance.tenant, CaseDocument.instance_id == instance.id,
-            ).order_by(CaseDocument.id))
-            return [_document(r) for r in rows]
+            return [_document(r) for r in session.scalars(query.order_by(CaseDocument.id))]
+
+    def attach_to_task(self, capacity: Capacity, task_id: int, filename: str, content: bytes,
+                       instance_id: int | None = None) -> Document:
+        """Attach a document to a task's step (the document records the step's bpmn id): the
+        task must be one the capacity sees (`policy.sees_task`; of case `instance_id` when
+        given), else NotFound as if it did not exist; then as `attach` (the case annotated
+        within the policy, the same checks and the same `attached` event)."""
+        try:
+            detail = self.engine.get_task(capacity.forbund, task_id)
+            instance = self.engine.get_instance(capacity.forbund, detail.task.instance_id)
+        except NotFound:
+            raise NotFound(f"uppgift {task_id} finns inte") from None
+        if (instance_id is not None and instance.id != instance_id) or not policy.sees_task(
+                capacity, detail.task, instance):
+            raise NotFound(f"uppgift {task_id} finns inte")
+        return self.attach(capacity, instance.id, filename, content, detail.task.bpmn_id)
 
     def attach(self, capacity: Capacity, instance_id: int, filename: str, content: bytes,
                step: str | None = None) -> Document:
