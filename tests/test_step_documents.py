@@ -35,11 +35,13 @@ def test_a_document_on_a_step(browser: Browser, finsam: Finsam, database_url: st
     assert answer.headers["Location"].endswith(f"/tasks/{task.id}#dokument")
     (attached,) = [e for e in finsam.engine.events("nnv-skane", iid) if e.kind == "attached"]
     assert attached.data["step"] == "utforma_insats" and attached.data["filename"] == "Utkast.pdf"
+    assert attached.data["name"] == "Parterna utformar insats"
     step_page = visible_text(browser.get(f"/tasks/{task.id}").get_data(as_text=True))
     assert "Dokument till steget" in step_page and "Utkast.pdf" in step_page
     case_page = visible_text(browser.get(f"/instances/{iid}").get_data(as_text=True))
     assert "Utkast.pdf" in case_page
-    assert "till steget »Parterna utformar insats«" in case_page
+    assert "till steget »Parterna utformar insats«" in case_page  # in the list of documents
+    assert "bifogade dokumentet »Utkast.pdf« till steget »Parterna utformar insats«." in case_page
 
     refused = _upload(browser, task.id, "bild.pdf", b"\x89PNG\r\n\x1a\n")
     assert refused.status_code == 422

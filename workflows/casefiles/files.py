@@ -139,13 +139,15 @@ class CaseFiles:
         if (instance_id is not None and instance.id != instance_id) or not policy.sees_task(
                 capacity, detail.task, instance):
             raise NotFound(f"uppgift {task_id} finns inte")
-        return self.attach(capacity, instance.id, filename, content, detail.task.bpmn_id)
+        return self.attach(capacity, instance.id, filename, content, detail.task.bpmn_id,
+                           detail.task.name)
 
     def attach(self, capacity: Capacity, instance_id: int, filename: str, content: bytes,
-               step: str | None = None) -> Document:
+               step: str | None = None, step_name: str | None = None) -> Document:
         """Attach a document (PDF, ODT or DOCX, by its content; at most `document_limit()`
-        bytes) to a case the capacity may annotate, recorded in its history (`attached`, with
-        the document's sha256). Raises NotFound, Forbidden, InvalidData."""
+        bytes) to a case the capacity may annotate (to one of its steps: its bpmn id and name),
+        recorded in its history (`attached`, with the document's sha256). Raises NotFound,
+        Forbidden, InvalidData."""
         instance = self._writable(capacity, instance_id)
         if not content:
             raise InvalidData("the file is empty", {"file": "Välj en fil att bifoga."})
@@ -167,7 +169,8 @@ class CaseFiles:
         self.store.put(row, content)
         self.engine.annotate(policy.actor(capacity), instance.id, "attached", {
             "document": row.key, "filename": row.filename, "media_type": media_type,
-            "size": row.size, "sha256": digest, "step": row.step}, [row])
+            "size": row.size, "sha256": digest, "step": row.step,
+            **({"name": step_name[:200]} if step and step_name else {})}, [row])
         return _document(row)
 
     def download(self, capacity: Capacity, instance_id: int, document_id: int
