@@ -167,3 +167,24 @@ def test_a_session_needs_the_csrf_token(client, finsam: Finsam,  # type: ignore[
     assert sent.status_code == 201
     assert [e.data["sha256"] for e in _events(finsam, iid, "noted")] == [
         hashlib.sha256(b"med token").hexdigest()]
+
+
+def test_a_form_part_without_a_readable_name(client, finsam: Finsam,  # type: ignore[no-untyped-def]
+                                             database_url: str) -> None:
+    """A multipart part named `"\\"` (werkzeug reads no name): the NUL check passes it over,
+    the file beside it is attached; a NUL in its value is refused (found by the API fuzz)."""
+    desk = Desk(database_url)
+    _, routes = desk.need(FINSAM_PARTIES, "finansiell_samordning")
+    iid = routes["finansiell_samordning"].id
+    headers = {"Authorization": f"Bearer {new_token(finsam.db, 'angelholm')}"}
+
+    def body(value: bytes) -> bytes:
+        return (b'--b\r\nContent-Disposition: form-data; name="\\"\r\n\r\n' + value
+                + b'\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"'
+                b"\r\n\r\n" + PDF_BYTES + b"\r\n--b--\r\n")
+
+    for value, status in ((b"null", 201), (b"nu\x00ll", 400)):
+        answer = client.post(f"/api/instances/{iid}/documents", data=body(value),
+                             content_type="multipart/form-data; boundary=b", headers=headers)
+        assert answer.status_code == status, answer.get_data(as_text=True)
+    assert len(_events(finsam, iid, "attached")) == 1
