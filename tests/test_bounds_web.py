@@ -47,9 +47,9 @@ HOSTILE_UPLOADS: list[tuple[list[tuple[str, bytes]], list[str]]] = [
      ["flow_esf_beslut_beviljad", "text longer than 100,000"]),
     ([("esf_plus.bpmn", esf(CONDITION, "('%0999999999d' % 1) == esf_beslut"))],
      ["flow_esf_beslut_beviljad", "formatting text with %"]),
-    ([("esf_plus.bpmn", esf('"P14D"', '"P99999999Y"'))], ["timeDuration", "3660 days"]),
-    ([("esf_plus.bpmn", esf('"P14D"', "P14D"))], ["timeDuration", "without quotes"]),
-    ([("esf_plus.bpmn", esf('"P14D"', '"fjorton dagar"'))], ["not an ISO 8601 duration"]),
+    ([("esf_plus.bpmn", esf('>"P14D"<', '>"P99999999Y"<'))], ["timeDuration", "3660 days"]),
+    ([("esf_plus.bpmn", esf('>"P14D"<', ">P14D<"))], ["timeDuration", "without quotes"]),
+    ([("esf_plus.bpmn", esf('>"P14D"<', '>"fjorton dagar"<'))], ["not an ISO 8601 duration"]),
     ([("esf_plus.bpmn", esf('value="P30D"', 'value="P999999999999W"'))], ["dueIn", "3660"]),
     ([("esf_plus.bpmn", esf('value="P30D"', 'value="P1Y"'))], ["dueIn", "calendar"]),
     ([("esf_plus.bpmn", ESF.encode()), (FORM_FILE, with_form(**{"$ref": "http://x.test/s"}))],
@@ -112,7 +112,7 @@ def test_finsam_lint_refuses_hostile_content(database_url: str, tmp_path: Path,
     monkeypatch.setenv("FINSAM_DATABASE_URL", database_url)
     shutil.copytree(diagrams_dir() / "forms", tmp_path / "forms")
     (tmp_path / "forms" / FORM_FILE).write_bytes(with_form(pattern="(?=a)"))
-    (tmp_path / "esf_plus.bpmn").write_bytes(esf('"P14D"', '"P99999999Y"'))
+    (tmp_path / "esf_plus.bpmn").write_bytes(esf('>"P14D"<', '>"P99999999Y"<'))
     result = CliRunner().invoke(main, ["lint", str(tmp_path / "esf_plus.bpmn")],
                                 catch_exceptions=False)
     assert result.exit_code == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,26 @@ def test_the_shared_first_step_has_its_full_name() -> None:
     assert parsed.user_tasks["identifiera_behov"].name == (
         "Beredningsgruppen kartlägger målgruppens behov och identifierar behov av insatser för "
         "finansiell samordning eller av ESF+-projekt")
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_user_task_has_a_due_date(path: Path) -> None:
+    """Walks the file itself: each user task carries exactly one `dueIn` (the spiff property),
+    a duration the engine accepts, from a day to three years; the engine reads the same values."""
+    from engine.specs.schedule import due_durations, parse_duration
+
+    tree = etree.parse(str(path)).getroot()
+    tasks = tree.findall(".//bpmn:userTask", NS)
+    assert tasks
+    written: dict[str, str] = {}
+    for task in tasks:
+        values = [p.get("value") for p in task.iterfind(
+            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
+            if p.get("name") == "dueIn"]
+        assert len(values) == 1, f"{task.get('id')}: {len(values)} dueIn"
+        written[task.get("id")] = values[0]
+        due = parse_duration(values[0])
+        assert timedelta(days=1) <= due <= timedelta(weeks=156), f"{task.get('id')}: {due}"
+    parsed = validate_source(read_source(path))
+    assert due_durations(parsed) == {k: parse_duration(v) for k, v in written.items()}
+    assert set(written) == set(parsed.user_tasks)

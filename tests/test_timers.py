@@ -114,7 +114,12 @@ def test_malformed_durations_are_refused(text: str) -> None:
 def test_a_malformed_due_in_is_refused_at_deploy(finsam: Finsam, tmp_path: Path) -> None:
     source = Path(__file__).resolve().parent.parent / "diagrams" / "esf_plus.bpmn"
     bad = tmp_path / "esf_plus.bpmn"
-    bad.write_bytes(source.read_bytes().replace(b'value="P30D"', b'value="30 dagar"'))
+    # Only the B3 agreement's due date is broken (every user task has one).
+    text = source.read_text(encoding="utf-8")
+    start = text.index('<bpmn:userTask id="overenskommelse"')
+    end = text.index("</bpmn:userTask>", start)
+    block = text[start:end].replace('value="P30D"', 'value="30 dagar"')
+    bad.write_text(text[:start] + block + text[end:], encoding="utf-8")
     for form in (source.parent / "forms").iterdir():
         (tmp_path / "forms").mkdir(exist_ok=True)
         (tmp_path / "forms" / form.name).write_bytes(form.read_bytes())

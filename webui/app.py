@@ -140,4 +140,7 @@ def _blueprints(app: Flask) -> None:
     from . import casefiles  # a case's notes and documents
 
     app.register_blueprint(casefiles.bp)
+    from . import api_casefiles  # the same, as JSON
+
+    app.register_blueprint(api_casefiles.bp)
 

@@ -11,9 +11,11 @@ from flask_login import login_required
 
 from engine import InvalidData
 from workflows.casefiles.files import NOTE_MAX, document_limit
+from workflows.presentation import task_page
 
 from .context import capacity, system
 from .instances import render_detail
+from .tasks import render_task
 
 bp = Blueprint("casefiles", __name__)
 
@@ -40,12 +42,29 @@ def attach(instance_id: int) -> Any:
     content = upload.read() if upload is not None else b""
     filename = (upload.filename or "") if upload is not None else ""
     try:
-        system().case_files.attach(capacity(), instance_id, filename, content,
-                                   request.form.get("step") or None)
+        # to the case; a step's document comes through its task (`attach_to_task`)
+        system().case_files.attach(capacity(), instance_id, filename, content)
     except InvalidData as error:
         return render_detail(instance_id, errors=_field_errors(error), status=422)
     flash(_("Dokumentet är bifogat."), "success")
     return redirect(url_for("instances.detail", instance_id=instance_id) + "#dokument")
+
+
+@bp.post("/tasks/<int:task_id>/documents")
+@login_required
+def attach_to_task(task_id: int) -> Any:
+    """Attach a document to the task's step (shown on the step and on the case)."""
+    upload = request.files.get("file")
+    content = upload.read() if upload is not None else b""
+    filename = (upload.filename or "") if upload is not None else ""
+    try:
+        system().case_files.attach_to_task(capacity(), task_id, filename, content)
+    except InvalidData as error:
+        refused = _field_errors(error)
+        return render_task(task_page(system(), capacity(), task_id), status=422,
+                           document_error=next(iter(refused.values())))
+    flash(_("Dokumentet är bifogat till steget."), "success")
+    return redirect(url_for("tasks.detail", task_id=task_id) + "#dokument")
 
 
 @bp.get("/instances/<int:instance_id>/documents/<int:document_id>")

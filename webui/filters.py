@@ -177,6 +177,9 @@ def event_text(event: Any, names: dict[str, str], story: Story | None = None) ->
         return _("Ärendet avslutades.")
     if event.kind == "noted":
         return _("%(who)s skrev en anteckning.", who=who)
+    if event.kind == "attached" and data.get("name"):
+        return _("%(who)s bifogade dokumentet »%(name)s« till steget »%(step)s«.", who=who,
+                 name=data.get("filename") or "", step=data["name"])
     if event.kind == "attached":
         return _("%(who)s bifogade dokumentet »%(name)s«.", who=who,
                  name=data.get("filename") or "")

@@ -80,7 +80,8 @@ def _request_texts() -> Iterable[str]:
         yield value
     if request.mimetype in FORM_TYPES:
         for key, value in request.form.items(multi=True):
-            yield key
+            # A multipart part whose name werkzeug cannot read (`name="\"`) has the key None.
+            yield key or ""
             yield value
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .openapi_casefiles import casefile_paths, casefile_schemas
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -190,6 +192,7 @@ def openapi_document() -> dict[str, Any]:
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                         "schema": {"type": "string", "format": "binary"}}}},
                     **_errors(400, 401, 403, 422)}}},
+            **casefile_paths(_response, _errors, _id),
             "/healthz": {"get": {"summary": "Health", "security": [],
                                  "responses": {"200": _response("Healthy", {"type": "object"}),
                                                "503": _response("Unhealthy", {"type": "object"})}}},
@@ -235,6 +238,7 @@ def openapi_document() -> dict[str, Any]:
                     "kind": {"type": "string"}, "task": {"type": ["string", "null"]},
                     "data": {"type": "object"}, "hash": {"type": "string"},
                     "prev_hash": {"type": "string"}}},
+                **casefile_schemas(),
             },
         },
     }

@@ -10,6 +10,7 @@ from flask_login import login_required
 
 from engine import CompletionResult, Conflict, InvalidData, NotFound
 from workflows import policy
+from workflows.casefiles.files import document_limit
 from workflows.catalogue import (
     CHOICES,
     COLLECTION_LABELS,
@@ -17,7 +18,13 @@ from workflows.catalogue import (
     PROCESS_NAMES,
     ROUTES_OF_FORM,
 )
-from workflows.presentation import count_labels, may_start_need, start_section, task_page
+from workflows.presentation import (
+    TaskPage,
+    count_labels,
+    may_start_need,
+    start_section,
+    task_page,
+)
 from workflows.task_search import TaskFilters
 
 from .context import capacity, start_url, system
@@ -91,6 +98,17 @@ def detail(task_id: int) -> Any:
         else:
             _flash_next(result)
             return redirect(url_for("tasks.index"))
+    return render_task(page, schema, errors, raw, status)
+
+
+def render_task(page: TaskPage, schema: dict[str, Any] | None = None,
+                errors: dict[str, str] | None = None, raw: Any = None, status: int = 200,
+                document_error: str = "") -> Any:
+    """The task page: its form (with the refused fields and what was typed) and the documents
+    of its step (with a refused upload's reason)."""
+    finsam = system()
+    errors = errors or {}
+    schema = schema or page.detail.form_schema or {"type": "object", "properties": {}}
     fields = build_fields(schema, values=page.detail.data, raw=raw, errors=errors)
     return render_template(
         "tasks/detail.html",
@@ -98,10 +116,14 @@ def detail(task_id: int) -> Any:
         fields=fields,
         errors=errors,
         form_error=errors.get("_form", ""),
+        document_error=document_error,
+        document_limit_mb=document_limit() // (1024 * 1024),
         rows=describe(page.data, page.schemas, page.names, hidden=page.hidden_fields),
         processes=PROCESS_NAMES,
-        receivers=finsam.handover_candidates(me, task_id) if page.can_hand_over else [],
-        people=finsam.people_names({page.detail.task.claimed_by or ""}),
+        receivers=(finsam.handover_candidates(capacity(), page.detail.task.id)
+                   if page.can_hand_over else []),
+        people=finsam.people_names({page.detail.task.claimed_by or "",
+                                    *(d.uploaded_by for d in page.documents)}),
     ), status
 
 

@@ -44,6 +44,8 @@ class TaskPage:
     can_hand_over: bool
     assignee_name: str
     returned: ReturnReason | None = None
+    documents: list[Document] = field(default_factory=list)  # attached to this step
+    may_annotate: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class InstancePage:
     notes: list[Note] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
     may_annotate: bool = False
+    step_names: dict[str, str] = field(default_factory=dict)  # of the steps documents name
 
 
 def task_page(finsam: Finsam, capacity: Capacity, task_id: int) -> TaskPage:
@@ -86,6 +89,9 @@ def task_page(finsam: Finsam, capacity: Capacity, task_id: int) -> TaskPage:
         can_hand_over=actions.hand_over,
         assignee_name=names.get(task.assignee, task.assignee),
         returned=return_reason(finsam, capacity, task, names) if task.state == "open" else None,
+        documents=finsam.case_files.documents(capacity, instance.id, task.bpmn_id)
+        if policy.sees_instance(capacity, instance) else [],
+        may_annotate=policy.may_annotate(capacity, instance),
     )
 
 
@@ -157,6 +163,8 @@ def instance_page(finsam: Finsam, capacity: Capacity, instance_id: int) -> Insta
         notes=notes,
         documents=documents,
         may_annotate=policy.may_annotate(capacity, instance),
+        step_names=finsam.engine.element_names_of(instance.tenant, instance.id)
+        if any(d.step for d in documents) else {},
     )
 
 

@@ -17,11 +17,13 @@ FOCUS_VISIBLE = """() => {
     const style = getComputedStyle(el);
     const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
     const ring = style.boxShadow !== 'none';
-    // A date field's keyboard focus sits on its inner parts, so Chromium never says
-    // :focus-visible of the field itself; the field's own ring (app.css) is what shows.
-    const dateField = el.matches('input[type="date"]:focus');
+    // Keyboard focus on a part of the element's own (closed) shadow tree, e.g. a date field's
+    // calendar button: Chromium says :focus-within of the field, not :focus; the field must then
+    // show the ring itself (indicator), as on its date parts, which are :focus-visible.
+    const ownPart = el.matches(':focus-within') && !el.matches(':focus');
     return {tag: el.tagName.toLowerCase(), name: el.name || el.id || el.textContent.trim(),
-            focusVisible: el.matches(':focus-visible') || dateField, indicator: outline || ring};
+            focusVisible: el.matches(':focus-visible') || ownPart, indicator: outline || ring,
+            ownPart};
 }"""
 TAB_LIMIT = 60
 

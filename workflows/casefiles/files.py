@@ -113,20 +113,41 @@ class CaseFiles:
 
     # -- documents -------------------------------------------------------------------------
 
-    def documents(self, capacity: Capacity, instance_id: int) -> list[Document]:
-        """The documents of a case the capacity sees, oldest first."""
+    def documents(self, capacity: Capacity, instance_id: int, step: str | None = None
+                  ) -> list[Document]:
+        """The documents of a case the capacity sees (only those of one step, by its bpmn id,
+        when `step` is given), oldest first."""
         instance = self._instance(capacity, instance_id)
+        query = select(CaseDocument).where(
+            CaseDocument.tenant == instance.tenant, CaseDocument.instance_id == instance.id)
+        if step is not None:
+            query = query.where(CaseDocument.step == step)
         with self.db.read() as session:
-            rows = session.scalars(select(CaseDocument).where(
-                CaseDocument.tenant == instance.tenant, CaseDocument.instance_id == instance.id,
-            ).order_by(CaseDocument.id))
-            return [_document(r) for r in rows]
+            return [_document(r) for r in session.scalars(query.order_by(CaseDocument.id))]
+
+    def attach_to_task(self, capacity: Capacity, task_id: int, filename: str, content: bytes,
+                       instance_id: int | None = None) -> Document:
+        """Attach a document to a task's step (the document records the step's bpmn id): the
+        task must be one the capacity sees (`policy.sees_task`; of case `instance_id` when
+        given), else NotFound as if it did not exist; then as `attach` (the case annotated
+        within the policy, the same checks and the same `attached` event)."""
+        try:
+            detail = self.engine.get_task(capacity.forbund, task_id)
+            instance = self.engine.get_instance(capacity.forbund, detail.task.instance_id)
+        except NotFound:
+            raise NotFound(f"uppgift {task_id} finns inte") from None
+        if (instance_id is not None and instance.id != instance_id) or not policy.sees_task(
+                capacity, detail.task, instance):
+            raise NotFound(f"uppgift {task_id} finns inte")
+        return self.attach(capacity, instance.id, filename, content, detail.task.bpmn_id,
+                           detail.task.name)
 
     def attach(self, capacity: Capacity, instance_id: int, filename: str, content: bytes,
-               step: str | None = None) -> Document:
+               step: str | None = None, step_name: str | None = None) -> Document:
         """Attach a document (PDF, ODT or DOCX, by its content; at most `document_limit()`
-        bytes) to a case the capacity may annotate, recorded in its history (`attached`, with
-        the document's sha256). Raises NotFound, Forbidden, InvalidData."""
+        bytes) to a case the capacity may annotate (to one of its steps: its bpmn id and name),
+        recorded in its history (`attached`, with the document's sha256). Raises NotFound,
+        Forbidden, InvalidData."""
         instance = self._writable(capacity, instance_id)
         if not content:
             raise InvalidData("the file is empty", {"file": "Välj en fil att bifoga."})
@@ -148,7 +169,8 @@ class CaseFiles:
         self.store.put(row, content)
         self.engine.annotate(policy.actor(capacity), instance.id, "attached", {
             "document": row.key, "filename": row.filename, "media_type": media_type,
-            "size": row.size, "sha256": digest, "step": row.step}, [row])
+            "size": row.size, "sha256": digest, "step": row.step,
+            **({"name": step_name[:200]} if step and step_name else {})}, [row])
         return _document(row)
 
     def download(self, capacity: Capacity, instance_id: int, document_id: int

@@ -104,7 +104,7 @@ _STYRELSE_EVENT_KEYS = {
     "unclaimed": ("name",),
     "handed_over": ("name", "from", "to"),
     "noted": ("note", "sha256"),
-    "attached": ("document", "filename", "media_type", "size", "sha256", "step"),
+    "attached": ("document", "filename", "media_type", "size", "sha256", "step", "name"),
 }
 _FIELD_MAPS = ("data", "form", "derived")
 
