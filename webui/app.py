@@ -130,4 +130,7 @@ def _blueprints(app: Flask) -> None:
     from . import casefiles  # a case's notes and documents
 
     app.register_blueprint(casefiles.bp)
+    from . import national_admin  # the national administrator: förbund from the register
+
+    app.register_blueprint(national_admin.bp)
 
