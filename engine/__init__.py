@@ -74,6 +74,7 @@ from engine.store.models import (
     InstanceAttribute,
     LedgerHead,
     Notification,
+    Redaction,
     Timer,
 )
 
@@ -95,6 +96,7 @@ __all__ = [
     "MigrationCheck",
     "LedgerHead",
     "Notification",
+    "Redaction",
     "Timer",
     "ReplayStep",
     "SpecDiff",
