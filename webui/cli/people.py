@@ -46,6 +46,8 @@ def register(main: click.Group) -> None:
         """List and erase the people whose retention is over: no membership left that has not
         ended, and their last administrative event older than the retention of every förbund
         that names them. Each erasure is recorded in those förbund's administrative history.
+        Then the free text of every case that ended longer ago than its förbund's retention is
+        purged, every chain still verifying (each purge recorded likewise).
         With --forbund and --months: set a förbund's retention instead."""
         with system() as finsam:
             if months is not None or forbund is not None:
