@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
-from engine import Event, Instance, InstanceAttribute
+from engine import Event, Instance, InstanceAttribute, Redaction
+from engine.store.chain import chain_hash, event_body
 from webui.cli import main
 from workflows import Finsam, admin_history, retention
 from workflows.case_retention import KEPT_VARIABLES, due_cases, purge_cases
@@ -137,6 +138,20 @@ def test_retention_purges_the_free_text_of_ended_cases_and_every_chain_verifies(
     found = verify_all(finsam)
     assert any("does not match its hash" in f for f in found), found
     assert any("purged note holds text again" in f for f in found), found
+
+    # Re-hashing the changed event into its redaction row is found too: the administrative
+    # history recorded the hashes at the purge.
+    with finsam.db.write() as session:
+        event = session.scalars(select(Event).where(Event.instance_id == ended, Event.seq == 1)
+                                ).one()
+        row = session.scalars(select(Redaction).where(Redaction.instance_id == ended,
+                                                      Redaction.seq == 1)).one()
+        row.content_hash = chain_hash(event.prev_hash, event_body(
+            event.instance_id, event.seq, event.at, event.actor, event.acting_as, event.kind,
+            event.task, event.task_guid, event.data))
+    found = verify_all(finsam)
+    assert not any("does not match its hash" in f for f in found), found
+    assert any("differ from those the administrative history recorded" in f for f in found)
 
 
 def test_the_cli_lists_then_purges(finsam: Finsam, cases: dict[str, Any], database_url: str,

@@ -14,16 +14,17 @@ förbund's administrative history. Documents attached to a case are not purged.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from engine import Conflict, Database, Engine, Instance, Redaction, utc_now
+from engine import Conflict, Database, Engine, Finding, Instance, Redaction, utc_now
 
 from .admin_history import record
 from .casefiles.files import PURGED
-from .models import CaseNote, Forbund
+from .models import AdminEvent, CaseNote, Forbund
 from .retention import plus_months
 
 # What stays of an ended case: the variables the follow-up report, the links between cases and
@@ -106,6 +107,9 @@ def purge_cases(engine: Engine, by: str, now: datetime | None = None) -> list[Ca
             outcomes.append(CaseOutcome(case, False, reason=str(error)))
             continue
         with engine.db.write() as session:
+            hashes = {str(seq): digest for seq, digest in session.execute(
+                select(Redaction.seq, Redaction.content_hash)
+                .where(Redaction.instance_id == case.instance_id).order_by(Redaction.seq))}
             notes = 0
             for note in session.scalars(select(CaseNote).where(
                     CaseNote.instance_id == case.instance_id, CaseNote.purged_at.is_(None))):
@@ -113,6 +117,37 @@ def purge_cases(engine: Engine, by: str, now: datetime | None = None) -> list[Ca
                 notes += 1
             record(session, case.tenant, by, "case_text_purged", {
                 "instance_id": case.instance_id, "process_id": case.process_id,
-                "events": events, "notes": notes, "retention_months": case.months}, at)
+                "events": events, "notes": notes, "retention_months": case.months,
+                "redactions": hashes}, at)
         outcomes.append(CaseOutcome(case, True, events, notes))
     return outcomes
+
+
+def check_redactions(db: Database, tenant: str, instance_ids: Iterable[int]
+                     ) -> dict[int, list[Finding]]:
+    """Each instance's redaction rows against the hashes its `case_text_purged` event in the
+    förbund's hash-chained administrative history recorded (findings per instance, only those
+    with any): a purged event re-written together with its redaction row is found here."""
+    ids = set(instance_ids)
+    recorded: dict[int, dict[str, str]] = {}
+    with db.read() as session:
+        for data in session.scalars(select(AdminEvent.data).where(
+                AdminEvent.tenant == tenant, AdminEvent.kind == "case_text_purged")):
+            if data.get("instance_id") in ids:
+                recorded.setdefault(int(data["instance_id"]), {}).update(
+                    data.get("redactions") or {})
+        rows = session.execute(select(Redaction.instance_id, Redaction.seq,
+                                      Redaction.content_hash)
+                               .join(Instance, Instance.id == Redaction.instance_id)
+                               .where(Instance.tenant == tenant)).all()
+    stored: dict[int, dict[str, str]] = {}
+    for instance_id, seq, digest in rows:
+        if instance_id in ids:
+            stored.setdefault(instance_id, {})[str(seq)] = digest
+    found: dict[int, list[Finding]] = {}
+    for instance_id in sorted(set(recorded) | set(stored)):
+        if recorded.get(instance_id, {}) != stored.get(instance_id, {}):
+            found[instance_id] = [Finding(instance_id, (
+                "the purged events' hashes differ from those the administrative history "
+                "recorded at the purge"))]
+    return found
