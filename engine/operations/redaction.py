@@ -2,8 +2,8 @@
 with every chain still verifying.
 
 What stays is decided by the caller, by variable name (`keep`): a kept variable's value stays
-whole; any other text (a string, or the strings of a list) becomes `marker`, and dictionaries are
-walked (a party's answers keyed by organisation); numbers, booleans and empty values stay. The
+whole; any other text (a string, or the strings of a list) becomes `marker`, and dictionaries
+are walked (answers keyed by who gave them); numbers, booleans and empty values stay. The
 instance's title becomes `marker` too. Every event whose content changed keeps its stored hash
 (the link the next event and the ledger name) and gets a `Redaction` row with the hash its purged
 content chains to, which the audit checks in its place (`audit.verify_event_chain`). The
@@ -45,7 +45,7 @@ def purge_value(value: Any, marker: str) -> Any:
 
 def purge_variables(data: dict[str, Any], keep: Keep, marker: str) -> dict[str, Any]:
     """The variables of `data` with the text of every variable not kept purged; a dict value of
-    a name not kept (e.g. answers by organisation) is walked by the same rule."""
+    a name not kept (e.g. answers keyed by who gave them) is walked by the same rule."""
     purged: dict[str, Any] = {}
     for name, value in data.items():
         if keep(name):
