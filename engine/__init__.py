@@ -76,6 +76,7 @@ from engine.store.models import (
     InstanceAttribute,
     LedgerHead,
     Notification,
+    Redaction,
     Timer,
 )
 
@@ -97,6 +98,7 @@ __all__ = [
     "MigrationCheck",
     "LedgerHead",
     "Notification",
+    "Redaction",
     "Timer",
     "ReplayStep",
     "SpecDiff",

@@ -38,6 +38,7 @@ from engine.operations import (
     firing,
     maintenance,
     queries,
+    redaction,
     singleton,
     steps,
     tasks,
@@ -153,6 +154,10 @@ class Engine:
         an instance's history, with the caller's `rows` it vouches for, in one transaction.
         Raises NotFound, Forbidden, InvalidData; the replay passes over annotations."""
         return annotation.annotate(self._ctx, actor, instance_id, kind, data, rows)
+
+    def redact(self, tenant: str, id: int, keep: Callable[[str], bool], marker: str) -> int:
+        """Purge an ended instance's free text, every chain verifying (`redaction.redact`)."""
+        return redaction.redact(self._ctx, tenant, id, keep, marker)
 
     # -- singletons, timers, migration (engine/operations/) and history (engine/history/) ----
 

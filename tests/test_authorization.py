@@ -29,7 +29,7 @@ from .test_processes import ESF_PARTIES, IDEA
 from .walk import Desk
 
 ROLES = ["anonymous", "bastad", "fk", "af", "kansli", "styrelse", "designer", "auditor", "admin",
-         "nationell"]
+         "nationell", "nationaladmin"]
 PUBLIC = {"auth.login", "auth.language", "static", "api.openapi", "health.healthz",
           "people.invitation", "people.reset", "people.forgot",  # links by e-mail, no login
           "people.privacy",  # the privacy notice: shows nothing of anyone
@@ -58,6 +58,7 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     api_tokens = {user: tokens_of(finsam.db, user)[0].id for user in ("fk", "af")}
     add_user(finsam.db, "fk2", "nnv-skane", "fk", "representant", "finsam-demo")
     add_user(finsam.db, "nationell", "nnv-skane", "fk", "nationell", "finsam-demo")
+    add_user(finsam.db, "nationaladmin", "nnv-skane", "kansli", "nationell_admin", "finsam-demo")
     stand_in = name_stand_in(finsam.db, capacities(finsam.db, "fk")[0],
                              capacities(finsam.db, "fk2")[0].membership_id, today(), today())
     with finsam.db.write() as session:  # a colleague's modeler draft: nobody else's to open
@@ -161,17 +162,17 @@ def test_route_matrix(app: Flask, client, finsam: Finsam, world: dict[str, Any],
             assert status in (403, 404), where
         designer_own = role == "designer" and rule.endpoint.startswith("designer.")
         if "instance_id" in rule.arguments and role in ("styrelse", "designer", "admin",
-                                                        "nationell") \
+                                                        "nationell", "nationaladmin") \
                 and not designer_own:
             assert status in (403, 404), where
         writes = method != "GET" and rule.endpoint not in READ_ONLY_POSTS | PERSONAL
-        if role in ("auditor", "nationell") and writes:
+        if role in ("auditor", "nationell", "nationaladmin") and writes:
             assert status in (400, 403, 404, 405, 422), where
         assert status < 500, where
         if method == "GET" and role == "anonymous":
             continue
     after = snapshot(finsam)
-    if role in ("auditor", "styrelse", "designer", "bastad", "nationell"):
+    if role in ("auditor", "styrelse", "designer", "bastad", "nationell", "nationaladmin"):
         assert after == before, f"{role} changed something"
 
 

@@ -369,7 +369,8 @@ def test_forbund_from_register_with_its_first_admin(finsam: Finsam, database_url
         assert member in page
     assert "af@" not in page and "nnv-skane" not in page
     events = admin_history.events(finsam.db, "trelleborg-finsam")
-    assert [(e.actor, e.kind) for e in events] == [("system (operatör)", "invited")]
+    assert [(e.actor, e.kind) for e in events] == [("system (operatör)", "forbund_created"),
+                                                   ("system (operatör)", "invited")]
     # The demo förbund is untouched.
     assert [c.forbund for c in capacities(finsam.db, "admin")] == ["nnv-skane"]
 

@@ -24,6 +24,7 @@ from workflows.models import (
     ApiToken,
     CaseDocument,
     CaseNote,
+    Forbund,
     Membership,
     ModelerDraft,
     Organisation,
@@ -61,6 +62,8 @@ HIDDEN = {
     # Försäkringskassan nationellt, given in nnv-skane and in the other förbund: figures of
     # both, never a case of either.
     "nationell": CASE_MARKERS,
+    # The national administrator (issue 18): creates förbund from the register, sees no case.
+    "nationaladmin": CASE_MARKERS,
 }
 ROLES = list(HIDDEN)
 MAIL_HIDDEN = {**HIDDEN, "fk": (OTHER,), "angelholm": (OTHER,)}
@@ -151,6 +154,7 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
     other = _other_forbund(finsam, database_url)
     for forbund in ("nnv-skane", OTHER_FORBUND):
         add_user(finsam.db, "nationell", forbund, "fk", "nationell", "finsam-demo")
+    add_user(finsam.db, "nationaladmin", "nnv-skane", "kansli", "nationell_admin", "finsam-demo")
     # A case's file: a note (with the ESF+ idea's marker) and a document on the ESF+ route, and
     # a document on the other förbund's route, reached through every instance a role must not see.
     kansli = capacities(finsam.db, "kansli")[0]
@@ -173,6 +177,7 @@ def world(finsam: Finsam, database_url: str) -> dict[str, Any]:
              *other["instances"]]
     hidden = {
         "anonymous": every, "designer": every, "admin": every, "nationell": every,
+        "nationaladmin": every,
         "af": other["instances"],
         "bastad": [esf, insats, *other["instances"]],
         "kansli": other["instances"],
@@ -258,7 +263,7 @@ def snapshot(finsam: Finsam) -> tuple[object, ...]:
             session.scalar(select(func.count()).select_from(model))
             for model in (Event, HumanTask, Instance, SpecVersion, User, Membership, ApiToken,
                           AdminEvent, UserLink, Organisation, StandIn, ModelerDraft, CaseNote,
-                          CaseDocument)
+                          CaseDocument, Forbund)
         ) + (
             tuple(session.execute(select(ModelerDraft.id, ModelerDraft.saved_at)
                                   .order_by(ModelerDraft.id)).all()),
@@ -316,6 +321,41 @@ def test_every_route_hides_and_refuses(app: Flask, client, finsam: Finsam,  # ty
         leaked = [m for m in markers if m in response.get_data(as_text=True)]
         assert not leaked, f"{role} GET {url} shows {leaked}"
     assert snapshot(finsam) == before, f"{role} changed something"
+
+
+# A write of no object that creates something outside the caller's förbund: asked of every role
+# with a valid form, so only the policy stands between the role and a new förbund.
+CREATES = {"national_admin.create": {
+    "name": "Samordningsförbundet i Trelleborg", "slug": "trelleborg-finsam",
+    "admin_username": "t-admin", "admin_email": "admin@trelleborg.se"}}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_creating_routes_ask_the_policy(app: Flask, client, finsam: Finsam,  # type: ignore[no-untyped-def]
+                                        world: dict[str, Any], role: str) -> None:
+    browser = Browser(client)
+    found = capacities(finsam.db, role) if role != "anonymous" else []
+    if found:
+        assert browser.login(role).status_code == 302
+    allowed = bool(found) and policy.may(found[0], policy.FOUND)
+    national = [(rule, method) for rule, method in routes(app)
+                if rule.endpoint.startswith("national_admin.")]
+    assert {rule.endpoint for rule, _ in national} == {"national_admin.forbund", *CREATES}
+    for rule, method in national:
+        before = snapshot(finsam)
+        if method == "GET":
+            response = browser.get(rule.rule + "?q=trelleborg")
+        else:
+            response = browser.post(rule.rule, CREATES[rule.endpoint])
+        where = f"{role} {method} {rule.rule} -> {response.status_code}"
+        leaked = [m for m in HIDDEN[role] if m in response.get_data(as_text=True)]
+        assert not leaked, f"{where} shows {leaked}"
+        if allowed:
+            assert response.status_code == (200 if method == "GET" else 302), where
+            continue
+        assert response.status_code == (302 if role == "anonymous" else 403), where
+        assert snapshot(finsam) == before, f"{where} changed something"
+    assert allowed == (role == "nationaladmin")
 
 
 def test_mail_reaches_only_those_who_may_act(finsam: Finsam, world: dict[str, Any]) -> None:

@@ -47,9 +47,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_provider(redirect_uris: list[str]) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the provider on a free loopback port with the clients `finsam` and `other`; skip
-    with the reason when Node.js or its packages are missing."""
+def start_provider(redirect_uris: list[str], accounts: dict[str, dict[str, Any]] | None = None
+                   ) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the provider on a free loopback port with the clients `finsam` and `other` and the
+    `accounts` (sub → claims; `ACCOUNTS` by default); skip with the reason when Node.js or its
+    packages are missing."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("Node.js is not installed: the OIDC tests need it for `oidc-provider`")
@@ -60,7 +62,7 @@ def start_provider(redirect_uris: list[str]) -> tuple[subprocess.Popen[bytes], s
                 "grant_types": ["authorization_code"], "response_types": ["code"]}
                for cid in ("finsam", "other")]
     env = {**os.environ, "PORT": str(port), "OIDC_CLIENTS": json.dumps(clients),
-           "OIDC_ACCOUNTS": json.dumps(ACCOUNTS)}
+           "OIDC_ACCOUNTS": json.dumps(accounts or ACCOUNTS)}
     process = subprocess.Popen([node, str(SCRIPT)], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdout is not None

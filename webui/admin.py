@@ -30,7 +30,8 @@ def _require_admin() -> None:
 
 def _common() -> dict[str, Any]:
     me = capacity()
-    return {"roles": [(r, ROLE_NAMES[r]) for r in ROLES], "orgs": system().org_names(me.forbund)}
+    return {"roles": [(r, ROLE_NAMES[r]) for r in ROLES if policy.given_by_admin(r)],
+            "orgs": system().org_names(me.forbund)}
 
 
 def _page(errors: dict[str, str], form: Any) -> str:

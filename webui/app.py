@@ -143,4 +143,6 @@ def _blueprints(app: Flask) -> None:
     from . import api_casefiles  # the same, as JSON
 
     app.register_blueprint(api_casefiles.bp)
+    from . import national_admin  # the national administrator: förbund from the register
+    app.register_blueprint(national_admin.bp)
 

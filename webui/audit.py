@@ -79,6 +79,8 @@ ADMIN_KINDS = {
     "stand_in_named": N_("Ställföreträdare utsedd"),
     "stand_in_ended": N_("Ställföreträdare avslutad"),
     "retention_set": N_("Tid för att spara konton ändrad"),
+    "forbund_created": N_("Förbundet skapat"),
+    "case_text_purged": N_("Fritexten i ett avslutat ärende gallrad"),
 }
 
 

@@ -40,6 +40,7 @@ START_PAGES = {
     policy.ADMINISTER: "admin.users",
     policy.CASES: "instances.index",
     policy.NATIONAL: "reports.uppfoljning",
+    policy.FOUND: "national_admin.forbund",
 }
 
 

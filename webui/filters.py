@@ -69,6 +69,7 @@ ROLE_NAMES_SV = {
     "auditor": N_("revisor"),
     "admin": N_("administratör"),
     "nationell": N_("Försäkringskassan nationellt"),
+    "nationell_admin": N_("nationell administratör"),
 }
 
 _FIELD_MESSAGES = {

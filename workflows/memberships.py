@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine import Database, InvalidData, NotFound, utc_now
 
-from . import passwords
+from . import passwords, policy
 from .admin_history import record
 from .models import Forbund, Membership, Organisation, User
 from .parties import KIND_OF_ROLE, ORG_OF_ROLE, PARTY_KINDS, ROLES
@@ -97,6 +97,8 @@ def add_member(
     check_username(username)
     if role not in ROLES:
         raise InvalidData("invalid user", {"role": "en av: " + ", ".join(ROLES)})
+    if not by_operator:
+        refuse_operator_role(role)
     at = now or utc_now()
     with db.write() as session:
         forbund_row = session.scalar(select(Forbund).where(Forbund.slug == forbund))
@@ -145,6 +147,13 @@ def _add_existing(session: Session, user: User, forbund: Forbund, org: str, role
     same.invited_at = at
     same.answered_at = None
     return INVITED
+
+
+def refuse_operator_role(role: str) -> None:
+    """InvalidData for a role only the operator gives (`policy.given_by_admin`)."""
+    if not policy.given_by_admin(role):
+        raise InvalidData("invalid user", {"role": (
+            "den rollen ges bara av driften, med finsam user add; välj en annan roll")})
 
 
 def _check_org(session: Session, forbund: Forbund, org: str, role: str) -> str:

@@ -253,6 +253,9 @@ class CaseNote(Base):
     acting_as: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     body: Mapped[str] = mapped_column(Text)
+    # When retention purged the text of the ended case (`case_retention`): the body is then the
+    # marker, and the sha256 its `noted` event recorded is of the text that was purged.
+    purged_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class CaseDocument(Base):

@@ -28,7 +28,8 @@ BEREDNINGSGRUPP = "beredningsgrupp"
 # (A2, A3, B2, B3) are theirs; the kansli supports but never records them (000 §5.1, §5.1.1).
 PARTY_REPRESENTATIVES = "parternas_foretradare"
 
-ROLES = ("representant", "kansli", "styrelse", "designer", "auditor", "admin", "nationell")
+ROLES = ("representant", "kansli", "styrelse", "designer", "auditor", "admin", "nationell",
+         "nationell_admin")
 ROLE_NAMES = {
     "representant": "Representant i beredningsgruppen",
     "kansli": "Förbundskansli",
@@ -37,6 +38,7 @@ ROLE_NAMES = {
     "auditor": "Revisor",
     "admin": "Administratör",
     "nationell": "Försäkringskassan nationellt",
+    "nationell_admin": "Nationell administratör",
 }
 # Roles whose org must be a member organisation, and the fixed org of the others.
 ORG_OF_ROLE = {"kansli": KANSLI, "styrelse": STYRELSE}

@@ -17,7 +17,7 @@ from . import mail, passwords
 from .admin_history import record
 from .catalogue import PARTIES_VARIABLE
 from .links import INVITE, issue_link
-from .memberships import _check_org
+from .memberships import OPERATOR, _check_org, refuse_operator_role
 from .models import Forbund, Membership, Organisation, Person, User
 from .parties import ROLES
 from .sessions import close_sessions_of
@@ -51,6 +51,8 @@ def invite(db: Database, forbund: str, username: str, email: str, org: str, role
                                                     "namn@kommun.se"}) from None
     if role not in ROLES:
         raise InvalidData("invalid user", {"role": "en av: " + ", ".join(ROLES)})
+    if by != OPERATOR:
+        refuse_operator_role(role)
     with db.write() as session:
         forbund_row = session.scalar(select(Forbund).where(Forbund.slug == forbund))
         if forbund_row is None:
@@ -148,6 +150,7 @@ def change_membership(db: Database, forbund: str, membership_id: int, org: str, 
     at = now or utc_now()
     if role not in ROLES:
         raise InvalidData("invalid user", {"role": "en av: " + ", ".join(ROLES)})
+    refuse_operator_role(role)
     with db.write() as session:
         membership, user = _membership(session, forbund, membership_id)
         before = {"org": membership.org, "role": membership.role}

@@ -265,7 +265,7 @@ def count_labels(counts: dict[str, int]) -> tuple[dict[str, str], str]:
 
 # Where each role starts: the first of these abilities it has (policy.ABILITIES).
 START_SECTIONS = (policy.WORK, policy.DESIGN, policy.AUDIT, policy.ADMINISTER, policy.CASES,
-                  policy.NATIONAL)
+                  policy.NATIONAL, policy.FOUND)
 
 
 def start_section(capacity: Capacity) -> str:

@@ -30,6 +30,7 @@ from engine import (
 )
 
 from . import deadlines, directory, handover, policy, schema, tenants
+from .case_retention import check_redactions
 from .casefiles.checks import check_case_files
 from .casefiles.files import CaseFiles
 from .casefiles.store import DocumentStore, store_from_env
@@ -301,8 +302,10 @@ class Finsam:
         results, other = self.engine.verify(forbund, instance_ids, progress, expected_head)
         files = check_case_files(self.db, self.case_files.store, forbund,
                                  [r.instance_id for r in results])
+        purged = check_redactions(self.db, forbund, [r.instance_id for r in results])
         for result in results:
             result.findings.extend(files.get(result.instance_id, []))
+            result.findings.extend(purged.get(result.instance_id, []))
         return results, other
 
     def forbunds(self) -> list[str]:

@@ -18,7 +18,7 @@ from engine.base.canonical import GENESIS_HASH
 from engine.base.findings import Finding
 from engine.store.chain import chain_hash, event_body
 from engine.store.ledger import entry_body, entry_hash
-from engine.store.models import Event, Instance, LedgerEntry, LedgerHead
+from engine.store.models import Event, Instance, LedgerEntry, LedgerHead, Redaction
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
@@ -39,8 +39,13 @@ class Verification:
         return not self.findings
 
 
-def verify_event_chain(instance: Instance, events: list[Event]) -> list[Finding]:
-    """Recompute every hash of an instance's chain and compare the head with the instance row."""
+def verify_event_chain(instance: Instance, events: list[Event],
+                       redacted: dict[int, str] | None = None) -> list[Finding]:
+    """Recompute every hash of an instance's chain and compare the head with the instance row.
+    An event whose free text was purged (`redacted`: seq → the hash its purged content chains
+    to, `operations.redaction`) is checked against that hash; it still links by its stored
+    hash."""
+    purged = redacted or {}
     findings: list[Finding] = []
     previous = GENESIS_HASH
     for expected_seq, event in enumerate(events, start=1):
@@ -52,7 +57,7 @@ def verify_event_chain(instance: Instance, events: list[Event]) -> list[Finding]
         if event.prev_hash != previous:
             findings.append(Finding(instance.id, "prev_hash does not link to the event before",
                                     event.seq, event.task))
-        if chain_hash(event.prev_hash, body) != event.hash:
+        if chain_hash(event.prev_hash, body) != purged.get(event.seq, event.hash):
             findings.append(Finding(
                 instance.id,
                 f"the stored {event.kind} event was changed: its content does not match its hash",
@@ -141,10 +146,13 @@ def verify_instances(
             instance = session.get_one(Instance, instance_id)
             events = list(session.scalars(
                 select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
+            redacted = {seq: digest for seq, digest in session.execute(
+                select(Redaction.seq, Redaction.content_hash).where(
+                    Redaction.instance_id == instance_id))}
             result = Verification(instance_id, instance.process_id, len(events))
-            result.findings.extend(verify_event_chain(instance, events))
+            result.findings.extend(verify_event_chain(instance, events, redacted))
             result.findings.extend(f for f in ledger_findings if f.instance_id == instance_id)
-            if not result.findings:
+            if not result.findings and not redacted:  # a purged case replayed before its purge
                 replayed, findings = replay_instance(ctx, session, instance, events)
                 result.steps_replayed = replayed
                 result.findings.extend(findings)

@@ -274,3 +274,18 @@ class Notification(Base):
     claimed_at: Mapped[datetime | None]
     human_task: Mapped[HumanTask | None] = relationship(
         primaryjoin="foreign(Notification.human_task_id) == HumanTask.id")
+
+
+class Redaction(Base):
+    """An event of an ended instance whose free text was purged (retention): the hash its
+    purged content chains to now. The event keeps its stored hash, so the chain still links and
+    every anchor (the instance's head, the ledger, a head kept outside) stays as it was."""
+
+    __tablename__ = "redaction"
+    __table_args__ = (UniqueConstraint("instance_id", "seq", name="uq_redaction_instance_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]

@@ -7,7 +7,7 @@ import click
 
 from engine import InvalidData
 from webui.cli.common import fail, friendly, system
-from workflows import directory, retention
+from workflows import case_retention, directory, retention
 from workflows.memberships import OPERATOR
 
 
@@ -46,6 +46,8 @@ def register(main: click.Group) -> None:
         """List and erase the people whose retention is over: no membership left that has not
         ended, and their last administrative event older than the retention of every förbund
         that names them. Each erasure is recorded in those förbund's administrative history.
+        Then the free text of every case that ended longer ago than its förbund's retention is
+        purged, every chain still verifying (each purge recorded likewise).
         With --forbund and --months: set a förbund's retention instead."""
         with system() as finsam:
             if months is not None or forbund is not None:
@@ -61,20 +63,36 @@ def register(main: click.Group) -> None:
                 found = retention.due(finsam.db)
                 for person in found:
                     click.echo(f"DUE {_line(person)}")
+                cases = case_retention.due_cases(finsam.db)
+                for due in cases:
+                    click.echo(f"DUE {_case_line(due)}")
                 click.echo(f"{len(found)} due; nothing erased (--dry-run)")
+                click.echo(f"{len(cases)} ended cases due; no text purged (--dry-run)")
                 return
             outcomes = retention.purge(finsam.db, OPERATOR)
+            purged = case_retention.purge_cases(finsam.engine, OPERATOR)
         for outcome in outcomes:
             state = "ERASED" if outcome.erased else f"KEPT ({outcome.reason})"
             click.echo(f"{state} {_line(outcome.due)}")
+        for case in purged:
+            state = (f"PURGED ({case.events} events, {case.notes} notes)" if case.purged
+                     else f"KEPT ({case.reason})")
+            click.echo(f"{state} {_case_line(case.case)}")
         click.echo(f"{sum(o.erased for o in outcomes)} erased, "
                    f"{sum(not o.erased for o in outcomes)} kept")
+        click.echo(f"{sum(c.purged for c in purged)} ended cases purged, "
+                   f"{sum(not c.purged for c in purged)} kept")
 
 
 def _months(text: str) -> int:
     if not text.isdigit():
         fail(f"--months: a number of months or off, not {text!r}")
     return int(text)
+
+
+def _case_line(case: case_retention.DueCase) -> str:
+    return (f"case {case.instance_id} ({case.process_id}) in {case.tenant}: ended "
+            f"{case.completed_at.date().isoformat()}, retention {case.months} months")
 
 
 def _line(person: retention.Due) -> str:

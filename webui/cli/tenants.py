@@ -9,11 +9,10 @@ import click
 from webui.cli.common import fail, friendly, system
 from workflows import register as national
 from workflows import schema
+from workflows.founding import FirstAdmin, found, found_from_register
 from workflows.memberships import OPERATOR
 from workflows.notify import SmtpConfig
-from workflows.parties import KANSLI
-from workflows.people import invite
-from workflows.tenants import ForbundAdded, add_forbund, bundled_diagrams
+from workflows.tenants import ForbundAdded, bundled_diagrams
 
 
 def register(main: click.Group) -> None:
@@ -54,23 +53,23 @@ def register(main: click.Group) -> None:
                     admin_name: str | None) -> None:
         """Create förbund SLUG with its member organisations and deploy the bundled diagrams to
         it. Idempotent: the same arguments again change nothing."""
-        wanted: list[str | national.Member] = list(members)
-        if from_register:
-            entry = national.find(from_register)
-            name = name or entry.name
-            wanted = [*entry.members, *wanted]
-        if not name:
+        if not name and not from_register:
             fail("give the förbund's name with --name, or take it with --from-register NAME")
             return
         if bool(admin) != bool(admin_email):
             fail("give the first admin with both --admin USERNAME and --admin-email EMAIL")
             return
+        first = FirstAdmin(admin, admin_email or "", admin_name) if admin else None
         with system() as finsam:
             schema.upgrade(finsam.db)
-            added = add_forbund(finsam.engine, slug, name, wanted, bundled_diagrams(),
-                                "finsam forbund add")
-            invited = invite(finsam.db, slug, admin, admin_email or "", KANSLI, "admin",
-                             admin_name, OPERATOR) if admin else None
+            if from_register:
+                founded = found_from_register(finsam.engine, slug, from_register, first,
+                                              OPERATOR, bundled_diagrams(), name=name,
+                                              extra=members)
+            else:
+                founded = found(finsam.engine, slug, name or "", members, first, OPERATOR,
+                                bundled_diagrams())
+        added, invited = founded.added, founded.invited
         _say_added(added)
         if invited is None:
             return

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine import Database, Event, Finding
 
 from ..models import CaseDocument, CaseNote
-from .files import note_hash
+from .files import PURGED, note_hash
 from .store import DocumentStore
 
 
@@ -44,6 +44,9 @@ def check_case_files(db: Database, store: DocumentStore, tenant: str,
                     note = notes.get(key)
                     if note is None or note.instance_id != event.instance_id:
                         add(event.instance_id, "the note recorded here is missing", event.seq)
+                    elif note.purged_at is not None:  # retention purged its text
+                        if note.body != PURGED:
+                            add(event.instance_id, "a purged note holds text again", event.seq)
                     elif note_hash(note.body) != event.data.get("sha256"):
                         add(event.instance_id, "the note was changed: its text no longer "
                             "matches the sha256 recorded here", event.seq)

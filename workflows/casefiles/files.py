@@ -195,6 +195,10 @@ def _document(row: CaseDocument) -> Document:
                     row.sha256, row.uploaded_by, row.acting_as, row.created_at)
 
 
+# What a note's text and a case's other free text become once retention purged them.
+PURGED = "(gallrad)"
+
+
 def note_hash(body: str) -> str:
     """The sha256 of a note's text (UTF-8), as its `noted` event records it."""
     return hashlib.sha256(body.encode("utf-8")).hexdigest()

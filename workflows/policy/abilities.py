@@ -24,9 +24,10 @@ ESCALATIONS = "escalations"  # hears of tasks long past their due date, to help 
 WAITING = "waiting"  # sees where a process's cases wait (figures per step, no case)
 NATIONAL = "national"  # reads the follow-up of every förbund where it holds the role, figures only
 ANNOTATE = "annotate"  # writes notes and attaches documents on the cases it sees
+FOUND = "found"  # creates a förbund from the national register and invites its first admin
 
 # Abilities that change something; a role with none of them (the auditor) writes nothing.
-WRITES = frozenset({WORK, START_NEED, DESIGN, ADMINISTER, ANNOTATE})
+WRITES = frozenset({WORK, START_NEED, DESIGN, ADMINISTER, ANNOTATE, FOUND})
 
 ABILITIES: dict[str, frozenset[str]] = {
     "representant": frozenset({WORK, START_NEED, CASES, LINKS, REPORT, REPORT_ESF, ANNOTATE}),
@@ -39,7 +40,13 @@ ABILITIES: dict[str, frozenset[str]] = {
     # Försäkringskassan's national follow-up (issue 17): the aggregated figures of every förbund
     # it is given, per förbund and in total; never a case, a case list, a task or a name.
     "nationell": frozenset({REPORT, REPORT_ESF, NATIONAL}),
+    # The national administrator (the operator's people, issue 18): creates förbund from the
+    # national register and invites each one's first admin; never a case, a task or a figure.
+    "nationell_admin": frozenset({FOUND}),
 }
+# Roles only the operator gives (`finsam user add`): a förbund's admin never hands out a power
+# over every förbund.
+OPERATOR_ROLES = frozenset({"nationell_admin"})
 REFUSALS = {
     WORK: "din roll har inga uppgifter att utföra",
     START_NEED: "bara beredningsgruppens medlemmar och kansliet registrerar behov",
@@ -52,6 +59,7 @@ REFUSALS = {
     ADMINISTER: "det här är för förbundets administratör",
     WAITING: "väntetiderna är för förbundskansliet och processdesigners",
     ANNOTATE: "din roll skriver inga anteckningar och bifogar inga dokument",
+    FOUND: "nya förbund skapas av en nationell administratör",
 }
 
 
@@ -64,6 +72,12 @@ def require(capacity: Capacity, ability: str) -> None:
     """Raise Forbidden (with the reason in Swedish) unless the capacity has `ability`."""
     if not may(capacity, ability):
         raise Forbidden(REFUSALS.get(ability, "din roll får inte göra detta"))
+
+
+def given_by_admin(role: str) -> bool:
+    """Whether a förbund's admin may give `role` (invite, add, change to it): every role but
+    those only the operator gives."""
+    return role not in OPERATOR_ROLES
 
 
 def owns_draft(capacity: Capacity, forbund: str, username: str) -> bool:
