@@ -62,6 +62,12 @@ def test_a_valid_form_has_no_problems_and_every_error_is_listed(client, finsam: 
     codes = [p["code"] for p in check(client, finsam, {"path": PATH, "json": two}
                                       ).get_json()["problems"]]
     assert len(codes) == 2
+    # What the meta-schema's vocabularies each say of one place is said once.
+    [whole] = check_form_text(PATH, b'"x"')
+    assert whole.code == "form.schema_type" and dict(whole.params)["where"] == "/"
+    # A pattern must be a regular expression, as a deploy checks it.
+    [pattern] = check_form_text(PATH, b'{"type": "object", "pattern": "["}')
+    assert pattern.code == "form.invalid_schema" and dict(pattern.params)["where"] == "/pattern"
 
 
 def test_the_check_is_for_designers_and_asks_for_a_path_and_a_text(client, finsam: Finsam  # type: ignore[no-untyped-def]

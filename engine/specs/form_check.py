@@ -17,7 +17,9 @@ from engine.base.errors import Problem
 from engine.specs.sources import load_form_json
 
 MAX_SCHEMA_ERRORS = 5
-_META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+# As `check_schema` validates (with its format checker: a `pattern` must be a regular expression).
+_META = Draft202012Validator(Draft202012Validator.META_SCHEMA,
+                             format_checker=Draft202012Validator.FORMAT_CHECKER)
 _VALUE_ERRORS = ("anyOf", "oneOf", "enum", "const")
 
 
@@ -31,8 +33,11 @@ def schema_errors(schema: Any) -> list[tuple[str, str, dict[str, str]]]:
     most MAX_SCHEMA_ERRORS: (the engine's words, the problem's code, its parameters). Call it
     only on a schema within the size bounds (`schemas.size_problems`): it walks all of it."""
     errors = sorted(_META.iter_errors(schema), key=lambda e: [str(p) for p in e.path])
-    found = []
-    for error in errors[:MAX_SCHEMA_ERRORS]:
+    found: list[tuple[str, str, dict[str, str]]] = []
+    seen: set[tuple[str, ...]] = set()
+    for error in errors:
+        if len(found) == MAX_SCHEMA_ERRORS:
+            break
         where = pointer(error.path)
         message = f"not a valid JSON Schema at {where}: {error.message}"
         if error.validator == "type":
@@ -47,6 +52,11 @@ def schema_errors(schema: Any) -> list[tuple[str, str, dict[str, str]]]:
         else:
             found.append((message, "form.invalid_schema",
                           {"where": where, "detail": str(error.message)[:200]}))
+        # The meta-schema's vocabularies each say the same of one place: say it once.
+        key = (found[-1][1], *(f"{k}={v}" for k, v in sorted(found[-1][2].items())))
+        if key in seen:
+            found.pop()
+        seen.add(key)
     return found
 
 
