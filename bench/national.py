@@ -3,6 +3,7 @@ report for one förbund and nationally, and the replay's throughput.
 
     .venv/bin/python -m bench.national [--forbund 80] [--years 10] [--engine-cycles 3]
                                        [--open-needs 10] [--runs 20] [--database URL]
+                                       [--one-database URL]
 
 Seeding (in this script only, never in the product): one year of the demo förbund is run through
 the engine by the demo users — C cycles of needs that end in every outcome of both routes and
@@ -10,14 +11,18 @@ wait at several steps (`bench.report.one_cycle`) and N needs left open at a rout
 (`bench.tasklist.seed_with_engine`) — and timed, for the replay's comparison. That year is then
 copied with SQL `INSERT … SELECT` into the förbund's earlier years (instances with their open
 human tasks and indexed attributes, under new ids, their times moved back whole years), until the
-förbund holds Y years: **one förbund**. The task list (`Finsam.task_list` for one party's
-representative, and the `/` page), the case overview (`case_overview` for the kansli, who sees
-every case, and for that representative, and the `/instances` page) and the follow-up report of
-the förbund (`build_report`) are timed R times each. Then the förbund's Y years are copied into
-F - 1 other förbund (`forbund-02` …): **national**; the same readers are timed again for the
-same people, and the report of all F förbund (what the national role reads: `report_forbunds`
-gives it every förbund where it holds the role). Copies carry no history (no events, ledger
-entries or notes; their chain head is the empty chain's, so the ledger does not miss them).
+förbund holds Y years: **one förbund**, built so twice: in a database of its own
+(`--one-database`, default a fresh SQLite file) and in the national one (`--database`), where
+its Y years are then copied into F - 1 other förbund (`forbund-02` …): **national**. The readers
+are timed R times each at both scales for the same people, the calls to the two databases taken
+in turn (so a change in the machine's load falls on both alike): the task list
+(`Finsam.task_list` for one party's representative, and the `/` page), the case overview
+(`case_overview` for the kansli, who sees every case, and for that representative, and the
+`/instances` page) and the follow-up report of the one förbund (`build_report`); then the report
+of all F förbund (what the national role reads: `report_forbunds` gives it every förbund where
+it holds the role). Copies carry no history (no events, ledger entries or notes; their chain
+head is the empty chain's, so the ledger does not miss them). On PostgreSQL give both databases
+(each emptied first when its name contains `bench`).
 
 Replay: `finsam replay` verifies (chains, ledger, a full replay on the exact version) the
 instances that were run through the engine, at national scale, and its instances per second are
@@ -28,6 +33,7 @@ at one förbund; the national report under 2 s on PostgreSQL; replay ≥ 10 × e
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -42,6 +48,7 @@ from workflows.followup import Period, build_report
 from workflows.presentation import OverviewFilters, case_overview
 
 from .drive import Driver, demo_system
+from .overhead import percentile
 from .report import one_cycle
 from .tasklist import page_client, seed_with_engine, timed
 
@@ -137,6 +144,38 @@ def readers(finsam: Finsam, driver: Driver) -> dict[str, Callable[[], object]]:
     }
 
 
+def build_one(finsam: Finsam, driver: Driver, args: argparse.Namespace) -> tuple[int, float]:
+    """One year of the demo förbund through the engine, copied into its earlier years: the
+    engine-made instances and the seconds they took."""
+    started = time.perf_counter()
+    for _ in range(args.engine_cycles):
+        one_cycle(driver)
+    seed_with_engine(driver, args.open_needs)
+    executed = time.perf_counter() - started
+    sample = max_id(finsam)
+    for year in range(1, args.years):
+        copy_instances(finsam, sample, sample * year, HOME, year)
+    settle(finsam)
+    return sample, executed
+
+
+def interleaved(pairs: dict[str, tuple[Callable[[], object], Callable[[], object]]],
+                runs: int) -> dict[str, list[tuple[float, float]]]:
+    """Median and p95 (ms) of each reader at both scales, the two calls taken in turn, so that
+    the load of the machine falls on both alike."""
+    seconds: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in pairs}
+    for one, every in pairs.values():
+        one(), every()  # warm-up
+    for _ in range(runs):
+        for name, readers_ in pairs.items():
+            for reader, kept in zip(readers_, seconds[name], strict=True):
+                started = time.perf_counter()
+                reader()
+                kept.append(time.perf_counter() - started)
+    return {name: [(statistics.median(k) * 1000, percentile(k, 0.95) * 1000) for k in kept]
+            for name, kept in seconds.items()}
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forbund", type=int, default=80, help="förbund (default 80)")
@@ -146,27 +185,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--open-needs", type=int, default=10,
                         help="needs left open, run through the engine (default 10)")
     parser.add_argument("--runs", type=int, default=20, help="timed calls each (default 20)")
-    parser.add_argument("--database", default=None, help="a database URL (default: SQLite)")
+    parser.add_argument("--database", default=None,
+                        help="a database URL for the national data (default: SQLite)")
+    parser.add_argument("--one-database", default=None,
+                        help="a second database URL for one förbund's (default: SQLite)")
     args = parser.parse_args(argv)
-    with demo_system(args.database) as finsam:
+    if (args.database is None) != (args.one_database is None):
+        parser.error("give both --database and --one-database (on the same server), or neither")
+    with demo_system(args.one_database) as alone, demo_system(args.database) as finsam:
+        build_one(alone, Driver(alone), args)
         driver = Driver(finsam)
-        started = time.perf_counter()
-        for _ in range(args.engine_cycles):
-            one_cycle(driver)
-        seed_with_engine(driver, args.open_needs)
-        executed = time.perf_counter() - started
-        sample = max_id(finsam)
-        sample_ids = list(range(1, sample + 1))
-        print(f"one year of {HOME} through the engine: {sample} instances in {executed:.1f} s")
-        started = time.perf_counter()
-        for year in range(1, args.years):
-            copy_instances(finsam, sample, sample * year, HOME, year)
-        settle(finsam)
+        sample, executed = build_one(finsam, driver, args)
         one = max_id(finsam)
-        print(f"{args.years} years of {HOME}: {counts(finsam)[0]} instances "
-              f"({time.perf_counter() - started:.1f} s)")
-        timings = {name: [timed(reader, args.runs)]
-                   for name, reader in readers(finsam, driver).items()}
+        print(f"one year of {HOME} through the engine: {sample} instances in {executed:.1f} s; "
+              f"{args.years} years: {one} instances")
         started = time.perf_counter()
         tenants = [HOME] + [f"forbund-{n:02d}" for n in range(2, args.forbund + 1)]
         for number, tenant in enumerate(tenants[1:], start=1):
@@ -175,12 +207,12 @@ def main(argv: list[str]) -> int:
         instances, tasks = counts(finsam)
         print(f"national: {len(tenants)} förbund × {args.years} years: {instances} instances, "
               f"{tasks} open human tasks ({time.perf_counter() - started:.1f} s)")
-        for name, reader in readers(finsam, driver).items():
-            timings[name].append(timed(reader, args.runs))
+        small, large = readers(alone, Driver(alone)), readers(finsam, driver)
+        timings = interleaved({name: (small[name], large[name]) for name in small}, args.runs)
         national = timed(lambda: build_report(finsam.db, tuple(sorted(tenants)), Period()),
                          args.runs)
         started = time.perf_counter()
-        results, other = finsam.verify(HOME, sample_ids)
+        results, other = finsam.verify(HOME, list(range(1, sample + 1)))
         replayed = time.perf_counter() - started
     findings = sum(len(r.findings) for r in results) + len(other)
     backend = (args.database or "sqlite").split(":")[0]
