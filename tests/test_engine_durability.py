@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 from engine import Database
+from engine.store.models import Event, HumanTask
 from workflows import Finsam
 from workflows.demo import DEMO_FORBUND
 from workflows.users import capacities
@@ -61,8 +62,10 @@ def _complete_counting(finsam: Finsam, user: str, instance_id: int, bpmn_id: str
 # PostgreSQL: the lock, the read of the tasks (after the lock: a statement that waited for it
 # reads the snapshot it began with), one statement for every write (the instance and task rows,
 # the events, the ledger's UPDATE and entries as data-modifying CTEs) and COMMIT. SQLite has
-# neither FOR UPDATE nor writable CTEs, but takes its lock at BEGIN, so one read suffices.
-COMPLETION_STATEMENTS = {"sqlite": 8, "postgresql": 4}
+# neither FOR UPDATE nor writable CTEs, but takes its lock at BEGIN, so one read suffices; its
+# writes are the instance's UPDATE, the event's INSERT (which completes the task's row) and the
+# ledger entries' INSERT (which moves the ledger head): triggers of migration 0021.
+COMPLETION_STATEMENTS = {"sqlite": 6, "postgresql": 4}
 
 
 def test_one_completion_sends_a_pinned_number_of_statements(finsam: Finsam) -> None:
@@ -88,6 +91,15 @@ def test_one_completion_sends_a_pinned_number_of_statements(finsam: Finsam) -> N
     assert len(statements) <= COMPLETION_STATEMENTS[finsam.db.sa_engine.dialect.name], statements
     assert sorted(t.item for t in result.open_tasks if t.bpmn_id == "forankra_projektide") \
         == ["angelholm", "fk"]
+    # The task's row is completed in the database, at the event's time, by its actor.
+    with finsam.db.read() as session:
+        row = session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == iid, HumanTask.item == "af")).one()
+        completed = session.scalars(select(Event).where(
+            Event.instance_id == iid, Event.kind == "completed",
+            Event.task_guid == row.task_guid)).one()
+    assert (row.state, row.completed_by, row.completed_at) \
+        == ("completed", completed.actor, completed.at) and completed.actor
     # Nothing given up: the chains, the ledger and the replay of the instances verify.
     results, other = finsam.engine.verify(DEMO_FORBUND[0])
     assert other == [] and all(r.ok for r in results), [str(f) for r in results
@@ -165,10 +177,8 @@ def test_a_pooled_postgresql_connection_is_pinged_only_after_idling(database_url
 def test_events_appended_in_a_write_are_read_back_in_it_and_committed(finsam: Finsam) -> None:
     from datetime import UTC, datetime
 
-    from sqlalchemy import select
-
     from engine.store.chain import append_event
-    from engine.store.models import Event, Instance
+    from engine.store.models import Instance
 
     kansli = capacities(finsam.db, "kansli")[0]
     iid = finsam.start_need(kansli, {"titel": "Knutpunkt"}).instance.id
@@ -183,3 +193,31 @@ def test_events_appended_in_a_write_are_read_back_in_it_and_committed(finsam: Fi
     with finsam.db.read() as session:  # the last one sent before commit, without a seal
         seqs = session.scalars(select(Event.seq).where(Event.instance_id == iid)).all()
     assert sorted(seqs) == list(range(1, before + 3))
+
+
+def test_sqlite_refuses_a_ledger_entry_that_does_not_follow_the_head(finsam: Finsam) -> None:
+    # The trigger that moves the head on SQLite (migration 0021) checks the chain itself.
+    if not finsam.db.is_sqlite:
+        return
+    from sqlalchemy.exc import IntegrityError
+
+    kansli = capacities(finsam.db, "kansli")[0]
+    finsam.start_need(kansli, {"titel": "Knutpunkt"})
+    tenant = DEMO_FORBUND[0]
+    seq, digest = finsam.engine.ledger_head(tenant)
+    entry = {"tenant": tenant, "at": "2026-12-06 00:00:00", "instance_id": 1,
+             "instance_seq": 1, "instance_hash": "0" * 64, "hash": "1" * 64}
+    for wrong in ({"seq": seq + 1, "prev_hash": "f" * 64}, {"seq": seq + 2, "prev_hash": digest}):
+        with finsam.db.sa_engine.begin() as connection:
+            try:
+                connection.execute(text(
+                    "INSERT INTO ledger_entry (tenant, seq, at, instance_id, instance_seq, "
+                    "instance_hash, prev_hash, hash) VALUES (:tenant, :seq, :at, :instance_id, "
+                    ":instance_seq, :instance_hash, :prev_hash, :hash)"), {**entry, **wrong})
+            except IntegrityError as error:
+                assert "predecessor" in str(error)
+            else:
+                raise AssertionError("an entry that does not follow the head was inserted")
+    assert finsam.engine.ledger_head(tenant) == (seq, digest)
+    results, other = finsam.engine.verify(tenant)
+    assert other == [] and all(r.ok for r in results)

@@ -19,6 +19,7 @@ from engine.runtime import workflow as runtime
 from engine.specs.forms import validate_form_data
 from engine.store.chain import append_event
 from engine.store.models import HumanTask, Instance, Notification
+from engine.store.task_rows import complete_row
 from engine.store.unit_of_work import UnitOfWork
 
 
@@ -53,9 +54,7 @@ def complete(ctx: EngineContext, actor: Actor, task_id: int, data: Any) -> Compl
         derived = ctx.hooks.before_complete(task_ctx, form_data)
         runtime.complete_human_task(workflow, parsed, row.task_guid, {**form_data, **derived})
         now = ctx.clock()
-        row.state = "completed"
-        row.completed_at = now
-        row.completed_by = actor.username
+        complete_row(session, row, now, actor.username)  # with the event below
         finished = steps.save_step(ctx, session, instance, workflow, parsed)
         append_event(
             session, instance, now, actor.username, acting_as, "completed",

@@ -10,10 +10,14 @@ database (`signed_head`).
 The tenant's head row is the lock that orders the entries. A process remembers each tenant's head
 as it committed it (`KnownHeads`); the next seal moves the head with one conditional `UPDATE`
 (`WHERE last_seq = known AND head_hash = known`), which takes the same row lock and matches only
-if no one else has moved the head since, so the usual seal is three statements (the write's
-events, that `UPDATE` and one insert of the entries), on PostgreSQL one (the three as
-data-modifying CTEs, the entries inserted only if the `UPDATE` matched). When it matches nothing
-(another process moved the head, or none is known) the seal locks and reads the head as before.
+if no one else has moved the head since. On PostgreSQL the usual seal is one statement (the
+write's events and that `UPDATE` as data-modifying CTEs, the entries inserted only if the
+`UPDATE` matched). SQLite, which takes its write lock for the whole database at `BEGIN
+IMMEDIATE`, has no such CTEs; there the entries' insert moves the head itself (the trigger
+`ledger_entry_moves_head`, migration 0021, which aborts the insert unless the head is each entry's
+predecessor), so the usual seal is two statements: the write's events and the entries. When the
+guess is wrong (another process moved the head, or none is known) the seal locks and reads the
+head as before.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Insert, Update, column, exists, insert, select, update, values
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.base.canonical import GENESIS_HASH, canonical_json
@@ -127,12 +132,12 @@ def _entries(tenant: str, head: tuple[int, str], instances: list[Instance],
 
 def _advance(session: Session, tenant: str, head: tuple[int, str], instances: list[Instance],
              at: datetime, writes: list[Insert | Update]) -> tuple[int, str] | None:
-    """Move the tenant's head from `head` with one conditional UPDATE (it takes the head's row
-    lock) and insert the entries; the new head, or None with no entry written if the head is not
-    `head`. `writes` (the events, on PostgreSQL the step's row UPDATEs) are sent in any case.
-    On PostgreSQL all of it is one statement (the writes and the head's UPDATE as data-modifying
-    CTEs, the entries inserted only if the UPDATE matched); elsewhere the writes, the UPDATE and
-    the entries one after the other."""
+    """Move the tenant's head from `head` (on PostgreSQL with one conditional UPDATE, which takes
+    the head's row lock) and insert the entries; the new head, or None with no entry written if
+    the head is not `head`. `writes` (the events, on PostgreSQL the step's row UPDATEs) are sent
+    in any case. On PostgreSQL all of it is one statement (the writes and the head's UPDATE as
+    data-modifying CTEs, the entries inserted only if the UPDATE matched); on SQLite the writes,
+    then the entries, whose insert moves the head (trigger `ledger_entry_moves_head`)."""
     rows, (seq, digest) = _entries(tenant, head, instances, at)
     moved = (update(LedgerHead)
              .where(LedgerHead.tenant == tenant, LedgerHead.last_seq == head[0],
@@ -153,11 +158,16 @@ def _advance(session: Session, tenant: str, head: tuple[int, str], instances: li
         inserted = connection.execute(statement).all()
         return (seq, digest) if len(inserted) == len(rows) else None
     _send(session, writes)
-    result = connection.execute(moved)
-    if result.rowcount != 1:
-        return None
-    connection.execute(insert(LedgerEntry).values(rows))
-    return seq, digest
+    if connection.dialect.name == "sqlite":
+        # The entries' insert moves the head (trigger `ledger_entry_moves_head`, migration
+        # 0021), which aborts the statement unless the head is each entry's predecessor; the
+        # write lock is the database's, taken at BEGIN IMMEDIATE.
+        try:
+            connection.execute(insert(LedgerEntry).values(rows))
+        except IntegrityError:  # another process moved the head: nothing of it was written
+            return None
+        return seq, digest
+    raise NotImplementedError(f"no seal for {connection.dialect.name}")
 
 
 def _send(session: Session, writes: list[Insert | Update]) -> None:

@@ -12,7 +12,7 @@ transaction:
 - `events`: the events appended in this write, not yet sent: they are written with SQLAlchemy
   Core, all in one statement with the ledger's seal (`ledger.seal`; one multi-row `INSERT`, on
   PostgreSQL inside the seal's own statement), or before an ORM query that reads events, or at
-  the latest before commit (`send_events`);
+  the latest before commit (`send_events`); on SQLite also before one that reads human tasks;
 - `touched`: the instances whose chain head changed, sealed into the tenant ledger last, just
   before commit (`ledger.seal`);
 - `after_commit`: callables run once the transaction has committed (the workflow cache keeps a
@@ -81,8 +81,12 @@ class UnitOfWork(Session):
 
 @event.listens_for(UnitOfWork, "do_orm_execute")
 def _events_before_reading_them(state: ORMExecuteState) -> None:
-    # An ORM query in the write that reads events sees those appended before it.
+    # An ORM query in the write that reads events sees those appended before it; on SQLite so
+    # does one that reads human tasks (a `completed` event's insert completes its task's row:
+    # `task_rows.complete_row`).
     session = state.session
-    if (isinstance(session, UnitOfWork) and session.events and state.is_select
-            and any(m.class_ is Event for m in state.all_mappers)):
+    if not (isinstance(session, UnitOfWork) and session.events and state.is_select):
+        return
+    read = {m.class_ for m in state.all_mappers}
+    if Event in read or (HumanTask in read and session.get_bind().dialect.name == "sqlite"):
         session.send_events()

@@ -156,10 +156,12 @@ def build_report(
             first, last = rules.programme_period()
             esf["per_programperiod"] = esf_per_period(esf["projekt"], first, last)
             report["esf_plus"] = esf
+            projects = _rows_by_tenant(esf["projekt"])
             for tenant in tenants:
                 per_forbund[tenant]["esf_plus"] = {
                     **esf_by_tenant.get(tenant, dict.fromkeys(ESF_FIGURES, 0)),
-                    "per_programperiod": esf_per_period(esf["projekt"], first, last, tenant)}
+                    "per_programperiod": esf_per_period(projects.get(tenant, []), first, last,
+                                                        tenant)}
         finsam, finsam_by_tenant = finsam_part(session, scope)
         report["finansiell_samordning"] = finsam
         for tenant in tenants:
@@ -171,11 +173,22 @@ def build_report(
             per_forbund[tenant]["finansiell_samordning"] = {
                 **per_forbund[tenant]["finansiell_samordning"], "per_ar": years_by_tenant[tenant]}
         kinds = part_kinds(session, tenants)
-    for section in ("esf_plus", "finansiell_samordning"):
+    for section, rows in (("esf_plus", "projekt"), ("finansiell_samordning", "insatslista")):
         if section in report:
             report[section].update(by_part(report[section], kinds))
+            # Each förbund's rows apart once, not every row read again for every förbund.
+            of_tenant = _rows_by_tenant(report[section][rows])
             for tenant in tenants:
-                per_forbund[tenant][section] = {**per_forbund[tenant][section],
-                                                **by_part(report[section], kinds, tenant)}
+                per_forbund[tenant][section] = {
+                    **per_forbund[tenant][section],
+                    **by_part({rows: of_tenant.get(tenant, [])}, kinds, tenant)}
     report["per_forbund"] = per_forbund
     return report
+
+
+def _rows_by_tenant(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A case list's rows by their förbund, in their order."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["forbund"], []).append(row)
+    return grouped
