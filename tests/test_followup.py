@@ -37,7 +37,7 @@ from workflows.users import add_user, capacities
 
 from .conftest import BACKENDS, DATA, POSTGRES_URL, _fresh_postgres_schema
 from .test_processes import DESIGN, GRANTED, IDEA, agree, position, positions_stated
-from .walk import Desk
+from .walk import Desk, report_every_year
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 ESF = ["af", "fk", "angelholm"]
@@ -236,6 +236,9 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
     esf_carry_out(desk, iid, FS, "genomfora_insatsdel")
     desk.act("angelholm", iid, "genomfora_insats", {"deltagare_kvinnor": 12, "deltagare_man": 9,
                                                     "genomford_datum": "2026-02-28"})
+    # ... and its yearly participants of 2025 and 2026 (issue 17): then it has ended.
+    report_every_year(desk, desk.system(), iid, 2025, [{"arets_kvinnor": 8, "arets_man": 6},
+                                                       {"arets_kvinnor": 2, "arets_man": 1}])
     # F_b: granted strukturövergripande, under way; identified late on 30 June.
     ids["F_b"] = iid = finsam_route(desk, "2025-06-30T23:30")
     struktur = {k: v for k, v in DESIGN.items() if k != "specifik_malgrupp"}
@@ -252,7 +255,8 @@ def build_nnv(desk: ClockDesk) -> dict[str, int]:
                                                  "protokoll_paragraf": "§ 9"})
     # F_d: identified on New Year's Eve 2024, not designed yet.
     ids["F_d"] = finsam_route(desk, "2024-12-31T12:00")
-    # F_e: sent back once, then granted; finished.
+    # F_e: sent back once, then granted; carried out and reported at A5, but still running:
+    # its yearly report of 2025 is asked on 31 January 2026 (issue 17).
     ids["F_e"] = iid = finsam_route(desk, "2025-09-01T10:00")
     design_e = {**DESIGN, "preciserad_inriktning": "identifiera_individens_behov",
                 "specifik_malgrupp": ["enbart_kvinnor", "unga"], "sokt_belopp": 1_000_000}
@@ -392,7 +396,7 @@ def test_finsam_figures_match_the_hand_count(world: tuple[Finsam, dict[str, int]
                                "belopp_individinriktade", "belopp_strukturovergripande",
                                "deltagare_kvinnor", "deltagare_man")} == {
         "insatser": 5, "beviljade": 3,  # F_a, F_b, F_e
-        "avslagna": 1, "pagaende": 2, "genomforda": 2,  # F_c; F_b, F_d; F_a, F_e
+        "avslagna": 1, "pagaende": 3, "genomforda": 1,  # F_c; F_b, F_d, F_e; F_a
         "individinriktade": 2, "strukturovergripande": 1,
         "beviljat_belopp": 4_700_000, "belopp_individinriktade": 4_500_000,
         "belopp_strukturovergripande": 200_000,

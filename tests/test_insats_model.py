@@ -7,6 +7,7 @@ both. Walked by the demo users, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from workflows.users import capacities
 from .test_followup import OLD_DESIGN, forms_before_004
 from .test_process_rules import refused
 from .test_processes import DESIGN, FINSAM_PARTIES, GRANTED, anchor_all, carry_out, finsam_route
-from .walk import Desk
+from .walk import Desk, report_every_year
 
 STRUKTUR = {**{k: v for k, v in DESIGN.items() if k != "specifik_malgrupp"},
             "insatstyp": "strukturovergripande", "preciserad_inriktning": "utveckla_samverkan"}
@@ -98,7 +99,32 @@ def test_a5_individinriktad_reports_participants_by_sex(desk: Desk, finsam: Fins
             "personal_antal")
     done = desk.act("angelholm", iid, "genomfora_insats",
                     {**DONE, "deltagare_kvinnor": 3, "deltagare_man": 2})
+    assert (done.instance.status, done.instance.outcome) == ("running", None)  # the years remain
+    done = report_every_year(desk, finsam, iid, 2025, [{"arets_kvinnor": 2, "arets_man": 1},
+                                                       {"arets_kvinnor": 1, "arets_man": 1}])
     assert done.instance.outcome == "insats_genomford"
+
+
+def test_the_yearly_report_asks_what_a5_asks_of_its_insatstyp(desk: Desk, finsam: Finsam) -> None:
+    individ, struktur = granted(desk, DESIGN), granted(desk, STRUKTUR)
+    assert finsam.engine.fire_due_timers(datetime(2026, 2, 1, tzinfo=UTC)) == 2
+    assert form_fields(finsam, desk, "angelholm", individ, "rapportera_deltagare") == {
+        "arets_kvinnor", "arets_man"}
+    assert form_fields(finsam, desk, "angelholm", struktur, "rapportera_deltagare") == {
+        "arets_personal_uppfoljning", "arets_personal_antal"}
+    refused(finsam, desk, "angelholm", individ, "rapportera_deltagare", {"arets_kvinnor": 3},
+            "arets_man")
+    refused(finsam, desk, "angelholm", struktur, "rapportera_deltagare", {},
+            "arets_personal_uppfoljning")
+    refused(finsam, desk, "angelholm", struktur, "rapportera_deltagare",
+            {"arets_personal_uppfoljning": "foljs_upp"}, "arets_personal_antal")
+    refused(finsam, desk, "angelholm", struktur, "rapportera_deltagare",
+            {"arets_personal_uppfoljning": "foljs_inte_upp", "arets_personal_antal": 0},
+            "arets_personal_antal")
+    done = desk.act("angelholm", struktur, "rapportera_deltagare",
+                    {"arets_personal_uppfoljning": "foljs_inte_upp"})
+    assert done.instance.data["deltagare_per_ar"] == [
+        {"ar": 2025, "personal_uppfoljning": "foljs_inte_upp", "personal": None}]
 
 
 def test_a5_strukturovergripande_reports_staff_or_not_followed_up(

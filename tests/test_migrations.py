@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+import workflows.deltagare_ar  # noqa: F401  (insats_deltagare_ar)
 import workflows.models  # noqa: F401  (the domain's tables, on the shared metadata)
 import workflows.sessions  # noqa: F401  (login_session)
 import workflows.throttle  # noqa: F401  (login_failure)

@@ -27,7 +27,7 @@ from .test_processes import (
     position,
     to_agreement,
 )
-from .walk import Desk
+from .walk import Desk, report_every_year
 
 IDEA_B2 = {"projektide": "Knutpunkt", "syfte": "Samlat stöd", "mal": "Fler i arbete"}
 INTERNAL_CODE = re.compile(r"\b[RUQ]-[A-Z]*\d+\b")
@@ -91,6 +91,9 @@ def test_insats_completion_within_its_period(desk: Desk, finsam: Finsam) -> None
                 {**done, "genomford_datum": day}, "genomford_datum")
     result = desk.act("angelholm", iid, "genomfora_insats",
                       {**done, "genomford_datum": "2026-02-28"})
+    assert result.instance.status == "running"  # the yearly participants remain (issue 17)
+    result = report_every_year(desk, finsam, iid, 2025, [{"arets_kvinnor": 1, "arets_man": 0},
+                                                         {"arets_kvinnor": 0, "arets_man": 1}])
     assert result.instance.outcome == "insats_genomford"
 
 

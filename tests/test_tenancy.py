@@ -23,7 +23,7 @@ from workflows.worker import tick
 
 from .conftest import Browser
 from .test_processes import DESIGN, GRANTED, IDEA, agree, position
-from .walk import NEED, Desk
+from .walk import NEED, Desk, report_every_year
 
 SODRA = ("sodra", "Samordningsförbundet Södra")
 SODRA_MEMBERS = ("af:af:Arbetsförmedlingen", "fk:fk:Försäkringskassan",
@@ -144,6 +144,10 @@ def test_a_second_forbund_runs_both_routes_beside_the_demo(
     each_party(desk, fs, "genomfora_insatsdel", {o: {"genomfort": "x"} for o in PARTIES})
     done = desk.act("s-trelleborg", fs, "genomfora_insats", {
         "deltagare_kvinnor": 3, "deltagare_man": 4, "genomford_datum": "2026-02-28"})
+    assert (done.instance.status, done.instance.outcome) == ("running", None)  # the years remain
+    done = report_every_year(desk, finsam, fs, 2025, [{"arets_kvinnor": 2, "arets_man": 3},
+                                                      {"arets_kvinnor": 1, "arets_man": 1}],
+                             user="s-trelleborg")
     assert (done.instance.status, done.instance.outcome) == ("completed", "insats_genomford")
 
     esf = routes["esf_plus"]

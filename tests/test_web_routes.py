@@ -11,6 +11,7 @@ from workflows import Finsam
 from workflows.users import capacities
 
 from .test_processes import DESIGN, GRANTED, IDEA, agree, position
+from .walk import report_every_year
 from .webwalk import ApiDesk, PageDesk
 
 NEED = {"malgrupp": "Unga vuxna hemmasittare", "inom_finsam_malgrupp": True}
@@ -57,6 +58,9 @@ def walk_both_routes(desk: Any, finsam: Finsam, parts: Parts | None = None) -> t
                     {org: {"genomfort": f"{org} bidrog med personal"} for org in everyone})
     desk.act(p.lead, fs, "genomfora_insats",
              {"deltagare_kvinnor": 11, "deltagare_man": 8, "genomford_datum": "2026-02-28"})
+    # the processägare's yearly participants while the insats ran (issue 17): 2025 and 2026
+    report_every_year(desk, finsam, fs, 2025, [{"arets_kvinnor": 6, "arets_man": 4},
+                                               {"arets_kvinnor": 5, "arets_man": 4}])
 
     desk.act("fk", esf, "utforma_projektide", IDEA)
     desk.each_party(esf, "forankra_projektide", {org: {"forankrad": True} for org in everyone})

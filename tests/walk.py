@@ -4,6 +4,7 @@ back from the database)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from engine import CompletionResult, InstanceView, TaskView
@@ -93,3 +94,16 @@ class Desk:
             return system.instance(capacities(system.db, user)[0], instance_id)
         finally:
             system.close()
+
+
+def report_every_year(desk: Any, finsam: Finsam, instance_id: int, first_year: int,
+                      answers: list[dict[str, Any]], user: str = "angelholm") -> Any:
+    """A granted insats's yearly participants (issue 17): for each year from `first_year`, the
+    worker fires the yearly timer on 1 February after it (the timer's date is the board's
+    period's, whatever the system's clock says) and `user`, the processägare, sends that year's
+    answer through `desk`. Returns the last completion."""
+    result = None
+    for year, answer in enumerate(answers, start=first_year):
+        assert finsam.engine.fire_due_timers(datetime(year + 1, 2, 1, tzinfo=UTC)) >= 1
+        result = desk.act(user, instance_id, "rapportera_deltagare", answer)
+    return result

@@ -168,6 +168,10 @@ def _flash_next(result: CompletionResult) -> None:
             f"{t.name} – {names.get(t.assignee, t.assignee)}" for t in result.open_tasks
         )
         flash(_("Klart. Nästa steg: %(steps)s", steps=steps), "success")
+    else:  # running with no task open: it waits for a time in the diagram (a timer)
+        flash(_("Klart. Ärendet väntar nu på en tidpunkt i processen, till exempel den 31 "
+                "januari för årets deltagare. Nästa steg öppnas då av sig självt och syns i "
+                "uppgiftslistan för den som ska göra det."), "success")
     for started in result.started:
         flash(
             _("Ett nytt ärende startades: %(process)s",

@@ -80,7 +80,8 @@ STYRELSE_FIELDS = frozenset({
     "styrelsebeslut", "beviljat_belopp", "period_start", "period_slut", "motivering",
     "anvisningar", "motesdatum", "protokoll_paragraf", "genomforanden", "genomfort",
     "deltagare_kvinnor", "deltagare_man", "genomford_datum", "personal_uppfoljning",
-    "personal_antal",
+    "personal_antal", "deltagare_per_ar", "arets_kvinnor", "arets_man",
+    "arets_personal_uppfoljning", "arets_personal_antal",
 })
 # Bookkeeping a person does not need to read on a page (the API still carries it to those who
 # see the case).
@@ -119,7 +120,8 @@ RETURNS: dict[tuple[str, str], dict[str, str]] = {
 # means. A form offers them with exactly these labels (`deploy_rules.choices_keep_their_meaning`):
 # a recorded `beviljas` is counted as granted, so it never shows as anything but "Beviljas".
 # The lists a multi-instance step collects, one answer per party (their rows are labelled by the
-# step's form): what the case pages call them.
+# step's form), and the list of yearly reports the domain keeps (with its rows' keys): what the
+# case pages call them.
 COLLECTION_LABELS: dict[str, str] = {
     "forankringar": "Förankring hos parterna",
     "stallningstaganden": "Parternas ställningstaganden",
@@ -128,6 +130,12 @@ COLLECTION_LABELS: dict[str, str] = {
     # in carrying out the insats (A5) or the project (B8)
     "ansokansbidrag": "Medfinansiärernas underlag till ansökan",
     "genomforanden": "Parternas genomförande",
+    # issue 17: the processägare's yearly reports (workflows/deltagare_ar.py), one row a year
+    "deltagare_per_ar": "Deltagare per år",
+    "ar": "År",
+    "kvinnor": "Deltagare, kvinnor",
+    "man": "Deltagare, män",
+    "personal": "Deltagare från parternas personal",
 }
 
 CHOICES: dict[str, dict[str, str]] = {

@@ -65,6 +65,10 @@ def _insatser_2025(desk: Desk) -> None:
         "sokt_belopp": 3_500_000, "processagare": "angelholm"})
     desk.board("2025-02-06", iid, "beviljas", "§ 5", beviljat_belopp=3_500_000,
                period_start="2025-03-01", period_slut="2026-02-28")
+    desk.clock.set("2026-02-02")  # the yearly participants of 2025, asked on 31 January 2026
+    desk.finsam.engine.fire_due_timers()
+    desk.act("2026-02-09", "angelholm", iid, "rapportera_deltagare",
+             {"arets_kvinnor": 29, "arets_man": 22})
     desk.carry_out("2026-03-10", iid, "genomfora_insatsdel", EN_VAG_IN)
     desk.act("2026-03-12", "angelholm", iid, "genomfora_insats",
              {"deltagare_kvinnor": 41, "deltagare_man": 33, "genomford_datum": "2026-02-28"})
@@ -86,6 +90,10 @@ def _insatser_2025(desk: Desk) -> None:
     desk.carry_out("2025-09-15", iid, "genomfora_insatsdel", parter)
     desk.act("2025-09-18", "angelholm", iid, "genomfora_insats",
              {"personal_uppfoljning": "foljs_inte_upp", "genomford_datum": "2025-08-31"})
+    desk.clock.set("2026-02-02")
+    desk.finsam.engine.fire_due_timers()
+    desk.act("2026-02-09", "angelholm", iid, "rapportera_deltagare",
+             {"arets_personal_uppfoljning": "foljs_inte_upp"})
 
 
 def _esf_ideas(desk: Desk) -> None:

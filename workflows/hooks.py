@@ -15,6 +15,7 @@ from engine import (
     Forbidden,
     InvalidData,
     StartRequest,
+    StepData,
     TaskContext,
     diagram_complete,
     gateways_decide,
@@ -22,7 +23,7 @@ from engine import (
     utc_now,
 )
 
-from . import insats_model, policy, rules
+from . import deltagare_ar, insats_model, policy, rules
 from .catalogue import (
     INDEXED_VARIABLES,
     LANE_FROM_ITEM,
@@ -131,6 +132,8 @@ class FinsamHooks:
 
     def prepare_form(self, schema: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
         prepared = copy.deepcopy(insats_model.form_for(schema, ctx.data))
+        if ctx.bpmn_id == deltagare_ar.TASK:
+            prepared = deltagare_ar.form_for(prepared, ctx.data)
         parties = self._parties(ctx.tenant)
         for prop in (prepared.get("properties") or {}).values():
             source = prop.get("x-options")
@@ -173,9 +176,13 @@ class FinsamHooks:
                                                     self.clock().date())
         elif ctx.bpmn_id == "styrelsebeslut":
             errors = rules.check_board_decision(data, ctx.data)
+            derived = deltagare_ar.on_grant(data, ctx.data)
         elif ctx.bpmn_id == "genomfora_insats":
             errors = (insats_model.check_done(data, ctx.data)
                       or rules.check_insats_done(data, ctx.data))
+        elif ctx.bpmn_id == deltagare_ar.TASK:
+            errors = deltagare_ar.check(data, ctx.data)
+            derived = {} if errors else deltagare_ar.record(data, ctx.data)
         elif ctx.bpmn_id == "registrera_esf_beslut":
             errors, derived = rules.check_esf_decision(data, ctx.data)
         elif ctx.bpmn_id == "genomfora_projekt":
@@ -203,6 +210,9 @@ class FinsamHooks:
 
     def indexed_variables(self, process_id: str) -> tuple[str, ...]:
         return INDEXED_VARIABLES.get(process_id, ())
+
+    def after_step(self, session: Any, step: StepData) -> None:
+        deltagare_ar.write_rows(session, step)
 
     def _parties(self, tenant: str) -> dict[str, Party]:
         return self._directory.parties(tenant)

@@ -223,6 +223,17 @@ class TaskContext:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class StepData:
+    """An instance's data before and after a step, for `Hooks.after_step`."""
+
+    tenant: str
+    instance_id: int
+    process_id: str
+    previous: dict[str, Any]
+    data: dict[str, Any]
+
+
 class Hooks(Protocol):
     """How the domain plugs into the engine; every method runs inside the engine's transaction."""
 
@@ -260,6 +271,11 @@ class Hooks(Protocol):
         """The variables of `process_id` copied to `instance_attribute` after every step."""
         ...
 
+    def after_step(self, session: Any, step: StepData) -> None:
+        """Write the domain's own rows that follow from an instance's data, after every step,
+        inside the step's transaction (`session` is its SQLAlchemy session)."""
+        ...
+
 
 class DefaultHooks:
     """Hooks of a plain engine: tasks go to the group named like their lane."""
@@ -291,11 +307,15 @@ class DefaultHooks:
     def indexed_variables(self, process_id: str) -> tuple[str, ...]:
         return ()
 
+    def after_step(self, session: Any, step: StepData) -> None:
+        return None
+
 
 __all__ = [
     "Actor",
     "CompletionResult",
     "DefaultHooks",
+    "StepData",
     "DeployResult",
     "EventView",
     "Grant",

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engine.base.canonical import GENESIS_HASH, data_hash, open_set, state_hash
 from engine.base.errors import NotFound
-from engine.base.types import Actor, CompletionResult, TaskContext
+from engine.base.types import Actor, CompletionResult, StepData, TaskContext
 from engine.operations import timer_rows
 from engine.operations.queries import instance_view, task_view
 from engine.runtime import timers
@@ -142,6 +142,8 @@ def save_step(
     sync_human_tasks(ctx, session, instance, workflow, parsed, now)
     write_attributes(session, instance, ctx.hooks.indexed_variables(instance.process_id),
                      previous)
+    ctx.hooks.after_step(session, StepData(instance.tenant, instance.id, instance.process_id,
+                                           previous or {}, instance.data))
     if not runtime.is_completed(workflow):
         return False
     instance.status = "completed"

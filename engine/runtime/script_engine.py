@@ -27,6 +27,7 @@ from engine.base.errors import ExpressionError, WorkflowFailure
 from engine.specs.expressions import evaluate
 
 MAX_INSTANCES = 500
+FAR_FUTURE = "9999-12-31T00:00:00+00:00"
 
 
 class SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
@@ -61,6 +62,18 @@ class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
     def evaluate(self, task: Any, expression: str,
                  external_context: Mapping[str, Any] | None = None) -> Any:
+        result = self.timer_value(task, expression, external_context)
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, TimeDateEventDefinition) and expression == definition.expression:
+            # SpiffWorkflow compares a date with the wall clock as soon as the event is reached;
+            # here the engine's clock decides (engine/runtime/timers.py reads `timer_value`), so
+            # the library is given a date that never comes.
+            return FAR_FUTURE
+        return result
+
+    def timer_value(self, task: Any, expression: str,
+                    external_context: Mapping[str, Any] | None = None) -> Any:
+        """The expression's value as the process computes it (a timer's real time)."""
         spec = task.task_spec
         element = str(getattr(spec, "bpmn_id", None) or spec.name)
         try:

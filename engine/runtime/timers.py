@@ -28,8 +28,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.base.errors import EngineError, WorkflowFailure
 from engine.runtime import workflow as runtime
+from engine.runtime.script_engine import FAR_FUTURE
 
-FAR_FUTURE = "9999-12-31T00:00:00+00:00"
 ROWS_KEY = "timer_rows"  # on the root task: the guids of the timers with an open row
 
 
@@ -44,7 +44,7 @@ def waiting_timers(workflow: Any) -> list[Any]:
 def _fire_time(workflow: Any, task: Any, now: datetime) -> datetime:
     definition = task.task_spec.event_definition
     try:
-        value = str(workflow.script_engine.evaluate(task, definition.expression))
+        value = str(workflow.script_engine.timer_value(task, definition.expression))
         if isinstance(definition, DurationTimerEventDefinition):
             parsed = TimerEventDefinition.parse_iso_duration(value)
             delta: timedelta = TimerEventDefinition.get_timedelta_from_start(parsed, now)

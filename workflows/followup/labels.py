@@ -61,6 +61,7 @@ FIGURES = {
         "Deltagare från parternas personal (strukturövergripande, där det följs upp)",
     "personal_foljs_upp": "Strukturövergripande där personalen följs upp",
     "personal_foljs_inte_upp": "Strukturövergripande där personalen inte följs upp",
+    "ej_klassificerade": "Insatser utan årets deltagarrapport (ej klassificerade)",
     "personal_uppfoljning": "Följs personalen upp?",
     "personal_antal": "Deltagare från parternas personal",
     "andel_antal": "Andel av beviljade insatser (%)",

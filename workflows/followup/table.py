@@ -42,11 +42,14 @@ def _table_breakdowns(section: str, part: dict[str, Any], names: dict[str, str])
         for typ, shares in part["andelar"].items():
             lines.append(f"  {typ:<30}{_pct(shares['antal']):>16}{_pct(shares['belopp']):>16}")
         lines.append(f"  {'per år (pågående)':<30}{'insatser':>10}{'individ':>10}"
-                     f"{'struktur':>10}{'belopp':>14}")
+                     f"{'struktur':>10}{'belopp':>14}{'kvinnor':>9}{'män':>6}"
+                     f"{'personal':>10}{'utan rapport':>14}")
         for year in part["per_ar"]:
             lines.append(f"  {year['ar']:<30}{year['insatser']:>10}"
                          f"{year['individinriktade']:>10}{year['strukturovergripande']:>10}"
-                         f"{year['beviljat_belopp']:>14}")
+                         f"{year['beviljat_belopp']:>14}{year['deltagare_kvinnor']:>9}"
+                         f"{year['deltagare_man']:>6}{year['personal_strukturovergripande']:>10}"
+                         f"{year['ej_klassificerade']:>14}")
         lines.append(f"  {'preciserad inriktning':<30}{'antal':>8}{'andel':>8}{'kvinnor':>9}"
                      f"{'män':>6}")
         for row in part["preciserad_inriktning"]:

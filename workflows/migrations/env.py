@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
+import workflows.deltagare_ar  # noqa: F401  (insats_deltagare_ar)
 import workflows.models  # noqa: F401  (registers the domain's tables on the shared metadata)
 import workflows.sessions  # noqa: F401  (login_session)
 import workflows.throttle  # noqa: F401  (login_failure)
