@@ -27,14 +27,14 @@ from workflows.models import User
 from workflows.people import invite
 from workflows.system import bundled_diagrams
 from workflows.tenants import add_forbund
-from workflows.users import capacities, new_token
+from workflows.users import add_user, capacities, new_token
 
 from . import test_processes as walks
 from .conftest import Browser
 from .walk import Desk
 
 ODD = ["²", "١", "-1", "1e9", "9" * 40, "\x00", "1.5", " 1", "x", "9999-12-31", "0001-01-01"]
-ROLES = ("auditor", "designer", "admin", "af", "styrelse")
+ROLES = ("auditor", "designer", "admin", "af", "styrelse", "nationaladmin")
 # Parameters that name an object: the value that reaches it (the version another förbund
 # published), so that the page is reached before its parameters are fuzzed.
 NAMED = {"forbund": "sodra", "process_id": "behovsanalys", "version": "1"}
@@ -88,6 +88,8 @@ def recording_app(app: Flask, finsam: Finsam, database_url: str,
                 ["af:af:Arbetsförmedlingen", "fk:fk:Försäkringskassan"], bundled_diagrams(),
                 "test")
     finsam.engine.publish("sodra", "behovsanalys", 1, "test")
+    # The national administrator (an operator's role): the only one reaching /national/forbund.
+    add_user(finsam.db, "nationaladmin", "nnv-skane", "kansli", "nationell_admin", "finsam-demo")
     app.config["METRICS_TOKEN"] = METRICS_TOKEN
     app.request_class = _RecordingRequest
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 is an answer to count, not a raise

@@ -66,7 +66,7 @@ def test_selecting_one_element_after_another_shows_its_properties_and_edits_reac
     click_on_canvas(page, "formulera_ansokan")
     shows(page, "Användaruppgift", "Projektägare formulerar ansökan")
     expect(form).to_have_value("forms/formulera_ansokan.schema.json")
-    expect(due).to_have_value("")
+    expect(due).to_have_value("P30D")
     click_on_canvas(page, "overenskommelse")
     shows(page, "Användaruppgift", "Parterna kommer överens om projektägare och medfinansiärer")
     expect(form).to_have_value("forms/overenskommelse.schema.json")
