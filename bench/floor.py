@@ -173,6 +173,7 @@ class PlainSpiff:
                               {"tjansteutlatande": "Ok", "forslag_till_beslut": "Bevilja"})
         state = self.complete(state, "styrelsebeslut", {
             "styrelsebeslut": "beviljas", "beviljat_belopp": 3_500_000,
+            "deltagare_per_ar": [],  # derived by the domain at a grant (the yearly reports)
             "period_start": "2025-03-01", "period_slut": "2026-02-28",
             "motesdatum": "2025-02-06", "protokoll_paragraf": "§ 7"})
         state = self.each(state, "genomfora_insatsdel", {o: {"genomfort": "Vår del"}

@@ -26,22 +26,19 @@ from engine.base.errors import (
     WorkflowFailure,
 )
 from engine.base.findings import Finding
+from engine.base.hooks import DefaultHooks, Hooks, StepData, TaskContext
 from engine.base.types import (
     CLI,
     RESERVED_ACTORS,
     SYSTEM,
     Actor,
     CompletionResult,
-    DefaultHooks,
     DeployResult,
     EventView,
     Grant,
-    Hooks,
     InstanceView,
     SpecVersionView,
     StartRequest,
-    StepData,
-    TaskContext,
     TaskDetail,
     TaskView,
 )

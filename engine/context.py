@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from engine.base.errors import Forbidden
-from engine.base.types import Actor, Hooks
+from engine.base.hooks import Hooks
+from engine.base.types import Actor
 from engine.runtime import workflow as runtime
 from engine.runtime.limits import cardinality_bounded, fits_columns, forms_bounded
 from engine.runtime.workflow_cache import WorkflowCache

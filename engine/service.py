@@ -15,14 +15,13 @@ from sqlalchemy import ColumnElement
 
 from engine.base.errors import InvalidData
 from engine.base.findings import Finding
+from engine.base.hooks import DefaultHooks, Hooks
 from engine.base.types import (
     Actor,
     CompletionResult,
-    DefaultHooks,
     DeployResult,
     EventView,
     Grant,
-    Hooks,
     InstanceView,
     SpecVersionView,
     TaskDetail,

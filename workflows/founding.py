@@ -88,12 +88,15 @@ def found(engine: Engine, slug: str, name: str, members: Sequence[str | Member],
     for a förbund that exists when `new_only`) before anything is written."""
     if admin is not None:
         check_admin(admin)
+    exists = InvalidData("exists", {"slug": (
+        f"det finns redan ett förbund med kortnamnet '{slug}'; välj ett annat")})
     if new_only:
         with engine.db.read() as session:
             if session.scalar(select(Forbund.id).where(Forbund.slug == slug)) is not None:
-                raise InvalidData("exists", {"slug": (
-                    f"det finns redan ett förbund med kortnamnet '{slug}'; välj ett annat")})
+                raise exists
     added = add_forbund(engine, slug, name, members, bundled, by)
+    if new_only and not added.created:
+        raise exists  # created by someone else since the check: their admin, not a second one
     if added.created:
         with engine.db.write() as session:
             record(session, slug, by, "forbund_created", {

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Select, select
 
 from engine.base.errors import NotFound
+from engine.base.hooks import TaskContext
 from engine.base.types import (
     EventView,
     Grant,
     InstanceView,
     SpecVersionView,
-    TaskContext,
     TaskDetail,
     TaskView,
 )

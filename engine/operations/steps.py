@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from engine.base.canonical import GENESIS_HASH, data_hash, open_set, state_hash
 from engine.base.errors import NotFound
-from engine.base.types import Actor, CompletionResult, StepData, TaskContext
+from engine.base.hooks import StepData, TaskContext
+from engine.base.types import Actor, CompletionResult
 from engine.operations import timer_rows
 from engine.operations.queries import instance_view, task_view
 from engine.runtime import timers

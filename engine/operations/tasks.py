@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from engine.base.errors import Conflict, Forbidden, NotFound
-from engine.base.types import Actor, CompletionResult, TaskContext
+from engine.base.hooks import TaskContext
+from engine.base.types import Actor, CompletionResult
 from engine.context import EngineContext
 from engine.operations import steps
 from engine.runtime import workflow as runtime
