@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
     ("bench.reliability", ["--threads", "8", "--needs", "2", "--kills", "1"]),
     ("bench.overhead", ["--instances", "1"]),
     ("bench.tasklist", ["--sizes", "20", "60", "--engine-instances", "10", "--runs", "2"]),
-    ("bench.overview", ["--sizes", "20", "60", "--engine-instances", "10", "--runs", "2"]),
+    ("bench.overview", ["--sizes", "20", "60", "--engine-instances", "10", "--runs", "2",
+                        "--repeat", "1"]),
     ("bench.growth", ["--loops", "2", "--instances", "1"]),
     ("bench.http", ["--instances", "2", "--workers", "2", "--clients", "3"]),
 ])
