@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import aliased
 
 from engine import Database, Instance
@@ -52,14 +52,20 @@ def _key() -> ColumnElement[int]:
     return func.coalesce(Instance.parent_id, Instance.id)
 
 
-def _group_holds(root: Any, tenant: str, rows: list[ColumnElement[bool]],
+def _group_holds(db: Database, root: Any, tenant: str, rows: list[ColumnElement[bool]],
                  narrowing: list[Narrowing]) -> list[ColumnElement[bool]]:
     """The group of `root` has a case the rows allow, and, for each narrowing filter, one the
     filter holds for (a need and its routes are one matter)."""
     def member(*extra: ColumnElement[bool]) -> ColumnElement[bool]:
         # `+ 0`: without it SQLite compares with the column's affinity and cannot use the
         # expression index `ix_instance_group` for the group's cases.
-        return exists().where(Instance.tenant == tenant, _key() == root.id + 0, *rows, *extra)
+        found = select(literal(1)).where(Instance.tenant == tenant, _key() == root.id + 0,
+                                         *rows, *extra)
+        if not db.is_sqlite:
+            # OFFSET 0 keeps PostgreSQL from turning the EXISTS into a join that reads every
+            # case a filter holds for before the first root; each root is checked in turn.
+            found = found.offset(0)
+        return found.exists()
 
     return [member(n.condition) for n in narrowing] or [member()]
 
@@ -105,9 +111,12 @@ def group_page(db: Database, capacity: Any, filters: Any, now: datetime,
     narrowing = narrowings(db, capacity, filters, now)
     sort = filters.sort if filters.sort in SORTS else "new"
     root = aliased(Instance)
-    holds = _group_holds(root, tenant, rows, narrowing)
-    # `+ 0`: `ix_instance_parent_id` would find the roots, but not in the order of the page.
-    roots = select(root.id).where(root.tenant == tenant, (root.parent_id + 0).is_(None), *holds)
+    holds = _group_holds(db, root, tenant, rows, narrowing)
+    # SQLite would find the roots with `ix_instance_parent_id` (its statistics say few rows
+    # have `parent_id` null) and sort them all: `+ 0` keeps it to the index of the order.
+    # PostgreSQL knows half are null, but not of `parent_id + 0`, so it is asked plainly.
+    is_root = (root.parent_id + 0).is_(None) if db.is_sqlite else root.parent_id.is_(None)
+    roots = select(root.id).where(root.tenant == tenant, is_root, *holds)
     known = _streamed_groups(db, tenant, rows, narrowing, cap) if narrowing else None
     with db.read() as session:
         if known is not None:
