@@ -4,100 +4,36 @@ instances.
     .venv/bin/python -m bench.tasklist [--sizes 1000 100000] [--engine-instances 150]
                                        [--runs 50] [--database URL]
 
-Seeding: M open instances (default 150) are run through the engine by the demo users: needs that
-start a route, with their parties rotating over the förbund's member organisations, some left at
-the route's first step and some at the per-party anchoring step. Running 100 000 instances through
-the engine would take hours on two cores, so the benchmark then copies the running instances with
-SQL INSERT ... SELECT (the instance row with its state and data, and its open human tasks, under
-new ids in the same förbund; no events or attributes: the task list does not read them) until
-there are as many open instances as the size asks. This copying happens in this script only,
-never in the product. At each size it times `Finsam.task_list` for one organisation's
-representative and the `/` page (Flask test client, logged in) R times each, and prints the
-median and the 95th percentile. Target: p95 at the largest size ≤ 1.5 × p95 at the smallest.
+Seeding (`bench/dataset.py`): M open instances (default 150) are run through the engine by the
+demo users: needs that start a route, some left at the route's first step and some at the
+per-party anchoring step; then the running instances are copied with SQL `INSERT … SELECT` (the
+instance row and its open human tasks; no events or attributes: the task list does not read them)
+until there are as many open instances as the size asks. At each size it times
+`Finsam.task_list` for one organisation's representative and the `/` page (Flask test client,
+logged in) R times each, and prints the median and the 95th percentile. Target: p95 at the
+largest size ≤ 1.5 × p95 at the smallest.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
 import statistics
 import sys
 import time
 from collections.abc import Callable
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from engine.store.models import HumanTask, Instance
+from engine.store.models import HumanTask
 from workflows import Finsam
-from workflows.demo import DEMO_MEMBERS, DEMO_PASSWORD
+from workflows.demo import DEMO_PASSWORD
 
+from .dataset import copy_instances, count_instances, seed_with_engine
 from .drive import Driver, demo_system
 from .floor import percentile
 
 USER = "angelholm"  # the organisation whose task list is timed
-INSTANCE_COLUMNS = ("tenant", "process_id", "spec_version_id", "status", "outcome", "title",
-                    "state", "data", "serializer_version", "library_version", "last_seq",
-                    "head_hash", "created_at", "created_by", "updated_at", "completed_at")
-TASK_COLUMNS = ("tenant", "process_id", "task_guid", "bpmn_id", "name", "lane", "assignee",
-                "item", "form", "title", "state", "claimed_by", "created_at", "due_at",
-                "completed_at", "completed_by")
-
-
-def seed_with_engine(driver: Driver, count: int) -> None:
-    """`count` needs, each starting one route that is left open at its first or second step."""
-    members = [slug for slug, _, _ in DEMO_MEMBERS]
-    triples = itertools.cycle([members[i:i + 3] for i in range(0, len(members), 3)]
-                              + [members[i::3] for i in range(3)])
-    for n in range(count):
-        parties = next(triples)
-        if n % 2:
-            iid = driver.need(parties, "finansiell_samordning")["finansiell_samordning"]
-            if n % 4 == 1:
-                driver.act(parties[0], iid, "utforma_insats", {
-                    "insatstyp": "individinriktad", "preciserad_inriktning": "arbetslivsinriktad",
-                    "specifik_malgrupp": ["unga"], "syfte": "x", "mal": "x",
-                    "sokt_belopp": 100_000, "processagare": parties[0]})
-        else:
-            iid = driver.need(parties, "esf_plus")["esf_plus"]
-            if n % 4 == 0:
-                driver.act(parties[0], iid, "utforma_projektide",
-                           {"projektide": "x", "syfte": "x", "mal": "x"})
-
-
-def open_instances(finsam: Finsam) -> int:
-    with finsam.db.read() as session:
-        return session.scalar(select(func.count()).select_from(Instance).where(
-            Instance.status == "running")) or 0
-
-
-def replicate(finsam: Finsam, target: int) -> None:
-    """Copy running instances and their open tasks under new ids until `target` are running
-    (benchmark seeding only)."""
-    while (total := open_instances(finsam)) < target:
-        with finsam.db.write() as session:
-            ids = session.scalars(select(Instance.id).where(Instance.status == "running")
-                                  .order_by(Instance.id)).all()
-            take = min(len(ids), target - total)
-            params = {"offset": session.scalar(select(func.max(Instance.id))),
-                      "last": ids[take - 1]}
-            session.execute(text(
-                f"INSERT INTO instance (id, parent_id, {', '.join(INSTANCE_COLUMNS)}) "
-                f"SELECT id + :offset, NULL, {', '.join(INSTANCE_COLUMNS)} FROM instance "
-                f"WHERE status = 'running' AND id <= :last"), params)
-            session.execute(text(
-                f"INSERT INTO human_task (instance_id, {', '.join(TASK_COLUMNS)}) "
-                f"SELECT instance_id + :offset, {', '.join(TASK_COLUMNS)} FROM human_task "
-                f"WHERE state = 'open' AND instance_id <= :last"), params)
-    with finsam.db.write() as session:
-        if not finsam.db.is_sqlite:
-            for table in ("instance", "human_task"):
-                session.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT max(id) FROM {table}))"))
-    options = {} if finsam.db.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
-    with finsam.db.sa_engine.connect().execution_options(**options) as connection:
-        connection.exec_driver_sql("ANALYZE")
 
 
 def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -143,7 +79,7 @@ def main(argv: list[str]) -> int:
         driver = Driver(finsam)
         started = time.perf_counter()
         seed_with_engine(driver, min(args.engine_instances, min(args.sizes)))
-        print(f"seeded {open_instances(finsam)} open instances through the engine in "
+        print(f"seeded {count_instances(finsam, True)} open instances through the engine in "
               f"{time.perf_counter() - started:.1f} s")
         me = driver.cap(USER)
         client = page_client(finsam)
@@ -155,7 +91,7 @@ def main(argv: list[str]) -> int:
 
         for size in sorted(args.sizes):
             started = time.perf_counter()
-            replicate(finsam, size)
+            copy_instances(finsam, size, running_only=True, attributes=False)
             copied = time.perf_counter() - started
             with finsam.db.read() as session:
                 tasks = session.scalar(select(func.count()).select_from(HumanTask).where(
@@ -163,7 +99,7 @@ def main(argv: list[str]) -> int:
             listed = len(finsam.task_list(me))
             query = timed(lambda: finsam.task_list(me), args.runs)
             shown = timed(page, args.runs)
-            rows.append((open_instances(finsam), tasks, listed, query, shown, copied))
+            rows.append((count_instances(finsam, True), tasks, listed, query, shown, copied))
     print(f"{'open instances':>15}{'open tasks':>12}{'listed':>8}{'query med':>11}"
           f"{'query p95':>11}{'page med':>10}{'page p95':>10}{'seed s':>8}")
     for size, tasks, listed, query, shown, copied in rows:

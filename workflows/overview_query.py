@@ -1,29 +1,41 @@
 """The case overview as SQL: the groups (a need with its routes) the policy lets a capacity see,
-narrowed by the filters and the full-text search, sorted and paged in the database, so a page
-costs about the same at 1 000 and 100 000 cases (`bench/overview.py`).
+narrowed by the filters and the full-text search, sorted and paged in the database, so that a
+page costs about the same at 1 000 and 100 000 cases (`bench/overview.py`).
 
-A group is keyed by its need: `coalesce(parent_id, id)`. `visible` is the SQL reading of
-`policy.sees_instance` (tests/test_case_search.py holds them equal for every role).
+A group is keyed by its need: `coalesce(parent_id, id)`; the need is the group's root
+(`parent_id` null: the domain starts routes from needs only, never from a route). `visible` is
+the SQL reading of `policy.sees_instance` (tests/test_case_search.py holds them equal for every
+role).
+
+The work is bounded by the page and the capped count, not by the number of cases
+(`overview_filters` builds the conditions):
+- a narrowing filter (search, party, waiting on me/us, overdue) also says where its cases are
+  found in an index (`Narrowing.source`). The cases found there are read as a stream, each
+  checked against every filter, until `COUNT_CAP + 1` groups are found or the source ends.
+  When it ends first, those groups are all there are: the count is exact and the page is sorted
+  from them. Otherwise there are more than `COUNT_CAP` ("1000+");
+- the page is then read by walking the roots in the order of the sort (`ix_instance_group`,
+  `ix_instance_title_order`) and checking each group with `EXISTS` until the page is full;
+- without a narrowing filter the count walks the roots in the same way, up to `COUNT_CAP + 1`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import aliased
 
-from engine import Database, Grant, HumanTask, Instance, InstanceAttribute
+from engine import Database, Instance
 
-from . import catalogue as c
-from . import policy
-from .case_search import matching_cases
-from .parties import PARTY_REPRESENTATIVES, Capacity
+from .overview_filters import Narrowing, narrowings, row_conditions, visible
 
 SORTS = ("new", "old", "title")
 COUNT_CAP = 1000  # the number of groups is counted up to here, then shown as "1000+"
+
+__all__ = ["COUNT_CAP", "SORTS", "GroupPage", "group_page", "visible"]
 
 
 @dataclass(frozen=True)
@@ -36,109 +48,101 @@ class GroupPage:
     total: int
 
 
-def _attribute(key: str, values: list[str], tenant: str | None = None) -> ColumnElement[bool]:
-    # With the förbund named, PostgreSQL reads the attribute rows of that förbund only (the
-    # index on (tenant, process_id, key, value_text)) where it hashes the subquery, not every
-    # förbund's (at 80 förbund, 80 times as many rows).
-    conditions = [InstanceAttribute.instance_id == Instance.id, InstanceAttribute.key == key,
-                  InstanceAttribute.value_text.in_(values)]
-    if tenant is not None:
-        conditions.append(InstanceAttribute.tenant == tenant)
-    return exists().where(and_(*conditions))
+def _key() -> ColumnElement[int]:
+    return func.coalesce(Instance.parent_id, Instance.id)
 
 
-def visible(capacity: Capacity) -> ColumnElement[bool]:
-    """`policy.sees_instance` as a condition on `Instance`."""
-    if not policy.may(capacity, policy.CASES):
-        return false()
-    seen = [Instance.tenant == capacity.forbund]
-    if capacity.role == "styrelse":
-        seen.append(Instance.process_id.in_(sorted(c.STYRELSE_PROCESSES)))
-        seen.append(Instance.process_id.not_in(sorted(c.ESF_PROCESSES)))
-        seen.append(or_(Instance.process_id != c.NEED_PROCESS,
-                        _attribute("finansieringsform", sorted(c.FORMS_WITHOUT_ESF),
-                                   capacity.forbund)))
-    elif capacity.role == "representant":
-        seen.append(or_(Instance.process_id.in_(sorted(c.WHOLE_GROUP_PROCESSES)),
-                        _attribute(c.PARTIES_VARIABLE, [capacity.org], capacity.forbund)))
-    return and_(*seen)
+def _group_holds(db: Database, root: Any, tenant: str, rows: list[ColumnElement[bool]],
+                 narrowing: list[Narrowing]) -> list[ColumnElement[bool]]:
+    """The group of `root` has a case the rows allow, and, for each narrowing filter, one the
+    filter holds for (a need and its routes are one matter)."""
+    def member(*extra: ColumnElement[bool]) -> ColumnElement[bool]:
+        # `+ 0`: without it SQLite compares with the column's affinity and cannot use the
+        # expression index `ix_instance_group` for the group's cases.
+        found = select(literal(1)).where(Instance.tenant == tenant, _key() == root.id + 0,
+                                         *rows, *extra)
+        if not db.is_sqlite:
+            # OFFSET 0 keeps PostgreSQL from turning the EXISTS into a join that reads every
+            # case a filter holds for before the first root; each root is checked in turn.
+            found = found.offset(0)
+        return found.exists()
+
+    return [member(n.condition) for n in narrowing] or [member()]
 
 
-def _open_task(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    return exists().where(HumanTask.instance_id == Instance.id, HumanTask.state == "open",
-                          *conditions)
-
-
-def _grant(grant: Grant) -> ColumnElement[bool]:
-    """`Grant.allows` on an open task of the instance, as SQL."""
-    conditions = [HumanTask.assignee == grant.group]
-    if grant.processes is not None:
-        conditions.append(HumanTask.process_id.in_(sorted(grant.processes)))
-    if grant.where is not None:
-        conditions.append(_attribute(grant.where[0], [grant.where[1]]))
-    return _open_task(*conditions)
-
-
-def _period(start: date | None, end: date | None) -> list[ColumnElement[bool]]:
-    found = []
-    if start is not None:
-        found.append(Instance.created_at >= datetime.combine(start, time(), tzinfo=UTC))
-    if end is not None and end < date.max:
-        found.append(Instance.created_at < datetime.combine(end + timedelta(days=1), time(),
-                                                            tzinfo=UTC))
-    return found
-
-
-def group_page(db: Database, capacity: Capacity, filters: Any, now: datetime,
-               page_size: int) -> GroupPage:
-    """The page `filters.page` of the groups the capacity sees, narrowed by `filters`
-    (process, status, q, party, mine, overdue, start/end of the period, sort)."""
-    key = func.coalesce(Instance.parent_id, Instance.id)
-    rows = [visible(capacity), *_period(filters.start, filters.end)]
-    if filters.process:
-        rows.append(Instance.process_id == filters.process)
-    if filters.status:
-        rows.append(Instance.status == filters.status)
-    narrowing: list[ColumnElement[bool]] = []
-    searched = matching_cases(db, filters.q)
-    if searched is not None:
-        narrowing.append(searched)
-    if filters.party:
-        narrowing.append(or_(
-            _open_task(or_(HumanTask.assignee == filters.party, HumanTask.item == filters.party)),
-            and_(_open_task(HumanTask.assignee == PARTY_REPRESENTATIVES),
-                 _attribute(c.PARTIES_VARIABLE, [filters.party]))))
-    if filters.mine:
-        grants = policy.grants(capacity)
-        narrowing.append(or_(*[_grant(g) for g in grants]) if grants else false())
-    if filters.overdue:
-        narrowing.append(_open_task(HumanTask.due_at.is_not(None), HumanTask.due_at < now))
-    # Each filter holds for some case of the group (as a need and its routes are one matter).
-    wanted: ColumnElement[bool] = true()
-    for condition in narrowing:
-        wanted = and_(wanted, key.in_(select(key).where(*rows, condition)))
-    # DISTINCT in the order of `ix_instance_group` (tenant, coalesce(parent_id, id)): the page
-    # and the capped count stop early instead of grouping every case.
-    keys = select(key.label("key")).where(*rows, wanted).distinct()
-    sort = filters.sort if filters.sort in SORTS else "new"
+def _ordered(query: Select[Any], root: Any, sort: str) -> Select[Any]:
+    """`query` over the roots in the order of `sort`, in the order of an index: the group key
+    (`ix_instance_group`, which is the id for a root) or the title (`ix_instance_title_order`)."""
     if sort == "title":
-        grouped = keys.subquery()
-        root = aliased(Instance)
-        ordered = (select(grouped.c.key).join(root, root.id == grouped.c.key)
-                   .order_by(func.lower(root.title), grouped.c.key.desc()))
-    else:
-        ordered = keys.order_by(key.desc() if sort == "new" else key.asc())
-    page = max(filters.page, 1)
+        return query.order_by(func.lower(root.title), root.id.desc())
+    key = func.coalesce(root.parent_id, root.id)
+    return query.order_by(key.desc() if sort == "new" else key.asc())
+
+
+def _streamed_groups(db: Database, tenant: str, rows: list[ColumnElement[bool]],
+                     narrowing: list[Narrowing], cap: int) -> set[int] | None:
+    """The groups every filter holds for, found from the sparsest-looking source: all of them
+    when there are at most `cap`, else None (more than `cap`)."""
+    driving = narrowing[0]
+    found = driving.source.subquery()
+    others = narrowing[1:] if driving.exact else narrowing
+    query = (select(_key()).select_from(found.join(Instance, Instance.id == found.c.id))
+             .where(Instance.tenant == tenant, *rows, *[n.condition for n in others]))
+    keys: set[int] = set()
     with db.read() as session:
-        total = session.scalar(select(func.count()).select_from(
-            keys.order_by(key.desc()).limit(COUNT_CAP + 1).subquery())) or 0
-        pages = max(1, -(-min(total, COUNT_CAP) // page_size))
-        page = min(page, pages)
-        found = list(session.scalars(ordered.limit(page_size).offset((page - 1) * page_size)))
+        result = session.execute(query.execution_options(yield_per=256))
+        try:
+            for (key,) in result:
+                keys.add(key)
+                if len(keys) > cap:
+                    return None
+        finally:
+            result.close()
+    return keys
+
+
+def group_page(db: Database, capacity: Any, filters: Any, now: datetime,
+               page_size: int, cap: int = COUNT_CAP) -> GroupPage:
+    """The page `filters.page` of the groups the capacity sees, narrowed by `filters`
+    (process, status, q, party, mine, overdue, start/end of the period, sort); the groups are
+    counted up to `cap + 1`."""
+    tenant = capacity.forbund
+    rows = row_conditions(capacity, filters)
+    narrowing = narrowings(db, capacity, filters, now)
+    sort = filters.sort if filters.sort in SORTS else "new"
+    root = aliased(Instance)
+    holds = _group_holds(db, root, tenant, rows, narrowing)
+    # SQLite would find the roots with `ix_instance_parent_id` (its statistics say few rows
+    # have `parent_id` null) and sort them all: `+ 0` keeps it to the index of the order.
+    # PostgreSQL knows half are null, but not of `parent_id + 0`, so it is asked plainly.
+    is_root = (root.parent_id + 0).is_(None) if db.is_sqlite else root.parent_id.is_(None)
+    roots = select(root.id).where(root.tenant == tenant, is_root, *holds)
+    known = _streamed_groups(db, tenant, rows, narrowing, cap) if narrowing else None
+    with db.read() as session:
+        if known is not None:
+            total = len(known)
+        elif narrowing:
+            total = cap + 1
+        else:
+            total = session.scalar(select(func.count()).select_from(
+                _ordered(roots, root, "new").limit(cap + 1).subquery())) or 0
+        pages = max(1, -(-min(total, cap) // page_size))
+        page = min(max(filters.page, 1), pages)
+        start = (page - 1) * page_size
+        if known is None:
+            found = list(session.scalars(_ordered(roots, root, sort)
+                                         .limit(page_size).offset(start)))
+        elif sort == "title":
+            found = list(session.scalars(
+                select(root.id).where(root.id.in_(sorted(known)))
+                .order_by(func.lower(root.title), root.id.desc()).limit(page_size).offset(start)))
+        else:
+            found = sorted(known, reverse=sort == "new")[start:start + page_size]
         members: dict[int, list[int]] = {k: [] for k in found}
         if found:
             for instance_id, group in session.execute(
-                    select(Instance.id, key).where(*rows, key.in_(found))
+                    select(Instance.id, _key()).where(Instance.tenant == tenant, *rows,
+                                                      _key().in_(found))
                     .order_by(Instance.id)):
                 members[group].append(instance_id)
     return GroupPage(found, members, total)

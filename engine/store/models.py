@@ -120,6 +120,9 @@ class HumanTask(Base):
         Index("ix_human_task_inbox", "tenant", "state", "assignee", "created_at"),
         # A tab of the task list (one process) in order, and its count from the index alone.
         Index("ix_human_task_process", "tenant", "state", "assignee", "process_id", "created_at"),
+        # The case overview's filters: overdue open tasks, and one party's per-party tasks.
+        Index("ix_human_task_due", "tenant", "state", "due_at"),
+        Index("ix_human_task_item", "tenant", "state", "item"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
