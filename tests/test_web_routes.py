@@ -60,7 +60,8 @@ def walk_both_routes(desk: Any, finsam: Finsam, parts: Parts | None = None) -> t
              {"deltagare_kvinnor": 11, "deltagare_man": 8, "genomford_datum": "2026-02-28"})
     # the processägare's yearly participants while the insats ran (issue 17): 2025 and 2026
     report_every_year(desk, finsam, fs, 2025, [{"arets_kvinnor": 6, "arets_man": 4},
-                                               {"arets_kvinnor": 5, "arets_man": 4}])
+                                               {"arets_kvinnor": 5, "arets_man": 4}],
+                      user=p.lead)
 
     desk.act("fk", esf, "utforma_projektide", IDEA)
     desk.each_party(esf, "forankra_projektide", {org: {"forankrad": True} for org in everyone})
