@@ -54,6 +54,7 @@ def notes(instance_id: int) -> Any:
 @api_login_required
 def add_note(instance_id: int) -> Any:
     """Add a note: `{"text": "..."}`; 201 with the note."""
+    system().case_files.require_writable(capacity(), instance_id)
     body = _body()
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str):
@@ -81,6 +82,7 @@ def upload(instance_id: int) -> Any:
     """Attach a document: multipart/form-data with `file` (and `task_id` to attach it to that
     task's step), or the bytes as the body with `?filename=` (and `?task_id=`). The type is read
     from the content (PDF, ODT, DOCX); 201 with the document, 413 when it is too large."""
+    system().case_files.require_writable(capacity(), instance_id)
     upload = request.files.get("file")
     if upload is not None:
         content, filename = upload.read(), upload.filename or ""

@@ -38,6 +38,9 @@ KEPT_VARIABLES = frozenset({
     "rehabilitering_utfors_av", "forankrad", "styrelsebeslut", "beviljat_belopp",
     "period_start", "period_slut", "motesdatum", "protokoll_paragraf", "deltagare_kvinnor",
     "deltagare_man", "genomford_datum", "personal_antal", "personal_uppfoljning",
+    # the yearly participants while an insats runs (numbers and a choice, issue 17)
+    "arets_kvinnor", "arets_man", "arets_personal_antal", "arets_personal_uppfoljning",
+    "deltagare_per_ar",
     # the ESF+ project
     "mandat", "vill_vara_projektagare", "medfinansierar", "overenskommelse", "projektagare",
     "medfinansiarer", "ansvarsoverenskommelse", "beslut", "beslut_referens", "ansokan_referens",

@@ -87,6 +87,11 @@ class CaseFiles:
         policy.require_annotate(capacity, instance)
         return instance
 
+    def require_writable(self, capacity: Capacity, instance_id: int) -> None:
+        """NotFound unless the capacity sees the case, Forbidden unless it may write on it: what
+        a route asks before it reads what was sent (a refusal never depends on the body)."""
+        self._writable(capacity, instance_id)
+
     # -- notes -----------------------------------------------------------------------------
 
     def notes(self, capacity: Capacity, instance_id: int) -> list[Note]:
