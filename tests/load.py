@@ -69,11 +69,14 @@ def form_data(task: dict[str, Any]) -> dict[str, Any]:
         "bereda_arende": {"tjansteutlatande": "Ok", "forslag_till_beslut": "Bevilja"},
         "styrelsebeslut": {
             "styrelsebeslut": "beviljas", "beviljat_belopp": 3_500_000,
-            "period_start": "2025-03-01", "period_slut": "2026-02-28",
+            # one calendar year: its yearly report (issue 17) is due on 31 January 2026, which
+            # the worker fires at once on the wall clock; a later year would wait for its date
+            "period_start": "2025-03-01", "period_slut": "2025-12-31",
             "motesdatum": "2025-02-06", "protokoll_paragraf": "§ 7"},
         "genomfora_insatsdel": {"genomfort": "Vår del är genomförd"},
         "genomfora_insats": {"deltagare_kvinnor": 12, "deltagare_man": 9,
-                             "genomford_datum": "2026-02-28"},
+                             "genomford_datum": "2025-12-31"},
+        "rapportera_deltagare": {"arets_kvinnor": 7, "arets_man": 5},
     }
     if bpmn_id == "mandat_projektagarskap":
         return {"mandat": True, "vill_vara_projektagare": item == "angelholm",

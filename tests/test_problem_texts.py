@@ -58,8 +58,10 @@ def test_the_engines_codes_are_all_listed() -> None:
 
 SCRIPT = ESF.replace("<bpmn:startEvent ", '<bpmn:scriptTask id="berakna" name="Beräkna beloppet" />'
                      "<bpmn:startEvent ", 1)
-DUE = ESF.replace('<spiffworkflow:property name="dueIn" value="P30D" />',
-                  '<spiffworkflow:property name="dueIn" value="P1M" />', 1)
+_AGREEMENT = ESF.index('<bpmn:userTask id="overenskommelse"')  # every user task has a dueIn
+DUE = ESF[:_AGREEMENT] + ESF[_AGREEMENT:].replace(
+    '<spiffworkflow:property name="dueIn" value="P30D" />',
+    '<spiffworkflow:property name="dueIn" value="P1M" />', 1)
 TIMER = ESF.replace('<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P14D"',
                     '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">P14D', 1)
 # (diagram, code, element, Swedish words with the element's name)
