@@ -93,9 +93,15 @@ def copy_instances(finsam: Finsam, target: int, *, running_only: bool,
                     f"{', '.join('a.' + c for c in ATTRIBUTE_COLUMNS)} FROM instance_attribute a "
                     f"JOIN instance i ON i.id = a.instance_id "
                     f"WHERE i.{status} AND a.instance_id <= :last"), params)
-    tables = ("instance", "human_task") + (("instance_attribute",) if attributes else ())
-    with finsam.db.write() as session:
-        if not finsam.db.is_sqlite:
+    settle(finsam, ("instance", "human_task")
+           + (("instance_attribute",) if attributes else ()))
+
+
+def settle(finsam: Finsam, tables: tuple[str, ...]) -> None:
+    """After copying rows under new ids: each table's id sequence past the copies (PostgreSQL)
+    and fresh statistics for the planner."""
+    if not finsam.db.is_sqlite:
+        with finsam.db.write() as session:
             for table in tables:
                 session.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

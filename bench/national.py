@@ -8,7 +8,7 @@ report for one förbund and nationally, and the replay's throughput.
 Seeding (in this script only, never in the product): one year of the demo förbund is run through
 the engine by the demo users — C cycles of needs that end in every outcome of both routes and
 wait at several steps (`bench.report.one_cycle`) and N needs left open at a route's first steps
-(`bench.tasklist.seed_with_engine`) — and timed, for the replay's comparison. That year is then
+(`bench.dataset.seed_with_engine`) — and timed, for the replay's comparison. That year is then
 copied with SQL `INSERT … SELECT` into the förbund's earlier years (instances with their open
 human tasks and indexed attributes, under new ids, their times moved back whole years), until the
 förbund holds Y years: **one förbund**, built so twice: in a database of its own
@@ -47,10 +47,11 @@ from workflows.demo import DEMO_FORBUND
 from workflows.followup import Period, build_report
 from workflows.presentation import OverviewFilters, case_overview
 
+from .dataset import seed_with_engine, settle
 from .drive import Driver, demo_system
-from .overhead import percentile
+from .floor import percentile
 from .report import one_cycle
-from .tasklist import page_client, seed_with_engine, timed
+from .tasklist import page_client, timed
 
 HOME = DEMO_FORBUND[0]  # the demo förbund: its year is run through the engine
 REPRESENTATIVE = "angelholm"  # one party's representative: a narrowed task list and overview
@@ -62,6 +63,9 @@ TASK_COLUMNS = ("process_id", "task_guid", "bpmn_id", "name", "lane", "assignee"
                 "title", "state", "claimed_by", "due_at", "completed_at", "completed_by")
 ATTRIBUTE_COLUMNS = ("process_id", "key", "position", "value_text", "value_number",
                      "value_date")
+
+
+COPIED_TABLES = ("instance", "human_task", "instance_attribute")
 
 
 def _back(finsam: Finsam, column: str, years: int) -> str:
@@ -93,19 +97,6 @@ def copy_instances(finsam: Finsam, last: int, offset: int, tenant: str, years: i
             f"INSERT INTO instance_attribute (instance_id, tenant, {', '.join(ATTRIBUTE_COLUMNS)})"
             f" SELECT instance_id + :offset, :tenant, {', '.join(ATTRIBUTE_COLUMNS)} "
             f"FROM instance_attribute WHERE instance_id <= :last"), params)
-
-
-def settle(finsam: Finsam) -> None:
-    """After copying: the id sequences past the copies (PostgreSQL) and fresh statistics."""
-    if not finsam.db.is_sqlite:
-        with finsam.db.write() as session:
-            for table in ("instance", "human_task", "instance_attribute"):
-                session.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT max(id) FROM {table}))"))
-    options = {} if finsam.db.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
-    with finsam.db.sa_engine.connect().execution_options(**options) as connection:
-        connection.exec_driver_sql("ANALYZE")
 
 
 def counts(finsam: Finsam) -> tuple[int, int]:
@@ -155,7 +146,7 @@ def build_one(finsam: Finsam, driver: Driver, args: argparse.Namespace) -> tuple
     sample = max_id(finsam)
     for year in range(1, args.years):
         copy_instances(finsam, sample, sample * year, HOME, year)
-    settle(finsam)
+    settle(finsam, COPIED_TABLES)
     return sample, executed
 
 
@@ -203,7 +194,7 @@ def main(argv: list[str]) -> int:
         tenants = [HOME] + [f"forbund-{n:02d}" for n in range(2, args.forbund + 1)]
         for number, tenant in enumerate(tenants[1:], start=1):
             copy_instances(finsam, one, one * number, tenant, 0)
-        settle(finsam)
+        settle(finsam, COPIED_TABLES)
         instances, tasks = counts(finsam)
         print(f"national: {len(tenants)} förbund × {args.years} years: {instances} instances, "
               f"{tasks} open human tasks ({time.perf_counter() - started:.1f} s)")

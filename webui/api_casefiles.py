@@ -3,16 +3,16 @@ call: read by those who see the case, written by those who may annotate it)."""
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, jsonify, request
 
 from engine import InvalidData
 from workflows.casefiles.files import Document, Note
 
 from .api import _body, _json, api_login_required
+from .casefiles import document_response, uploaded_file
 from .context import capacity, system
 from .errors import api_error
 
@@ -83,9 +83,8 @@ def upload(instance_id: int) -> Any:
     task's step), or the bytes as the body with `?filename=` (and `?task_id=`). The type is read
     from the content (PDF, ODT, DOCX); 201 with the document, 413 when it is too large."""
     system().case_files.require_writable(capacity(), instance_id)
-    upload = request.files.get("file")
-    if upload is not None:
-        content, filename = upload.read(), upload.filename or ""
+    if "file" in request.files:
+        filename, content = uploaded_file()
         task = request.form.get("task_id", "")
     else:
         content = request.get_data(cache=False)
@@ -114,9 +113,7 @@ def upload(instance_id: int) -> Any:
 def download(instance_id: int, document_id: int) -> Any:
     """A document's bytes, as the type its content was read as."""
     document, content = system().case_files.download(capacity(), instance_id, document_id)
-    response = send_file(io.BytesIO(content), mimetype=document.media_type, as_attachment=True,
-                         download_name=document.filename, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
+    response = document_response(document, content)
     response.headers["X-Content-SHA256"] = document.sha256
     return response
 

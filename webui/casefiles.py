@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import InvalidData
-from workflows.casefiles.files import NOTE_MAX, document_limit
+from workflows.casefiles.files import NOTE_MAX, Document, document_limit
 from workflows.presentation import task_page
 
 from .context import capacity, system
@@ -38,9 +38,7 @@ def add_note(instance_id: int) -> Any:
 @login_required
 def attach(instance_id: int) -> Any:
     """Attach a document (PDF, ODT or DOCX) to the case."""
-    upload = request.files.get("file")
-    content = upload.read() if upload is not None else b""
-    filename = (upload.filename or "") if upload is not None else ""
+    filename, content = uploaded_file()
     try:
         # to the case; a step's document comes through its task (`attach_to_task`)
         system().case_files.attach(capacity(), instance_id, filename, content)
@@ -54,9 +52,7 @@ def attach(instance_id: int) -> Any:
 @login_required
 def attach_to_task(task_id: int) -> Any:
     """Attach a document to the task's step (shown on the step and on the case)."""
-    upload = request.files.get("file")
-    content = upload.read() if upload is not None else b""
-    filename = (upload.filename or "") if upload is not None else ""
+    filename, content = uploaded_file()
     try:
         system().case_files.attach_to_task(capacity(), task_id, filename, content)
     except InvalidData as error:
@@ -71,7 +67,19 @@ def attach_to_task(task_id: int) -> Any:
 @login_required
 def download(instance_id: int, document_id: int) -> Any:
     """Download a document of a case the user sees, as the type its content was read as."""
-    document, content = system().case_files.download(capacity(), instance_id, document_id)
+    return document_response(*system().case_files.download(capacity(), instance_id, document_id))
+
+
+def uploaded_file() -> tuple[str, bytes]:
+    """The name and bytes of the form's `file` (empty when none was sent: the checks say so)."""
+    upload = request.files.get("file")
+    if upload is None:
+        return "", b""
+    return upload.filename or "", upload.read()
+
+
+def document_response(document: Document, content: bytes) -> Any:
+    """A document's bytes as a download of the type its content was read as, never cached."""
     response = send_file(io.BytesIO(content), mimetype=document.media_type, as_attachment=True,
                          download_name=document.filename, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

@@ -9,26 +9,24 @@ and its ledger head are the same before and after."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from engine.store.models import Event, HumanTask, Instance, SpecVersion
 from workflows import Finsam
-from workflows.demo import load_demo
 from workflows.identities import Provider
 from workflows.models import AdminEvent, Forbund, Membership, Organisation
 from workflows.users import add_user, capacities
 
-from ..test_sso import SECRET, start_provider
+from ..test_sso import SECRET
 from ..test_web_routes import Parts, walk_both_routes
-from .conftest import UI, _QuietHandler, _test_name, new_context
+from .conftest import UI, _test_name, new_context
 from .steps import BrowserDesk
 from .test_people import PASSWORD, choose_password, sign_in
+from .test_sso import app_with_provider
 
 REGISTER_NAME = "Samordningsförbundet Finsam Falun Borlänge"
 SLUG = "falun-borlange"
@@ -79,35 +77,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The app on a free loopback port over the demo system, with the new förbund's identity
     provider configured ahead (by its short name): the test provider, which knows the app's
     callback at that port and the people who sign in through it."""
-    from webui import create_app
+    def configure(_system: Finsam, issuer: str) -> list[Any]:
+        return [Provider("dalarna", PROVIDER_NAME, SLUG, issuer, "finsam", SECRET)]
 
-    holder: dict[str, Any] = {}
-    http: BaseWSGIServer = make_server(
-        "127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True,
-        request_handler=_QuietHandler)
-    base = f"http://127.0.0.1:{http.server_port}"
-    provider, issuer = start_provider([f"{base}/login/sso/dalarna/callback"], ACCOUNTS)
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('forbund') / 'finsam.sqlite3'}"
-    system = Finsam(database_url)
-    system.init()
-    load_demo(system.db)
-    holder["app"] = create_app({
-        "DATABASE_URL": database_url, "SYSTEM": system, "SECRET_KEY": "browser-test-secret",
-        "SESSION_COOKIE_SECURE": False,
-        "OIDC_PROVIDERS": [Provider("dalarna", PROVIDER_NAME, SLUG, issuer, "finsam", SECRET)]})
-    thread = threading.Thread(target=http.serve_forever, name="forbund-server", daemon=True)
-    thread.start()
-    try:
+    with app_with_provider(tmp_path_factory.mktemp("forbund"), "/login/sso/dalarna/callback",
+                           configure, ACCOUNTS) as (base, system):
         yield Server(base, system)
-    finally:
-        http.shutdown()
-        http.server_close()
-        thread.join(timeout=10)
-        provider.terminate()
-        provider.wait(timeout=10)
-        if provider.stdout is not None:
-            provider.stdout.close()
-        system.close()
 
 
 @pytest.fixture

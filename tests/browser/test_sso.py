@@ -5,8 +5,10 @@ as the account an admin added with that verified e-mail; logging out; a local ac
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,10 +28,14 @@ class SsoServer:
     system: Finsam
 
 
-@pytest.fixture(scope="module")
-def sso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SsoServer]:
-    """The app on a free loopback port with the test provider configured, which knows the app's
-    callback at that port."""
+@contextmanager
+def app_with_provider(folder: Path, callback: str, configure: Callable[[Finsam, str], list[Any]],
+                      accounts: dict[str, dict[str, Any]] | None = None
+                      ) -> Iterator[tuple[str, Finsam]]:
+    """The app on a free loopback port over a demo system in `folder`, beside the test
+    provider, which knows the app's `callback` path at that port (and `accounts`, when given);
+    `configure(system, issuer)` prepares the system and returns the app's identity providers.
+    Yields the app's base URL and the system; stops both after."""
     from webui import create_app
 
     holder: dict[str, Any] = {}
@@ -37,22 +43,19 @@ def sso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SsoServer]:
         "127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True,
         request_handler=_QuietHandler)
     base = f"http://127.0.0.1:{server.server_port}"
-    provider, issuer = start_provider([f"{base}/login/sso/test-idp/callback"])
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('sso') / 'finsam.sqlite3'}"
+    provider, issuer = start_provider([f"{base}{callback}"], accounts)
+    database_url = f"sqlite:///{folder / 'finsam.sqlite3'}"
     system = Finsam(database_url)
     system.init()
     load_demo(system.db)
-    # Invited at the address her identity provider vouches for (linking reads that address).
-    invite(system.db, "nnv-skane", "anna", "anna@af.example", "af", "representant",
-           "Anna Andersson", "admin")
     holder["app"] = create_app({"DATABASE_URL": database_url, "SYSTEM": system,
                                 "SECRET_KEY": "browser-test-secret",
                                 "SESSION_COOKIE_SECURE": False,
-                                "OIDC_PROVIDERS": providers(issuer)[:1]})
+                                "OIDC_PROVIDERS": configure(system, issuer)})
     thread = threading.Thread(target=server.serve_forever, name="sso-server", daemon=True)
     thread.start()
     try:
-        yield SsoServer(base, system)
+        yield base, system
     finally:
         server.shutdown()
         server.server_close()
@@ -62,6 +65,21 @@ def sso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SsoServer]:
         if provider.stdout is not None:
             provider.stdout.close()
         system.close()
+
+
+@pytest.fixture(scope="module")
+def sso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SsoServer]:
+    """The app on a free loopback port with the test provider configured, which knows the app's
+    callback at that port."""
+    def configure(system: Finsam, issuer: str) -> list[Any]:
+        # Invited at the address her identity provider vouches for (linking reads that address).
+        invite(system.db, "nnv-skane", "anna", "anna@af.example", "af", "representant",
+               "Anna Andersson", "admin")
+        return providers(issuer)[:1]
+
+    with app_with_provider(tmp_path_factory.mktemp("sso"), "/login/sso/test-idp/callback",
+                           configure) as (base, system):
+        yield SsoServer(base, system)
 
 
 @pytest.fixture
