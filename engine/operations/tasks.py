@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from engine.base.errors import Conflict, Forbidden, NotFound
 from engine.base.hooks import TaskContext
@@ -132,42 +132,49 @@ def hand_over(ctx: EngineContext, actor: Actor, task_id: int, receiver: Actor) -
         ctx.workflows.rekey_after_commit(session, instance, before)
 
 
+# The statements that find and lock a task's instance, built once (with bind parameters) so
+# that a completion does not build them, and their cache keys, again.
+_TASK_INSTANCE = select(HumanTask.instance_id).where(
+    HumanTask.id == bindparam("task_id"), HumanTask.tenant == bindparam("tenant")
+).scalar_subquery()
+# SQLite: the write lock was taken at BEGIN IMMEDIATE, so one statement reads the instance and its
+# tasks, current: the task with the instance's other open tasks.
+_READ_LOCKED = (
+    select(Instance, HumanTask)
+    .outerjoin(HumanTask, and_(HumanTask.instance_id == Instance.id, or_(
+        HumanTask.id == bindparam("task_id"), HumanTask.state == "open")))
+    .where(Instance.id == _TASK_INSTANCE)
+    .execution_options(populate_existing=True)
+)
+# Elsewhere one statement finds and locks the instance; the task rows are read after the lock so
+# that they are current (a statement that waited for the lock would return the rows of the
+# snapshot it started with).
+_LOCK_INSTANCE = (select(Instance).where(Instance.id == _TASK_INSTANCE).with_for_update()
+                  .execution_options(populate_existing=True))
+_READ_TASKS = (
+    select(HumanTask).where(or_(HumanTask.id == bindparam("task_id"), and_(
+        HumanTask.instance_id == bindparam("instance_id"), HumanTask.state == "open")))
+    .execution_options(populate_existing=True)
+)
+
+
 def _lock_task(
     session: UnitOfWork, actor: Actor, task_id: int
 ) -> tuple[Instance, HumanTask]:
-    instance_id = select(HumanTask.instance_id).where(
-        HumanTask.id == task_id, HumanTask.tenant == actor.tenant
-    ).scalar_subquery()
+    params = {"task_id": task_id, "tenant": actor.tenant}
     if session.get_bind().dialect.name == "sqlite":
-        # The write lock was taken at BEGIN IMMEDIATE, so one statement reads the instance and
-        # its tasks, current: the task with the instance's other open tasks.
-        pairs = session.execute(
-            select(Instance, HumanTask)
-            .outerjoin(HumanTask, and_(HumanTask.instance_id == Instance.id, or_(
-                HumanTask.id == task_id, HumanTask.state == "open")))
-            .where(Instance.id == instance_id)
-            .execution_options(populate_existing=True)
-        ).all()
+        pairs = session.execute(_READ_LOCKED, params).all()
         if not pairs:
             raise NotFound(f"task {task_id} does not exist")
         instance = pairs[0][0]
         rows = [task for _, task in pairs if task is not None]
     else:
-        # One statement finds and locks the instance; the task rows are read after the lock so
-        # that they are current (a statement that waited for the lock would return the rows of
-        # the snapshot it started with).
-        found = session.scalars(
-            select(Instance).where(Instance.id == instance_id).with_for_update()
-            .execution_options(populate_existing=True)
-        ).one_or_none()
+        found = session.scalars(_LOCK_INSTANCE, params).one_or_none()
         if found is None:
             raise NotFound(f"task {task_id} does not exist")
         instance = found
-        rows = list(session.scalars(
-            select(HumanTask).where(or_(HumanTask.id == task_id, and_(
-                HumanTask.instance_id == instance.id, HumanTask.state == "open")))
-            .execution_options(populate_existing=True)
-        ))
+        rows = list(session.scalars(_READ_TASKS, {"task_id": task_id,
+                                                  "instance_id": instance.id}))
     # The task's instance never changes; the step's `sync_human_tasks` need not read the other
     # open tasks again.
     row = next(r for r in rows if r.id == task_id)

@@ -25,14 +25,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, Update, column, exists, insert, select, update, values
+from sqlalchemy import Insert, bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.base.canonical import GENESIS_HASH, canonical_json
+from engine.store.bound_rows import Part, Writes, insert_rows, rows_select, write_statement
 from engine.store.models import Event, Instance, LedgerEntry, LedgerHead
 from engine.store.unit_of_work import UnitOfWork
 
@@ -81,15 +83,18 @@ def seal(session: UnitOfWork, at: datetime, known: KnownHeads | None = None) -> 
     """Record the new heads of every instance touched in this transaction (call before commit);
     the write's events not yet sent go with the first conditional `UPDATE`."""
     touched, session.touched = session.touched, {}
-    writes: list[Insert | Update] = []
-    if touched and session.get_bind().dialect.name == "postgresql":
-        # The step's UPDATEs of its instance and task rows go into the seal's statement too.
-        writes = [*session.take_row_updates()]
-    events = session.take_events()  # flushes the rest (the rows the events refer to)
-    if events:
-        writes.append(insert(Event).values(events))
+    writes = Writes()
+    if session.get_bind().dialect.name == "postgresql":
+        if touched:
+            # The step's UPDATEs of its instance and task rows go into the seal's statement too.
+            session.take_row_changes(writes)
+        events = session.take_events()  # flushes the rest (the rows the events refer to)
+        if events:
+            writes.insert_rows(Event, events)
+    else:
+        session.send_events()
     if not touched:
-        _send(session, writes)
+        writes.send(session.connection())
         return
     session.flush()
     by_tenant: dict[str, list[Instance]] = {}
@@ -101,12 +106,13 @@ def seal(session: UnitOfWork, at: datetime, known: KnownHeads | None = None) -> 
         new = None
         if guess is not None:
             new = _advance(session, tenant, guess, instances, at, writes)
-            writes = []  # sent, whether the guess was right or not
+            writes = Writes()  # sent, whether the guess was right or not
         if new is None:
-            _send(session, writes)
-            writes = []
+            writes.send(session.connection())
+            writes = Writes()
             head = _lock_head(session, tenant)
-            new = _advance(session, tenant, (head.last_seq, head.head_hash), instances, at, [])
+            new = _advance(session, tenant, (head.last_seq, head.head_hash), instances, at,
+                           writes)
             if new is None:  # pragma: no cover - the head is locked by this transaction
                 raise RuntimeError("the ledger head moved while it was locked")
         if known is not None:
@@ -131,49 +137,54 @@ def _entries(tenant: str, head: tuple[int, str], instances: list[Instance],
 
 
 def _advance(session: Session, tenant: str, head: tuple[int, str], instances: list[Instance],
-             at: datetime, writes: list[Insert | Update]) -> tuple[int, str] | None:
+             at: datetime, writes: Writes) -> tuple[int, str] | None:
     """Move the tenant's head from `head` (on PostgreSQL with one conditional UPDATE, which takes
     the head's row lock) and insert the entries; the new head, or None with no entry written if
     the head is not `head`. `writes` (the events, on PostgreSQL the step's row UPDATEs) are sent
     in any case. On PostgreSQL all of it is one statement (the writes and the head's UPDATE as
-    data-modifying CTEs, the entries inserted only if the UPDATE matched); on SQLite the writes,
-    then the entries, whose insert moves the head (trigger `ledger_entry_moves_head`)."""
+    data-modifying CTEs, the entries inserted only if the UPDATE matched), built once per shape
+    (`_postgresql_seal`); on SQLite the writes, then the entries, whose insert moves the head
+    (trigger `ledger_entry_moves_head`)."""
     rows, (seq, digest) = _entries(tenant, head, instances, at)
-    moved = (update(LedgerHead)
-             .where(LedgerHead.tenant == tenant, LedgerHead.last_seq == head[0],
-                    LedgerHead.head_hash == head[1])
-             .values(last_seq=seq, head_hash=digest))
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        moved_cte = moved.returning(LedgerHead.tenant).cte("moved")
-        table = LedgerEntry.__table__
-        names = list(rows[0])
-        entries = values(*[column(name, table.c[name].type) for name in names],
-                         name="entries").data([tuple(row[name] for name in names) for row in rows])
-        statement = insert(LedgerEntry).from_select(
-            names, select(*entries.c).where(exists(select(moved_cte.c.tenant)))
-        ).returning(LedgerEntry.seq)
-        for number, write in enumerate(writes):
-            statement = statement.add_cte(write.cte(f"write_{number}"))
-        inserted = connection.execute(statement).all()
+        params = {**writes.params, "head_tenant": tenant, "head_seq": head[0],
+                  "head_hash": head[1], "new_seq": seq, "new_hash": digest}
+        for index, row in enumerate(rows):
+            params.update({f"entry_{index}_{name}": value for name, value in row.items()})
+        statement = _postgresql_seal(writes.shape, tuple(rows[0]), len(rows))
+        inserted = connection.execute(statement, params).all()
         return (seq, digest) if len(inserted) == len(rows) else None
-    _send(session, writes)
+    writes.send(connection)
     if connection.dialect.name == "sqlite":
         # The entries' insert moves the head (trigger `ledger_entry_moves_head`, migration
         # 0021), which aborts the statement unless the head is each entry's predecessor; the
         # write lock is the database's, taken at BEGIN IMMEDIATE.
         try:
-            connection.execute(insert(LedgerEntry).values(rows))
+            insert_rows(connection, LedgerEntry, rows)
         except IntegrityError:  # another process moved the head: nothing of it was written
             return None
         return seq, digest
     raise NotImplementedError(f"no seal for {connection.dialect.name}")
 
 
-def _send(session: Session, writes: list[Insert | Update]) -> None:
-    connection = session.connection()
-    for write in writes:
-        connection.execute(write)
+@lru_cache(maxsize=256)
+def _postgresql_seal(shape: tuple[Part, ...], names: tuple[str, ...], count: int) -> Insert:
+    """The seal's one statement for writes of `shape` and `count` entries: the writes and the
+    head's conditional UPDATE as data-modifying CTEs, the entries inserted only if it matched."""
+    moved = (update(LedgerHead)
+             .where(LedgerHead.tenant == bindparam("head_tenant"),
+                    LedgerHead.last_seq == bindparam("head_seq"),
+                    LedgerHead.head_hash == bindparam("head_hash"))
+             .values(last_seq=bindparam("new_seq"), head_hash=bindparam("new_hash"))
+             .returning(LedgerHead.tenant).cte("moved"))
+    entries = rows_select(LedgerEntry, names, count, "entry_").subquery("entries")
+    statement = insert(LedgerEntry).from_select(
+        list(names), select(*entries.c).where(exists(select(moved.c.tenant)))
+    ).returning(LedgerEntry.seq)
+    for number, part in enumerate(shape):
+        statement = statement.add_cte(write_statement(number, part).cte(f"write_{number}"))
+    return statement
 
 
 def _lock_head(session: Session, tenant: str) -> LedgerHead:

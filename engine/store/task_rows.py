@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from engine.store.bound_rows import insert_rows
 from engine.store.models import HumanTask, Notification
 
 _COLUMNS = [c.key for c in HumanTask.__table__.columns if c.key != "id"]
@@ -25,21 +25,19 @@ def add_open_tasks(session: Session, rows: list[HumanTask]) -> None:
         return
     values = [{key: getattr(row, key) for key in _COLUMNS} for row in rows]
     connection = session.connection()
-    inserted = connection.execute(
-        insert(HumanTask).values(values)
-        .returning(HumanTask.id, HumanTask.instance_id, HumanTask.task_guid)
-    ).all()
-    ids = {(instance_id, guid): task_id for task_id, instance_id, guid in inserted}
+    inserted = insert_rows(connection, HumanTask, values,
+                           returning=(HumanTask.id, HumanTask.instance_id, HumanTask.task_guid))
+    ids = {(found.instance_id, found.task_guid): found.id for found in inserted}
     for row, given in zip(rows, values, strict=True):
         row.id = ids[(row.instance_id, row.task_guid)]
         for key, value in given.items():  # every column loaded: no lazy load later
             setattr(row, key, value)
         make_transient_to_detached(row)
         session.add(row)
-    connection.execute(insert(Notification).values([
+    insert_rows(connection, Notification, [
         {"tenant": row.tenant, "kind": "task_ready", "instance_id": row.instance_id,
          "human_task_id": row.id, "assignee": row.assignee, "created_at": row.created_at}
-        for row in rows]))
+        for row in rows])
 
 
 def complete_row(session: Session, row: HumanTask, at: datetime, by: str) -> None:

@@ -24,10 +24,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Update, event, insert, inspect, update
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import InstanceState, ORMExecuteState, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from engine.store.bound_rows import Writes, insert_rows
 from engine.store.models import Event, HumanTask, Instance
 
 
@@ -50,33 +51,30 @@ class UnitOfWork(Session):
             self.flush()
         return events
 
-    def take_row_updates(self) -> list[Update]:
-        """The pending changes of the write's persistent instance and human task rows as Core
-        `UPDATE`s by primary key, the rows marked clean (so the next flush leaves them alone):
-        for the seal to send in its own statement (PostgreSQL)."""
-        updates: list[Update] = []
+    def take_row_changes(self, writes: Writes) -> None:
+        """Move the pending changes of the write's persistent instance and human task rows into
+        `writes` as `UPDATE`s by primary key, and mark the rows clean (so the next flush leaves
+        them alone): for the seal to send in its own statement (PostgreSQL)."""
         for row in list(self.dirty):
             if not isinstance(row, Instance | HumanTask):
                 continue
             state: InstanceState[Any] = inspect(row)
             changes: dict[str, Any] = {}
             for attr in state.mapper.column_attrs:
-                added = list(state.attrs[attr.key].history.added)
+                added = state.attrs[attr.key].history.added
                 if added:
                     changes[attr.key] = added[0]
             if not changes:
                 continue
-            mapped = type(row)
-            updates.append(update(mapped).where(mapped.id == row.id).values(changes))
+            writes.update_row(type(row), row.id, changes)
             for key, value in changes.items():
                 set_committed_value(row, key, value)
-        return updates
 
     def send_events(self) -> None:
         """Insert the events not yet sent, in one statement (Core, on the session's connection)."""
         events = self.take_events()
         if events:
-            self.connection().execute(insert(Event).values(events))
+            insert_rows(self.connection(), Event, events)
 
 
 @event.listens_for(UnitOfWork, "do_orm_execute")
