@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import aliased
 
 from engine.base.errors import Conflict, Forbidden, NotFound
 from engine.base.hooks import TaskContext
@@ -146,11 +147,20 @@ _READ_LOCKED = (
     .where(Instance.id == _TASK_INSTANCE)
     .execution_options(populate_existing=True)
 )
-# Elsewhere one statement finds and locks the instance; the task rows are read after the lock so
-# that they are current (a statement that waited for the lock would return the rows of the
-# snapshot it started with).
-_LOCK_INSTANCE = (select(Instance).where(Instance.id == _TASK_INSTANCE).with_for_update()
-                  .execution_options(populate_existing=True))
+# Elsewhere (PostgreSQL) one statement finds and locks the instance and reads the same tasks. A
+# statement that waited for the lock returns the instance as it is now but the tasks of the
+# snapshot it began with; it also returns the instance's `last_seq` in that snapshot (every change
+# of a task appends an event to its instance), so a wait is noticed and the tasks read again.
+_SNAPSHOT = aliased(Instance)
+_LOCK_AND_READ = (
+    select(Instance, HumanTask, select(_SNAPSHOT.last_seq).where(_SNAPSHOT.id == Instance.id)
+           .scalar_subquery())
+    .outerjoin(HumanTask, and_(HumanTask.instance_id == Instance.id, or_(
+        HumanTask.id == bindparam("task_id"), HumanTask.state == "open")))
+    .where(Instance.id == _TASK_INSTANCE)
+    .with_for_update(of=Instance)
+    .execution_options(populate_existing=True)
+)
 _READ_TASKS = (
     select(HumanTask).where(or_(HumanTask.id == bindparam("task_id"), and_(
         HumanTask.instance_id == bindparam("instance_id"), HumanTask.state == "open")))
@@ -169,12 +179,14 @@ def _lock_task(
         instance = pairs[0][0]
         rows = [task for _, task in pairs if task is not None]
     else:
-        found = session.scalars(_LOCK_INSTANCE, params).one_or_none()
-        if found is None:
+        found = session.execute(_LOCK_AND_READ, params).all()
+        if not found:
             raise NotFound(f"task {task_id} does not exist")
-        instance = found
-        rows = list(session.scalars(_READ_TASKS, {"task_id": task_id,
-                                                  "instance_id": instance.id}))
+        instance = found[0][0]
+        rows = [task for _, task, _ in found if task is not None]
+        if found[0][2] != instance.last_seq:  # waited for the lock: the tasks are older
+            rows = list(session.scalars(_READ_TASKS, {"task_id": task_id,
+                                                      "instance_id": instance.id}))
     # The task's instance never changes; the step's `sync_human_tasks` need not read the other
     # open tasks again.
     row = next(r for r in rows if r.id == task_id)

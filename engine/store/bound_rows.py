@@ -67,8 +67,13 @@ class Writes:
         self.params.update({f"w{number}_{name}": changes[name] for name in names})
 
     def insert_rows(self, model: type[DeclarativeBase], rows: list[dict[str, Any]]) -> None:
-        """`INSERT INTO model` the `rows` (dicts with the keys of the first)."""
+        """`INSERT INTO model` the `rows` (dicts with the keys of the first); a column left out
+        takes its model's scalar default, as in any other `INSERT` (an `INSERT ... SELECT`
+        would leave it to the database)."""
         number = len(self.parts)
+        defaults = _scalar_defaults(model, rows[0])
+        if defaults:
+            rows = [{**defaults, **row} for row in rows]
         names = tuple(rows[0])
         self.parts.append(("insert", model, names, len(rows)))
         for index, row in enumerate(rows):
@@ -82,6 +87,17 @@ class Writes:
         """Execute each part on its own (when there is no statement to embed them in)."""
         for number, part in enumerate(self.parts):
             connection.execute(write_statement(number, part), self.params)
+
+
+def _scalar_defaults(model: type[DeclarativeBase], row: dict[str, Any]) -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        if column.key in row or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            raise ValueError(f"{column} needs a value: its default is not a constant")
+        defaults[column.key] = column.default.arg
+    return defaults
 
 
 @lru_cache(maxsize=512)

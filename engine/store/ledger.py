@@ -91,6 +91,8 @@ def seal(session: UnitOfWork, at: datetime, known: KnownHeads | None = None) -> 
         events = session.take_events()  # flushes the rest (the rows the events refer to)
         if events:
             writes.insert_rows(Event, events)
+        for model, rows in session.take_queued():
+            writes.insert_rows(model, rows)
     else:
         session.send_events()
     if not touched:

@@ -1,6 +1,7 @@
 """A step's new human task rows and their outbox rows, written with SQLAlchemy Core: one
 multi-row `INSERT ... RETURNING` for the tasks and one `INSERT` for their `task_ready`
-notifications, however many tasks the step opened (the ORM's unit of work sends one statement
+notifications (on PostgreSQL inside the ledger seal's statement), however many tasks the step
+opened (the ORM's unit of work sends one statement
 per row where the database cannot guarantee the order of returned keys); and a completed task's
 row, which on SQLite the completion's event completes."""
 
@@ -13,14 +14,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.store.bound_rows import insert_rows
 from engine.store.models import HumanTask, Notification
+from engine.store.unit_of_work import UnitOfWork
 
 _COLUMNS = [c.key for c in HumanTask.__table__.columns if c.key != "id"]
 
 
-def add_open_tasks(session: Session, rows: list[HumanTask]) -> None:
+def add_open_tasks(session: UnitOfWork, rows: list[HumanTask]) -> None:
     """Insert the new rows (transient `HumanTask`s with every column but `id` given or None) and
     make them the session's own, persistent and clean, so later changes are flushed as usual;
-    record a `task_ready` notification for each."""
+    record a `task_ready` notification for each (sent with the seal: `UnitOfWork.queue_rows`)."""
     if not rows:
         return
     values = [{key: getattr(row, key) for key in _COLUMNS} for row in rows]
@@ -34,7 +36,7 @@ def add_open_tasks(session: Session, rows: list[HumanTask]) -> None:
             setattr(row, key, value)
         make_transient_to_detached(row)
         session.add(row)
-    insert_rows(connection, Notification, [
+    session.queue_rows(Notification, [
         {"tenant": row.tenant, "kind": "task_ready", "instance_id": row.instance_id,
          "human_task_id": row.id, "assignee": row.assignee, "created_at": row.created_at}
         for row in rows])

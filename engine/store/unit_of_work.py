@@ -2,7 +2,7 @@
 its rows.
 
 Every write of the engine (`Database.write`, and `Engine`'s transaction on top of it) runs in a
-`UnitOfWork`, a SQLAlchemy session with five typed parts that live exactly as long as the
+`UnitOfWork`, a SQLAlchemy session with six typed parts that live exactly as long as the
 transaction:
 
 - `read_rows`: an instance's open human task rows as read under its lock, so that the step's
@@ -13,6 +13,9 @@ transaction:
   Core, all in one statement with the ledger's seal (`ledger.seal`; one multi-row `INSERT`, on
   PostgreSQL inside the seal's own statement), or before an ORM query that reads events, or at
   the latest before commit (`send_events`); on SQLite also before one that reads human tasks;
+- `queued`: other rows to insert with the seal (on PostgreSQL inside its statement: a new task's
+  `task_ready` notification), or before an ORM query that reads their table, or at the latest
+  before commit (`send_events`);
 - `touched`: the instances whose chain head changed, sealed into the tenant ledger last, just
   before commit (`ledger.seal`);
 - `after_commit`: callables run once the transaction has committed (the workflow cache keeps a
@@ -29,7 +32,7 @@ from sqlalchemy.orm import InstanceState, ORMExecuteState, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.store.bound_rows import Writes, insert_rows
-from engine.store.models import Event, HumanTask, Instance
+from engine.store.models import Base, Event, HumanTask, Instance
 
 
 class UnitOfWork(Session):
@@ -40,6 +43,7 @@ class UnitOfWork(Session):
         self.read_rows: dict[int, list[HumanTask]] = {}
         self.open_rows: dict[int, list[HumanTask]] = {}
         self.events: list[dict[str, Any]] = []
+        self.queued: list[tuple[type[Base], list[dict[str, Any]]]] = []
         self.touched: dict[int, Instance] = {}
         self.after_commit: list[Callable[[], None]] = []
 
@@ -70,11 +74,27 @@ class UnitOfWork(Session):
             for key, value in changes.items():
                 set_committed_value(row, key, value)
 
+    def queue_rows(self, model: type[Base], rows: list[dict[str, Any]]) -> None:
+        """Insert `rows` into `model`'s table with the seal (PostgreSQL) or now (elsewhere, where
+        the seal has no statement to carry them)."""
+        if self.get_bind().dialect.name == "postgresql":
+            self.queued.append((model, rows))
+        else:
+            insert_rows(self.connection(), model, rows)
+
+    def take_queued(self) -> list[tuple[type[Base], list[dict[str, Any]]]]:
+        """The queued rows not yet sent, handed to the caller that sends them."""
+        queued, self.queued = self.queued, []
+        return queued
+
     def send_events(self) -> None:
-        """Insert the events not yet sent, in one statement (Core, on the session's connection)."""
+        """Insert the events and the queued rows not yet sent (Core, on the session's
+        connection; the events in one statement)."""
         events = self.take_events()
         if events:
             insert_rows(self.connection(), Event, events)
+        for model, rows in self.take_queued():
+            insert_rows(self.connection(), model, rows)
 
 
 @event.listens_for(UnitOfWork, "do_orm_execute")
@@ -82,9 +102,12 @@ def _events_before_reading_them(state: ORMExecuteState) -> None:
     # An ORM query in the write that reads events sees those appended before it; on SQLite so
     # does one that reads human tasks (a `completed` event's insert completes its task's row:
     # `task_rows.complete_row`).
+    # Queued rows are sent before a query that reads their table.
     session = state.session
-    if not (isinstance(session, UnitOfWork) and session.events and state.is_select):
+    if not (isinstance(session, UnitOfWork) and (session.events or session.queued)
+            and state.is_select):
         return
     read = {m.class_ for m in state.all_mappers}
-    if Event in read or (HumanTask in read and session.get_bind().dialect.name == "sqlite"):
+    if (Event in read or (HumanTask in read and session.get_bind().dialect.name == "sqlite")
+            or any(model in read for model, _ in session.queued)):
         session.send_events()
