@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, select
 
 from engine.store.models import ATTRIBUTE_TEXT_LENGTH, Instance, InstanceAttribute
+from engine.store.unit_of_work import UnitOfWork
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -58,60 +58,58 @@ def _convert(value: Any) -> tuple[str | None, float | None, date | None] | None:
     return (text[:ATTRIBUTE_TEXT_LENGTH], None, day)
 
 
-def write_attributes(session: Session, instance: Instance, keys: Iterable[str],
+def write_attributes(session: UnitOfWork, instance: Instance, keys: Iterable[str],
                      previous: dict[str, Any] | None = None) -> None:
-    """Replace the instance's attribute rows with those of `keys` in its current data.
+    """Make the instance's attribute rows those of `keys` in its current data.
 
-    Runs inside the caller's transaction; writes nothing when no key is declared or when the
-    rows are unchanged. `previous` is the data the step started from: its rows are the stored
-    ones (every step writes them with the data), so comparing with it needs no query.
+    Runs inside the caller's transaction; writes only the keys whose rows changed (their old rows
+    deleted in one statement, the new ones inserted with the ledger's seal: `queue_rows`), and
+    nothing when no key is declared or no row changed. `previous` is the data the step started
+    from: its rows are the stored ones (every step writes them with the data), so comparing with
+    it needs no query.
     """
     keys = tuple(keys)
     if not keys:
         return
     wanted = attribute_rows(instance.data or {}, keys)
     if previous is not None:
-        if wanted == attribute_rows(previous, keys):
-            return
-        _replace(session, instance, wanted)
+        stored = attribute_rows(previous, keys)
+    else:
+        stored = [tuple(r) for r in session.execute(  # type: ignore[misc]
+            select(
+                InstanceAttribute.key,
+                InstanceAttribute.position,
+                InstanceAttribute.value_text,
+                InstanceAttribute.value_number,
+                InstanceAttribute.value_date,
+            ).where(InstanceAttribute.instance_id == instance.id)
+        ).all()]
+    old, new = _by_key(stored), _by_key(wanted)
+    changed = sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+    if not changed:
         return
-    stored = session.execute(
-        select(
-            InstanceAttribute.key,
-            InstanceAttribute.position,
-            InstanceAttribute.value_text,
-            InstanceAttribute.value_number,
-            InstanceAttribute.value_date,
-        ).where(InstanceAttribute.instance_id == instance.id)
-    ).all()
-    if sorted(wanted, key=_order) == sorted((tuple(r) for r in stored), key=_order):
-        return
-    _replace(session, instance, wanted)
+    gone = [key for key in changed if key in old]
+    if gone:
+        session.connection().execute(_DELETE_KEYS, {"instance_id": instance.id, "keys": gone})
+    rows = [row for key in changed for row in new.get(key, [])]
+    if rows:
+        session.queue_rows(InstanceAttribute, [
+            {"instance_id": instance.id, "tenant": instance.tenant,
+             "process_id": instance.process_id, "key": key, "position": position,
+             "value_text": text, "value_number": number, "value_date": day}
+            for key, position, text, number, day in rows])
 
 
-def _replace(session: Session, instance: Instance, wanted: list[Row]) -> None:
-    # Core statements on the session's connection (same transaction): no ORM bulk machinery and
-    # no autoflush; the instance row they refer to is already flushed.
-    connection = session.connection()
-    connection.execute(
-        delete(InstanceAttribute).where(InstanceAttribute.instance_id == instance.id))
-    if wanted:
-        connection.execute(
-            insert(InstanceAttribute),
-            [
-                {
-                    "instance_id": instance.id,
-                    "tenant": instance.tenant,
-                    "process_id": instance.process_id,
-                    "key": key,
-                    "position": position,
-                    "value_text": text,
-                    "value_number": number,
-                    "value_date": day,
-                }
-                for key, position, text, number, day in wanted
-            ],
-        )
+_DELETE_KEYS = delete(InstanceAttribute).where(
+    InstanceAttribute.instance_id == bindparam("instance_id"),
+    InstanceAttribute.key.in_(bindparam("keys", expanding=True)))
+
+
+def _by_key(rows: list[Row]) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = {}
+    for row in sorted(rows, key=_order):
+        grouped.setdefault(row[0], []).append(row)
+    return grouped
 
 
 def _order(row: Any) -> tuple[str, int]:
