@@ -3,6 +3,7 @@ multi-worker WSGI server (gunicorn) on PostgreSQL.
 
     .venv/bin/python -m bench.http --database postgresql+psycopg://postgres@127.0.0.1:5432/finsam_bench
                                    [--workers 3] [--clients 9] [--instances 40]
+                                   [--national F [--years Y]]
 
 Seeding (through the engine): N finance-coordination instances whose nine parties are every
 member organisation of the demo förbund, each waiting at the per-party anchoring step, so every
@@ -13,6 +14,11 @@ per second, median and p95 latency, next to the engine-only figure of the same r
 completions on more instances, in this process, one at a time), and the server's peak memory
 (RSS summed over the master and its workers, sampled from /proc). Without --database (or
 FINSAM_BENCH_DATABASE_URL) it prints a skipped summary and exits 0: it needs PostgreSQL.
+
+With `--national F`, the database is first filled as `bench.national` fills its national one (a
+year of the demo förbund through the engine, copied into Y years and into F - 1 other förbund),
+so that the same completions run among a country's rows: issue 21's "through HTTP at national
+scale".
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from workflows.users import new_token
 
 from .drive import Driver, demo_system
 from .floor import percentile
+from .national import build_one, counts, fill_country, max_id
 
 ROOT = Path(__file__).resolve().parent.parent
 ORGS = [slug for slug, _, _ in DEMO_MEMBERS]
@@ -59,6 +66,18 @@ def tasks_of(finsam: Finsam, iids: list[int], org: str) -> list[int]:
     for iid in iids:
         found += [t.id for t in finsam.engine.open_tasks_of(iid) if t.assignee == org]
     return found
+
+
+def national_scale(finsam: Finsam, driver: Driver, forbund: int, years: int) -> None:
+    """Fill the database as `bench.national` does (`forbund` förbund × `years` years), so that
+    the completions below run among a country's rows."""
+    started = time.perf_counter()
+    build_one(finsam, driver, argparse.Namespace(engine_cycles=3, open_needs=10, years=years))
+    tenants = fill_country(finsam, max_id(finsam), forbund)
+    instances, tasks = counts(finsam)
+    driver.completion_seconds.clear()
+    print(f"national: {len(tenants)} förbund × {years} years: {instances} instances, {tasks} "
+          f"open human tasks ({time.perf_counter() - started:.0f} s to build)")
 
 
 def free_port() -> int:
@@ -151,6 +170,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--clients", type=int, default=9, help="client threads, ≤ 9 (default 9)")
     parser.add_argument("--instances", type=int, default=40,
                         help="instances, each with one task per client (default 40)")
+    parser.add_argument("--national", type=int, default=0, metavar="F",
+                        help="first fill the database as bench.national does: F förbund × "
+                             "--years years (default 0: the demo förbund only)")
+    parser.add_argument("--years", type=int, default=10,
+                        help="years per förbund with --national (default 10)")
     args = parser.parse_args(argv)
     if not args.database or not args.database.startswith("postgresql"):
         print("summary: skipped: bench.http needs PostgreSQL (--database or "
@@ -159,6 +183,8 @@ def main(argv: list[str]) -> int:
     clients = max(1, min(args.clients, len(ORGS)))
     with demo_system(args.database) as finsam:
         driver = Driver(finsam)
+        if args.national:
+            national_scale(finsam, driver, args.national, args.years)
         # Engine only, in this process, before the server starts: the same kind of completion.
         engine_iids = seed(driver, max(2, args.instances // 4))
         driver.completion_seconds.clear()

@@ -150,6 +150,16 @@ def build_one(finsam: Finsam, driver: Driver, args: argparse.Namespace) -> tuple
     return sample, executed
 
 
+def fill_country(finsam: Finsam, one: int, forbund: int) -> list[str]:
+    """Copy one förbund's instances (ids ≤ `one`) into `forbund` - 1 others (`forbund-02` …);
+    every förbund's tenant, the home förbund's first."""
+    tenants = [HOME] + [f"forbund-{n:02d}" for n in range(2, forbund + 1)]
+    for number, tenant in enumerate(tenants[1:], start=1):
+        copy_instances(finsam, one, one * number, tenant, 0)
+    settle(finsam, COPIED_TABLES)
+    return tenants
+
+
 def interleaved(pairs: dict[str, tuple[Callable[[], object], Callable[[], object]]],
                 runs: int) -> dict[str, list[tuple[float, float]]]:
     """Median and p95 (ms) of each reader at both scales, the two calls taken in turn, so that
@@ -191,10 +201,7 @@ def main(argv: list[str]) -> int:
         print(f"one year of {HOME} through the engine: {sample} instances in {executed:.1f} s; "
               f"{args.years} years: {one} instances")
         started = time.perf_counter()
-        tenants = [HOME] + [f"forbund-{n:02d}" for n in range(2, args.forbund + 1)]
-        for number, tenant in enumerate(tenants[1:], start=1):
-            copy_instances(finsam, one, one * number, tenant, 0)
-        settle(finsam, COPIED_TABLES)
+        tenants = fill_country(finsam, one, args.forbund)
         instances, tasks = counts(finsam)
         print(f"national: {len(tenants)} förbund × {args.years} years: {instances} instances, "
               f"{tasks} open human tasks ({time.perf_counter() - started:.1f} s)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,17 @@ def test_http_benchmark_skips_without_postgres() -> None:
                             text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("summary: skipped")
+
+
+def test_http_benchmark_runs_at_national_scale_on_postgresql(
+        own_postgres: Callable[[], str]) -> None:
+    # Through HTTP among a country's rows (issue 21): gunicorn serves while the database holds
+    # several förbund's years; every task is completed and nothing fails.
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.http", "--database", own_postgres(), "--national", "3",
+         "--years", "2", "--instances", "2", "--workers", "2", "--clients", "3"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "national: 3 förbund × 2 years:" in result.stdout, result.stdout
+    assert "failed requests: 0; tasks left open: 0" in result.stdout, result.stdout
+    assert result.stdout.strip().splitlines()[-1].startswith("summary: postgresql:")
