@@ -143,3 +143,31 @@ def test_only_the_operator_gives_the_national_role(finsam: Finsam, browser: Brow
     invited = invite(finsam.db, "nnv-skane", "eva", "eva@bastad.se", "kansli",
                      "nationell_admin", None, "system (operatör)")
     assert invited.created
+
+
+def test_a_forbund_founded_by_someone_else_meanwhile_gets_no_second_admin(
+        finsam: Finsam, client: Any, national: type[Browser],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The page checks that the kortnamn is free, then creates the förbund. If another national
+    # administrator (or the CLI) creates it between the two, the page refuses: the förbund
+    # keeps the other's first admin and gets no second one.
+    from workflows import founding
+
+    create = founding.add_forbund
+
+    def someone_else_first(engine: Any, slug: str, *args: Any, **kwargs: Any) -> Any:
+        create(engine, slug, *args, **kwargs)  # the other's creation, after the page's check
+        return create(engine, slug, *args, **kwargs)
+
+    monkeypatch.setattr(founding, "add_forbund", someone_else_first)
+    browser = national(client)
+    browser.login("riks")
+    response = browser.post("/national/forbund", NEW)
+    assert response.status_code == 422 and "finns redan" in text(response), text(response)
+    assert 'value="t-admin"' in text(response)  # what was typed is kept
+    with finsam.db.read() as session:
+        assert session.scalar(select(Forbund.id).where(
+            Forbund.slug == "trelleborg-finsam")) is not None
+        assert session.scalar(select(func.count()).select_from(User).where(
+            User.username == "t-admin")) == 0
+    assert [e.kind for e in admin_history.events(finsam.db, "trelleborg-finsam")] == []
