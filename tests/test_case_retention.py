@@ -184,3 +184,34 @@ def test_a_case_that_does_not_verify_is_kept_with_the_reason(
     kept = [o for o in outcomes if o.case.instance_id == cases["ended"]]
     assert len(kept) == 1 and not kept[0].purged and "does not verify" in kept[0].reason
     assert TITLE in texts_of(finsam, cases["ended"])
+
+
+def test_a_purged_case_exported_verifies_offline(finsam: Finsam, cases: dict[str, Any],
+                                                 database_url: str, tmp_path: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # The auditor's export of a purged case carries, for each purged event, the hash its purged
+    # content chains to, so `finsam audit verify` checks it offline as the database's
+    # verification does; its head is the head the case had before the purge.
+    ended = cases["ended"]
+    before = finsam.engine.events("nnv-skane", ended)[-1]
+    retention.set_months(finsam.db, "nnv-skane", 12, OPERATOR)
+    purge_cases(finsam.engine, OPERATOR, cases["at"] + timedelta(days=370))
+    monkeypatch.setenv("FINSAM_DATABASE_URL", database_url)
+    monkeypatch.delenv("FINSAM_AUDIT_KEY", raising=False)
+    run = CliRunner()
+    for fmt in ("json", "csv"):
+        exported = tmp_path / f"case.{fmt}"
+        result = run.invoke(main, ["audit", "export", str(ended), "--forbund", "nnv-skane",
+                                   "--format", fmt, "-o", str(exported)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        text = exported.read_text(encoding="utf-8")
+        assert not [s for s in SECRETS if s in text] and PURGED in text and "purged_hash" in text
+        kept = f"{before.seq}:{before.hash}"
+        checked = run.invoke(main, ["audit", "verify", str(exported), "--head", kept])
+        assert checked.exit_code == 0, checked.output
+        # A purged event changed in the file is found.
+        changed = exported.with_suffix(f".changed.{fmt}")
+        changed.write_text(text.replace(PURGED, "ändrad", 1), encoding="utf-8")
+        checked = run.invoke(main, ["audit", "verify", str(changed), "--head", kept])
+        assert checked.exit_code == 1 and "content does not match its hash" in checked.output, \
+            checked.output

@@ -169,6 +169,9 @@ class EventView:
     data: dict[str, Any]
     prev_hash: str
     hash: str
+    # Set when retention purged the event's free text: the hash its purged content chains to
+    # (the event keeps `hash`, so the chain still links; `operations.redaction`).
+    purged_hash: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """An instance's history as a file (JSON or CSV) that anyone can verify offline.
 
-The file carries every event with its hash and the chain head; `verify_export` recomputes the
+The file carries every event with its hash and the chain head (an event whose free text retention
+purged also carries `purged_hash`, the hash its purged content chains to, as the database's
+verification uses it); `verify_export` recomputes the
 chain from the events alone, with no database, and checks that it ends at the head the file (or
 the auditor, from elsewhere) names. The CSV's cells are neutralised against formulas
 (`csvsafe`); `parse` restores them exactly, so the hashes are recomputed over the recorded values.
@@ -29,7 +31,7 @@ from engine.store.chain import chain_hash
 FORMAT = "bpmn-instance-history/1"
 KEPT_HEAD = re.compile(r"(?:([0-9]{1,18}):)?([0-9a-f]{64})")
 CSV_FIELDS = ("seq", "at", "actor", "acting_as", "kind", "task", "task_guid", "data",
-              "prev_hash", "hash")
+              "prev_hash", "hash", "purged_hash")
 
 
 def export_document(instance: InstanceView, events: list[EventView]) -> dict[str, Any]:
@@ -45,7 +47,8 @@ def export_document(instance: InstanceView, events: list[EventView]) -> dict[str
         "events": [
             {"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "acting_as": e.acting_as,
              "kind": e.kind, "task": e.task, "task_guid": e.task_guid, "data": e.data,
-             "prev_hash": e.prev_hash, "hash": e.hash}
+             "prev_hash": e.prev_hash, "hash": e.hash,
+             **({"purged_hash": e.purged_hash} if e.purged_hash else {})}
             for e in events
         ],
     }
@@ -70,6 +73,7 @@ def to_csv(document: dict[str, Any]) -> str:
                                  ensure_ascii=False)
         row["task"] = event["task"] or ""
         row["task_guid"] = event["task_guid"] or ""
+        row["purged_hash"] = event.get("purged_hash") or ""
         writer.writerow(row[field] for field in CSV_FIELDS)
     head = document["head"]
     signature = f" hmac={head['hmac']}" if head.get("hmac") else ""
@@ -96,8 +100,10 @@ def parse(text: str) -> dict[str, Any]:
     header, *records = list(csvsafe.rows(table))
     rows = [dict(zip(header, record, strict=True)) for record in records]
     events = [
-        {**row, "seq": int(row["seq"]), "data": json.loads(row["data"]),
-         "task": row["task"] or None, "task_guid": row["task_guid"] or None}
+        {**{k: v for k, v in row.items() if k != "purged_hash"}, "seq": int(row["seq"]),
+         "data": json.loads(row["data"]), "task": row["task"] or None,
+         "task_guid": row["task_guid"] or None,
+         **({"purged_hash": row["purged_hash"]} if row.get("purged_hash") else {})}
         for row in rows
     ]
     return {"format": FORMAT,
@@ -176,7 +182,8 @@ def verify_export(document: dict[str, Any], expected_hash: str | None = None) ->
                 "task": event["task"], "task_guid": event["task_guid"], "data": event["data"]}
         if event["prev_hash"] != previous:
             problems.append(f"event {event['seq']}: prev_hash does not link to the event before")
-        if chain_hash(event["prev_hash"], body) != event["hash"]:
+        # A purged event (retention) is checked against the hash its purged content chains to.
+        if chain_hash(event["prev_hash"], body) != event.get("purged_hash", event["hash"]):
             problems.append(f"event {event['seq']} ({event['kind']}): content does not match "
                             "its hash")
         previous = event["hash"]

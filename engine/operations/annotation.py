@@ -52,4 +52,5 @@ def annotate(
                      dict(data))
         event = session.events[-1]  # sent with the ledger's seal
         ctx.workflows.rekey_after_commit(session, instance, before)
-        return EventView(**{name: event[name] for name in EventView.__dataclass_fields__})
+        return EventView(**{name: event[name] for name in EventView.__dataclass_fields__
+                            if name in event})  # a new event is never purged

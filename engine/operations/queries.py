@@ -23,7 +23,7 @@ from engine.base.types import (
 )
 from engine.store import inbox, spec_rows
 from engine.store.chain import event_view
-from engine.store.models import Event, HumanTask, Instance, SpecVersion
+from engine.store.models import Event, HumanTask, Instance, Redaction, SpecVersion
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
@@ -254,14 +254,18 @@ def list_instances(
 
 
 def events(ctx: EngineContext, tenant: str, instance_id: int) -> list[EventView]:
-    """The history of one instance, in order."""
+    """The history of one instance, in order (a purged event with the hash its purged content
+    chains to)."""
     with ctx.db.read() as session:
         rows = session.scalars(
             select(Event)
             .where(Event.instance_id == instance_id, Event.tenant == tenant)
             .order_by(Event.seq)
         )
-        return [event_view(row) for row in rows]
+        purged: dict[int, str] = {seq: digest for seq, digest in session.execute(
+            select(Redaction.seq, Redaction.content_hash).where(
+                Redaction.instance_id == instance_id))}
+        return [event_view(row, purged.get(row.seq)) for row in rows]
 
 
 def spec_bpmn(ctx: EngineContext, tenant: str, process_id: str, version: int) -> bytes:

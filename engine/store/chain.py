@@ -78,8 +78,8 @@ def append_event(
     touch(session, instance)  # the ledger records the new head when the transaction ends
 
 
-def event_view(event: Event) -> EventView:
-    """The public view of a stored event."""
+def event_view(event: Event, purged_hash: str | None = None) -> EventView:
+    """The public view of a stored event (`purged_hash`: see `EventView`)."""
     return EventView(
         instance_id=event.instance_id,
         seq=event.seq,
@@ -92,4 +92,5 @@ def event_view(event: Event) -> EventView:
         data=event.data,
         prev_hash=event.prev_hash,
         hash=event.hash,
+        purged_hash=purged_hash,
     )
