@@ -18,7 +18,7 @@ from engine.base.canonical import GENESIS_HASH
 from engine.base.findings import Finding
 from engine.store.chain import chain_hash, event_body
 from engine.store.ledger import entry_body, entry_hash
-from engine.store.models import Event, Instance, LedgerEntry, LedgerHead, Redaction
+from engine.store.models import Event, HumanTask, Instance, LedgerEntry, LedgerHead, Redaction
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
@@ -123,6 +123,9 @@ def verify_ledger(
     return findings
 
 
+VERIFY_CHUNK = 200  # instances read together by a verification run
+
+
 def verify_instances(
     ctx: EngineContext,
     tenant: str,
@@ -132,7 +135,7 @@ def verify_instances(
 ) -> tuple[list[Verification], list[Finding]]:
     """Verify instances of `tenant` (all when `instance_ids` is None): their chains, the ledger,
     and a replay of each. Returns the per-instance results and the ledger's own findings."""
-    from engine.history.replay import replay_instance
+    from engine.history.replay import CheckedSpecs, replay_instance
 
     with ctx.db.read() as session:
         ledger_findings = verify_ledger(session, tenant, expected_head)
@@ -141,24 +144,42 @@ def verify_instances(
             query = query.where(Instance.id.in_(list(instance_ids)))
         ids = list(session.scalars(query))
     results = []
-    for instance_id in ids:
-        with ctx.db.read() as session:
-            instance = session.get_one(Instance, instance_id)
-            events = list(session.scalars(
-                select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
-            redacted = {seq: digest for seq, digest in session.execute(
-                select(Redaction.seq, Redaction.content_hash).where(
-                    Redaction.instance_id == instance_id))}
-            result = Verification(instance_id, instance.process_id, len(events))
-            result.findings.extend(verify_event_chain(instance, events, redacted))
-            result.findings.extend(f for f in ledger_findings if f.instance_id == instance_id)
-            if not result.findings and not redacted:  # a purged case replayed before its purge
-                replayed, findings = replay_instance(ctx, session, instance, events)
-                result.steps_replayed = replayed
-                result.findings.extend(findings)
-        results.append(result)
-        if progress is not None:
-            progress(1)
+    checked: CheckedSpecs = {}
+    for start in range(0, len(ids), VERIFY_CHUNK):
+        chunk = ids[start:start + VERIFY_CHUNK]
+        with ctx.db.read() as session:  # one read of each table for the chunk's instances
+            instances = {i.id: i for i in session.scalars(
+                select(Instance).where(Instance.id.in_(chunk)))}
+            events: dict[int, list[Event]] = {instance_id: [] for instance_id in chunk}
+            for event in session.scalars(select(Event).where(Event.instance_id.in_(chunk))
+                                         .order_by(Event.instance_id, Event.seq)):
+                events[event.instance_id].append(event)
+            redacted: dict[int, dict[int, str]] = {instance_id: {} for instance_id in chunk}
+            for instance_id, seq, digest in session.execute(
+                    select(Redaction.instance_id, Redaction.seq, Redaction.content_hash)
+                    .where(Redaction.instance_id.in_(chunk))):
+                redacted[instance_id][seq] = digest
+            open_rows: dict[int, list[tuple[str, str | None]]] = {i: [] for i in chunk}
+            for instance_id, bpmn_id, item in session.execute(
+                    select(HumanTask.instance_id, HumanTask.bpmn_id, HumanTask.item)
+                    .where(HumanTask.instance_id.in_(chunk), HumanTask.state == "open")):
+                open_rows[instance_id].append((bpmn_id, item))
+            for instance_id in chunk:
+                instance = instances[instance_id]
+                result = Verification(instance_id, instance.process_id, len(events[instance_id]))
+                result.findings.extend(verify_event_chain(instance, events[instance_id],
+                                                          redacted[instance_id]))
+                result.findings.extend(f for f in ledger_findings if f.instance_id == instance_id)
+                if not result.findings and not redacted[instance_id]:
+                    # (a purged case was replayed before its purge)
+                    replayed, findings = replay_instance(
+                        ctx, session, instance, events[instance_id], checked=checked,
+                        stored_open=open_rows[instance_id])
+                    result.steps_replayed = replayed
+                    result.findings.extend(findings)
+                results.append(result)
+                if progress is not None:
+                    progress(1)
     missing = [f for f in ledger_findings if f.instance_id is None or f.instance_id not in ids]
     return results, missing
 

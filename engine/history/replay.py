@@ -45,14 +45,22 @@ class ReplayStep:
     path: list[str]
 
 
+# The spec versions a verification run has read and checked against their content hash, by
+# (tenant, process id, content hash): each is read and checked once per run, not per instance.
+CheckedSpecs = dict[tuple[str, str, str], SpecVersion]
+
+
 def replay_instance(
     ctx: EngineContext, session: Session, instance: Instance, events: list[Event],
-    steps: list[ReplayStep] | None = None,
+    steps: list[ReplayStep] | None = None, checked: CheckedSpecs | None = None,
+    stored_open: list[tuple[str, str | None]] | None = None,
 ) -> tuple[int, list[Finding]]:
     """Replay `instance` from `events`; return the number of steps replayed and the findings.
 
-    When `steps` is given, the state after each event is appended to it.
-    """
+    When `steps` is given, the state after each event is appended to it. `checked` carries the
+    spec versions already read and checked in this run (a run verifying many instances);
+    `stored_open` the instance's open human task rows (bpmn id, item) when the run read them."""
+    checked = {} if checked is None else checked
     findings: list[Finding] = []
 
     def finding(what: str, event: Event | None = None) -> None:
@@ -62,7 +70,8 @@ def replay_instance(
     if not events or events[0].kind != "started":
         finding("the history does not begin with the start")
         return 0, findings
-    spec_row = _spec_row(session, instance, events[0].data.get("spec_hash"), finding, events[0])
+    spec_row = _spec_row(session, instance, events[0].data.get("spec_hash"), finding, events[0],
+                         checked)
     if spec_row is None:
         return 0, findings
     parsed = ctx.parsed_spec(spec_row)
@@ -110,7 +119,8 @@ def replay_instance(
                 if workflow is None:
                     finding("a migration before the start", event)
                     break
-                target = _spec_row(session, instance, event.data.get("to_hash"), finding, event)
+                target = _spec_row(session, instance, event.data.get("to_hash"), finding, event,
+                                   checked)
                 if target is None:
                     break
                 moved = ctx.parsed_spec(target)
@@ -143,14 +153,17 @@ def replay_instance(
     if workflow is not None and not findings:
         if spec_row.id != instance.spec_version_id:
             finding("the instance points at another spec version than its history reached")
-        _compare_stored(session, instance, workflow, parsed, events, finding)
+        _compare_stored(session, instance, workflow, parsed, events, finding, stored_open)
     return replayed, findings
 
 
 def _spec_row(session: Session, instance: Instance, content_hash: Any, finding: Any,
-              event: Event) -> SpecVersion | None:
+              event: Event, checked: CheckedSpecs) -> SpecVersion | None:
     """The instance's tenant's stored version with `content_hash`, checked against its own
-    content."""
+    content (once per run: `checked`)."""
+    key = (instance.tenant, instance.process_id, str(content_hash))
+    if key in checked:
+        return checked[key]
     row = by_hash(session, instance.tenant, instance.process_id, content_hash)
     if row is None:
         finding(f"the spec version {str(content_hash)[:12]}… the history names is missing", event)
@@ -160,6 +173,7 @@ def _spec_row(session: Session, instance: Instance, content_hash: Any, finding: 
         finding(f"the stored spec version {row.version} was changed: its content no longer "
                 "matches its hash")
         return None
+    checked[key] = row
     return row
 
 
@@ -196,7 +210,8 @@ def _check_child(session: Session, instance: Instance, event: Event, finding: An
 
 
 def _compare_stored(session: Session, instance: Instance, workflow: Any, parsed: Any,
-                    events: list[Event], finding: Any) -> None:
+                    events: list[Event], finding: Any,
+                    stored_open: list[tuple[str, str | None]] | None) -> None:
     """The stored row must be what the replay arrived at, and the state what was recorded."""
     replayed_data = runtime.current_data(workflow)
     if replayed_data != instance.data:
@@ -212,13 +227,13 @@ def _compare_stored(session: Session, instance: Instance, workflow: Any, parsed:
     last_after = next((e.data["after"] for e in reversed(events) if "after" in e.data), None)
     if last_after is not None and state_hash(instance.state) != last_after.get("state_hash"):
         finding("the instance's stored state was changed after it was recorded")
-    rows = session.execute(
-        select(HumanTask.bpmn_id, HumanTask.item).where(
-            HumanTask.instance_id == instance.id, HumanTask.state == "open")
-    ).all()
-    stored_open = open_set([(r[0], r[1]) for r in rows])
-    if stored_open != _open(workflow, parsed):
-        finding(f"open human tasks: stored {stored_open}, replay {_open(workflow, parsed)}")
+    if stored_open is None:
+        stored_open = [(r[0], r[1]) for r in session.execute(
+            select(HumanTask.bpmn_id, HumanTask.item).where(
+                HumanTask.instance_id == instance.id, HumanTask.state == "open"))]
+    stored = open_set(stored_open)
+    if stored != _open(workflow, parsed):
+        finding(f"open human tasks: stored {stored}, replay {_open(workflow, parsed)}")
 
 
 def replay_steps(
