@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, text, update
 
 from engine import HumanTask, Instance
 from workflows import Finsam
@@ -78,3 +78,28 @@ def test_the_page_and_count_are_the_plain_reading_of_the_filters(
             assert (found.keys, found.members, found.total) == expected, (user, chosen)
             compared += bool(found.keys)
     assert compared > 60  # most of the comparisons have a page to compare
+
+
+def test_the_streamed_source_is_read_without_jit_on_postgresql(
+        finsam: Finsam, database_url: str) -> None:
+    """PostgreSQL would compile the stream's plan (costed for the whole source, past the JIT
+    threshold at 100 000 cases) though the cursor stops after a page's worth of groups."""
+    if finsam.db.is_sqlite:
+        pytest.skip("JIT is PostgreSQL's")
+    Desk(database_url).need(FINSAM_PARTIES, "finansiell_samordning", titel="Knutpunkt")
+    settings: list[str] = []
+
+    def jit_of_stream(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if context.execution_options.get("stream_results"):
+            settings.append(conn.exec_driver_sql("SHOW jit").scalar())
+
+    event.listen(finsam.db.sa_engine, "after_cursor_execute", jit_of_stream)
+    try:
+        found = group_page(finsam.db, capacities(finsam.db, "kansli")[0],
+                           OverviewFilters(party="klippan"), finsam.engine.clock(), 2)
+    finally:
+        event.remove(finsam.db.sa_engine, "after_cursor_execute", jit_of_stream)
+    assert found.total == 1
+    assert settings == ["off"]
+    with finsam.db.read() as session:  # for that transaction only
+        assert session.scalar(text("SHOW jit")) == "on"

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import ColumnElement, Select, func, literal, select, text
 from sqlalchemy.orm import aliased
 
 from engine import Database, Instance
@@ -90,6 +90,11 @@ def _streamed_groups(db: Database, tenant: str, rows: list[ColumnElement[bool]],
              .where(Instance.tenant == tenant, *rows, *[n.condition for n in others]))
     keys: set[int] = set()
     with db.read() as session:
+        if not db.is_sqlite:
+            # PostgreSQL costs the plan for every case of the source, which at 100 000 cases is
+            # past its JIT threshold: compiling took 0.3-1 s where the stream, which the cursor
+            # stops after `cap + 1` groups, takes 20-40 ms. Off for this transaction only.
+            session.execute(text("SET LOCAL jit = off"))
         result = session.execute(query.execution_options(yield_per=256))
         try:
             for (key,) in result:
