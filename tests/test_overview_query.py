@@ -7,8 +7,10 @@ are taken."""
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, text, update
@@ -16,7 +18,7 @@ from sqlalchemy import event, func, select, text, update
 from engine import HumanTask, Instance
 from workflows import Finsam
 from workflows.overview_filters import narrowings, row_conditions
-from workflows.overview_query import group_page
+from workflows.overview_query import group_page, streamed_source
 from workflows.presentation import OverviewFilters
 from workflows.users import capacities
 
@@ -103,3 +105,31 @@ def test_the_streamed_source_is_read_without_jit_on_postgresql(
     assert settings == ["off"]
     with finsam.db.read() as session:  # for that transaction only
         assert session.scalar(text("SHOW jit")) == "on"
+
+
+def test_the_streamed_source_is_read_first_on_sqlite(finsam: Finsam, database_url: str) -> None:
+    """SQLite would read the cases first and ask the full-text index for each, which for a
+    prefix search reads the term's whole doclist per case; the stream reads the source once."""
+    if not finsam.db.is_sqlite:
+        pytest.skip("SQLite's join order")
+    desk = Desk(database_url)
+    for n in range(3):
+        desk.need(FINSAM_PARTIES, "finansiell_samordning", titel=f"Knutpunkt {n}")
+    klippan = capacities(finsam.db, "klippan")[0]
+    filters = OverviewFilters(q="knutpunkt")
+    query = streamed_source(finsam.db, klippan.forbund, row_conditions(klippan, filters),
+                            narrowings(finsam.db, klippan, filters, finsam.engine.clock()))
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn, _cursor, statement, parameters, *_):  # type: ignore[no-untyped-def]
+        sent.append((statement, parameters))
+
+    with finsam.db.sa_engine.connect() as connection:
+        event.listen(connection, "before_cursor_execute", record)
+        assert len({key for (key,) in connection.execute(query)}) == 3  # three groups
+        statement, parameters = next(s for s in sent if s[0].startswith("SELECT"))
+        plan = [row[-1] for row in connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters)]
+    source = next(i for i, d in enumerate(plan) if "instance_title_fts" in d)
+    case = next(i for i, d in enumerate(plan) if re.match(r"(SCAN|SEARCH) instance\b", d))
+    assert source < case, plan
