@@ -19,7 +19,7 @@ from engine import HumanTask, Instance
 from workflows import Finsam
 from workflows.overview_filters import narrowings, row_conditions
 from workflows.overview_query import group_page, streamed_source
-from workflows.presentation import OverviewFilters
+from workflows.presentation import OverviewFilters, case_overview
 from workflows.users import capacities
 
 from .test_processes import ESF_PARTIES, FINSAM_PARTIES
@@ -133,3 +133,23 @@ def test_the_streamed_source_is_read_first_on_sqlite(finsam: Finsam, database_ur
     source = next(i for i, d in enumerate(plan) if "instance_title_fts" in d)
     case = next(i for i, d in enumerate(plan) if re.match(r"(SCAN|SEARCH) instance\b", d))
     assert source < case, plan
+
+
+def test_an_empty_page_asks_for_no_cases(finsam: Finsam, database_url: str) -> None:
+    """A search that finds nothing shows no group, and no case is read for it (SQLite walked
+    every case of the förbund for `id IN ()`)."""
+    Desk(database_url).need(FINSAM_PARTIES, "finansiell_samordning", titel="Knutpunkt")
+    kansli = capacities(finsam.db, "kansli")[0]
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_):  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    event.listen(finsam.db.sa_engine, "before_cursor_execute", record)
+    try:
+        assert finsam.engine.list_instances(kansli.forbund, ids=[]) == []
+        assert sent == []
+        assert case_overview(finsam, kansli, OverviewFilters(q="finnsinte")).groups == []
+    finally:
+        event.remove(finsam.db.sa_engine, "before_cursor_execute", record)
+    assert not [s for s in sent if "spec_version" in s]
