@@ -46,6 +46,24 @@ def reference(finsam: Finsam, capacity, filters, now, page_size, cap):  # type: 
     return shown, {k: members[k] for k in shown}, min(len(groups), cap + 1)
 
 
+def sqlite_plan(finsam: Finsam, call: Any) -> list[str]:
+    """SQLite's plan (`EXPLAIN QUERY PLAN`) of the first SELECT that `call()` sends."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn, _cursor, statement, parameters, *_):  # type: ignore[no-untyped-def]
+        sent.append((statement, parameters))
+
+    event.listen(finsam.db.sa_engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(finsam.db.sa_engine, "before_cursor_execute", record)
+    statement, parameters = next(s for s in sent if s[0].startswith("SELECT"))
+    with finsam.db.sa_engine.connect() as connection:
+        return [row[-1] for row in connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters)]
+
+
 @pytest.mark.parametrize("cap", [2, 1000])
 def test_the_page_and_count_are_the_plain_reading_of_the_filters(
         finsam: Finsam, database_url: str, cap: int) -> None:
@@ -119,17 +137,9 @@ def test_the_streamed_source_is_read_first_on_sqlite(finsam: Finsam, database_ur
     filters = OverviewFilters(q="knutpunkt")
     query = streamed_source(finsam.db, klippan.forbund, row_conditions(klippan, filters),
                             narrowings(finsam.db, klippan, filters, finsam.engine.clock()))
-    sent: list[tuple[str, Any]] = []
-
-    def record(_conn, _cursor, statement, parameters, *_):  # type: ignore[no-untyped-def]
-        sent.append((statement, parameters))
-
     with finsam.db.sa_engine.connect() as connection:
-        event.listen(connection, "before_cursor_execute", record)
         assert len({key for (key,) in connection.execute(query)}) == 3  # three groups
-        statement, parameters = next(s for s in sent if s[0].startswith("SELECT"))
-        plan = [row[-1] for row in connection.exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statement, parameters)]
+    plan = sqlite_plan(finsam, lambda: finsam.db.sa_engine.connect().execute(query).all())
     source = next(i for i, d in enumerate(plan) if "instance_title_fts" in d)
     case = next(i for i, d in enumerate(plan) if re.match(r"(SCAN|SEARCH) instance\b", d))
     assert source < case, plan
@@ -153,3 +163,21 @@ def test_an_empty_page_asks_for_no_cases(finsam: Finsam, database_url: str) -> N
     finally:
         event.remove(finsam.db.sa_engine, "before_cursor_execute", record)
     assert not [s for s in sent if "spec_version" in s]
+
+
+def test_a_pages_cases_are_read_by_their_ids_on_sqlite(finsam: Finsam, database_url: str) -> None:
+    """The page's cases are looked up by id; SQLite (without statistics) read every case of the
+    förbund by the index on `tenant` and sorted them."""
+    if not finsam.db.is_sqlite:
+        pytest.skip("SQLite's choice of index")
+    desk = Desk(database_url)
+    for n in range(3):
+        desk.need(FINSAM_PARTIES, "finansiell_samordning", titel=f"Knutpunkt {n}")
+    with finsam.db.read() as session:
+        ids = list(session.scalars(select(Instance.id).order_by(Instance.id)))
+    asked = [ids[0], ids[-1], *range(ids[-1] + 1, ids[-1] + 39)]  # a page's 40, 38 unknown
+    found = finsam.engine.list_instances("nnv-skane", ids=asked, limit=40)
+    assert [i.id for i in found] == [ids[-1], ids[0]]
+    assert finsam.engine.list_instances("another", ids=asked) == []
+    plan = sqlite_plan(finsam, lambda: finsam.engine.list_instances("nnv-skane", ids=asked))
+    assert plan[0].startswith("SEARCH instance USING INTEGER PRIMARY KEY"), plan
