@@ -46,8 +46,9 @@ def reference(finsam: Finsam, capacity, filters, now, page_size, cap):  # type: 
     return shown, {k: members[k] for k in shown}, min(len(groups), cap + 1)
 
 
-def sqlite_plan(finsam: Finsam, call: Any) -> list[str]:
-    """SQLite's plan (`EXPLAIN QUERY PLAN`) of the first SELECT that `call()` sends."""
+def sqlite_plan(finsam: Finsam, call: Any, which: int = 0) -> list[str]:
+    """SQLite's plan (`EXPLAIN QUERY PLAN`) of a SELECT that `call()` sends (the first, or the
+    `which`-th as in a list)."""
     sent: list[tuple[str, Any]] = []
 
     def record(_conn, _cursor, statement, parameters, *_):  # type: ignore[no-untyped-def]
@@ -58,7 +59,7 @@ def sqlite_plan(finsam: Finsam, call: Any) -> list[str]:
         call()
     finally:
         event.remove(finsam.db.sa_engine, "before_cursor_execute", record)
-    statement, parameters = next(s for s in sent if s[0].startswith("SELECT"))
+    statement, parameters = [s for s in sent if s[0].startswith("SELECT")][which]
     with finsam.db.sa_engine.connect() as connection:
         return [row[-1] for row in connection.exec_driver_sql(
             "EXPLAIN QUERY PLAN " + statement, parameters)]
@@ -181,3 +182,22 @@ def test_a_pages_cases_are_read_by_their_ids_on_sqlite(finsam: Finsam, database_
     assert finsam.engine.list_instances("another", ids=asked) == []
     plan = sqlite_plan(finsam, lambda: finsam.engine.list_instances("nnv-skane", ids=asked))
     assert plan[0].startswith("SEARCH instance USING INTEGER PRIMARY KEY"), plan
+
+
+def test_a_pages_members_are_read_by_their_group_on_sqlite(
+        finsam: Finsam, database_url: str) -> None:
+    """The cases of the page's groups are read by the group index (`ix_instance_group`), whatever
+    the filters; SQLite took the process filter's index and read every case of the process."""
+    if not finsam.db.is_sqlite:
+        pytest.skip("SQLite's choice of index")
+    desk = Desk(database_url)
+    for form in ("finansiell_samordning", "esf_plus", "finansiell_samordning",
+                 "finansiell_samordning"):
+        desk.need(FINSAM_PARTIES, form, titel="Knutpunkt")
+    kansli = capacities(finsam.db, "kansli")[0]
+    filters = OverviewFilters(process="finansiell_samordning")
+    found = group_page(finsam.db, kansli, filters, finsam.engine.clock(), 3)
+    assert found.total == 3 and [len(m) for m in found.members.values()] == [1, 1, 1]
+    plan = sqlite_plan(finsam, lambda: group_page(finsam.db, kansli, filters,
+                                                  finsam.engine.clock(), 3), which=-1)
+    assert plan[0].startswith("SEARCH instance USING INDEX ix_instance_group"), plan
