@@ -101,28 +101,34 @@ def test_the_page_and_count_are_the_plain_reading_of_the_filters(
     assert compared > 60  # most of the comparisons have a page to compare
 
 
-def test_the_streamed_source_is_read_without_jit_on_postgresql(
+def test_the_overview_is_read_without_jit_on_postgresql(
         finsam: Finsam, database_url: str) -> None:
-    """PostgreSQL would compile the stream's plan (costed for the whole source, past the JIT
-    threshold at 100 000 cases) though the cursor stops after a page's worth of groups."""
+    """PostgreSQL would compile the plans of the stream and of the walks (costed for every case,
+    past the JIT threshold at 100 000 cases) though each stops after a page or `cap + 1`
+    groups: every statement of `group_page` runs with JIT off, and only there."""
     if finsam.db.is_sqlite:
         pytest.skip("JIT is PostgreSQL's")
-    Desk(database_url).need(FINSAM_PARTIES, "finansiell_samordning", titel="Knutpunkt")
-    settings: list[str] = []
+    desk = Desk(database_url)
+    for n in range(2):
+        desk.need(FINSAM_PARTIES, "finansiell_samordning", titel=f"Knutpunkt {n}")
+    kansli = capacities(finsam.db, "kansli")[0]
+    settings: list[tuple[str, str]] = []
 
-    def jit_of_stream(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if context.execution_options.get("stream_results"):
-            settings.append(conn.exec_driver_sql("SHOW jit").scalar())
+    def jit_of(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT"):
+            settings.append((statement.split()[1], conn.exec_driver_sql("SHOW jit").scalar()))
 
-    event.listen(finsam.db.sa_engine, "after_cursor_execute", jit_of_stream)
+    event.listen(finsam.db.sa_engine, "after_cursor_execute", jit_of)
     try:
-        found = group_page(finsam.db, capacities(finsam.db, "kansli")[0],
-                           OverviewFilters(party="klippan"), finsam.engine.clock(), 2)
+        streamed = group_page(finsam.db, kansli, OverviewFilters(party="klippan"),
+                              finsam.engine.clock(), 2, 1)  # the stream, then a walk
+        counted = group_page(finsam.db, kansli, OverviewFilters(), finsam.engine.clock(), 2)
     finally:
-        event.remove(finsam.db.sa_engine, "after_cursor_execute", jit_of_stream)
-    assert found.total == 1
-    assert settings == ["off"]
-    with finsam.db.read() as session:  # for that transaction only
+        event.remove(finsam.db.sa_engine, "after_cursor_execute", jit_of)
+    assert (streamed.total, counted.total) == (2, 2)
+    assert len(settings) >= 6 and {jit for _, jit in settings} == {"off"}, settings
+    assert any(first == "count(*)" for first, _ in settings)  # the capped count is among them
+    with finsam.db.read() as session:  # for those transactions only
         assert session.scalar(text("SHOW jit")) == "on"
 
 

@@ -21,12 +21,14 @@ The work is bounded by the page and the capped count, not by the number of cases
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, select, text
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from engine import Database, Instance
 
@@ -46,6 +48,19 @@ class GroupPage:
     keys: list[int]
     members: dict[int, list[int]]
     total: int
+
+
+@contextmanager
+def _reading(db: Database) -> Iterator[Session]:
+    """A read session for the overview's statements, which all stop early (a cursor closed
+    after `cap + 1` groups, a walk with a LIMIT): PostgreSQL costs their plans for every case,
+    past its JIT threshold at 100 000 cases, and compiled them for 0.3-1 s (the stream of a
+    representative's waiting cases; 20-40 ms without) or 10 ms (the capped count). So JIT is
+    off, for this transaction only."""
+    with db.read() as session:
+        if not db.is_sqlite:
+            session.execute(text("SET LOCAL jit = off"))
+        yield session
 
 
 def _key() -> ColumnElement[int]:
@@ -100,12 +115,7 @@ def _streamed_groups(db: Database, tenant: str, rows: list[ColumnElement[bool]],
     when there are at most `cap`, else None (more than `cap`)."""
     query = streamed_source(db, tenant, rows, narrowing)
     keys: set[int] = set()
-    with db.read() as session:
-        if not db.is_sqlite:
-            # PostgreSQL costs the plan for every case of the source, which at 100 000 cases is
-            # past its JIT threshold: compiling took 0.3-1 s where the stream, which the cursor
-            # stops after `cap + 1` groups, takes 20-40 ms. Off for this transaction only.
-            session.execute(text("SET LOCAL jit = off"))
+    with _reading(db) as session:
         result = session.execute(query.execution_options(yield_per=256))
         try:
             for (key,) in result:
@@ -134,7 +144,7 @@ def group_page(db: Database, capacity: Any, filters: Any, now: datetime,
     is_root = (root.parent_id + 0).is_(None) if db.is_sqlite else root.parent_id.is_(None)
     roots = select(root.id).where(root.tenant == tenant, is_root, *holds)
     known = _streamed_groups(db, tenant, rows, narrowing, cap) if narrowing else None
-    with db.read() as session:
+    with _reading(db) as session:
         if known is not None:
             total = len(known)
         elif narrowing:
