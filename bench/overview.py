@@ -1,13 +1,15 @@
 """The case overview (*Ärenden*) and its search at 1 000 and 100 000 cases.
 
     .venv/bin/python -m bench.overview [--sizes 1000 100000] [--engine-instances 150]
-                                       [--runs 15] [--repeat 5] [--database URL]
+                                       [--runs 15] [--repeat 5] [--database URL] [--keep]
 
 One database per size, side by side (SQLite: a file each; PostgreSQL: `<name>_bench_<size>` on
 the server of `--database`, created if missing and emptied first). Each is seeded as
 `bench/dataset.py` says: M needs with a route each run through the engine (default 150, at most
 half the smallest size), notes on 20 of them, every seventh open task made overdue, then every
-instance copied with SQL (a need with its route stays one group) until the size.
+instance copied with SQL (a need with its route stays one group) until the size. With `--keep`
+the databases are kept (SQLite: `bench_overview_<size>.sqlite3` in the temporary folder) and a
+later `--keep` run reuses one that already holds its size instead of seeding it again.
 
 Timing is interleaved so that the load of the machine falls on both sizes alike: in each of
 `--repeat` repetitions, each variant is timed R times (after one warm-up call) on the smallest
@@ -23,8 +25,10 @@ variant, the median over the repetitions of the median and p95 at each size and 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -38,7 +42,7 @@ from workflows import Finsam
 from workflows.presentation import OverviewFilters, case_overview
 
 from .dataset import copy_instances, count_instances, seed_with_engine
-from .drive import Driver, demo_system
+from .drive import Driver, demo_system, reset_bench_database
 from .tasklist import page_client, timed
 
 USERS = ("kansli", "angelholm")
@@ -66,11 +70,14 @@ def variants(today: date) -> dict[str, OverviewFilters | str]:
     }
 
 
-def sized_url(url: str | None, size: int) -> str | None:
+def sized_url(url: str | None, size: int, keep: bool = False) -> str | None:
     """The database of one size: `<name>_bench_<size>` on the server of `url` (created if
-    missing; `demo_system` empties it), or None for a fresh SQLite file."""
+    missing; `demo_system` empties it), or None for a fresh SQLite file (with `keep`, a kept
+    file named by the size)."""
     if url is None:
-        return None
+        folder = tempfile.gettempdir()
+        return f"sqlite:///{os.path.join(folder, f'bench_overview_{size}.sqlite3')}" if keep \
+            else None
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         raise SystemExit("--database: a PostgreSQL URL (SQLite runs on fresh files)")
@@ -87,9 +94,34 @@ def sized_url(url: str | None, size: int) -> str | None:
 
 
 @contextmanager
-def seeded(url: str | None, size: int, engine_instances: int) -> Iterator[Finsam]:
-    """A system with `size` cases (see the module's docstring)."""
-    with demo_system(sized_url(url, size)) as finsam:
+def seeded(url: str | None, size: int, engine_instances: int,
+           keep: bool = False) -> Iterator[Finsam]:
+    """A system with `size` cases (see the module's docstring); with `keep`, a kept database
+    that already holds them is reused."""
+    sized = sized_url(url, size, keep)
+    if keep and sized is not None:
+        finsam = Finsam(sized)
+        try:
+            finsam.init()
+            if count_instances(finsam, False) == size:
+                yield finsam
+                return
+        finally:
+            finsam.close()
+        reset_bench_database(sized)
+        if sized.startswith("sqlite:///"):
+            os.remove(sized.removeprefix("sqlite:///"))
+        with seeded_on(sized, size, engine_instances) as finsam:
+            yield finsam
+        return
+    with seeded_on(sized, size, engine_instances) as finsam:
+        yield finsam
+
+
+@contextmanager
+def seeded_on(url: str | None, size: int, engine_instances: int) -> Iterator[Finsam]:
+    """`size` cases seeded on `url` (emptied first) or a fresh SQLite file."""
+    with demo_system(url) as finsam:
         driver = Driver(finsam)
         seed_with_engine(driver, engine_instances)
         kansli = driver.cap("kansli")
@@ -129,6 +161,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=15, help="timed calls each (default 15)")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions (default 5)")
     parser.add_argument("--database", default=None, help="a PostgreSQL URL (default: SQLite)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the databases, and reuse those that hold their size")
     parser.add_argument("--only", nargs="*", default=None, help="time these variants only")
     args = parser.parse_args(argv)
     small_size, large_size = sorted(args.sizes)
@@ -139,7 +173,8 @@ def main(argv: list[str]) -> int:
         systems = []
         for size in (small_size, large_size):
             started = time.perf_counter()
-            systems.append(stack.enter_context(seeded(args.database, size, engine_instances)))
+            systems.append(stack.enter_context(
+                seeded(args.database, size, engine_instances, args.keep)))
             print(f"seeded {count_instances(systems[-1], False)} cases in "
                   f"{time.perf_counter() - started:.1f} s")
         clients: dict[tuple[int, str], object] = {}

@@ -7,17 +7,19 @@ are taken."""
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, text, update
 
 from engine import HumanTask, Instance
 from workflows import Finsam
 from workflows.overview_filters import narrowings, row_conditions
-from workflows.overview_query import group_page
-from workflows.presentation import OverviewFilters
+from workflows.overview_query import group_page, streamed_source
+from workflows.presentation import OverviewFilters, case_overview
 from workflows.users import capacities
 
 from .test_processes import ESF_PARTIES, FINSAM_PARTIES
@@ -42,6 +44,25 @@ def reference(finsam: Finsam, capacity, filters, now, page_size, cap):  # type: 
     start = (min(max(filters.page, 1), pages) - 1) * page_size
     shown = ordered[start:start + page_size]
     return shown, {k: members[k] for k in shown}, min(len(groups), cap + 1)
+
+
+def sqlite_plan(finsam: Finsam, call: Any, which: int = 0) -> list[str]:
+    """SQLite's plan (`EXPLAIN QUERY PLAN`) of a SELECT that `call()` sends (the first, or the
+    `which`-th as in a list)."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn, _cursor, statement, parameters, *_):  # type: ignore[no-untyped-def]
+        sent.append((statement, parameters))
+
+    event.listen(finsam.db.sa_engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(finsam.db.sa_engine, "before_cursor_execute", record)
+    statement, parameters = [s for s in sent if s[0].startswith("SELECT")][which]
+    with finsam.db.sa_engine.connect() as connection:
+        return [row[-1] for row in connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters)]
 
 
 @pytest.mark.parametrize("cap", [2, 1000])
@@ -78,3 +99,111 @@ def test_the_page_and_count_are_the_plain_reading_of_the_filters(
             assert (found.keys, found.members, found.total) == expected, (user, chosen)
             compared += bool(found.keys)
     assert compared > 60  # most of the comparisons have a page to compare
+
+
+def test_the_overview_is_read_without_jit_on_postgresql(
+        finsam: Finsam, database_url: str) -> None:
+    """PostgreSQL would compile the plans of the stream and of the walks (costed for every case,
+    past the JIT threshold at 100 000 cases) though each stops after a page or `cap + 1`
+    groups: every statement of `group_page` runs with JIT off, and only there."""
+    if finsam.db.is_sqlite:
+        pytest.skip("JIT is PostgreSQL's")
+    desk = Desk(database_url)
+    for n in range(2):
+        desk.need(FINSAM_PARTIES, "finansiell_samordning", titel=f"Knutpunkt {n}")
+    kansli = capacities(finsam.db, "kansli")[0]
+    settings: list[tuple[str, str]] = []
+
+    def jit_of(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT"):
+            settings.append((statement.split()[1], conn.exec_driver_sql("SHOW jit").scalar()))
+
+    event.listen(finsam.db.sa_engine, "after_cursor_execute", jit_of)
+    try:
+        streamed = group_page(finsam.db, kansli, OverviewFilters(party="klippan"),
+                              finsam.engine.clock(), 2, 1)  # the stream, then a walk
+        counted = group_page(finsam.db, kansli, OverviewFilters(), finsam.engine.clock(), 2)
+    finally:
+        event.remove(finsam.db.sa_engine, "after_cursor_execute", jit_of)
+    assert (streamed.total, counted.total) == (2, 2)
+    assert len(settings) >= 6 and {jit for _, jit in settings} == {"off"}, settings
+    assert any(first == "count(*)" for first, _ in settings)  # the capped count is among them
+    with finsam.db.read() as session:  # for those transactions only
+        assert session.scalar(text("SHOW jit")) == "on"
+
+
+def test_the_streamed_source_is_read_first_on_sqlite(finsam: Finsam, database_url: str) -> None:
+    """SQLite would read the cases first and ask the full-text index for each, which for a
+    prefix search reads the term's whole doclist per case; the stream reads the source once."""
+    if not finsam.db.is_sqlite:
+        pytest.skip("SQLite's join order")
+    desk = Desk(database_url)
+    for n in range(3):
+        desk.need(FINSAM_PARTIES, "finansiell_samordning", titel=f"Knutpunkt {n}")
+    klippan = capacities(finsam.db, "klippan")[0]
+    filters = OverviewFilters(q="knutpunkt")
+    query = streamed_source(finsam.db, klippan.forbund, row_conditions(klippan, filters),
+                            narrowings(finsam.db, klippan, filters, finsam.engine.clock()))
+    with finsam.db.sa_engine.connect() as connection:
+        assert len({key for (key,) in connection.execute(query)}) == 3  # three groups
+    plan = sqlite_plan(finsam, lambda: finsam.db.sa_engine.connect().execute(query).all())
+    source = next(i for i, d in enumerate(plan) if "instance_title_fts" in d)
+    case = next(i for i, d in enumerate(plan) if re.match(r"(SCAN|SEARCH) instance\b", d))
+    assert source < case, plan
+
+
+def test_an_empty_page_asks_for_no_cases(finsam: Finsam, database_url: str) -> None:
+    """A search that finds nothing shows no group, and no case is read for it (SQLite walked
+    every case of the förbund for `id IN ()`)."""
+    Desk(database_url).need(FINSAM_PARTIES, "finansiell_samordning", titel="Knutpunkt")
+    kansli = capacities(finsam.db, "kansli")[0]
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_):  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    event.listen(finsam.db.sa_engine, "before_cursor_execute", record)
+    try:
+        assert finsam.engine.list_instances(kansli.forbund, ids=[]) == []
+        assert sent == []
+        assert case_overview(finsam, kansli, OverviewFilters(q="finnsinte")).groups == []
+    finally:
+        event.remove(finsam.db.sa_engine, "before_cursor_execute", record)
+    assert not [s for s in sent if "spec_version" in s]
+
+
+def test_a_pages_cases_are_read_by_their_ids_on_sqlite(finsam: Finsam, database_url: str) -> None:
+    """The page's cases are looked up by id; SQLite (without statistics) read every case of the
+    förbund by the index on `tenant` and sorted them."""
+    if not finsam.db.is_sqlite:
+        pytest.skip("SQLite's choice of index")
+    desk = Desk(database_url)
+    for n in range(3):
+        desk.need(FINSAM_PARTIES, "finansiell_samordning", titel=f"Knutpunkt {n}")
+    with finsam.db.read() as session:
+        ids = list(session.scalars(select(Instance.id).order_by(Instance.id)))
+    asked = [ids[0], ids[-1], *range(ids[-1] + 1, ids[-1] + 39)]  # a page's 40, 38 unknown
+    found = finsam.engine.list_instances("nnv-skane", ids=asked, limit=40)
+    assert [i.id for i in found] == [ids[-1], ids[0]]
+    assert finsam.engine.list_instances("another", ids=asked) == []
+    plan = sqlite_plan(finsam, lambda: finsam.engine.list_instances("nnv-skane", ids=asked))
+    assert plan[0].startswith("SEARCH instance USING INTEGER PRIMARY KEY"), plan
+
+
+def test_a_pages_members_are_read_by_their_group_on_sqlite(
+        finsam: Finsam, database_url: str) -> None:
+    """The cases of the page's groups are read by the group index (`ix_instance_group`), whatever
+    the filters; SQLite took the process filter's index and read every case of the process."""
+    if not finsam.db.is_sqlite:
+        pytest.skip("SQLite's choice of index")
+    desk = Desk(database_url)
+    for form in ("finansiell_samordning", "esf_plus", "finansiell_samordning",
+                 "finansiell_samordning"):
+        desk.need(FINSAM_PARTIES, form, titel="Knutpunkt")
+    kansli = capacities(finsam.db, "kansli")[0]
+    filters = OverviewFilters(process="finansiell_samordning")
+    found = group_page(finsam.db, kansli, filters, finsam.engine.clock(), 3)
+    assert found.total == 3 and [len(m) for m in found.members.values()] == [1, 1, 1]
+    plan = sqlite_plan(finsam, lambda: group_page(finsam.db, kansli, filters,
+                                                  finsam.engine.clock(), 3), which=-1)
+    assert plan[0].startswith("SEARCH instance USING INDEX ix_instance_group"), plan

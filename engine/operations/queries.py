@@ -238,8 +238,20 @@ def list_instances(
     ids: Iterable[int] | None = None,
     limit: int = 500,
 ) -> list[InstanceView]:
-    """Instances of `tenant`, newest first, optionally filtered."""
-    query = _instances_with_version().where(Instance.tenant == tenant)
+    """Instances of `tenant`, newest first, optionally filtered (none for `ids` empty)."""
+    of_tenant: ColumnElement[str] = Instance.tenant.expression
+    if ids is not None:
+        ids = list(ids)
+        if not ids:
+            # Not asked: SQLite would walk every instance of the tenant in id order for the
+            # always-false `IN ()` (26 ms at 100 000: an overview page that found nothing).
+            return []
+        if ctx.db.is_sqlite:
+            # The ids (a page's) are looked up by the key: SQLite, which has no statistics,
+            # would read every instance of the tenant by an index on `tenant` and sort them
+            # (20 ms at 100 000 instances; 1 ms by the key).
+            of_tenant = Instance.tenant + ""
+    query = _instances_with_version().where(of_tenant == tenant)
     if process_id is not None:
         query = query.where(Instance.process_id == process_id)
     if status is not None:
@@ -247,7 +259,7 @@ def list_instances(
     if parent_id is not None:
         query = query.where(Instance.parent_id == parent_id)
     if ids is not None:
-        query = query.where(Instance.id.in_(list(ids)))
+        query = query.where(Instance.id.in_(ids))
     query = query.order_by(Instance.id.desc()).limit(limit)
     with ctx.db.read() as session:
         return [instance_view(row, version) for row, version in session.execute(query)]
