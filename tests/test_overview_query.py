@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, func, select, text, update
 
 from engine import HumanTask, Instance
-from workflows import Finsam
+from workflows import Finsam, policy
 from workflows.overview_filters import narrowings, row_conditions
 from workflows.overview_query import group_page, streamed_source
 from workflows.presentation import OverviewFilters, case_overview
@@ -207,3 +207,30 @@ def test_a_pages_members_are_read_by_their_group_on_sqlite(
     plan = sqlite_plan(finsam, lambda: group_page(finsam.db, kansli, filters,
                                                   finsam.engine.clock(), 3), which=-1)
     assert plan[0].startswith("SEARCH instance USING INDEX ix_instance_group"), plan
+
+
+def test_waiting_on_me_is_the_grants_own_reading(finsam: Finsam, database_url: str) -> None:
+    # "Waiting on me/us" holds for a case with an open task that one of the capacity's grants
+    # allows (`Grant.allows`, on that case's own data): held equal, case by case, for each party's
+    # representative, with cases where the party is not a parter and tasks of groups that every
+    # party's grants name (beredningsgruppen, the parties' representatives).
+    desk = Desk(database_url)
+    for parties, form in itertools.product([FINSAM_PARTIES, ESF_PARTIES],
+                                           ["finansiell_samordning", "esf_plus"]):
+        desk.need(parties, form)
+    now = finsam.engine.clock()
+    with finsam.db.read() as session:
+        cases = {i.id: i for i in session.scalars(select(Instance))}
+        tasks = list(session.scalars(select(HumanTask).where(HumanTask.state == "open")))
+    compared = 0
+    for user in sorted({*FINSAM_PARTIES, *ESF_PARTIES}):
+        capacity = capacities(finsam.db, user)[0]
+        grants = policy.grants(capacity)
+        expected = {t.instance_id for t in tasks if any(
+            g.allows(t.assignee, t.process_id, cases[t.instance_id].data) for g in grants)}
+        [mine] = narrowings(finsam.db, capacity, OverviewFilters(mine=True), now)
+        with finsam.db.read() as session:
+            found = set(session.scalars(select(Instance.id).where(mine.condition)))
+        assert found == expected, user
+        compared += len(expected)
+    assert compared

@@ -89,15 +89,16 @@ def _open_task(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
                           *conditions)
 
 
-def _grant(grant: Grant) -> tuple[ColumnElement[bool], list[ColumnElement[bool]]]:
+def _grant(grant: Grant, tenant: str) -> tuple[ColumnElement[bool], list[ColumnElement[bool]]]:
     """`Grant.allows` on an open task of the instance, as SQL, and the task's own part."""
-    conditions = [HumanTask.assignee == grant.group]
+    task = [HumanTask.assignee == grant.group]
     if grant.processes is not None:
-        conditions.append(HumanTask.process_id.in_(sorted(grant.processes)))
-    task = list(conditions)
-    if grant.where is not None:
-        conditions.append(_attribute(grant.where[0], [grant.where[1]]))
-    return _open_task(*conditions), task
+        task.append(HumanTask.process_id.in_(sorted(grant.processes)))
+    if grant.where is None:
+        return _open_task(*task), task
+    # The variable is the case's own: its EXISTS beside the task's, both on the outer instance
+    # (inside the task's EXISTS it would name an instance of its own: any case's value).
+    return and_(_open_task(*task), _attribute(grant.where[0], [grant.where[1]], tenant)), task
 
 
 def _sources(*selects: Select[Any]) -> Select[Any]:
@@ -132,7 +133,7 @@ def narrowings(db: Any, capacity: Capacity, filters: Any, now: datetime) -> list
                              InstanceAttribute.tenant == tenant))),
             exact=True))
     if filters.mine:
-        grants = [_grant(g) for g in policy.grants(capacity)]
+        grants = [_grant(g, tenant) for g in policy.grants(capacity)]
         if grants:
             found.append(Narrowing(or_(*[g[0] for g in grants]),
                                    _sources(*[_open_tasks(tenant, *g[1]) for g in grants])))
