@@ -94,6 +94,10 @@ def seal(session: UnitOfWork, at: datetime, known: KnownHeads | None = None) -> 
         for model, rows in session.take_queued():
             writes.insert_rows(model, rows)
     else:
+        if touched:  # the step's UPDATEs as Core statements built once, not the ORM's flush
+            session.take_row_changes(writes)
+            writes.send(session.connection())
+            writes = Writes()
         session.send_events()
     if not touched:
         writes.send(session.connection())

@@ -58,7 +58,8 @@ class UnitOfWork(Session):
     def take_row_changes(self, writes: Writes) -> None:
         """Move the pending changes of the write's persistent instance and human task rows into
         `writes` as `UPDATE`s by primary key, and mark the rows clean (so the next flush leaves
-        them alone): for the seal to send in its own statement (PostgreSQL)."""
+        them alone): for the seal to send, on PostgreSQL inside its own statement, elsewhere
+        just before the events (Core statements built once per shape, not the ORM's flush)."""
         for row in list(self.dirty):
             if not isinstance(row, Instance | HumanTask):
                 continue
