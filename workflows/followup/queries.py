@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, select
+from sqlalchemy import ColumnElement, FromClause, Select, Subquery, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from engine import HumanTask, Instance, InstanceAttribute
@@ -48,20 +48,28 @@ class Scope:
 
 
 def pivot(
-    scope: Scope, process_id: str, text: Sequence[str] = (), number: Sequence[str] = ()
+    scope: Scope, process_id: str, text: Sequence[str] = (), number: Sequence[str] = (),
+    lists: Sequence[str] = (),
 ) -> Subquery:
     """One row per instance in scope: id, tenant, titel, status, outcome, created_at, and one
-    column per scalar variable (text or number); a missing variable is NULL."""
+    column per scalar variable (text or number); a missing variable is NULL. For each list
+    variable of `lists`, `<key>_antal` counts its values and `<key>` is the value when there is
+    exactly one (else NULL)."""
     columns: list[Any] = [
         I.id.label("id"), I.tenant.label("tenant"), I.title.label("titel"),
         I.status.label("status"), I.outcome.label("outcome"), I.created_at.label("created_at"),
     ]
     columns += [func.max(case((A.key == key, A.value_text))).label(key) for key in text]
     columns += [func.max(case((A.key == key, A.value_number))).label(key) for key in number]
+    for key in lists:
+        values = func.count(case((A.key == key, 1)))
+        columns += [values.label(f"{key}_antal"),
+                    case((values == 1, func.max(case((A.key == key, A.value_text))))).label(key)]
     return (
         select(*columns)
         .select_from(I)
-        .outerjoin(A, and_(A.instance_id == I.id, *scope.attributes(process_id, *text, *number)))
+        .outerjoin(A, and_(A.instance_id == I.id,
+                           *scope.attributes(process_id, *text, *number, *lists)))
         .where(*scope.where(process_id))
         .group_by(I.id, I.tenant, I.title, I.status, I.outcome, I.created_at)
         .subquery()
@@ -87,6 +95,30 @@ def by_tenant(
     ).group_by(subquery.c.tenant)
     return {row.tenant: {name: row._mapping[name] for name in figures}
             for row in session.execute(query)}
+
+
+def grouped(
+    session: Session, source: FromClause, keys: dict[str, Any], figures: dict[str, Any],
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[dict[str, Any]]:
+    """The figures (label → aggregate expression) per group of `keys` (label → expression)
+    over the rows of `source` that meet `where`: one statement, one row per group."""
+    query: Select[Any] = (
+        select(*(expression.label(name) for name, expression in keys.items()),
+               *(expression.label(name) for name, expression in figures.items()))
+        .select_from(source)
+        .where(*where)
+        .group_by(*keys.values())
+    )
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def of_tenants(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows with a `tenant` by their förbund, in their order."""
+    grouped_rows: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped_rows.setdefault(row["tenant"], []).append(row)
+    return grouped_rows
 
 
 def list_values(
