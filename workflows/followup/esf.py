@@ -17,6 +17,8 @@ from .parts import listed, members, part_of
 from .programme import PERIOD_FIGURES, esf_per_period, period_of
 
 GROUP_FIGURES = (*PERIOD_FIGURES, "overens")
+# The variables the figures read; the lists read more (`_lists`).
+FIGURE_KEYS = ("overenskommelse", "projektagare", "fk_fallback", "inskickad_datum", "esf_beslut")
 
 
 def esf_part(
@@ -26,10 +28,7 @@ def esf_part(
     no idea): the figures, per programme period and by part, from SQL aggregates over the
     pivot of the ideas; the lists of single ideas (`projekt`, `ej_ansokan_skal`) only with
     `list_cases`, else empty and never read."""
-    ideas = q.pivot(scope, ESF_PROCESS,
-                    text=("overenskommelse", "projektagare", "fk_fallback", "skal",
-                          "inskickad_datum", "esf_beslut", "beslut_datum", "utlysning"),
-                    number=("beviljat_belopp",))
+    ideas = q.pivot(scope, ESF_PROCESS, text=FIGURE_KEYS, number=("beviljat_belopp",))
     c = ideas.c
     granted = c.esf_beslut == "beviljad"
     agreed = c.overenskommelse == "overens"
@@ -55,7 +54,7 @@ def esf_part(
             "beviljat_belopp": q.sum_if(granted, c.beviljat_belopp),
             "overens": q.count_if(agreed),
         })]
-    needs = q.pivot(scope, NEED_PROCESS, text=("finansieringsform", "skal"))
+    needs = q.pivot(scope, NEED_PROCESS, text=("finansieringsform",))
     outside = and_esf_need(needs)
     needs_by_tenant = q.by_tenant(session, needs, {"n": q.count_if(outside)})
     # The agreed ideas with a projektägare each part co-finances, per förbund: a part with two
@@ -100,16 +99,20 @@ def esf_part(
                           key=lambda row: (-row["antal"], row["kod"]))
     ]
     total["projekt"], total["ej_ansokan_skal"] = (
-        _lists(session, scope, ideas, needs) if list_cases else ([], []))
+        _lists(session, scope) if list_cases else ([], []))
     total["pagaende_steg"] = q.open_steps(session, scope, (ESF_PROCESS,))
     total.update(of(groups, cofinanced))
     return total, by_tenant
 
 
-def _lists(session: Session, scope: q.Scope, ideas: Any,
-           needs: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _lists(session: Session,
+           scope: q.Scope) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The single ideas (`projekt`) and those that ended without an application, with their
     reason (`ej_ansokan_skal`), in the order their needs were identified."""
+    ideas = q.pivot(scope, ESF_PROCESS,
+                    text=(*FIGURE_KEYS, "skal", "beslut_datum", "utlysning"),
+                    number=("beviljat_belopp",))
+    needs = q.pivot(scope, NEED_PROCESS, text=("finansieringsform", "skal"))
     c = ideas.c
     lists = q.list_values(session, scope, ESF_PROCESS, ("medfinansiarer",))
     steps = q.open_steps_by_instance(session, scope, (ESF_PROCESS,))

@@ -14,6 +14,10 @@ from .codes import EJ_KLASSIFICERAD, FINSAM_FIGURES, INRIKTNINGAR, INSATSTYPER, 
 from .numbers import as_int, day, percent, summed, whole
 from .parts import listed, members, part_of
 
+# The variables the figures read; the list reads more (`_insatslista`).
+FIGURE_TEXT = ("styrelsebeslut", "insatstyp", "processagare", "personal_uppfoljning")
+FIGURE_NUMBERS = ("beviljat_belopp", "deltagare_kvinnor", "deltagare_man", "personal_antal")
+
 
 def finsam_part(
     session: Session, scope: q.Scope, list_cases: bool = True
@@ -22,11 +26,7 @@ def finsam_part(
     no insats): the figures, by preciserad inriktning and by part, from SQL aggregates over
     the pivot of the insatser; the list of single insatser (`insatslista`) only with
     `list_cases`, else empty and never read."""
-    insatser = q.pivot(scope, FINSAM_PROCESS,
-                       text=("styrelsebeslut", "insatstyp", "processagare", "motesdatum",
-                             "period_start", "period_slut", "personal_uppfoljning"),
-                       number=("beviljat_belopp", "sokt_belopp", "deltagare_kvinnor",
-                               "deltagare_man", "personal_antal"),
+    insatser = q.pivot(scope, FINSAM_PROCESS, text=FIGURE_TEXT, number=FIGURE_NUMBERS,
                        lists=("preciserad_inriktning",))
     c = insatser.c
     granted = c.styrelsebeslut == "beviljas"
@@ -86,7 +86,7 @@ def finsam_part(
         for row in sorted(malgrupper, key=_ordered(MALGRUPPER))
     ]
     total["preciserad_inriktning"] = _inriktningar(groups, total)
-    total["insatslista"] = _insatslista(session, scope, insatser) if list_cases else []
+    total["insatslista"] = _insatslista(session, scope) if list_cases else []
     total["pagaende_steg"] = q.open_steps(session, scope, (FINSAM_PROCESS,))
     total["processagare_per_part"] = _by_part(groups)
     return total, by_tenant
@@ -99,8 +99,11 @@ def _by_part(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
                    for g in groups), money=True)
 
 
-def _insatslista(session: Session, scope: q.Scope, insatser: Any) -> list[dict[str, Any]]:
+def _insatslista(session: Session, scope: q.Scope) -> list[dict[str, Any]]:
     """The single insatser, in the order their needs were identified."""
+    insatser = q.pivot(scope, FINSAM_PROCESS,
+                       text=(*FIGURE_TEXT, "motesdatum", "period_start", "period_slut"),
+                       number=(*FIGURE_NUMBERS, "sokt_belopp"))
     c = insatser.c
     lists = q.list_values(session, scope, FINSAM_PROCESS,
                           ("preciserad_inriktning", "specifik_malgrupp"))

@@ -71,7 +71,7 @@ def pivot(
         .outerjoin(A, and_(A.instance_id == I.id,
                            *scope.attributes(process_id, *text, *number, *lists)))
         .where(*scope.where(process_id))
-        .group_by(I.id, I.tenant, I.title, I.status, I.outcome, I.created_at)
+        .group_by(I.id)  # the other columns depend on the primary key
         .subquery()
     )
 
