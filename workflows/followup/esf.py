@@ -63,11 +63,12 @@ def esf_part(
     a = q.A
     cofinanced = q.grouped(
         session,
-        q.A.__table__.join(ideas, ideas.c.id == a.instance_id).outerjoin(
+        q.A.__table__.outerjoin(
             member, and_(member.c.tenant == a.tenant, member.c.org == a.value_text)),
         {"tenant": a.tenant, "part": part_of(member, a.value_text)},
         {"antal": func.count(func.distinct(a.instance_id))},
-        where=[*scope.attributes(ESF_PROCESS, "medfinansiarer"), owned])
+        where=[*scope.attributes(ESF_PROCESS, "medfinansiarer"),
+               a.instance_id.in_(q.met(ideas, owned))])
 
     def of(mine: list[dict[str, Any]], parts: list[dict[str, Any]]) -> dict[str, Any]:
         return {

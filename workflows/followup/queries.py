@@ -139,22 +139,23 @@ def list_values(
 
 def list_breakdown(
     session: Session, scope: Scope, process_id: str, subquery: Subquery, key: str,
-    condition: ColumnElement[bool], sums: Sequence[str] = (),
+    condition: ColumnElement[bool],
 ) -> list[dict[str, Any]]:
     """For each value of the list variable `key` among the instances of `subquery` that meet
-    `condition`: how many instances have it, and the sums of the columns `sums` over them."""
+    `condition`: how many instances have it."""
     query = (
-        select(
-            A.value_text.label("kod"),
-            func.count(func.distinct(A.instance_id)).label("antal"),
-            *(func.coalesce(func.sum(subquery.c[name]), 0).label(name) for name in sums),
-        )
-        .join(subquery, subquery.c.id == A.instance_id)
-        .where(*scope.attributes(process_id, key), condition)
+        select(A.value_text.label("kod"), func.count(func.distinct(A.instance_id)).label("antal"))
+        .where(*scope.attributes(process_id, key), A.instance_id.in_(met(subquery, condition)))
         .group_by(A.value_text)
         .order_by(A.value_text)
     )
     return [dict(row._mapping) for row in session.execute(query)]
+
+
+def met(subquery: Subquery, condition: ColumnElement[bool]) -> Select[Any]:
+    """The ids of the instances of `subquery` that meet `condition`: a semi-join, so that the
+    pivot is computed once and looked up, not joined row by row."""
+    return select(subquery.c.id).where(condition)
 
 
 def open_steps(
