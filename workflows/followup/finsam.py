@@ -12,7 +12,7 @@ from ..catalogue import FINSAM_PROCESS
 from . import queries as q
 from .codes import EJ_KLASSIFICERAD, FINSAM_FIGURES, INRIKTNINGAR, INSATSTYPER, MALGRUPPER
 from .numbers import as_int, day, percent, summed, whole
-from .parts import listed, members, part_of
+from .parts import listed, part_of
 
 # The variables the figures read; the list reads more (`_insatslista`).
 FIGURE_TEXT = ("styrelsebeslut", "insatstyp", "processagare", "personal_uppfoljning")
@@ -32,15 +32,12 @@ def finsam_part(
     granted = c.styrelsebeslut == "beviljas"
     individ = and_(granted, c.insatstyp == "individinriktad")
     struktur = and_(granted, c.insatstyp == "strukturovergripande")
-    member = members(scope.tenants)
     # One statement for the headline figures, the preciserade inriktningar and the parts:
     # grouped by förbund, processägare's part, insatstyp and the one recorded inriktning.
     groups = [{**group, **whole({name: group[name] for name in FINSAM_FIGURES})}
               for group in q.grouped(
-        session,
-        insatser.outerjoin(member, and_(member.c.tenant == c.tenant,
-                                        member.c.org == c.processagare)),
-        {"tenant": c.tenant, "part": part_of(member, c.processagare),
+        session, insatser,
+        {"tenant": c.tenant, "part": part_of(c.tenant, c.processagare),
          "insatstyp": c.insatstyp, "inriktning": c.preciserad_inriktning},
         {
         "insatser": q.count_if(c.id.is_not(None)),

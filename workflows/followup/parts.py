@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, case, func, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, case, func, select
 
 from ..models import Forbund, Organisation
 from ..parties import KIND_NAMES, PARTY_KINDS
@@ -18,23 +17,16 @@ OKAND_PART = "okand"
 INGEN_PART = "ingen"
 
 
-def members(tenants: tuple[str, ...]) -> Subquery:
-    """The förbund's members with their part: one row (tenant, org, kind) per member slug."""
-    return (
-        select(Forbund.slug.label("tenant"), Organisation.slug.label("org"),
-               Organisation.kind.label("kind"))
-        .join(Forbund, Forbund.id == Organisation.forbund_id)
-        .where(Forbund.slug.in_(tenants), Organisation.kind.in_(PARTY_KINDS))
-        .subquery()
-    )
-
-
-def part_of(member: Subquery, org: ColumnElement[Any] | InstrumentedAttribute[Any]
-            ) -> ColumnElement[str]:
-    """The part of the member `org` names, `member` being `members` joined on the förbund and
-    `org`: its kind; `okand` when no longer a member; `ingen` when no member is named."""
+def part_of(tenant: Any, org: Any) -> ColumnElement[str]:
+    """The part of the member `org` names in the förbund `tenant` (two columns of the query):
+    its kind; `okand` when no longer a member; `ingen` when no member is named."""
+    kind = (select(Organisation.kind)
+            .join(Forbund, Forbund.id == Organisation.forbund_id)
+            .where(Forbund.slug == tenant, Organisation.slug == org,
+                   Organisation.kind.in_(PARTY_KINDS))
+            .scalar_subquery())
     return case((func.coalesce(org, "") == "", INGEN_PART),
-                else_=func.coalesce(member.c.kind, OKAND_PART))
+                else_=func.coalesce(kind, OKAND_PART))
 
 
 def listed(counted: Iterable[dict[str, Any]], money: bool) -> list[dict[str, Any]]:

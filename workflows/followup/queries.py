@@ -102,7 +102,8 @@ def grouped(
     where: Sequence[ColumnElement[bool]] = (),
 ) -> list[dict[str, Any]]:
     """The figures (label → aggregate expression) per group of `keys` (label → expression)
-    over the rows of `source` that meet `where`: one statement, one row per group."""
+    over the rows of `source` that meet `where`: one statement, one row per group. Each key is
+    one expression object in SELECT and GROUP BY, so PostgreSQL sees the same parameters."""
     query: Select[Any] = (
         select(*(expression.label(name) for name, expression in keys.items()),
                *(expression.label(name) for name, expression in figures.items()))
