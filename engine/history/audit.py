@@ -132,7 +132,7 @@ def verify_instances(
 ) -> tuple[list[Verification], list[Finding]]:
     """Verify instances of `tenant` (all when `instance_ids` is None): their chains, the ledger,
     and a replay of each. Returns the per-instance results and the ledger's own findings."""
-    from engine.history.replay import replay_instance
+    from engine.history.replay import SpecRows, replay_instance
 
     with ctx.db.read() as session:
         ledger_findings = verify_ledger(session, tenant, expected_head)
@@ -141,6 +141,7 @@ def verify_instances(
             query = query.where(Instance.id.in_(list(instance_ids)))
         ids = list(session.scalars(query))
     results = []
+    specs = SpecRows()  # each spec version read and checked once for the whole run
     for instance_id in ids:
         with ctx.db.read() as session:
             instance = session.get_one(Instance, instance_id)
@@ -153,7 +154,8 @@ def verify_instances(
             result.findings.extend(verify_event_chain(instance, events, redacted))
             result.findings.extend(f for f in ledger_findings if f.instance_id == instance_id)
             if not result.findings and not redacted:  # a purged case replayed before its purge
-                replayed, findings = replay_instance(ctx, session, instance, events)
+                replayed, findings = replay_instance(ctx, session, instance, events,
+                                                     specs=specs)
                 result.steps_replayed = replayed
                 result.findings.extend(findings)
         results.append(result)

@@ -45,14 +45,37 @@ class ReplayStep:
     path: list[str]
 
 
+class SpecRows:
+    """The spec versions a run of replays reads, each looked up and checked against its own
+    content once (by tenant, process and content hash), not once per instance. The rows stay
+    readable after their session (read sessions expire nothing)."""
+
+    def __init__(self) -> None:
+        self._checked: dict[tuple[str, str, str], tuple[SpecVersion | None, bool]] = {}
+
+    def get(self, session: Session, tenant: str, process_id: str,
+            content_hash: Any) -> tuple[SpecVersion | None, bool]:
+        """The stored version with `content_hash` (None when missing) and whether its content
+        still matches its hash."""
+        key = (tenant, process_id, str(content_hash))
+        if key not in self._checked:
+            row = by_hash(session, tenant, process_id, content_hash)
+            intact = row is not None and SpecSource(
+                row.filename, row.bpmn, dict(row.forms)).content_hash == row.content_hash
+            self._checked[key] = (row, intact)
+        return self._checked[key]
+
+
 def replay_instance(
     ctx: EngineContext, session: Session, instance: Instance, events: list[Event],
-    steps: list[ReplayStep] | None = None,
+    steps: list[ReplayStep] | None = None, specs: SpecRows | None = None,
 ) -> tuple[int, list[Finding]]:
     """Replay `instance` from `events`; return the number of steps replayed and the findings.
 
-    When `steps` is given, the state after each event is appended to it.
+    When `steps` is given, the state after each event is appended to it. `specs` shares the
+    spec versions read among the replays of one run.
     """
+    specs = specs or SpecRows()
     findings: list[Finding] = []
 
     def finding(what: str, event: Event | None = None) -> None:
@@ -62,7 +85,8 @@ def replay_instance(
     if not events or events[0].kind != "started":
         finding("the history does not begin with the start")
         return 0, findings
-    spec_row = _spec_row(session, instance, events[0].data.get("spec_hash"), finding, events[0])
+    spec_row = _spec_row(session, specs, instance, events[0].data.get("spec_hash"), finding,
+                         events[0])
     if spec_row is None:
         return 0, findings
     parsed = ctx.parsed_spec(spec_row)
@@ -110,7 +134,8 @@ def replay_instance(
                 if workflow is None:
                     finding("a migration before the start", event)
                     break
-                target = _spec_row(session, instance, event.data.get("to_hash"), finding, event)
+                target = _spec_row(session, specs, instance, event.data.get("to_hash"), finding,
+                                   event)
                 if target is None:
                     break
                 moved = ctx.parsed_spec(target)
@@ -147,16 +172,15 @@ def replay_instance(
     return replayed, findings
 
 
-def _spec_row(session: Session, instance: Instance, content_hash: Any, finding: Any,
-              event: Event) -> SpecVersion | None:
+def _spec_row(session: Session, specs: SpecRows, instance: Instance, content_hash: Any,
+              finding: Any, event: Event) -> SpecVersion | None:
     """The instance's tenant's stored version with `content_hash`, checked against its own
     content."""
-    row = by_hash(session, instance.tenant, instance.process_id, content_hash)
+    row, intact = specs.get(session, instance.tenant, instance.process_id, content_hash)
     if row is None:
         finding(f"the spec version {str(content_hash)[:12]}… the history names is missing", event)
         return None
-    source = SpecSource(row.filename, row.bpmn, dict(row.forms))
-    if source.content_hash != row.content_hash:
+    if not intact:
         finding(f"the stored spec version {row.version} was changed: its content no longer "
                 "matches its hash")
         return None
