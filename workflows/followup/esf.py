@@ -36,8 +36,7 @@ def esf_part(
     first, last = rules.programme_period()
     # One statement for the headline figures, the periods and the projektägare: grouped by
     # förbund, period and agreed projektägare (with its part), then added up here.
-    groups = [{**group, **whole({name: group[name] for name in GROUP_FIGURES})}
-              for group in q.grouped(
+    rows = q.grouped(
         session, ideas,
         {"tenant": c.tenant, "period": period_of(c.created_at, first, last), "owner": owner,
          "part": part_of(c.tenant, owner)},
@@ -51,7 +50,8 @@ def esf_part(
             "fk_fallback": q.count_if(c.fk_fallback == "true"),
             "beviljat_belopp": q.sum_if(granted, c.beviljat_belopp),
             "overens": q.count_if(agreed),
-        })]
+        })
+    groups = [{**row, **whole({name: row[name] for name in GROUP_FIGURES})} for row in rows]
     # `skal` is not counted, but with a single key SQLite's planner read every need of the
     # förbund once per need (32 ms instead of 1 for one förbund at national scale).
     needs = q.pivot(scope, NEED_PROCESS, text=("finansieringsform", "skal"))

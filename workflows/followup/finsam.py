@@ -34,38 +34,38 @@ def finsam_part(
     struktur = and_(granted, c.insatstyp == "strukturovergripande")
     # One statement for the headline figures, the preciserade inriktningar and the parts:
     # grouped by förbund, processägare's part, insatstyp and the one recorded inriktning.
-    groups = [{**group, **whole({name: group[name] for name in FINSAM_FIGURES})}
-              for group in q.grouped(
+    rows = q.grouped(
         session, insatser,
         {"tenant": c.tenant, "part": part_of(c.tenant, c.processagare),
          "insatstyp": c.insatstyp, "inriktning": c.preciserad_inriktning},
         {
-        "insatser": q.count_if(c.id.is_not(None)),
-        "beviljade": q.count_if(granted),
-        "avslagna": q.count_if(c.outcome == "avslag"),
-        # stopped by the beredningsgrupp before A4, with a reason (like ESF+'s ej ansökan)
-        "avbrutna": q.count_if(c.outcome == "insats_avbruten"),
-        "pagaende": q.count_if(c.status == "running"),
-        "genomforda": q.count_if(c.outcome == "insats_genomford"),
-        "individinriktade": q.count_if(individ),
-        "strukturovergripande": q.count_if(struktur),
-        "beviljat_belopp": q.sum_if(granted, c.beviljat_belopp),
-        "belopp_individinriktade": q.sum_if(individ, c.beviljat_belopp),
-        "belopp_strukturovergripande": q.sum_if(struktur, c.beviljat_belopp),
-        # participants by sex of individinriktade insatser only (004 §3.2); what was recorded
-        # as participants of a strukturövergripande insats is staff or unknown: kept apart
-        "deltagare_kvinnor": q.sum_if(individ, c.deltagare_kvinnor),
-        "deltagare_man": q.sum_if(individ, c.deltagare_man),
-        "deltagare_ej_klassificerade": q.sum_if(
-            struktur, func.coalesce(c.deltagare_kvinnor, 0) + func.coalesce(c.deltagare_man, 0)),
-        # the parties' staff in strukturövergripande insatser (004 §3.3.1): optional, and
-        # "följs inte upp" is not zero; never added to the individuals
-        "personal_strukturovergripande": q.sum_if(
-            and_(struktur, c.personal_uppfoljning == "foljs_upp"), c.personal_antal),
-        "personal_foljs_upp": q.count_if(and_(struktur, c.personal_uppfoljning == "foljs_upp")),
-        "personal_foljs_inte_upp": q.count_if(
-            and_(struktur, c.personal_uppfoljning == "foljs_inte_upp")),
-    })]
+            "insatser": q.count_if(c.id.is_not(None)),
+            "beviljade": q.count_if(granted),
+            "avslagna": q.count_if(c.outcome == "avslag"),
+            # stopped by the beredningsgrupp before A4, with a reason (like ESF+'s ej ansökan)
+            "avbrutna": q.count_if(c.outcome == "insats_avbruten"),
+            "pagaende": q.count_if(c.status == "running"),
+            "genomforda": q.count_if(c.outcome == "insats_genomford"),
+            "individinriktade": q.count_if(individ),
+            "strukturovergripande": q.count_if(struktur),
+            "beviljat_belopp": q.sum_if(granted, c.beviljat_belopp),
+            "belopp_individinriktade": q.sum_if(individ, c.beviljat_belopp),
+            "belopp_strukturovergripande": q.sum_if(struktur, c.beviljat_belopp),
+            # participants by sex of individinriktade insatser only (004 §3.2); what was recorded
+            # as participants of a strukturövergripande insats is staff or unknown: kept apart
+            "deltagare_kvinnor": q.sum_if(individ, c.deltagare_kvinnor),
+            "deltagare_man": q.sum_if(individ, c.deltagare_man),
+            "deltagare_ej_klassificerade": q.sum_if(struktur, func.coalesce(
+                c.deltagare_kvinnor, 0) + func.coalesce(c.deltagare_man, 0)),
+            # the parties' staff in strukturövergripande insatser (004 §3.3.1): optional, and
+            # "följs inte upp" is not zero; never added to the individuals
+            "personal_strukturovergripande": q.sum_if(
+                and_(struktur, c.personal_uppfoljning == "foljs_upp"), c.personal_antal),
+            "personal_foljs_upp": q.count_if(and_(struktur, c.personal_uppfoljning == "foljs_upp")),
+            "personal_foljs_inte_upp": q.count_if(
+                and_(struktur, c.personal_uppfoljning == "foljs_inte_upp")),
+        })
+    groups = [{**row, **whole({name: row[name] for name in FINSAM_FIGURES})} for row in rows]
     by_tenant: dict[str, dict[str, Any]] = {}
     of_tenants = q.of_tenants(groups)
     for tenant in scope.tenants:
