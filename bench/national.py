@@ -3,7 +3,7 @@ report for one förbund and nationally, and the replay's throughput.
 
     .venv/bin/python -m bench.national [--forbund 80] [--years 10] [--engine-cycles 3]
                                        [--open-needs 10] [--runs 20] [--database URL]
-                                       [--one-database URL]
+                                       [--one-database URL] [--report-only]
 
 Seeding (in this script only, never in the product): one year of the demo förbund is run through
 the engine by the demo users — C cycles of needs that end in every outcome of both routes and
@@ -19,10 +19,12 @@ in turn (so a change in the machine's load falls on both alike): the task list
 (`Finsam.task_list` for one party's representative, and the `/` page), the case overview
 (`case_overview` for the kansli, who sees every case, and for that representative, and the
 `/instances` page) and the follow-up report of the one förbund (`build_report`); then the report
-of all F förbund (what the national role reads: `report_forbunds` gives it every förbund where
-it holds the role). Copies carry no history (no events, ledger entries or notes; their chain
-head is the empty chain's, so the ledger does not miss them). On PostgreSQL give both databases
-(each emptied first when its name contains `bench`).
+of all F förbund as the national role reads it (`report_forbunds` gives it every förbund where
+it holds the role; it lists no case: `report_lists_cases`). `--report-only` times that report
+alone (no one-förbund database, no other reader, no replay). Copies carry no history (no
+events, ledger entries or notes; their chain head is the empty chain's, so the ledger does not
+miss them). On PostgreSQL give both databases (each emptied first when its name contains
+`bench`).
 
 Replay: `finsam replay` verifies (chains, ledger, a full replay on the exact version) the
 instances that were run through the engine, at national scale, and its instances per second are
@@ -177,6 +179,38 @@ def interleaved(pairs: dict[str, tuple[Callable[[], object], Callable[[], object
             for name, kept in seconds.items()}
 
 
+def build_national(finsam: Finsam, driver: Driver,
+                   args: argparse.Namespace) -> tuple[int, float, list[str], int]:
+    """The one förbund's Y years copied into F - 1 others: the engine-made instances, the
+    seconds they took, the förbund and the instances in all."""
+    sample, executed = build_one(finsam, driver, args)
+    one = max_id(finsam)
+    print(f"one year of {HOME} through the engine: {sample} instances in {executed:.1f} s; "
+          f"{args.years} years: {one} instances")
+    started = time.perf_counter()
+    tenants = fill_country(finsam, one, args.forbund)
+    instances, tasks = counts(finsam)
+    print(f"national: {len(tenants)} förbund × {args.years} years: {instances} instances, "
+          f"{tasks} open human tasks ({time.perf_counter() - started:.1f} s)")
+    return sample, executed, tenants, instances
+
+
+def national_report(finsam: Finsam, tenants: list[str]) -> Callable[[], object]:
+    """The report of every förbund as the national role reads it: figures, no case list."""
+    return lambda: build_report(finsam.db, tuple(sorted(tenants)), Period(), list_cases=False)
+
+
+def national_report_only(args: argparse.Namespace) -> int:
+    with demo_system(args.database) as finsam:
+        _, _, tenants, instances = build_national(finsam, Driver(finsam), args)
+        p50, p95 = timed(national_report(finsam, tenants), args.runs)
+    backend = (args.database or "sqlite").split(":")[0]
+    print(f"summary: {backend}: {len(tenants)} förbund × {args.years} years, {instances} "
+          f"instances: national report p50 {p50:.0f} ms, p95 {p95:.0f} ms over {args.runs} runs "
+          f"(target < 2000 on PostgreSQL)")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forbund", type=int, default=80, help="förbund (default 80)")
@@ -190,25 +224,20 @@ def main(argv: list[str]) -> int:
                         help="a database URL for the national data (default: SQLite)")
     parser.add_argument("--one-database", default=None,
                         help="a second database URL for one förbund's (default: SQLite)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="time only the national report (--one-database not used)")
     args = parser.parse_args(argv)
-    if (args.database is None) != (args.one_database is None):
+    if not args.report_only and (args.database is None) != (args.one_database is None):
         parser.error("give both --database and --one-database (on the same server), or neither")
+    if args.report_only:
+        return national_report_only(args)
     with demo_system(args.one_database) as alone, demo_system(args.database) as finsam:
         build_one(alone, Driver(alone), args)
         driver = Driver(finsam)
-        sample, executed = build_one(finsam, driver, args)
-        one = max_id(finsam)
-        print(f"one year of {HOME} through the engine: {sample} instances in {executed:.1f} s; "
-              f"{args.years} years: {one} instances")
-        started = time.perf_counter()
-        tenants = fill_country(finsam, one, args.forbund)
-        instances, tasks = counts(finsam)
-        print(f"national: {len(tenants)} förbund × {args.years} years: {instances} instances, "
-              f"{tasks} open human tasks ({time.perf_counter() - started:.1f} s)")
+        sample, executed, tenants, instances = build_national(finsam, driver, args)
         small, large = readers(alone, Driver(alone)), readers(finsam, driver)
         timings = interleaved({name: (small[name], large[name]) for name in small}, args.runs)
-        national = timed(lambda: build_report(finsam.db, tuple(sorted(tenants)), Period()),
-                         args.runs)
+        national = timed(national_report(finsam, tenants), args.runs)
         started = time.perf_counter()
         results, other = finsam.verify(HOME, list(range(1, sample + 1)))
         replayed = time.perf_counter() - started

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
+from sqlalchemy import event as sa_event
 
 from engine.store.models import (
     Event,
@@ -251,3 +252,37 @@ def test_step_through_replay_shows_each_step(desk: Desk, finsam: Finsam) -> None
     assert decision.data_after["esf_beslut"] == "avslag"
     assert "esf_beslut" not in decision.data_before
     assert "registrera_esf_beslut" in decision.path
+
+
+def test_a_run_of_replays_reads_each_spec_version_once(desk: Desk, finsam: Finsam) -> None:
+    walks.test_esf_ansokan_avslagen(desk)
+    walks.test_esf_ansokan_avslagen(desk)
+    with finsam.db.read() as session:
+        versions = set(session.execute(select(Instance.spec_version_id).where(
+            Instance.tenant == TENANT)).scalars())
+    statements: list[str] = []
+
+    def seen(_c, _cur, statement: str, *_) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa_event.listen(finsam.db.sa_engine, "before_cursor_execute", seen)
+    try:
+        results, other = finsam.engine.verify(TENANT)
+    finally:
+        sa_event.remove(finsam.db.sa_engine, "before_cursor_execute", seen)
+    assert other == [] and all(r.ok for r in results)
+    assert len(results) > len(versions)  # instances share versions (two ESF+ ideas, two needs)
+    assert len([s for s in statements if "FROM spec_version" in s]) == len(versions)
+
+    # A version changed after the fact is still found in every instance that ran on it.
+    def change(session) -> None:  # type: ignore[no-untyped-def]
+        row = session.scalars(select(SpecVersion).where(SpecVersion.process_id == "esf_plus")).one()
+        row.bpmn = row.bpmn.replace(b"beviljad", b"beviljaD", 1)
+
+    tamper(finsam, change)
+    esf = [i.id for i in finsam.engine.list_instances(TENANT, process_id="esf_plus")]
+    findings = verify(finsam)
+    assert len(esf) == 2
+    for iid in esf:
+        assert any(f"instance {iid}" in f and "spec version 1 was changed" in f
+                   for f in findings), findings

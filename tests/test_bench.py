@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
     ("bench.growth", ["--loops", "2", "--instances", "1"]),
     ("bench.national", ["--forbund", "3", "--years", "2", "--engine-cycles", "1",
                         "--open-needs", "2", "--runs", "2"]),
+    ("bench.national", ["--forbund", "3", "--years", "2", "--engine-cycles", "1",
+                        "--open-needs", "2", "--runs", "2", "--report-only"]),
     ("bench.http", ["--instances", "2", "--workers", "2", "--clients", "3"]),
 ])
 def test_benchmark_runs_small(module: str, args: list[str]) -> None:

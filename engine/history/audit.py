@@ -135,7 +135,7 @@ def verify_instances(
 ) -> tuple[list[Verification], list[Finding]]:
     """Verify instances of `tenant` (all when `instance_ids` is None): their chains, the ledger,
     and a replay of each. Returns the per-instance results and the ledger's own findings."""
-    from engine.history.replay import CheckedSpecs, replay_instance
+    from engine.history.replay import SpecRows, replay_instance
 
     with ctx.db.read() as session:
         ledger_findings = verify_ledger(session, tenant, expected_head)
@@ -144,7 +144,7 @@ def verify_instances(
             query = query.where(Instance.id.in_(list(instance_ids)))
         ids = list(session.scalars(query))
     results = []
-    checked: CheckedSpecs = {}
+    specs = SpecRows()  # each spec version read and checked once for the whole run
     for start in range(0, len(ids), VERIFY_CHUNK):
         chunk = ids[start:start + VERIFY_CHUNK]
         with ctx.db.read() as session:  # one read of each table for the chunk's instances
@@ -173,7 +173,7 @@ def verify_instances(
                 if not result.findings and not redacted[instance_id]:
                     # (a purged case was replayed before its purge)
                     replayed, findings = replay_instance(
-                        ctx, session, instance, events[instance_id], checked=checked,
+                        ctx, session, instance, events[instance_id], specs=specs,
                         stored_open=open_rows[instance_id])
                     result.steps_replayed = replayed
                     result.findings.extend(findings)

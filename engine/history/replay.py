@@ -45,22 +45,39 @@ class ReplayStep:
     path: list[str]
 
 
-# The spec versions a verification run has read and checked against their content hash, by
-# (tenant, process id, content hash): each is read and checked once per run, not per instance.
-CheckedSpecs = dict[tuple[str, str, str], SpecVersion]
+class SpecRows:
+    """The spec versions a run of replays reads, each looked up and checked against its own
+    content once (by tenant, process and content hash), not once per instance. The rows stay
+    readable after their session (read sessions expire nothing)."""
+
+    def __init__(self) -> None:
+        self._checked: dict[tuple[str, str, str], tuple[SpecVersion | None, bool]] = {}
+
+    def get(self, session: Session, tenant: str, process_id: str,
+            content_hash: Any) -> tuple[SpecVersion | None, bool]:
+        """The stored version with `content_hash` (None when missing) and whether its content
+        still matches its hash."""
+        key = (tenant, process_id, str(content_hash))
+        if key not in self._checked:
+            row = by_hash(session, tenant, process_id, content_hash)
+            intact = row is not None and SpecSource(
+                row.filename, row.bpmn, dict(row.forms)).content_hash == row.content_hash
+            self._checked[key] = (row, intact)
+        return self._checked[key]
 
 
 def replay_instance(
     ctx: EngineContext, session: Session, instance: Instance, events: list[Event],
-    steps: list[ReplayStep] | None = None, checked: CheckedSpecs | None = None,
+    steps: list[ReplayStep] | None = None, specs: SpecRows | None = None,
     stored_open: list[tuple[str, str | None]] | None = None,
 ) -> tuple[int, list[Finding]]:
     """Replay `instance` from `events`; return the number of steps replayed and the findings.
 
-    When `steps` is given, the state after each event is appended to it. `checked` carries the
-    spec versions already read and checked in this run (a run verifying many instances);
-    `stored_open` the instance's open human task rows (bpmn id, item) when the run read them."""
-    checked = {} if checked is None else checked
+    When `steps` is given, the state after each event is appended to it. `specs` shares the
+    spec versions read among the replays of one run; `stored_open` is the instance's open human
+    task rows (bpmn id, item) when the run read them with others'.
+    """
+    specs = specs or SpecRows()
     findings: list[Finding] = []
 
     def finding(what: str, event: Event | None = None) -> None:
@@ -70,8 +87,8 @@ def replay_instance(
     if not events or events[0].kind != "started":
         finding("the history does not begin with the start")
         return 0, findings
-    spec_row = _spec_row(session, instance, events[0].data.get("spec_hash"), finding, events[0],
-                         checked)
+    spec_row = _spec_row(session, specs, instance, events[0].data.get("spec_hash"), finding,
+                         events[0])
     if spec_row is None:
         return 0, findings
     parsed = ctx.parsed_spec(spec_row)
@@ -119,8 +136,8 @@ def replay_instance(
                 if workflow is None:
                     finding("a migration before the start", event)
                     break
-                target = _spec_row(session, instance, event.data.get("to_hash"), finding, event,
-                                   checked)
+                target = _spec_row(session, specs, instance, event.data.get("to_hash"), finding,
+                                   event)
                 if target is None:
                     break
                 moved = ctx.parsed_spec(target)
@@ -157,23 +174,18 @@ def replay_instance(
     return replayed, findings
 
 
-def _spec_row(session: Session, instance: Instance, content_hash: Any, finding: Any,
-              event: Event, checked: CheckedSpecs) -> SpecVersion | None:
+def _spec_row(session: Session, specs: SpecRows, instance: Instance, content_hash: Any,
+              finding: Any, event: Event) -> SpecVersion | None:
     """The instance's tenant's stored version with `content_hash`, checked against its own
-    content (once per run: `checked`)."""
-    key = (instance.tenant, instance.process_id, str(content_hash))
-    if key in checked:
-        return checked[key]
-    row = by_hash(session, instance.tenant, instance.process_id, content_hash)
+    content."""
+    row, intact = specs.get(session, instance.tenant, instance.process_id, content_hash)
     if row is None:
         finding(f"the spec version {str(content_hash)[:12]}… the history names is missing", event)
         return None
-    source = SpecSource(row.filename, row.bpmn, dict(row.forms))
-    if source.content_hash != row.content_hash:
+    if not intact:
         finding(f"the stored spec version {row.version} was changed: its content no longer "
                 "matches its hash")
         return None
-    checked[key] = row
     return row
 
 

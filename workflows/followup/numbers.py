@@ -3,7 +3,7 @@ instants to Swedish dates."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,8 +31,9 @@ def summed(rows: Any, figures: tuple[str, ...]) -> dict[str, Any]:
     return total
 
 
-def counted(rows: Any) -> list[dict[str, Any]]:
-    return [{"kod": row.kod, "antal": int(row.antal)} for row in rows]
+def midnight(day: date) -> datetime:
+    """The first instant of a Swedish day: the report's days are Stockholm's."""
+    return datetime.combine(day, time(), STOCKHOLM)
 
 
 def day(moment: datetime | None) -> str | None:

@@ -4,8 +4,13 @@ identified before or after it, by the Swedish day the need was identified."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
+
+from sqlalchemy import ColumnElement, case
+
+from .numbers import midnight
 
 PERIOD_FIGURES = ("identifierade", "ansokningar", "beviljade", "avslagna", "ej_ansokan",
                   "pagaende", "fk_fallback", "beviljat_belopp")
@@ -14,33 +19,29 @@ PERIOD_NAMES = {PROGRAMPERIOD: "Programperioden", FORE: "Före programperioden",
                 EFTER: "Efter programperioden"}
 
 
-def esf_per_period(projects: list[dict[str, Any]], first: date, last: date,
-                   tenant: str | None = None) -> list[dict[str, Any]]:
-    """The ideas of `projects` (the report's `projekt` rows; one förbund's with `tenant`) per
-    period: the programme period [first, last] always, before and after it when an idea falls
-    there. Each with the figures of 000 §8 and the agreed projektägare by member."""
+def period_of(created_at: ColumnElement[Any], first: date, last: date) -> ColumnElement[str]:
+    """The period an idea falls in by the Swedish day its need was identified (created)."""
+    return case((created_at < midnight(first), FORE),
+                (created_at >= midnight(last + timedelta(days=1)), EFTER), else_=PROGRAMPERIOD)
+
+
+def esf_per_period(groups: Iterable[dict[str, Any]], first: date,
+                   last: date) -> list[dict[str, Any]]:
+    """The ideas per period from the ESF+ part's groups (`period`, `owner`, `overens` and the
+    figures of `PERIOD_FIGURES` per group, `esf.esf_part`): the programme period [first, last]
+    always, before and after it when an idea falls there. Each with the figures of 000 §8 and
+    the agreed projektägare by member."""
     bounds: dict[str, tuple[date | None, date | None]] = {
         FORE: (None, first - timedelta(days=1)), PROGRAMPERIOD: (first, last),
         EFTER: (last + timedelta(days=1), None)}
     counted: dict[str, dict[str, Any]] = {}
-    for row in projects:
-        if tenant is not None and row["forbund"] != tenant:
-            continue
-        identified = date.fromisoformat(row["identifierad"])
-        key = FORE if identified < first else EFTER if identified > last else PROGRAMPERIOD
-        figures = counted.setdefault(key, _zeros())
-        granted = row["esf_beslut"] == "beviljad"
-        figures["identifierade"] += 1
-        figures["ansokningar"] += row["inskickad_datum"] is not None
-        figures["beviljade"] += granted
-        figures["avslagna"] += row["esf_beslut"] == "avslag"
-        figures["ej_ansokan"] += row["outcome"] == "ej_ansokan"
-        figures["pagaende"] += row["status"] == "running"
-        figures["fk_fallback"] += row["fk_fallback"] is True
-        figures["beviljat_belopp"] += (row["beviljat_belopp"] or 0) if granted else 0
-        if row["projektagare"]:
+    for group in groups:
+        figures = counted.setdefault(group["period"], _zeros())
+        for name in PERIOD_FIGURES:
+            figures[name] += group[name]
+        if group["owner"]:
             owners = figures["projektagare"]
-            owners[row["projektagare"]] = owners.get(row["projektagare"], 0) + 1
+            owners[group["owner"]] = owners.get(group["owner"], 0) + group["overens"]
     counted.setdefault(PROGRAMPERIOD, _zeros())
     return [
         {"period": key, "namn": PERIOD_NAMES[key],

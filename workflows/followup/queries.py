@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, select
+from sqlalchemy import ColumnElement, FromClause, Select, Subquery, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from engine import HumanTask, Instance, InstanceAttribute
@@ -48,22 +48,30 @@ class Scope:
 
 
 def pivot(
-    scope: Scope, process_id: str, text: Sequence[str] = (), number: Sequence[str] = ()
+    scope: Scope, process_id: str, text: Sequence[str] = (), number: Sequence[str] = (),
+    lists: Sequence[str] = (),
 ) -> Subquery:
     """One row per instance in scope: id, tenant, titel, status, outcome, created_at, and one
-    column per scalar variable (text or number); a missing variable is NULL."""
+    column per scalar variable (text or number); a missing variable is NULL. For each list
+    variable of `lists`, `<key>_antal` counts its values and `<key>` is the value when there is
+    exactly one (else NULL)."""
     columns: list[Any] = [
         I.id.label("id"), I.tenant.label("tenant"), I.title.label("titel"),
         I.status.label("status"), I.outcome.label("outcome"), I.created_at.label("created_at"),
     ]
     columns += [func.max(case((A.key == key, A.value_text))).label(key) for key in text]
     columns += [func.max(case((A.key == key, A.value_number))).label(key) for key in number]
+    for key in lists:
+        values = func.count(case((A.key == key, 1)))
+        columns += [values.label(f"{key}_antal"),
+                    case((values == 1, func.max(case((A.key == key, A.value_text))))).label(key)]
     return (
         select(*columns)
         .select_from(I)
-        .outerjoin(A, and_(A.instance_id == I.id, *scope.attributes(process_id, *text, *number)))
+        .outerjoin(A, and_(A.instance_id == I.id,
+                           *scope.attributes(process_id, *text, *number, *lists)))
         .where(*scope.where(process_id))
-        .group_by(I.id, I.tenant, I.title, I.status, I.outcome, I.created_at)
+        .group_by(I.id)  # the other columns depend on the primary key
         .subquery()
     )
 
@@ -89,6 +97,31 @@ def by_tenant(
             for row in session.execute(query)}
 
 
+def grouped(
+    session: Session, source: FromClause, keys: dict[str, Any], figures: dict[str, Any],
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[dict[str, Any]]:
+    """The figures (label → aggregate expression) per group of `keys` (label → expression)
+    over the rows of `source` that meet `where`: one statement, one row per group. Each key is
+    one expression object in SELECT and GROUP BY, so PostgreSQL sees the same parameters."""
+    query: Select[Any] = (
+        select(*(expression.label(name) for name, expression in keys.items()),
+               *(expression.label(name) for name, expression in figures.items()))
+        .select_from(source)
+        .where(*where)
+        .group_by(*keys.values())
+    )
+    return [dict(row._mapping) for row in session.execute(query)]
+
+
+def of_tenants(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows with a `tenant` by their förbund, in their order."""
+    grouped_rows: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped_rows.setdefault(row["tenant"], []).append(row)
+    return grouped_rows
+
+
 def list_values(
     session: Session, scope: Scope, process_id: str, keys: Sequence[str]
 ) -> dict[int, dict[str, list[str]]]:
@@ -107,22 +140,23 @@ def list_values(
 
 def list_breakdown(
     session: Session, scope: Scope, process_id: str, subquery: Subquery, key: str,
-    condition: ColumnElement[bool], sums: Sequence[str] = (),
+    condition: ColumnElement[bool],
 ) -> list[dict[str, Any]]:
     """For each value of the list variable `key` among the instances of `subquery` that meet
-    `condition`: how many instances have it, and the sums of the columns `sums` over them."""
+    `condition`: how many instances have it."""
     query = (
-        select(
-            A.value_text.label("kod"),
-            func.count(func.distinct(A.instance_id)).label("antal"),
-            *(func.coalesce(func.sum(subquery.c[name]), 0).label(name) for name in sums),
-        )
-        .join(subquery, subquery.c.id == A.instance_id)
-        .where(*scope.attributes(process_id, key), condition)
+        select(A.value_text.label("kod"), func.count(func.distinct(A.instance_id)).label("antal"))
+        .where(*scope.attributes(process_id, key), A.instance_id.in_(met(subquery, condition)))
         .group_by(A.value_text)
         .order_by(A.value_text)
     )
     return [dict(row._mapping) for row in session.execute(query)]
+
+
+def met(subquery: Subquery, condition: ColumnElement[bool]) -> Select[Any]:
+    """The ids of the instances of `subquery` that meet `condition`: a semi-join, so that the
+    pivot is computed once and looked up, not joined row by row."""
+    return select(subquery.c.id).where(condition)
 
 
 def open_steps(

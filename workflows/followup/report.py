@@ -8,26 +8,22 @@ here: the styrelse gets the Finsam part only, never an `esf_plus` key (R-S2).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from engine import Database, Forbidden, InvalidData
 
-from .. import policy, rules
+from .. import policy
 from ..catalogue import ESF_PROCESS
 from ..parties import Capacity
 from ..system import Finsam
 from ..users import capacities
 from . import queries as q
-from .codes import ESF_FIGURES, FINSAM_FIGURES
 from .esf import esf_part
 from .finsam import finsam_part
-from .parts import by_part, part_kinds
-from .programme import esf_per_period
+from .numbers import midnight
 from .years import finsam_years
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Days a period may name: any need's, with room; beyond them the day after the last day, or a
 # midnight in UTC, falls outside what dates and the database hold.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
@@ -64,9 +60,6 @@ class Period:
 
     def scope(self, tenants: tuple[str, ...]) -> q.Scope:
         """The instances created from the first day's midnight to the day after the last."""
-        def midnight(day: date) -> datetime:
-            return datetime.combine(day, time(), STOCKHOLM)
-
         return q.Scope(
             tenants,
             midnight(self.start) if self.start else None,
@@ -102,22 +95,12 @@ def report_for(
     if forbund is not None and forbund not in given:
         raise Forbidden("du ser bara ditt eget förbunds uppföljning" if len(given) == 1
                         else "du ser bara uppföljningen av de förbund du har fått")
+    lists_cases = policy.report_lists_cases(capacity)
     report = build_report(finsam.db, (forbund,) if forbund else given, period,
-                          include_esf=sees_esf(capacity))
-    if policy.report_lists_cases(capacity):
+                          include_esf=sees_esf(capacity), list_cases=lists_cases)
+    if lists_cases:
         _only_visible_rows(finsam, capacity, report)
-    else:
-        _no_case_lists(report)
     return report
-
-
-def _no_case_lists(report: dict[str, Any]) -> None:
-    """Empty every list of single cases: the figures stay, no case, title or name."""
-    for key in ("esf_plus", "finansiell_samordning"):
-        part = report.get(key)
-        for name in CASE_LISTS:
-            if part is not None and name in part:
-                part[name] = []
 
 
 # The report's lists of single cases: a row is shown only to those who may see its case (the
@@ -141,54 +124,28 @@ def _only_visible_rows(finsam: Finsam, capacity: Capacity, report: dict[str, Any
 
 
 def build_report(
-    db: Database, tenants: tuple[str, ...], period: Period, include_esf: bool = True
+    db: Database, tenants: tuple[str, ...], period: Period, include_esf: bool = True,
+    list_cases: bool = True,
 ) -> dict[str, Any]:
     """The follow-up report of `tenants` in total and per förbund, for needs identified in
     `period`; the Finsam part's `per_ar` counts the granted insatser in every year of the
     period they run (004), whenever identified. Without `include_esf` the report has no
-    `esf_plus` key at all."""
+    `esf_plus` key at all; without `list_cases` its lists of single cases (`CASE_LISTS`) are
+    empty and no case of them is read: every figure is an SQL aggregate either way."""
     scope = period.scope(tenants)
     report: dict[str, Any] = {"forbund": list(tenants), "period": period.to_json()}
     per_forbund: dict[str, dict[str, Any]] = {t: {} for t in tenants}
     with db.read() as session:
         if include_esf:
-            esf, esf_by_tenant = esf_part(session, scope)
-            first, last = rules.programme_period()
-            esf["per_programperiod"] = esf_per_period(esf["projekt"], first, last)
-            report["esf_plus"] = esf
-            projects = _rows_by_tenant(esf["projekt"])
+            report["esf_plus"], esf_by_tenant = esf_part(session, scope, list_cases)
             for tenant in tenants:
-                per_forbund[tenant]["esf_plus"] = {
-                    **esf_by_tenant.get(tenant, dict.fromkeys(ESF_FIGURES, 0)),
-                    "per_programperiod": esf_per_period(projects.get(tenant, []), first, last,
-                                                        tenant)}
-        finsam, finsam_by_tenant = finsam_part(session, scope)
+                per_forbund[tenant]["esf_plus"] = esf_by_tenant[tenant]
+        finsam, finsam_by_tenant = finsam_part(session, scope, list_cases)
         report["finansiell_samordning"] = finsam
-        for tenant in tenants:
-            per_forbund[tenant]["finansiell_samordning"] = finsam_by_tenant.get(
-                tenant, dict.fromkeys(FINSAM_FIGURES, 0))
         years, years_by_tenant = finsam_years(session, tenants, period.start, period.end)
         finsam["per_ar"] = years
         for tenant in tenants:
             per_forbund[tenant]["finansiell_samordning"] = {
-                **per_forbund[tenant]["finansiell_samordning"], "per_ar": years_by_tenant[tenant]}
-        kinds = part_kinds(session, tenants)
-    for section, rows in (("esf_plus", "projekt"), ("finansiell_samordning", "insatslista")):
-        if section in report:
-            report[section].update(by_part(report[section], kinds))
-            # Each förbund's rows apart once, not every row read again for every förbund.
-            of_tenant = _rows_by_tenant(report[section][rows])
-            for tenant in tenants:
-                per_forbund[tenant][section] = {
-                    **per_forbund[tenant][section],
-                    **by_part({rows: of_tenant.get(tenant, [])}, kinds, tenant)}
+                **finsam_by_tenant[tenant], "per_ar": years_by_tenant[tenant]}
     report["per_forbund"] = per_forbund
     return report
-
-
-def _rows_by_tenant(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """A case list's rows by their förbund, in their order."""
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        grouped.setdefault(row["forbund"], []).append(row)
-    return grouped
