@@ -60,6 +60,7 @@ class UnitOfWork(Session):
         `writes` as `UPDATE`s by primary key, and mark the rows clean (so the next flush leaves
         them alone): for the seal to send, on PostgreSQL inside its own statement, elsewhere
         just before the events (Core statements built once per shape, not the ORM's flush)."""
+        changed: list[tuple[str, tuple[str, ...], int, Instance | HumanTask, dict[str, Any]]] = []
         for row in list(self.dirty):
             if not isinstance(row, Instance | HumanTask):
                 continue
@@ -69,9 +70,12 @@ class UnitOfWork(Session):
                 added = state.attrs[attr.key].history.added
                 if added:
                     changes[attr.key] = added[0]
-            if not changes:
-                continue
-            writes.update_row(type(row), row.id, changes)
+            if changes:
+                changed.append((type(row).__name__, tuple(sorted(changes)), row.id, row, changes))
+        # In an order of their own (the session's is not), so that the same kind of step has
+        # the same shape and finds its statement built.
+        for _, _, row_id, row, changes in sorted(changed, key=lambda c: c[:3]):
+            writes.update_row(type(row), row_id, changes)
             for key, value in changes.items():
                 set_committed_value(row, key, value)
 
