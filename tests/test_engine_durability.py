@@ -58,6 +58,19 @@ def _complete_counting(finsam: Finsam, user: str, instance_id: int, bpmn_id: str
     return result, counter.statements
 
 
+def _esf_route(finsam: Finsam, started_by: Finsam | None = None) -> int:
+    """An ESF+ route at its first step: a need (started by `started_by`, default `finsam`)
+    identified by the kansli through `finsam`; the route's instance id."""
+    kansli = capacities(finsam.db, "kansli")[0]
+    start = (started_by or finsam).start_need(kansli, {"titel": "Knutpunkt"})
+    need, _ = _complete_counting(finsam, "kansli", start.instance.id, "identifiera_behov", {
+        "malgrupp": "Unga vuxna hemmasittare", "inom_finsam_malgrupp": True,
+        "titel": "Knutpunkt", "parter": ["af", "fk", "angelholm"],
+        "finansieringsform": "esf_plus"})
+    iid = next(i.id for i in need.started if i.process_id == "esf_plus")
+    return iid
+
+
 # The statements of one completion on the main path, BEGIN (SQLite) and COMMIT included. On
 # PostgreSQL: the lock with the read of the tasks (read again only if the statement waited for
 # the lock: tests/test_concurrency.py), one statement for every write (the instance and task
@@ -69,13 +82,7 @@ COMPLETION_STATEMENTS = {"sqlite": 6, "postgresql": 3}
 
 
 def test_one_completion_sends_a_pinned_number_of_statements(finsam: Finsam) -> None:
-    kansli = capacities(finsam.db, "kansli")[0]
-    start = finsam.start_need(kansli, {"titel": "Knutpunkt"})
-    need, _ = _complete_counting(finsam, "kansli", start.instance.id, "identifiera_behov", {
-        "malgrupp": "Unga vuxna hemmasittare", "inom_finsam_malgrupp": True,
-        "titel": "Knutpunkt", "parter": ["af", "fk", "angelholm"],
-        "finansieringsform": "esf_plus"})
-    iid = next(i.id for i in need.started if i.process_id == "esf_plus")
+    iid = _esf_route(finsam)
     opened, opening = _complete_counting(finsam, "af", iid, "utforma_projektide",
                                          {"projektide": "Knutpunkt", "syfte": "Stöd",
                                           "mal": "Arbete"})
@@ -123,12 +130,7 @@ def test_the_ledger_stays_one_chain_when_two_processes_take_turns(finsam: Finsam
         systems = [finsam, other]
         for turn in range(4):
             systems[turn % 2].start_need(kansli, {"titel": f"Behov {turn}"})
-        start = other.start_need(kansli, {"titel": "Knutpunkt"})
-        need, _ = _complete_counting(finsam, "kansli", start.instance.id, "identifiera_behov", {
-            "malgrupp": "Unga vuxna hemmasittare", "inom_finsam_malgrupp": True,
-            "titel": "Knutpunkt", "parter": ["af", "fk", "angelholm"],
-            "finansieringsform": "esf_plus"})
-        iid = next(i.id for i in need.started if i.process_id == "esf_plus")
+        iid = _esf_route(finsam, started_by=other)
         _complete_counting(other, "af", iid, "utforma_projektide",
                            {"projektide": "Knutpunkt", "syfte": "Stöd", "mal": "Arbete"})
         for turn, org in enumerate(["af", "fk", "angelholm"]):
@@ -235,7 +237,6 @@ def test_a_warm_completion_builds_no_statement_anew(finsam: Finsam) -> None:
     # `values([...])` is never cached, and compiling cost a quarter of a completion. Once a step
     # of the same shape has run (here: on a first instance), a completion compiles nothing
     # (`engine/store/bound_rows.py`).
-    kansli = capacities(finsam.db, "kansli")[0]
     compiled: list[tuple[str, Any]] = []
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any,
@@ -244,12 +245,7 @@ def test_a_warm_completion_builds_no_statement_anew(finsam: Finsam) -> None:
             compiled.append((" ".join(statement.split()[:3]), context.cache_hit))
 
     for measured in (False, True):
-        start = finsam.start_need(kansli, {"titel": "Knutpunkt"})
-        need, _ = _complete_counting(finsam, "kansli", start.instance.id, "identifiera_behov", {
-            "malgrupp": "Unga vuxna hemmasittare", "inom_finsam_malgrupp": True,
-            "titel": "Knutpunkt", "parter": ["af", "fk", "angelholm"],
-            "finansieringsform": "esf_plus"})
-        iid = next(i.id for i in need.started if i.process_id == "esf_plus")
+        iid = _esf_route(finsam)
         _complete_counting(finsam, "af", iid, "utforma_projektide",
                            {"projektide": "Knutpunkt", "syfte": "Stöd", "mal": "Arbete"})
         _complete_counting(finsam, "af", iid, "forankra_projektide", {"forankrad": True},
