@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from engine.base.canonical import GENESIS_HASH
 from engine.base.findings import Finding
-from engine.store.chain import chain_hash, event_body
+from engine.store.chain import chain_hash, event_body, purged_hashes
 from engine.store.ledger import entry_body, entry_hash
-from engine.store.models import Event, HumanTask, Instance, LedgerEntry, LedgerHead, Redaction
+from engine.store.models import Event, HumanTask, Instance, LedgerEntry, LedgerHead
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
@@ -154,11 +154,7 @@ def verify_instances(
             for event in session.scalars(select(Event).where(Event.instance_id.in_(chunk))
                                          .order_by(Event.instance_id, Event.seq)):
                 events[event.instance_id].append(event)
-            redacted: dict[int, dict[int, str]] = {instance_id: {} for instance_id in chunk}
-            for instance_id, seq, digest in session.execute(
-                    select(Redaction.instance_id, Redaction.seq, Redaction.content_hash)
-                    .where(Redaction.instance_id.in_(chunk))):
-                redacted[instance_id][seq] = digest
+            redacted = purged_hashes(session, chunk)
             open_rows: dict[int, list[tuple[str, str | None]]] = {i: [] for i in chunk}
             for instance_id, bpmn_id, item in session.execute(
                     select(HumanTask.instance_id, HumanTask.bpmn_id, HumanTask.item)

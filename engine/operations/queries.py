@@ -22,8 +22,8 @@ from engine.base.types import (
     TaskView,
 )
 from engine.store import inbox, spec_rows
-from engine.store.chain import event_view
-from engine.store.models import Event, HumanTask, Instance, Redaction, SpecVersion
+from engine.store.chain import event_view, purged_hashes
+from engine.store.models import Event, HumanTask, Instance, SpecVersion
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
@@ -274,9 +274,7 @@ def events(ctx: EngineContext, tenant: str, instance_id: int) -> list[EventView]
             .where(Event.instance_id == instance_id, Event.tenant == tenant)
             .order_by(Event.seq)
         )
-        purged: dict[int, str] = {seq: digest for seq, digest in session.execute(
-            select(Redaction.seq, Redaction.content_hash).where(
-                Redaction.instance_id == instance_id))}
+        purged = purged_hashes(session, [instance_id])[instance_id]
         return [event_view(row, purged.get(row.seq)) for row in rows]
 
 

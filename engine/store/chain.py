@@ -12,10 +12,13 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from engine.base.canonical import canonical_json
 from engine.base.types import EventView
 from engine.store.ledger import touch
-from engine.store.models import Event, Instance
+from engine.store.models import Event, Instance, Redaction
 from engine.store.unit_of_work import UnitOfWork
 
 
@@ -94,3 +97,14 @@ def event_view(event: Event, purged_hash: str | None = None) -> EventView:
         hash=event.hash,
         purged_hash=purged_hash,
     )
+
+
+def purged_hashes(session: Session, instance_ids: list[int]) -> dict[int, dict[int, str]]:
+    """For each of `instance_ids`, its events whose free text retention purged: seq → the hash
+    their purged content chains to (`Redaction`; empty for an instance never purged)."""
+    found: dict[int, dict[int, str]] = {instance_id: {} for instance_id in instance_ids}
+    for instance_id, seq, digest in session.execute(
+            select(Redaction.instance_id, Redaction.seq, Redaction.content_hash)
+            .where(Redaction.instance_id.in_(instance_ids))):
+        found[instance_id][seq] = digest
+    return found
