@@ -181,3 +181,24 @@ def test_a_version_stored_before_the_rules_fails_its_step_with_a_409(engine: Eng
         engine.complete_task(hostile.actor(), task.id, {"x": "a"})
     with engine.db.read() as session:
         assert session.get_one(HumanTask, task.id).state == "open"
+
+
+def test_a_form_is_checked_once_and_validated_by_what_it_says_now() -> None:
+    # The schema's rules and its validator are kept by the schema's content, so a completion
+    # neither walks the schema again nor builds a validator; a schema changed in place (a hook
+    # may prepare the form per task) is a new content, checked and validated as it now reads.
+    from engine.specs import forms
+
+    schema: dict[str, Any] = {"type": "object", "properties": {"antal": {"type": "integer",
+                              "maximum": 10}}, "additionalProperties": False}
+    forms._checked.cache_clear()
+    assert validate_form_data(schema, {"antal": 3}) == {"antal": 3}
+    assert validate_form_data(schema, {"antal": 4}) == {"antal": 4}
+    assert forms._checked.cache_info().misses == 1 and forms._checked.cache_info().hits == 1
+    schema["properties"]["antal"]["maximum"] = 2
+    with pytest.raises(InvalidData) as refused:
+        validate_form_data(schema, {"antal": 3})
+    assert "antal" in refused.value.details
+    schema["properties"]["antal"]["$ref"] = "https://example.org/elsewhere.json"
+    with pytest.raises(WorkflowFailure):
+        validate_form_data(schema, {"antal": 1})

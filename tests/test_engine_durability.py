@@ -261,3 +261,32 @@ def test_a_warm_completion_builds_no_statement_anew(finsam: Finsam) -> None:
                 event.remove(finsam.db.sa_engine, "after_cursor_execute", on_execute)
     hit = finsam.db.sa_engine.dialect.CACHE_HIT
     assert compiled and [(s, cache) for s, cache in compiled if cache != hit] == []
+
+
+def test_postgresql_writes_keep_their_prepared_statements_and_reads_write_nothing(
+        finsam: Finsam) -> None:
+    # psycopg prepares a statement once a connection has run it five times and forgets them all
+    # at a ROLLBACK. Reads ended with one, so the writes between them were parsed and planned
+    # again every time. Reads now run READ ONLY and end with COMMIT; only writes are prepared.
+    if finsam.db.is_sqlite:
+        return
+    iid = _esf_route(finsam)
+    task = next(t for t in finsam.engine.open_tasks_of(iid))
+    capacity = capacities(finsam.db, "af")[0]
+    for _ in range(6):  # the statements of a claim and a release, each after a read
+        finsam.engine.open_tasks_of(iid)
+        finsam.claim_task(capacity, task.id)
+        finsam.engine.open_tasks_of(iid)
+        finsam.unclaim_task(capacity, task.id)
+    with finsam.db.write() as session:  # the pool's one connection
+        prepared = [s for (s,) in session.execute(
+            text("SELECT statement FROM pg_prepared_statements"))]
+    assert any("FOR UPDATE" in s for s in prepared), prepared
+    assert not any(s.lstrip().startswith("SELECT human_task") for s in prepared), prepared
+    with finsam.db.read() as session:
+        try:
+            session.execute(text("UPDATE instance SET title = 'x'"))
+        except Exception as error:
+            assert "read-only transaction" in str(error)
+        else:
+            raise AssertionError("a read session wrote")

@@ -10,9 +10,11 @@ looks at the clock (`engine/base/deadline.py`) before it runs.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
@@ -22,7 +24,13 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 
 from engine.base.deadline import Deadline
 from engine.base.errors import InvalidData, WorkflowFailure
-from engine.specs.schemas import FORMATS, compile_pattern, schema_problems
+from engine.specs.schemas import (
+    FORMATS,
+    Problems,
+    compile_pattern,
+    schema_problems,
+    size_problems,
+)
 
 MAX_STRING_LENGTH = 20_000
 MAX_FIELDS = 200
@@ -112,14 +120,16 @@ def validate_form_data(schema: dict[str, Any] | None, data: Any,
 def _errors(schema: dict[str, Any], data: dict[str, Any], form: str) -> list[ValidationError]:
     """Every validation error of `data`, within the bounds; WorkflowFailure if the schema is
     out of bounds or its validation takes too long."""
-    problems = schema_problems(schema)
-    if problems:
+    problems = size_problems(schema)  # bounded first: the key below walks the whole schema
+    validator = None
+    if not problems:
+        problems, validator = _checked(json.dumps(schema, sort_keys=True, separators=(",", ":")))
+    if problems or validator is None:
         message, hint = problems[0]
         raise WorkflowFailure(f"the form {form} cannot be used: {message}. Fix: {hint}")
     deadline = Deadline()
     token = _DEADLINE.set(deadline)
     try:
-        validator = _Validator(schema, registry=_REGISTRY, format_checker=_FORMAT_CHECKER)
         return list(validator.iter_errors(data))
     except _TooSlow:
         raise WorkflowFailure(f"the form {form} could not be checked: "
@@ -130,6 +140,18 @@ def _errors(schema: dict[str, Any], data: dict[str, Any], form: str) -> list[Val
     finally:
         _DEADLINE.reset(token)
         deadline.finish()
+
+
+@lru_cache(maxsize=256)
+def _checked(text: str) -> tuple[Problems, Any]:
+    """The problems of the schema whose canonical JSON is `text` and, when it has none, its
+    validator: each form is checked and its validator built once per process, not at every
+    completion. The validator holds its own copy of the schema, which nobody can change."""
+    schema = json.loads(text)
+    problems = schema_problems(schema)
+    if problems:
+        return problems, None
+    return [], _Validator(schema, registry=_REGISTRY, format_checker=_FORMAT_CHECKER)
 
 
 def _field_messages(error: ValidationError) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -33,9 +34,10 @@ class SpecSource:
     bpmn: bytes
     forms: dict[str, Any]
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """sha256 over the BPMN bytes and the canonical JSON of the forms."""
+        """sha256 over the BPMN bytes and the canonical JSON of the forms (computed once: a
+        running spec's due dates are looked up by it at every step)."""
         digest = hashlib.sha256()
         digest.update(self.bpmn)
         digest.update(b"\0")
