@@ -14,10 +14,12 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 
 from engine import Actor, Database, Engine, read_source
-from engine.store.attributes import attribute_rows
-from engine.store.models import ATTRIBUTE_TEXT_LENGTH, Base, InstanceAttribute
+from engine.store.attributes import attribute_rows, write_attributes
+from engine.store.models import ATTRIBUTE_TEXT_LENGTH, Base, Instance, InstanceAttribute
+from workflows import Finsam
 from workflows.catalogue import INDEXED_VARIABLES
 from workflows.schema import alembic_config, is_current, upgrade
+from workflows.users import capacities
 
 from .conftest import DATA
 
@@ -122,3 +124,20 @@ def test_upgrade_from_0002_backfills_existing_instances(database_url: str) -> No
         (1, "t", "esf_plus", "projektagare", 0, "fk", None, None),
     ]  # the unknown process "other" and undeclared variables get no rows
     db.dispose()
+
+
+def test_a_value_that_changes_only_its_type_gets_new_rows(finsam: Finsam) -> None:
+    # A step compares the keys' values before and after and writes only the keys that changed;
+    # True == 1 in Python, but their rows differ ('true' against the number 1).
+    start = finsam.start_need(capacities(finsam.db, "kansli")[0], {"titel": "Knutpunkt"})
+    iid = start.instance.id
+    key = "inom_finsam_malgrupp"
+    with finsam.db.write() as session:
+        instance = session.get(Instance, iid)
+        instance.data = {**instance.data, key: 1}
+        write_attributes(session, instance, [key], {**instance.data, key: True})
+    with finsam.db.read() as session:
+        rows = session.execute(select(InstanceAttribute.value_text, InstanceAttribute.value_number)
+                               .where(InstanceAttribute.instance_id == iid,
+                                      InstanceAttribute.key == key)).all()
+    assert [tuple(r) for r in rows] == [(None, 1.0)]

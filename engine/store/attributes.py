@@ -71,8 +71,11 @@ def write_attributes(session: UnitOfWork, instance: Instance, keys: Iterable[str
     keys = tuple(keys)
     if not keys:
         return
-    wanted = attribute_rows(instance.data or {}, keys)
-    if previous is not None:
+    data = instance.data or {}
+    if previous is not None:  # a key whose value is the same has the same rows
+        keys = tuple(key for key in keys if not _same(previous.get(key), data.get(key)))
+        if not keys:
+            return
         stored = attribute_rows(previous, keys)
     else:
         stored = [tuple(r) for r in session.execute(  # type: ignore[misc]
@@ -84,7 +87,7 @@ def write_attributes(session: UnitOfWork, instance: Instance, keys: Iterable[str
                 InstanceAttribute.value_date,
             ).where(InstanceAttribute.instance_id == instance.id)
         ).all()]
-    old, new = _by_key(stored), _by_key(wanted)
+    old, new = _by_key(stored), _by_key(attribute_rows(data, keys))
     changed = sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
     if not changed:
         return
@@ -103,6 +106,15 @@ def write_attributes(session: UnitOfWork, instance: Instance, keys: Iterable[str
 _DELETE_KEYS = delete(InstanceAttribute).where(
     InstanceAttribute.instance_id == bindparam("instance_id"),
     InstanceAttribute.key.in_(bindparam("keys", expanding=True)))
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal and of the same types, element by element (True == 1, but their rows differ)."""
+    if type(old) is not type(new):
+        return False
+    if isinstance(old, list):
+        return len(old) == len(new) and all(_same(a, b) for a, b in zip(old, new, strict=True))
+    return bool(old == new)
 
 
 def _by_key(rows: list[Row]) -> dict[str, list[Row]]:
