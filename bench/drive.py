@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from workflows import Capacity, Finsam
 from workflows.demo import load_demo
@@ -29,10 +30,18 @@ def reset_bench_database(url: str) -> None:
     if parsed.get_backend_name() != "postgresql" or "bench" not in (parsed.database or ""):
         return
     sa_engine = create_engine(url)
-    with sa_engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    sa_engine.dispose()
+    try:
+        with sa_engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    except OperationalError as error:  # a message and a way onward, not a traceback
+        reason = str(error.orig or error).strip().splitlines()[0]
+        raise SystemExit(
+            f"cannot use the database {parsed.database!r}: {reason}\n"
+            f"create it first: psql -h {parsed.host or '127.0.0.1'} -U "
+            f"{parsed.username or 'postgres'} -c 'CREATE DATABASE {parsed.database}'") from None
+    finally:
+        sa_engine.dispose()
 
 
 @contextmanager

@@ -55,3 +55,17 @@ def test_http_benchmark_runs_at_national_scale_on_postgresql(
     assert "national: 3 förbund × 2 years:" in result.stdout, result.stdout
     assert "failed requests: 0; tasks left open: 0" in result.stdout, result.stdout
     assert result.stdout.strip().splitlines()[-1].startswith("summary: postgresql:")
+
+
+def test_a_benchmark_database_that_does_not_exist_is_named_with_a_way_onward() -> None:
+    # No PostgreSQL traceback: the database's name, the server's reason and how to create it.
+    url = os.environ.get("FINSAM_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("FINSAM_TEST_POSTGRES_URL is not set")
+    missing = url.rsplit("/", 1)[0] + "/finsam_bench_never_created"
+    result = subprocess.run([sys.executable, "-m", "bench.growth", "--loops", "2", "--database",
+                             missing], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "'finsam_bench_never_created'" in result.stderr
+    assert "CREATE DATABASE finsam_bench_never_created" in result.stderr

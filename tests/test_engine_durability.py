@@ -290,3 +290,29 @@ def test_postgresql_writes_keep_their_prepared_statements_and_reads_write_nothin
             assert "read-only transaction" in str(error)
         else:
             raise AssertionError("a read session wrote")
+
+
+def test_a_completion_runs_no_flush_that_has_nothing_to_write(finsam: Finsam) -> None:
+    # The step's row changes leave as Core UPDATEs (`UnitOfWork.take_row_changes`), which also
+    # marks the rows clean: a row left "modified" (an attribute set to its own value) made every
+    # later flush of the write walk the session's rows and write nothing.
+    from engine.store.unit_of_work import UnitOfWork
+
+    idle: list[int] = []
+
+    def on_flush(session: Any, _context: Any, _instances: Any) -> None:
+        if not session.new and not session.deleted and not any(
+                session.is_modified(row) for row in session.dirty):
+            idle.append(1)
+
+    iid = _esf_route(finsam)
+    event.listen(UnitOfWork, "before_flush", on_flush)
+    try:
+        _complete_counting(finsam, "af", iid, "utforma_projektide",
+                           {"projektide": "Knutpunkt", "syfte": "Stöd", "mal": "Arbete"})
+        for org in ("af", "fk", "angelholm"):
+            _complete_counting(finsam, org, iid, "forankra_projektide", {"forankrad": True},
+                               item=org)
+    finally:
+        event.remove(UnitOfWork, "before_flush", on_flush)
+    assert idle == []

@@ -44,10 +44,15 @@ def insert_rows(connection: Connection, model: type[DeclarativeBase], rows: list
     """Insert `rows` (dicts with the same keys) into `model`'s table, returning `returning`
     for each, in no particular order (asking for the rows' order would send one statement per
     row on SQLite)."""
+    return connection.execute(_insert(model, returning), rows)
+
+
+@lru_cache(maxsize=64)
+def _insert(model: type[DeclarativeBase], returning: tuple[Any, ...]) -> Insert:
+    """`INSERT INTO model` (returning `returning`), built once: SQLAlchemy finds its compiled
+    form by the statement's cache key, which it computes anew for a new construct."""
     statement = insert(model)
-    if returning:
-        return connection.execute(statement.returning(*returning), rows)
-    return connection.execute(statement, rows)
+    return statement.returning(*returning) if returning else statement
 
 
 @dataclass

@@ -29,7 +29,6 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import InstanceState, ORMExecuteState, Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.store.bound_rows import Writes, insert_rows
 from engine.store.models import Base, Event, HumanTask, Instance
@@ -72,12 +71,14 @@ class UnitOfWork(Session):
                     changes[attr.key] = added[0]
             if changes:
                 changed.append((type(row).__name__, tuple(sorted(changes)), row.id, row, changes))
+            # Every attribute of these rows is a column, so the row is now clean: out of the
+            # flush's way (a row whose attribute was set to its own value stayed "modified",
+            # and every flush of the write walked it for nothing).
+            state._commit_all(state.dict, self.identity_map)
         # In an order of their own (the session's is not), so that the same kind of step has
         # the same shape and finds its statement built.
         for _, _, row_id, row, changes in sorted(changed, key=lambda c: c[:3]):
             writes.update_row(type(row), row_id, changes)
-            for key, value in changes.items():
-                set_committed_value(row, key, value)
 
     def queue_rows(self, model: type[Base], rows: list[dict[str, Any]]) -> None:
         """Insert `rows` into `model`'s table with the seal (PostgreSQL) or now (elsewhere, where
