@@ -209,10 +209,10 @@ def end_events_of(ctx: EngineContext, tenant: str, instance_id: int) -> dict[str
 def start_form(ctx: EngineContext, tenant: str, process_id: str) -> dict[str, Any] | None:
     """The start form of the tenant's newest version of a process, if it has one."""
     with ctx.db.read() as session:
-        row = spec_rows.newest(session, tenant, process_id)
-    if row is None:
-        raise NotFound(f"no process '{process_id}' is deployed")
-    parsed = ctx.parsed_spec(row)
+        spec_id = spec_rows.newest_id(session, tenant, process_id)
+        if spec_id is None:
+            raise NotFound(f"no process '{process_id}' is deployed")
+        parsed = ctx.parsed_spec(ctx.spec_row(session, spec_id))
     return parsed.form_schema(parsed.start_form)
 
 

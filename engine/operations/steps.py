@@ -79,9 +79,10 @@ def start(
 ) -> tuple[Instance, list[Instance]]:
     """Create an instance of the tenant's newest version of `process_id`; return it and any
     instances started because it finished at once."""
-    spec_row = spec_rows.newest(session, actor.tenant, process_id)
-    if spec_row is None:
+    spec_id = spec_rows.newest_id(session, actor.tenant, process_id)
+    if spec_id is None:
         raise NotFound(f"no process '{process_id}' is deployed")
+    spec_row = ctx.spec_row(session, spec_id)
     parsed = ctx.parsed_spec(spec_row)
     if validate_start_form:
         task_ctx = TaskContext(actor.tenant, process_id, None, "start", "start", None, None, {})

@@ -25,6 +25,17 @@ def newest(session: Session, tenant: str, process_id: str) -> SpecVersion | None
         .limit(1))
 
 
+def newest_id(session: Session, tenant: str, process_id: str) -> int | None:
+    """The id of the tenant's newest version of a process (its row is read once per process:
+    `EngineContext.spec_row`; a version never changes)."""
+    found: int | None = session.scalar(
+        select(SpecVersion.id)
+        .where(SpecVersion.tenant == tenant, SpecVersion.process_id == process_id)
+        .order_by(SpecVersion.version.desc())
+        .limit(1))
+    return found
+
+
 def numbered(session: Session, tenant: str, process_id: str, version: int
              ) -> SpecVersion | None:
     """The tenant's version `version` of a process."""
