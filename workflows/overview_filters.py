@@ -16,7 +16,7 @@ from engine import Grant, HumanTask, Instance, InstanceAttribute
 
 from . import catalogue as c
 from . import policy
-from .case_search import case_matches, matching_ids
+from .case_search import searched
 from .parties import PARTY_REPRESENTATIVES, Capacity
 
 
@@ -112,9 +112,9 @@ def narrowings(db: Any, capacity: Capacity, filters: Any, now: datetime) -> list
     """The narrowing filters of `filters`, each with its source."""
     tenant = capacity.forbund
     found: list[Narrowing] = []
-    searched, matches = matching_ids(db, filters.q), case_matches(db, filters.q)
-    if searched is not None and matches is not None:
-        found.append(Narrowing(matches, searched, exact=True))
+    search = searched(db, filters.q)
+    if search is not None:
+        found.append(Narrowing(search[1], search[0], exact=True))
     if filters.party:
         party = filters.party
         found.append(Narrowing(
