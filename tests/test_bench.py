@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -33,6 +34,17 @@ def test_benchmark_runs_small(module: str, args: list[str]) -> None:
                             text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("summary:")
+
+
+def test_a_timing_runs_with_the_living_heap_frozen() -> None:
+    """A full collection of the benchmark's heap (50-300 ms) would fall on one timed call, the
+    same in every run: what lives is frozen while `timed` runs, and only then."""
+    from bench.tasklist import timed
+
+    frozen: list[int] = []
+    timed(lambda: frozen.append(gc.get_freeze_count()), 3)
+    assert len(frozen) == 4 and min(frozen) > 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_http_benchmark_skips_without_postgres() -> None:

@@ -234,3 +234,23 @@ def test_waiting_on_me_is_the_grants_own_reading(finsam: Finsam, database_url: s
         assert found == expected, user
         compared += len(expected)
     assert compared
+
+
+def test_a_partys_tasks_are_streamed_in_the_order_they_became_ready_on_sqlite(
+        finsam: Finsam, database_url: str) -> None:
+    """The party filter's source reads an assignee's open tasks by `ix_human_task_inbox` (the
+    order they became ready); SQLite took `ix_human_task_process`, process by process, and a
+    viewer who sees none of the first process's cases had the stream read all of them first."""
+    if not finsam.db.is_sqlite:
+        pytest.skip("SQLite's choice of index")
+    desk = Desk(database_url)
+    for form in ("esf_plus", "finansiell_samordning"):
+        desk.need(sorted(set(FINSAM_PARTIES) | set(ESF_PARTIES)), form, titel="Knutpunkt")
+    angelholm = capacities(finsam.db, "angelholm")[0]
+    filters = OverviewFilters(party="klippan")
+    query = streamed_source(finsam.db, angelholm.forbund, row_conditions(angelholm, filters),
+                            narrowings(finsam.db, angelholm, filters, finsam.engine.clock()))
+    plan = sqlite_plan(finsam, lambda: finsam.db.sa_engine.connect().execute(query).all())
+    tasks = [d for d in plan if re.match(r"SEARCH human_task USING INDEX ix_human_task_"
+                                         r"(inbox|process|item)", d)]
+    assert len(tasks) == 3 and not [d for d in tasks if "ix_human_task_process" in d], plan

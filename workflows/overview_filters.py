@@ -16,7 +16,7 @@ from engine import Grant, HumanTask, Instance, InstanceAttribute
 
 from . import catalogue as c
 from . import policy
-from .case_search import case_matches, matching_ids
+from .case_search import searched
 from .parties import PARTY_REPRESENTATIVES, Capacity
 
 
@@ -101,6 +101,17 @@ def _grant(grant: Grant, tenant: str) -> tuple[ColumnElement[bool], list[ColumnE
     return and_(_open_task(*task), _attribute(grant.where[0], [grant.where[1]], tenant)), task
 
 
+def _by_assignee(db: Any, tenant: str, assignee: str) -> Select[Any]:
+    """`_open_tasks` of one assignee. On SQLite in the order they became ready
+    (`ix_human_task_inbox`, by a range on its next column that every task is in): SQLite picked
+    `ix_human_task_process`, which gives them process by process, so a viewer who sees none of
+    the first process's cases has the stream read them all before one it sees (Ängelholm's
+    party filter for Klippan at 100 000 cases: Klippan's 4 000 ESF+ tasks first, 5 001 rows for
+    1 001 groups, 40-60 ms; 2 003 rows in the order they became ready, 11-25 ms)."""
+    ready = [HumanTask.created_at >= datetime.min.replace(tzinfo=UTC)] if db.is_sqlite else []
+    return _open_tasks(tenant, HumanTask.assignee == assignee, *ready)
+
+
 def _sources(*selects: Select[Any]) -> Select[Any]:
     if len(selects) == 1:
         return selects[0]
@@ -112,9 +123,9 @@ def narrowings(db: Any, capacity: Capacity, filters: Any, now: datetime) -> list
     """The narrowing filters of `filters`, each with its source."""
     tenant = capacity.forbund
     found: list[Narrowing] = []
-    searched, matches = matching_ids(db, filters.q), case_matches(db, filters.q)
-    if searched is not None and matches is not None:
-        found.append(Narrowing(matches, searched, exact=True))
+    search = searched(db, filters.q)
+    if search is not None:
+        found.append(Narrowing(search[1], search[0], exact=True))
     if filters.party:
         party = filters.party
         found.append(Narrowing(
@@ -123,9 +134,9 @@ def narrowings(db: Any, capacity: Capacity, filters: Any, now: datetime) -> list
                      _attribute(c.PARTIES_VARIABLE, [party], tenant))),
             # Exact: the party's representatives' tasks are taken where the party is a party
             # (most open tasks are theirs, and the stream would read them all to find a few).
-            _sources(_open_tasks(tenant, HumanTask.assignee == party),
+            _sources(_by_assignee(db, tenant, party),
                      _open_tasks(tenant, HumanTask.item == party),
-                     _open_tasks(tenant, HumanTask.assignee == PARTY_REPRESENTATIVES).join(
+                     _by_assignee(db, tenant, PARTY_REPRESENTATIVES).join(
                          InstanceAttribute, and_(
                              InstanceAttribute.instance_id == HumanTask.instance_id,
                              InstanceAttribute.key == c.PARTIES_VARIABLE,
