@@ -208,7 +208,7 @@ class InstanceAttribute(Base):
     __tablename__ = "instance_attribute"
     __table_args__ = (
         Index("ix_instance_attribute_value", "tenant", "process_id", "key", "value_text"),
-        Index("ix_instance_attribute_instance", "instance_id", "key"),
+        Index("ix_instance_attribute_instance", "instance_id", "key", "value_text", "tenant"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
