@@ -136,7 +136,7 @@ def _prepare_writes(sa_engine: SAEngine) -> None:
     # shapes (the lock and read, the seal) take a third less time. It forgets them all at a
     # ROLLBACK (and sends `DEALLOCATE ALL`), which is why reads end with COMMIT. Reads are
     # not prepared: a prepared statement may get a generic plan, made for any parameter,
-    # where a read's plan depends on the förbund and the filters it is given.
+    # where a read's plan depends on the tenant and the filters it is given.
     @event.listens_for(sa_engine, "begin")
     def _on_begin(connection: Any) -> None:
         write = connection.get_execution_options().get("engine_write")
