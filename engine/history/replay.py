@@ -96,6 +96,7 @@ def replay_instance(
     replayed = 0
     previous: dict[str, Any] = {}
     path = runtime.PathTaken()
+    ready: list[runtime.ReadyTask] | None = None  # read once a step: compared, then completed
     for event in events:
         try:
             if event.kind == "started":
@@ -104,7 +105,8 @@ def replay_instance(
                 if workflow is None:
                     finding("a completion before the start", event)
                     break
-                guid = _ready_task(workflow, parsed, event)
+                guid = _ready_task(
+                    runtime.ready_tasks(workflow, parsed) if ready is None else ready, event)
                 if guid is None:
                     finding(f"the step was not ready in the replay (recorded item "
                             f"{event.data.get('item')!r})", event)
@@ -158,19 +160,24 @@ def replay_instance(
             path.update(workflow)
         prune(workflow)  # as the engine does before it stores the state
         after = event.data.get("after")
-        if after is not None:
-            _compare(workflow, parsed, after, event, finding)
-        if steps is not None:
+        # Nothing changes the workflow between this check and the next event, which finds its
+        # task among the same READY tasks.
+        ready = None if after is None and steps is None else runtime.ready_tasks(workflow, parsed)
+        if after is not None and ready is not None:
+            _compare(workflow, ready, after, event, finding)
+        if steps is not None and ready is not None:
             now = runtime.current_data(workflow)
             steps.append(ReplayStep(
                 seq=event.seq, kind=event.kind, task=event.task, actor=event.actor,
                 acting_as=event.acting_as, data_before=previous, data_after=now,
-                open_tasks=_open(workflow, parsed), path=list(path.ids)))
+                open_tasks=_open(ready), path=list(path.ids)))
             previous = now
     if workflow is not None and not findings:
         if spec_row.id != instance.spec_version_id:
             finding("the instance points at another spec version than its history reached")
-        _compare_stored(session, instance, workflow, parsed, events, finding, stored_open)
+        _compare_stored(session, instance, workflow,
+                        runtime.ready_tasks(workflow, parsed) if ready is None else ready,
+                        events, finding, stored_open)
     return replayed, findings
 
 
@@ -189,23 +196,21 @@ def _spec_row(session: Session, specs: SpecRows, instance: Instance, content_has
     return row
 
 
-def _ready_task(workflow: Any, parsed: Any, event: Event) -> str | None:
+def _ready_task(ready: list[runtime.ReadyTask], event: Event) -> str | None:
     item = event.data.get("item")
-    for task in runtime.ready_tasks(workflow, parsed):
+    for task in ready:
         if task.bpmn_id == event.task and (item is None or str(task.item) == str(item)):
             return task.guid
     return None
 
 
-def _open(workflow: Any, parsed: Any) -> list[list[str | None]]:
-    return open_set([
-        (t.bpmn_id, None if t.item is None else str(t.item))
-        for t in runtime.ready_tasks(workflow, parsed)
-    ])
+def _open(ready: list[runtime.ReadyTask]) -> list[list[str | None]]:
+    return open_set([(t.bpmn_id, None if t.item is None else str(t.item)) for t in ready])
 
 
-def _compare(workflow: Any, parsed: Any, after: dict[str, Any], event: Event, finding: Any) -> None:
-    replayed_open = _open(workflow, parsed)
+def _compare(workflow: Any, ready: list[runtime.ReadyTask], after: dict[str, Any], event: Event,
+             finding: Any) -> None:
+    replayed_open = _open(ready)
     if replayed_open != after.get("open"):
         finding(f"open tasks: recorded {after.get('open')}, replay has {replayed_open}", event)
     if data_hash(runtime.current_data(workflow)) != after.get("data_hash"):
@@ -221,8 +226,8 @@ def _check_child(session: Session, instance: Instance, event: Event, finding: An
                 event)
 
 
-def _compare_stored(session: Session, instance: Instance, workflow: Any, parsed: Any,
-                    events: list[Event], finding: Any,
+def _compare_stored(session: Session, instance: Instance, workflow: Any,
+                    ready: list[runtime.ReadyTask], events: list[Event], finding: Any,
                     stored_open: list[tuple[str, str | None]] | None) -> None:
     """The stored row must be what the replay arrived at, and the state what was recorded."""
     replayed_data = runtime.current_data(workflow)
@@ -243,9 +248,9 @@ def _compare_stored(session: Session, instance: Instance, workflow: Any, parsed:
         stored_open = [(r[0], r[1]) for r in session.execute(
             select(HumanTask.bpmn_id, HumanTask.item).where(
                 HumanTask.instance_id == instance.id, HumanTask.state == "open"))]
-    stored = open_set(stored_open)
-    if stored != _open(workflow, parsed):
-        finding(f"open human tasks: stored {stored}, replay {_open(workflow, parsed)}")
+    stored, replayed_open = open_set(stored_open), _open(ready)
+    if stored != replayed_open:
+        finding(f"open human tasks: stored {stored}, replay {replayed_open}")
 
 
 def replay_steps(
