@@ -94,15 +94,15 @@ def _path_from_root(task: Any, tasks: dict[Any, Any]) -> list[Any]:
 def _common_ancestor(anchors: list[Any], tasks: dict[Any, Any]) -> Any:
     """The lowest task of which every anchor is itself or a descendant."""
     common = _path_from_root(anchors[0], tasks)
+    depth = {task_id: index for index, task_id in enumerate(common)}
+    length = len(common)
     for task in anchors[1:]:
-        path = _path_from_root(task, tasks)
-        length = 0
-        for mine, theirs in zip(common, path, strict=False):
-            if mine != theirs:
-                break
-            length += 1
-        del common[length:]
-    return tasks[common[-1]]
+        # Up from the anchor to the first task on the common path: the anchors mostly stand
+        # close together, far below the root.
+        while depth.get(task.id, length) >= length:
+            task = tasks[task._parent]
+        length = depth[task.id] + 1
+    return tasks[common[length - 1]]
 
 
 def _subtree_ids(top: Any, tasks: dict[Any, Any]) -> set[Any]:
