@@ -1,15 +1,17 @@
 """The verification does each step's work once: the replay reads a step's READY tasks once,
-for the check against the record and for the next completion alike."""
+for the check against the record and for the next completion alike; the histories and the ledger
+are read as plain rows, and each instance's row once."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from engine.runtime import workflow as runtime
-from engine.store.models import Event
+from engine.store.models import Event, Instance, LedgerEntry
 from workflows import Finsam
 
 from . import test_processes as walks
@@ -45,3 +47,25 @@ def test_each_replayed_step_reads_its_ready_tasks_once(
     # once after every recorded step (its check), at most once more per instance at the end;
     # a completion finds its task among the READY tasks the check before it read
     assert len(calls) <= checked + len(results)
+
+
+def test_the_verification_reads_histories_and_the_ledger_as_rows(
+        desk: Desk, finsam: Finsam) -> None:
+    walks.test_esf_ansokan_avslagen(desk)
+    walks.test_finsam_route_avslag(desk)
+    loaded: list[str] = []
+
+    def seen(target: Any, _context: Any) -> None:
+        loaded.append(type(target).__name__)
+
+    for model in (Event, LedgerEntry, Instance):
+        sa_event.listen(model, "load", seen)
+    try:
+        results, other = finsam.engine.verify(TENANT)
+    finally:
+        for model in (Event, LedgerEntry, Instance):
+            sa_event.remove(model, "load", seen)
+    assert other == [] and all(r.ok for r in results) and len(results) > 2
+    assert sum(r.events for r in results) > 20
+    # no ORM object per event or ledger entry; each instance's row once (its replay's)
+    assert sorted(loaded) == ["Instance"] * len(results)

@@ -23,7 +23,8 @@ from engine.runtime import workflow as runtime
 from engine.runtime.pruning import prune
 from engine.specs.meanings import changed_meanings, recorded_choices
 from engine.specs.sources import SpecSource
-from engine.store.models import Event, HumanTask, Instance, SpecVersion
+from engine.store.chain import EventRecord, read_events
+from engine.store.models import HumanTask, Instance, SpecVersion
 from engine.store.spec_rows import by_hash
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class SpecRows:
 
 
 def replay_instance(
-    ctx: EngineContext, session: Session, instance: Instance, events: list[Event],
+    ctx: EngineContext, session: Session, instance: Instance, events: list[EventRecord],
     steps: list[ReplayStep] | None = None, specs: SpecRows | None = None,
     stored_open: list[tuple[str, str | None]] | None = None,
 ) -> tuple[int, list[Finding]]:
@@ -80,7 +81,7 @@ def replay_instance(
     specs = specs or SpecRows()
     findings: list[Finding] = []
 
-    def finding(what: str, event: Event | None = None) -> None:
+    def finding(what: str, event: EventRecord | None = None) -> None:
         findings.append(Finding(instance.id, what, event.seq if event else None,
                                 event.task if event else None))
 
@@ -182,7 +183,7 @@ def replay_instance(
 
 
 def _spec_row(session: Session, specs: SpecRows, instance: Instance, content_hash: Any,
-              finding: Any, event: Event) -> SpecVersion | None:
+              finding: Any, event: EventRecord) -> SpecVersion | None:
     """The instance's tenant's stored version with `content_hash`, checked against its own
     content."""
     row, intact = specs.get(session, instance.tenant, instance.process_id, content_hash)
@@ -196,7 +197,7 @@ def _spec_row(session: Session, specs: SpecRows, instance: Instance, content_has
     return row
 
 
-def _ready_task(ready: list[runtime.ReadyTask], event: Event) -> str | None:
+def _ready_task(ready: list[runtime.ReadyTask], event: EventRecord) -> str | None:
     item = event.data.get("item")
     for task in ready:
         if task.bpmn_id == event.task and (item is None or str(task.item) == str(item)):
@@ -208,8 +209,8 @@ def _open(ready: list[runtime.ReadyTask]) -> list[list[str | None]]:
     return open_set([(t.bpmn_id, None if t.item is None else str(t.item)) for t in ready])
 
 
-def _compare(workflow: Any, ready: list[runtime.ReadyTask], after: dict[str, Any], event: Event,
-             finding: Any) -> None:
+def _compare(workflow: Any, ready: list[runtime.ReadyTask], after: dict[str, Any],
+             event: EventRecord, finding: Any) -> None:
     replayed_open = _open(ready)
     if replayed_open != after.get("open"):
         finding(f"open tasks: recorded {after.get('open')}, replay has {replayed_open}", event)
@@ -217,7 +218,7 @@ def _compare(workflow: Any, ready: list[runtime.ReadyTask], after: dict[str, Any
         finding("the data after this step differs from the recorded data", event)
 
 
-def _check_child(session: Session, instance: Instance, event: Event, finding: Any) -> None:
+def _check_child(session: Session, instance: Instance, event: EventRecord, finding: Any) -> None:
     child = session.get(Instance, event.data.get("instance_id"))
     if child is None:
         finding(f"the started instance {event.data.get('instance_id')} does not exist", event)
@@ -227,7 +228,7 @@ def _check_child(session: Session, instance: Instance, event: Event, finding: An
 
 
 def _compare_stored(session: Session, instance: Instance, workflow: Any,
-                    ready: list[runtime.ReadyTask], events: list[Event], finding: Any,
+                    ready: list[runtime.ReadyTask], events: list[EventRecord], finding: Any,
                     stored_open: list[tuple[str, str | None]] | None) -> None:
     """The stored row must be what the replay arrived at, and the state what was recorded."""
     replayed_data = runtime.current_data(workflow)
@@ -262,8 +263,7 @@ def replay_steps(
             select(Instance).where(Instance.id == instance_id, Instance.tenant == tenant))
         if instance is None:
             raise NotFound(f"instance {instance_id} does not exist")
-        events = list(session.scalars(
-            select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
+        events = read_events(session, [instance_id])[instance_id]
         collected: list[ReplayStep] = []
         _, findings = replay_instance(ctx, session, instance, events, collected)
         return collected, findings
