@@ -97,7 +97,9 @@ def replay_instance(
     replayed = 0
     previous: dict[str, Any] = {}
     path = runtime.PathTaken()
-    ready: list[runtime.ReadyTask] | None = None  # read once a step: compared, then completed
+    # The READY tasks, read once a step (as a set: the order matters only to `_ready_task`):
+    # compared with the record, then searched by the next completion.
+    ready: list[runtime.ReadyTask] | None = None
     for event in events:
         try:
             if event.kind == "started":
@@ -106,8 +108,7 @@ def replay_instance(
                 if workflow is None:
                     finding("a completion before the start", event)
                     break
-                guid = _ready_task(
-                    runtime.ready_tasks(workflow, parsed) if ready is None else ready, event)
+                guid = _ready_task(workflow, parsed, ready, event)
                 if guid is None:
                     finding(f"the step was not ready in the replay (recorded item "
                             f"{event.data.get('item')!r})", event)
@@ -163,7 +164,9 @@ def replay_instance(
         after = event.data.get("after")
         # Nothing changes the workflow between this check and the next event, which finds its
         # task among the same READY tasks.
-        ready = None if after is None and steps is None else runtime.ready_tasks(workflow, parsed)
+        ready = None
+        if after is not None or steps is not None:
+            ready = runtime.ready_task_set(workflow, parsed)
         if after is not None and ready is not None:
             _compare(workflow, ready, after, event, finding)
         if steps is not None and ready is not None:
@@ -177,7 +180,7 @@ def replay_instance(
         if spec_row.id != instance.spec_version_id:
             finding("the instance points at another spec version than its history reached")
         _compare_stored(session, instance, workflow,
-                        runtime.ready_tasks(workflow, parsed) if ready is None else ready,
+                        runtime.ready_task_set(workflow, parsed) if ready is None else ready,
                         events, finding, stored_open)
     return replayed, findings
 
@@ -197,12 +200,20 @@ def _spec_row(session: Session, specs: SpecRows, instance: Instance, content_has
     return row
 
 
-def _ready_task(ready: list[runtime.ReadyTask], event: EventRecord) -> str | None:
+def _ready_task(workflow: Any, parsed: Any, ready: list[runtime.ReadyTask] | None,
+                event: EventRecord) -> str | None:
+    """The task the completion `event` names: the first in the workflow's task order when
+    several match (as `ready_tasks` lists them)."""
     item = event.data.get("item")
-    for task in ready:
-        if task.bpmn_id == event.task and (item is None or str(task.item) == str(item)):
-            return task.guid
-    return None
+
+    def matching(tasks: list[runtime.ReadyTask]) -> list[str]:
+        return [t.guid for t in tasks
+                if t.bpmn_id == event.task and (item is None or str(t.item) == str(item))]
+
+    found = matching(runtime.ready_task_set(workflow, parsed) if ready is None else ready)
+    if len(found) > 1:
+        found = matching(runtime.ready_tasks(workflow, parsed))
+    return found[0] if found else None
 
 
 def _open(ready: list[runtime.ReadyTask]) -> list[list[str | None]]:
