@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.base.canonical import GENESIS_HASH
 from engine.base.findings import Finding
-from engine.store.chain import chain_hash, event_body, purged_hashes
+from engine.store.chain import EventRecord, chain_hash, event_body, purged_hashes, read_events
 from engine.store.ledger import entry_body, entry_hash
-from engine.store.models import Event, HumanTask, Instance, LedgerEntry, LedgerHead
+from engine.store.models import HumanTask, Instance, LedgerEntry, LedgerHead
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
@@ -39,7 +39,7 @@ class Verification:
         return not self.findings
 
 
-def verify_event_chain(instance: Instance, events: list[Event],
+def verify_event_chain(instance: Instance, events: list[EventRecord],
                        redacted: dict[int, str] | None = None) -> list[Finding]:
     """Recompute every hash of an instance's chain and compare the head with the instance row.
     An event whose free text was purged (`redacted`: seq → the hash its purged content chains
@@ -78,11 +78,13 @@ def verify_ledger(
     """Recompute the tenant's ledger; every instance's newest entry must match its chain head,
     every recorded instance must exist, and `expected_head` (kept outside) must be in it."""
     findings: list[Finding] = []
-    entries = session.scalars(
-        select(LedgerEntry).where(LedgerEntry.tenant == tenant).order_by(LedgerEntry.seq)
+    entries = session.execute(
+        select(LedgerEntry.seq, LedgerEntry.at, LedgerEntry.instance_id, LedgerEntry.instance_seq,
+               LedgerEntry.instance_hash, LedgerEntry.prev_hash, LedgerEntry.hash)
+        .where(LedgerEntry.tenant == tenant).order_by(LedgerEntry.seq)
     ).all()
     previous = GENESIS_HASH
-    newest: dict[int, LedgerEntry] = {}
+    newest: dict[int, Any] = {}  # the rows of the entries
     for expected_seq, entry in enumerate(entries, start=1):
         if entry.seq != expected_seq:
             findings.append(Finding(None, f"ledger entry {expected_seq} is missing"))
@@ -104,9 +106,9 @@ def verify_ledger(
         if match is None or match.hash != digest:
             findings.append(Finding(None, f"the ledger does not contain the expected head "
                                           f"{seq}:{digest[:12]}…; entries were removed or changed"))
-    instances = {
-        i.id: i for i in session.scalars(select(Instance).where(Instance.tenant == tenant))
-    }
+    instances = {i.id: i for i in session.execute(
+        select(Instance.id, Instance.last_seq, Instance.head_hash)
+        .where(Instance.tenant == tenant))}
     for instance_id, entry in sorted(newest.items()):
         instance = instances.get(instance_id)
         if instance is None:
@@ -150,10 +152,7 @@ def verify_instances(
         with ctx.db.read() as session:  # one read of each table for the chunk's instances
             instances = {i.id: i for i in session.scalars(
                 select(Instance).where(Instance.id.in_(chunk)))}
-            events: dict[int, list[Event]] = {instance_id: [] for instance_id in chunk}
-            for event in session.scalars(select(Event).where(Event.instance_id.in_(chunk))
-                                         .order_by(Event.instance_id, Event.seq)):
-                events[event.instance_id].append(event)
+            events = read_events(session, chunk)
             redacted = purged_hashes(session, chunk)
             open_rows: dict[int, list[tuple[str, str | None]]] = {i: [] for i in chunk}
             for instance_id, bpmn_id, item in session.execute(

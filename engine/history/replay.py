@@ -23,7 +23,8 @@ from engine.runtime import workflow as runtime
 from engine.runtime.pruning import prune
 from engine.specs.meanings import changed_meanings, recorded_choices
 from engine.specs.sources import SpecSource
-from engine.store.models import Event, HumanTask, Instance, SpecVersion
+from engine.store.chain import EventRecord, read_events
+from engine.store.models import HumanTask, Instance, SpecVersion
 from engine.store.spec_rows import by_hash
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class SpecRows:
 
 
 def replay_instance(
-    ctx: EngineContext, session: Session, instance: Instance, events: list[Event],
+    ctx: EngineContext, session: Session, instance: Instance, events: list[EventRecord],
     steps: list[ReplayStep] | None = None, specs: SpecRows | None = None,
     stored_open: list[tuple[str, str | None]] | None = None,
 ) -> tuple[int, list[Finding]]:
@@ -80,7 +81,7 @@ def replay_instance(
     specs = specs or SpecRows()
     findings: list[Finding] = []
 
-    def finding(what: str, event: Event | None = None) -> None:
+    def finding(what: str, event: EventRecord | None = None) -> None:
         findings.append(Finding(instance.id, what, event.seq if event else None,
                                 event.task if event else None))
 
@@ -96,6 +97,9 @@ def replay_instance(
     replayed = 0
     previous: dict[str, Any] = {}
     path = runtime.PathTaken()
+    # The READY tasks, read once a step (as a set: the order matters only to `_ready_task`):
+    # compared with the record, then searched by the next completion.
+    ready: list[runtime.ReadyTask] | None = None
     for event in events:
         try:
             if event.kind == "started":
@@ -104,7 +108,7 @@ def replay_instance(
                 if workflow is None:
                     finding("a completion before the start", event)
                     break
-                guid = _ready_task(workflow, parsed, event)
+                guid = _ready_task(workflow, parsed, ready, event)
                 if guid is None:
                     finding(f"the step was not ready in the replay (recorded item "
                             f"{event.data.get('item')!r})", event)
@@ -158,24 +162,31 @@ def replay_instance(
             path.update(workflow)
         prune(workflow)  # as the engine does before it stores the state
         after = event.data.get("after")
-        if after is not None:
-            _compare(workflow, parsed, after, event, finding)
-        if steps is not None:
+        # Nothing changes the workflow between this check and the next event, which finds its
+        # task among the same READY tasks.
+        ready = None
+        if after is not None or steps is not None:
+            ready = runtime.ready_task_set(workflow, parsed)
+        if after is not None and ready is not None:
+            _compare(workflow, ready, after, event, finding)
+        if steps is not None and ready is not None:
             now = runtime.current_data(workflow)
             steps.append(ReplayStep(
                 seq=event.seq, kind=event.kind, task=event.task, actor=event.actor,
                 acting_as=event.acting_as, data_before=previous, data_after=now,
-                open_tasks=_open(workflow, parsed), path=list(path.ids)))
+                open_tasks=_open(ready), path=list(path.ids)))
             previous = now
     if workflow is not None and not findings:
         if spec_row.id != instance.spec_version_id:
             finding("the instance points at another spec version than its history reached")
-        _compare_stored(session, instance, workflow, parsed, events, finding, stored_open)
+        _compare_stored(session, instance, workflow,
+                        runtime.ready_task_set(workflow, parsed) if ready is None else ready,
+                        events, finding, stored_open)
     return replayed, findings
 
 
 def _spec_row(session: Session, specs: SpecRows, instance: Instance, content_hash: Any,
-              finding: Any, event: Event) -> SpecVersion | None:
+              finding: Any, event: EventRecord) -> SpecVersion | None:
     """The instance's tenant's stored version with `content_hash`, checked against its own
     content."""
     row, intact = specs.get(session, instance.tenant, instance.process_id, content_hash)
@@ -189,30 +200,36 @@ def _spec_row(session: Session, specs: SpecRows, instance: Instance, content_has
     return row
 
 
-def _ready_task(workflow: Any, parsed: Any, event: Event) -> str | None:
+def _ready_task(workflow: Any, parsed: Any, ready: list[runtime.ReadyTask] | None,
+                event: EventRecord) -> str | None:
+    """The task the completion `event` names: the first in the workflow's task order when
+    several match (as `ready_tasks` lists them)."""
     item = event.data.get("item")
-    for task in runtime.ready_tasks(workflow, parsed):
-        if task.bpmn_id == event.task and (item is None or str(task.item) == str(item)):
-            return task.guid
-    return None
+
+    def matching(tasks: list[runtime.ReadyTask]) -> list[str]:
+        return [t.guid for t in tasks
+                if t.bpmn_id == event.task and (item is None or str(t.item) == str(item))]
+
+    found = matching(runtime.ready_task_set(workflow, parsed) if ready is None else ready)
+    if len(found) > 1:
+        found = matching(runtime.ready_tasks(workflow, parsed))
+    return found[0] if found else None
 
 
-def _open(workflow: Any, parsed: Any) -> list[list[str | None]]:
-    return open_set([
-        (t.bpmn_id, None if t.item is None else str(t.item))
-        for t in runtime.ready_tasks(workflow, parsed)
-    ])
+def _open(ready: list[runtime.ReadyTask]) -> list[list[str | None]]:
+    return open_set([(t.bpmn_id, None if t.item is None else str(t.item)) for t in ready])
 
 
-def _compare(workflow: Any, parsed: Any, after: dict[str, Any], event: Event, finding: Any) -> None:
-    replayed_open = _open(workflow, parsed)
+def _compare(workflow: Any, ready: list[runtime.ReadyTask], after: dict[str, Any],
+             event: EventRecord, finding: Any) -> None:
+    replayed_open = _open(ready)
     if replayed_open != after.get("open"):
         finding(f"open tasks: recorded {after.get('open')}, replay has {replayed_open}", event)
     if data_hash(runtime.current_data(workflow)) != after.get("data_hash"):
         finding("the data after this step differs from the recorded data", event)
 
 
-def _check_child(session: Session, instance: Instance, event: Event, finding: Any) -> None:
+def _check_child(session: Session, instance: Instance, event: EventRecord, finding: Any) -> None:
     child = session.get(Instance, event.data.get("instance_id"))
     if child is None:
         finding(f"the started instance {event.data.get('instance_id')} does not exist", event)
@@ -221,8 +238,8 @@ def _check_child(session: Session, instance: Instance, event: Event, finding: An
                 event)
 
 
-def _compare_stored(session: Session, instance: Instance, workflow: Any, parsed: Any,
-                    events: list[Event], finding: Any,
+def _compare_stored(session: Session, instance: Instance, workflow: Any,
+                    ready: list[runtime.ReadyTask], events: list[EventRecord], finding: Any,
                     stored_open: list[tuple[str, str | None]] | None) -> None:
     """The stored row must be what the replay arrived at, and the state what was recorded."""
     replayed_data = runtime.current_data(workflow)
@@ -243,9 +260,9 @@ def _compare_stored(session: Session, instance: Instance, workflow: Any, parsed:
         stored_open = [(r[0], r[1]) for r in session.execute(
             select(HumanTask.bpmn_id, HumanTask.item).where(
                 HumanTask.instance_id == instance.id, HumanTask.state == "open"))]
-    stored = open_set(stored_open)
-    if stored != _open(workflow, parsed):
-        finding(f"open human tasks: stored {stored}, replay {_open(workflow, parsed)}")
+    stored, replayed_open = open_set(stored_open), _open(ready)
+    if stored != replayed_open:
+        finding(f"open human tasks: stored {stored}, replay {replayed_open}")
 
 
 def replay_steps(
@@ -257,8 +274,7 @@ def replay_steps(
             select(Instance).where(Instance.id == instance_id, Instance.tenant == tenant))
         if instance is None:
             raise NotFound(f"instance {instance_id} does not exist")
-        events = list(session.scalars(
-            select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
+        events = read_events(session, [instance_id])[instance_id]
         collected: list[ReplayStep] = []
         _, findings = replay_instance(ctx, session, instance, events, collected)
         return collected, findings

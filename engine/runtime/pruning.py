@@ -83,10 +83,10 @@ def _splits_of_joins(tasks: list[Any]) -> list[Any]:
 
 
 def _path_from_root(task: Any, tasks: dict[Any, Any]) -> list[Any]:
-    path = [task.id]
+    path = [task]
     while task._parent is not None:
         task = tasks[task._parent]
-        path.append(task.id)
+        path.append(task)
     path.reverse()
     return path
 
@@ -94,15 +94,16 @@ def _path_from_root(task: Any, tasks: dict[Any, Any]) -> list[Any]:
 def _common_ancestor(anchors: list[Any], tasks: dict[Any, Any]) -> Any:
     """The lowest task of which every anchor is itself or a descendant."""
     common = _path_from_root(anchors[0], tasks)
+    # keyed by the UUIDs' integers: a UUID hashes in Python, an int in C
+    depth = {task.id.int: index for index, task in enumerate(common)}
+    length = len(common)
     for task in anchors[1:]:
-        path = _path_from_root(task, tasks)
-        length = 0
-        for mine, theirs in zip(common, path, strict=False):
-            if mine != theirs:
-                break
-            length += 1
-        del common[length:]
-    return tasks[common[-1]]
+        # Up from the anchor to the first task on the common path: the anchors mostly stand
+        # close together, far below the root.
+        while depth.get(task.id.int, length) >= length:
+            task = tasks[task._parent]
+        length = depth[task.id.int] + 1
+    return common[length - 1]
 
 
 def _subtree_ids(top: Any, tasks: dict[Any, Any]) -> set[Any]:

@@ -145,8 +145,22 @@ def run_engine_steps(workflow: BpmnWorkflow) -> None:
 
 def ready_tasks(workflow: BpmnWorkflow, parsed: ParsedSpec) -> list[ReadyTask]:
     """The READY human tasks, in the workflow's task order."""
+    return _as_ready(workflow.get_tasks(state=TaskState.READY, manual=True), parsed)
+
+
+def ready_task_set(workflow: BpmnWorkflow, parsed: ParsedSpec) -> list[ReadyTask]:
+    """The READY human tasks that `ready_tasks` finds, read off the workflow's task table instead
+    of walked in the tree's order: for whoever needs the set, not the order (the replay). A
+    workflow with subprocesses (their tasks are in their own tables) is walked."""
+    if workflow.subprocesses:
+        return ready_tasks(workflow, parsed)
+    return _as_ready([t for t in workflow.tasks.values()
+                      if t.state == TaskState.READY and t.task_spec.manual], parsed)
+
+
+def _as_ready(tasks: list[Any], parsed: ParsedSpec) -> list[ReadyTask]:
     result = []
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+    for task in tasks:
         bpmn_id = task.task_spec.bpmn_id
         info = parsed.user_tasks.get(bpmn_id)
         if info is None:
