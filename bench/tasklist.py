@@ -22,7 +22,8 @@ import logging
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import func, select
 
@@ -45,18 +46,26 @@ def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:
     on whichever call the allocation count picks, the same one in every run (the overview's
     *oldest first* for Ängelholm at 100 000 cases: p95 ratio 2.6-4.0 with a plan like the first
     page's). Collections while timing see only what the calls made."""
-    gc.collect()
-    gc.freeze()
-    try:
+    with frozen_heap():
         action()
         seconds = []
         for _ in range(runs):
             started = time.perf_counter()
             action()
             seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds) * 1000, percentile(seconds, 0.95) * 1000
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """The garbage collector clean and what lives frozen for the block (see `timed`): its
+    collections see only what the block made, not the benchmark's own heap."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
     finally:
         gc.unfreeze()
-    return statistics.median(seconds) * 1000, percentile(seconds, 0.95) * 1000
 
 
 def page_client(finsam: Finsam, user: str = USER):  # type: ignore[no-untyped-def]

@@ -7,7 +7,6 @@ instance's row holds only what changes.
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from importlib.metadata import version as package_version
@@ -19,14 +18,14 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
-from SpiffWorkflow.bpmn.specs.defaults import EndEvent, ParallelGateway
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 from engine.base.errors import Conflict, ExpressionError, WorkflowFailure
+from engine.runtime.branches import current_data as current_data
 from engine.runtime.pruning import prune
 from engine.runtime.script_engine import safe_script_engine
 from engine.specs.reading import ParsedSpec, UserTaskInfo
@@ -226,67 +225,6 @@ def outcome(workflow: BpmnWorkflow) -> str | None:
         return None
     ends.sort(key=lambda t: t.last_state_change)
     return str(ends[-1].task_spec.bpmn_id)
-
-
-def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The instance's data as of now: the workflow's data when finished, else the last step's,
-    with what the other branches of a parallel split hold (`_other_branches`)."""
-    if workflow.is_completed():
-        return dict(workflow.data)
-    last = workflow.last_task
-    if last is None:
-        last = workflow.get_next_task(state=TaskState.READY) or workflow.task_tree
-    last = _outside_loop(last)
-    data = last.data
-    others = _other_branches(workflow, last)
-    if others:
-        # Each branch of a parallel split carries its own copy of the data, merged again at the
-        # join (SpiffWorkflow's DeepMerge). Until then the instance's data is that merge too:
-        # the other branches' data first, the last step's over it, so a branch that moves does
-        # not hide what another recorded.
-        merged: dict[str, Any] = {}
-        for task in sorted(others, key=lambda t: t.last_state_change):
-            DeepMerge.merge(merged, copy.deepcopy(_branch_data(task)))
-        data = DeepMerge.merge(merged, copy.deepcopy(last.data))
-    return {k: v for k, v in data.items() if not k.startswith("_")}
-
-
-def _outside_loop(task: Any) -> Any:
-    parent = task.parent
-    if (parent is not None and isinstance(parent.task_spec, LoopTask)
-            and task.task_spec.name == parent.task_spec.task_spec):
-        # A multi-instance child's data holds its item; the instance's data is its parent's.
-        # The step after a multi-instance task hangs under it too, but is no child of it: a
-        # user task right after one keeps its own data.
-        return parent
-    return task
-
-
-def _branch_data(task: Any) -> dict[str, Any]:
-    """What a branch holds where it stands: a task that has not taken its data yet (a join
-    waiting for the other branches) holds what the step before it left."""
-    while task is not None and not task.data:
-        task = task.parent
-    return dict(task.data) if task is not None else {}
-
-
-def _other_branches(workflow: BpmnWorkflow, last: Any) -> list[Any]:
-    """The tasks where the other branches of a parallel split stand (ready, waiting or started,
-    a multi-instance task as its parent); none in a diagram without a parallel gateway that
-    splits, so that its instances keep the data they always had."""
-    if not any(isinstance(spec, ParallelGateway) and len(spec.outputs) > 1
-               for spec in workflow.spec.task_specs.values()):
-        return []
-    found: dict[UUID, Any] = {}
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING
-                                   | TaskState.STARTED):
-        if not getattr(task.task_spec, "bpmn_id", None):
-            continue
-        task = _outside_loop(task)
-        if task is last or task.is_descendant_of(last) or last.is_descendant_of(task):
-            continue
-        found[task.id] = task
-    return list(found.values())
 
 
 class PathTaken:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections import defaultdict
@@ -97,6 +98,10 @@ def register(main: click.Group) -> None:
         if not ids and not everything:
             fail("name instance ids, or --all")
         with system() as finsam:
+            # What lives now (the app, its parsed specs) lives to the end: frozen, a full
+            # collection during the replay of every instance does not walk it again.
+            gc.collect()
+            gc.freeze()
             tenants = [forbund] if forbund else finsam.forbunds()
             results: list[Verification] = []
             other = []
