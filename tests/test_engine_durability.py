@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import event, select, text
 
 from engine import Database
+from engine.store.db import SQLITE_MMAP_BYTES
 from engine.store.models import Event, HumanTask, Notification
 from workflows import Finsam
 from workflows.demo import DEMO_FORBUND
@@ -23,6 +24,8 @@ def test_sqlite_history_survives_power_loss(database_url: str) -> None:
                 # on power loss); WAL mode kept.
                 assert session.execute(text("PRAGMA synchronous")).scalar() == 2
                 assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                # the file read through a memory map (engine/store/db.py)
+                assert session.execute(text("PRAGMA mmap_size")).scalar() == SQLITE_MMAP_BYTES
             else:
                 assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
     finally:
