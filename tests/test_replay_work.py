@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
+from engine.base.types import EventView
 from engine.history.replay import _ready_task
 from engine.runtime import branches
 from engine.runtime import workflow as runtime
 from engine.specs.reading import UserTaskInfo
-from engine.store.chain import EventRecord
 from engine.store.models import Event, Instance, LedgerEntry
 from workflows import Finsam
 
@@ -102,7 +102,7 @@ def test_a_completion_several_ready_tasks_match_takes_the_first_in_task_order(
     info = UserTaskInfo("granska", "Granska", None, None, "", True, "parter", None, None)
     first, second = (runtime.ReadyTask(guid, "granska", info, "af", {}) for guid in ("g1", "g2"))
     monkeypatch.setattr(runtime, "ready_tasks", lambda _w, _p: [second, first])
-    event = EventRecord(1, 3, datetime.now(UTC), "anna", "af", "completed", "granska", "x",
+    event = EventView(1, 3, datetime.now(UTC), "anna", "af", "completed", "granska", "x",
                         {"item": "af"}, "", "")
     assert _ready_task(None, None, [first, second], event) == "g2"  # as the walk lists them
     assert _ready_task(None, None, [first], event) == "g1"  # one match: no walk

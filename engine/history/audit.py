@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from engine.base.canonical import GENESIS_HASH
 from engine.base.findings import Finding
-from engine.store.chain import EventRecord, chain_hash, event_body, purged_hashes, read_events
+from engine.base.types import EventView
+from engine.store.chain import chain_hash, event_body, purged_hashes, read_events
 from engine.store.ledger import entry_body, entry_hash
 from engine.store.models import HumanTask, Instance, LedgerEntry, LedgerHead
 
@@ -39,7 +40,7 @@ class Verification:
         return not self.findings
 
 
-def verify_event_chain(instance: Instance, events: list[EventRecord],
+def verify_event_chain(instance: Instance, events: list[EventView],
                        redacted: dict[int, str] | None = None) -> list[Finding]:
     """Recompute every hash of an instance's chain and compare the head with the instance row.
     An event whose free text was purged (`redacted`: seq → the hash its purged content chains

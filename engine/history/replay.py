@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from engine.base.canonical import data_hash, open_set, state_hash
 from engine.base.errors import EngineError, NotFound
 from engine.base.findings import Finding
+from engine.base.types import EventView
 from engine.runtime import migration as migrate
 from engine.runtime import timers
 from engine.runtime import workflow as runtime
 from engine.runtime.pruning import prune
 from engine.specs.meanings import changed_meanings, recorded_choices
 from engine.specs.sources import SpecSource
-from engine.store.chain import EventRecord, read_events
+from engine.store.chain import read_events
 from engine.store.models import HumanTask, Instance, SpecVersion
 from engine.store.spec_rows import by_hash
 
@@ -68,7 +69,7 @@ class SpecRows:
 
 
 def replay_instance(
-    ctx: EngineContext, session: Session, instance: Instance, events: list[EventRecord],
+    ctx: EngineContext, session: Session, instance: Instance, events: list[EventView],
     steps: list[ReplayStep] | None = None, specs: SpecRows | None = None,
     stored_open: list[tuple[str, str | None]] | None = None,
 ) -> tuple[int, list[Finding]]:
@@ -81,7 +82,7 @@ def replay_instance(
     specs = specs or SpecRows()
     findings: list[Finding] = []
 
-    def finding(what: str, event: EventRecord | None = None) -> None:
+    def finding(what: str, event: EventView | None = None) -> None:
         findings.append(Finding(instance.id, what, event.seq if event else None,
                                 event.task if event else None))
 
@@ -186,7 +187,7 @@ def replay_instance(
 
 
 def _spec_row(session: Session, specs: SpecRows, instance: Instance, content_hash: Any,
-              finding: Any, event: EventRecord) -> SpecVersion | None:
+              finding: Any, event: EventView) -> SpecVersion | None:
     """The instance's tenant's stored version with `content_hash`, checked against its own
     content."""
     row, intact = specs.get(session, instance.tenant, instance.process_id, content_hash)
@@ -201,7 +202,7 @@ def _spec_row(session: Session, specs: SpecRows, instance: Instance, content_has
 
 
 def _ready_task(workflow: Any, parsed: Any, ready: list[runtime.ReadyTask] | None,
-                event: EventRecord) -> str | None:
+                event: EventView) -> str | None:
     """The task the completion `event` names: the first in the workflow's task order when
     several match (as `ready_tasks` lists them)."""
     item = event.data.get("item")
@@ -221,7 +222,7 @@ def _open(ready: list[runtime.ReadyTask]) -> list[list[str | None]]:
 
 
 def _compare(workflow: Any, ready: list[runtime.ReadyTask], after: dict[str, Any],
-             event: EventRecord, finding: Any) -> None:
+             event: EventView, finding: Any) -> None:
     replayed_open = _open(ready)
     if replayed_open != after.get("open"):
         finding(f"open tasks: recorded {after.get('open')}, replay has {replayed_open}", event)
@@ -229,7 +230,7 @@ def _compare(workflow: Any, ready: list[runtime.ReadyTask], after: dict[str, Any
         finding("the data after this step differs from the recorded data", event)
 
 
-def _check_child(session: Session, instance: Instance, event: EventRecord, finding: Any) -> None:
+def _check_child(session: Session, instance: Instance, event: EventView, finding: Any) -> None:
     child = session.get(Instance, event.data.get("instance_id"))
     if child is None:
         finding(f"the started instance {event.data.get('instance_id')} does not exist", event)
@@ -239,7 +240,7 @@ def _check_child(session: Session, instance: Instance, event: EventRecord, findi
 
 
 def _compare_stored(session: Session, instance: Instance, workflow: Any,
-                    ready: list[runtime.ReadyTask], events: list[EventRecord], finding: Any,
+                    ready: list[runtime.ReadyTask], events: list[EventView], finding: Any,
                     stored_open: list[tuple[str, str | None]] | None) -> None:
     """The stored row must be what the replay arrived at, and the state what was recorded."""
     replayed_data = runtime.current_data(workflow)

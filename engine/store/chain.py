@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -110,31 +110,16 @@ def purged_hashes(session: Session, instance_ids: list[int]) -> dict[int, dict[i
     return found
 
 
-class EventRecord(NamedTuple):
-    """A stored event as plain values, for reading whole histories (the verification, a replay):
-    built from a row without the ORM's bookkeeping for each event."""
-
-    instance_id: int
-    seq: int
-    at: datetime
-    actor: str
-    acting_as: str
-    kind: str
-    task: str | None
-    task_guid: str | None
-    data: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-
 _RECORD = select(Event.instance_id, Event.seq, Event.at, Event.actor, Event.acting_as, Event.kind,
                  Event.task, Event.task_guid, Event.data, Event.prev_hash, Event.hash)
 
 
-def read_events(session: Session, instance_ids: list[int]) -> dict[int, list[EventRecord]]:
-    """The events of each of `instance_ids`, in order (an empty list for an instance without)."""
-    found: dict[int, list[EventRecord]] = {instance_id: [] for instance_id in instance_ids}
+def read_events(session: Session, instance_ids: list[int]) -> dict[int, list[EventView]]:
+    """The events of each of `instance_ids`, in order (an empty list for an instance without),
+    as plain values built from the rows, without the ORM's bookkeeping for each event (the
+    verification and a replay read whole histories)."""
+    found: dict[int, list[EventView]] = {instance_id: [] for instance_id in instance_ids}
     for row in session.execute(_RECORD.where(Event.instance_id.in_(instance_ids))
                                .order_by(Event.instance_id, Event.seq)):
-        found[row[0]].append(EventRecord._make(row))
+        found[row[0]].append(EventView(*row))
     return found
